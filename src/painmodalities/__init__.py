@@ -1,0 +1,126 @@
+"""painmodalities: typed, cited models of non-drug pain-care modalities.
+
+The library models massage and its techniques, exercise, physical therapy and their peers
+as immutable records with graded evidence per pain type, each finding citing its source,
+and ranks them for long-term function.
+
+>>> from painmodalities import default_catalog, PainType
+>>> catalog = default_catalog()
+>>> catalog["massage.swedish"].activity.value
+'passive'
+"""
+
+from painmodalities.catalog import Catalog, UnknownSourceError, composite_findings, default_catalog
+from painmodalities.errors import (
+    CatalogIntegrityError,
+    InvalidDurationError,
+    InvalidWeightsError,
+    PainModalitiesError,
+    Problem,
+    UnknownModalityError,
+    UnsupportedVersionError,
+    ValidationError,
+)
+from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.modalities import (
+    FAMILIES,
+    Acupuncture,
+    Coding,
+    Exercise,
+    ManualTherapy,
+    Massage,
+    Modality,
+    PhysicalAgent,
+    PhysicalTherapy,
+    Psychological,
+    Rehabilitation,
+)
+from painmodalities.ranking import (
+    Exclusion,
+    ExclusionReason,
+    Patient,
+    RankedOption,
+    Ranking,
+    Reason,
+    rank,
+)
+from painmodalities.scoring import Contribution, Score, ScoringPolicy, Weights, score
+from painmodalities.serialization import SCHEMA_VERSION, from_json, to_json
+from painmodalities.vocabulary import (
+    Activity,
+    Certainty,
+    Condition,
+    Coverage,
+    Criterion,
+    Direction,
+    Effect,
+    ExerciseForm,
+    Horizon,
+    MassageTechnique,
+    Outcome,
+    Phase,
+    Precaution,
+    Strength,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FAMILIES",
+    "SCHEMA_VERSION",
+    "Activity",
+    "Acupuncture",
+    "Catalog",
+    "CatalogIntegrityError",
+    "Certainty",
+    "Coding",
+    "Condition",
+    "Contribution",
+    "Coverage",
+    "Criterion",
+    "Direction",
+    "Effect",
+    "Exclusion",
+    "ExclusionReason",
+    "Exercise",
+    "ExerciseForm",
+    "Finding",
+    "Horizon",
+    "InvalidDurationError",
+    "InvalidWeightsError",
+    "ManualTherapy",
+    "Massage",
+    "MassageTechnique",
+    "Modality",
+    "Outcome",
+    "PainModalitiesError",
+    "PainType",
+    "Patient",
+    "Phase",
+    "PhysicalAgent",
+    "PhysicalTherapy",
+    "Precaution",
+    "Problem",
+    "Psychological",
+    "RankedOption",
+    "Ranking",
+    "Reason",
+    "Recommendation",
+    "Rehabilitation",
+    "Score",
+    "ScoringPolicy",
+    "Source",
+    "Strength",
+    "UnknownModalityError",
+    "UnknownSourceError",
+    "UnsupportedVersionError",
+    "ValidationError",
+    "Weights",
+    "__version__",
+    "composite_findings",
+    "default_catalog",
+    "from_json",
+    "rank",
+    "score",
+    "to_json",
+]

@@ -1,0 +1,171 @@
+"""Field validators shared by the domain records.
+
+Each one raises :class:`~painmodalities.errors.ValidationError` with the field's JSON path
+(``$.field``), so that a loader can move the path under the document position it is at.
+They are strict on purpose: no string is taken for an enum, no ``True`` for a number.
+"""
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from painmodalities.errors import Problem, ValidationError
+from painmodalities.vocabulary import RankedEnum
+
+Validator = Callable[[Any, Any, Any], None]
+
+#: Modality ids are dotted lower-case slugs: ``massage.swedish``, ``acupuncture``.
+ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
+#: Source keys are lower-case slugs with dashes: ``cochrane-massage-2015``.
+KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+
+MAX_SESSION_MINUTES = 24 * 60
+
+
+def fail(name: str, expected: str, value: object, rule: str = "invalid") -> ValidationError:
+    """The error for field ``name`` holding ``value`` where ``expected`` was wanted."""
+    return ValidationError(Problem(f"$.{name}", expected, value, rule))
+
+
+def choices(enum_type: type[RankedEnum]) -> str:
+    """``one of "a", "b"`` for an enum, in rank order."""
+    return "one of " + ", ".join(f'"{member.value}"' for member in enum_type)
+
+
+def member_of(enum_type: type[RankedEnum]) -> Validator:
+    """Require a member of ``enum_type`` (its value string is not enough)."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if type(value) is not enum_type:
+            raise fail(attribute.name, choices(enum_type), value, "enum")
+
+    return check
+
+
+def optional_member_of(enum_type: type[RankedEnum]) -> Validator:
+    """Require ``None`` or a member of ``enum_type``."""
+    inner = member_of(enum_type)
+
+    def check(instance: object, attribute: Any, value: Any) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+
+    return check
+
+
+def instance_of(kind: type, description: str) -> Validator:
+    """Require an instance of ``kind``."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, kind):
+            raise fail(attribute.name, description, value, "type")
+
+    return check
+
+
+def boolean(_instance: object, attribute: Any, value: Any) -> None:
+    """Require ``True`` or ``False`` (not 0, 1 or a string)."""
+    if type(value) is not bool:
+        raise fail(attribute.name, "true or false", value, "type")
+
+
+def text(_instance: object, attribute: Any, value: Any) -> None:
+    """Require a string that is not blank."""
+    if not isinstance(value, str) or not value.strip():
+        raise fail(attribute.name, "a non-empty string", value, "text")
+
+
+def any_text(_instance: object, attribute: Any, value: Any) -> None:
+    """Require a string, possibly empty."""
+    if not isinstance(value, str):
+        raise fail(attribute.name, "a string", value, "text")
+
+
+def matches(pattern: re.Pattern[str], description: str) -> Validator:
+    """Require a string that matches ``pattern`` in full."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, str) or pattern.fullmatch(value) is None:
+            raise fail(attribute.name, description, value, "pattern")
+
+    return check
+
+
+def modality_id(instance: object, attribute: Any, value: Any) -> None:
+    """Require a modality id: a dotted lower-case slug such as ``massage.swedish``."""
+    matches(ID_PATTERN, 'a dotted lower-case id such as "massage.swedish"')(
+        instance, attribute, value
+    )
+
+
+def source_key(instance: object, attribute: Any, value: Any) -> None:
+    """Require a source key: a lower-case slug such as ``cochrane-massage-2015``."""
+    matches(KEY_PATTERN, 'a lower-case source key such as "acp-2017"')(instance, attribute, value)
+
+
+def optional_int_in(low: int, high: int) -> Validator:
+    """Require ``None`` or an ``int`` (not a bool) from ``low`` to ``high``."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if value is None:
+            return
+        if type(value) is not int or not low <= value <= high:
+            raise fail(attribute.name, f"a whole number from {low} to {high}", value, "range")
+
+    return check
+
+
+def optional_finite(_instance: object, attribute: Any, value: Any) -> None:
+    """Require ``None`` or a finite real number (not a bool)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise fail(attribute.name, "a finite number", value, "number")
+
+
+def tuple_of(kind: type, description: str) -> Validator:
+    """Require a tuple whose items are all instances of ``kind``."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, tuple):
+            raise fail(attribute.name, f"a tuple of {description}", value, "type")
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                raise ValidationError(
+                    Problem(f"$.{attribute.name}[{index}]", description, item, "type")
+                )
+
+    return check
+
+
+def frozenset_of(enum_type: type[RankedEnum]) -> Validator:
+    """Require a frozenset of ``enum_type`` members."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, frozenset):
+            raise fail(attribute.name, f"a frozenset of {enum_type.__name__}", value, "type")
+        for item in value:
+            if type(item) is not enum_type:
+                raise fail(attribute.name, f"members {choices(enum_type)}", item, "enum")
+
+    return check
+
+
+def frozenset_of_ids(_instance: object, attribute: Any, value: Any) -> None:
+    """Require a frozenset of modality ids."""
+    if not isinstance(value, frozenset):
+        raise fail(attribute.name, "a frozenset of modality ids", value, "type")
+    for item in value:
+        if not isinstance(item, str) or ID_PATTERN.fullmatch(item) is None:
+            raise fail(attribute.name, 'modality ids such as "massage.swedish"', item, "pattern")
+
+
+def as_tuple(value: object) -> object:
+    """Convert a list to a tuple so callers may pass either; other values pass through."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def as_frozenset(value: object) -> object:
+    """Convert a list, tuple or set to a frozenset; other values pass through."""
+    return frozenset(value) if isinstance(value, list | tuple | set) else value

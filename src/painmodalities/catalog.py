@@ -1,0 +1,288 @@
+"""The catalog: an immutable, integrity-checked collection of modalities and their sources.
+
+A :class:`Catalog` holds modalities and the sources they cite in the order given (the
+built-in one in the dossier's order), so iteration is stable and error paths point at the
+document's own positions. It checks
+that ids are unique, that every cited source exists, that every component exists, that no
+programme contains itself, and that a programme's findings are exactly its components'.
+It reports every problem found, not only the first.
+
+>>> catalog = default_catalog()
+>>> catalog["exercise.therapeutic"].name
+'Therapeutic exercise'
+>>> [modality.id for modality in catalog.select(kind="physical_therapy")]
+['physical_therapy.programme']
+"""
+
+import functools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from importlib import resources
+from types import MappingProxyType
+from typing import Any, overload
+
+import attrs
+
+from painmodalities._validate import as_tuple
+from painmodalities.errors import CatalogIntegrityError, Problem, UnknownModalityError
+from painmodalities.evidence import Finding, PainType, Source
+from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.vocabulary import Activity
+
+__all__ = ["Catalog", "UnknownSourceError", "composite_findings", "default_catalog"]
+
+
+class UnknownSourceError(UnknownModalityError):
+    """A source key the catalog does not hold (also a ``KeyError``)."""
+
+    def __str__(self) -> str:
+        return f"no source with key {self.modality_id!r} in the catalog"
+
+
+def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None]:
+    def check(_instance: object, attribute: Any, value: object) -> None:
+        if not isinstance(value, tuple):
+            raise CatalogIntegrityError(
+                Problem(f"$.{attribute.name}", f"a list of {description}", value, "type")
+            )
+        wrong = [
+            Problem(f"$.{attribute.name}[{index}]", description, item, "type")
+            for index, item in enumerate(value)
+            if not isinstance(item, kind)
+        ]
+        if wrong:
+            raise CatalogIntegrityError(wrong)
+
+    return check
+
+
+def composite_findings(
+    programme: PhysicalTherapy, modalities: Mapping[str, Modality]
+) -> tuple[Finding, ...]:
+    """The findings a programme carries: each component's findings, naming that component.
+
+    Exact duplicates collapse to one; ``modalities`` maps ids to the catalog's modalities.
+    """
+    carried: dict[Finding, None] = {}
+    for component in programme.components:
+        for finding in modalities[component].findings:
+            carried[attrs.evolve(finding, component=component)] = None
+    return tuple(carried)
+
+
+@attrs.frozen(kw_only=True, eq=True)
+class Catalog:
+    """An immutable, integrity-checked set of modalities and the sources they cite.
+
+    Attributes:
+        modalities: the modalities, in the order given.
+        sources: the cited sources, in the order given.
+    """
+
+    modalities: tuple[Modality, ...] = attrs.field(
+        converter=as_tuple, validator=_check_items(Modality, "a modality")
+    )
+    sources: tuple[Source, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=_check_items(Source, "a source")
+    )
+    _by_id: Mapping[str, Modality] = attrs.field(
+        init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
+    )
+    _by_key: Mapping[str, Source] = attrs.field(
+        init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", MappingProxyType({m.id: m for m in self.modalities}))
+        object.__setattr__(self, "_by_key", MappingProxyType({s.key: s for s in self.sources}))
+        problems = self._integrity_problems()
+        if problems:
+            raise CatalogIntegrityError(problems)
+
+    @classmethod
+    def assemble(cls, modalities: Iterable[Modality], sources: Iterable[Source] = ()) -> "Catalog":
+        """Build a catalog, first filling each programme's findings from its components.
+
+        Use it after changing a component's evidence: the programme follows.
+        """
+        by_id = {modality.id: modality for modality in modalities}
+        done: dict[str, Modality] = {}
+
+        def resolve(modality_id: str, trail: tuple[str, ...]) -> None:
+            modality = by_id[modality_id]
+            if modality_id in done or modality_id in trail:
+                return
+            if isinstance(modality, PhysicalTherapy):
+                for component in modality.components:
+                    if component in by_id:
+                        resolve(component, (*trail, modality_id))
+                if all(component in done for component in modality.components):
+                    modality = attrs.evolve(modality, findings=composite_findings(modality, done))
+            done[modality_id] = modality
+
+        for modality_id in by_id:
+            resolve(modality_id, ())
+        return cls(modalities=tuple(done.values()), sources=tuple(sources))
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def _integrity_problems(self) -> list[Problem]:
+        problems: list[Problem] = []
+        problems += _duplicates([m.id for m in self.modalities], "modalities", "id")
+        problems += _duplicates([s.key for s in self.sources], "sources", "key")
+        for index, modality in enumerate(self.modalities):
+            at = f"$.modalities[{index}]"
+            for number, finding in enumerate(modality.findings):
+                if finding.source not in self._by_key:
+                    problems.append(_unknown_source(f"{at}.findings[{number}]", finding.source))
+            for number, recommendation in enumerate(modality.recommendations):
+                if recommendation.source not in self._by_key:
+                    problems.append(
+                        _unknown_source(f"{at}.recommendations[{number}]", recommendation.source)
+                    )
+            if isinstance(modality, PhysicalTherapy):
+                problems += self._component_problems(at, modality)
+        return problems
+
+    def _component_problems(self, at: str, programme: PhysicalTherapy) -> list[Problem]:
+        missing = [
+            Problem(
+                f"{at}.components[{number}]",
+                "the id of a modality in the catalog",
+                component,
+                "unknown_component",
+            )
+            for number, component in enumerate(programme.components)
+            if component not in self._by_id
+        ]
+        if missing:
+            return missing
+        if self._reaches(programme.id, programme.components):
+            return [
+                Problem(
+                    f"{at}.components",
+                    "components that do not contain the programme itself",
+                    list(programme.components),
+                    "component_cycle",
+                )
+            ]
+        if set(programme.findings) != set(composite_findings(programme, self._by_id)):
+            return [
+                Problem(
+                    f"{at}.findings",
+                    "exactly the components' findings, each naming its component "
+                    "(build with Catalog.assemble)",
+                    f"{len(programme.findings)} findings",
+                    "component_findings",
+                )
+            ]
+        return []
+
+    def _reaches(self, target: str, start: Iterable[str]) -> bool:
+        stack, seen = list(start), set()
+        while stack:
+            current = stack.pop()
+            if current == target:
+                return True
+            if current in seen:
+                continue
+            seen.add(current)
+            modality = self._by_id.get(current)
+            if isinstance(modality, PhysicalTherapy):
+                stack.extend(modality.components)
+        return False
+
+    # -- lookup ------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.modalities)
+
+    def __iter__(self) -> Iterator[Modality]:
+        return iter(self.modalities)
+
+    def __contains__(self, modality_id: object) -> bool:
+        return modality_id in self._by_id
+
+    def __getitem__(self, modality_id: str) -> Modality:
+        try:
+            return self._by_id[modality_id]
+        except (KeyError, TypeError):
+            raise UnknownModalityError(str(modality_id), self._by_id) from None
+
+    @overload
+    def get(self, modality_id: str) -> Modality | None: ...
+    @overload
+    def get(self, modality_id: str, default: Modality) -> Modality: ...
+    def get(self, modality_id: str, default: Modality | None = None) -> Modality | None:
+        """The modality with ``modality_id``, or ``default``."""
+        return self._by_id.get(modality_id, default)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Every modality id, in catalog order."""
+        return tuple(self._by_id)
+
+    def source(self, key: str) -> Source:
+        """The source with ``key``.
+
+        Raises:
+            UnknownSourceError: when the catalog cites no such source.
+        """
+        try:
+            return self._by_key[key]
+        except (KeyError, TypeError):
+            raise UnknownSourceError(str(key), self._by_key) from None
+
+    def select(
+        self,
+        *,
+        kind: str | None = None,
+        activity: Activity | None = None,
+        pain_type: PainType | None = None,
+    ) -> tuple[Modality, ...]:
+        """The modalities that pass every filter given.
+
+        ``kind`` is a family tag (``"massage"``); ``pain_type`` keeps the modalities with
+        at least one finding for it.
+        """
+        return tuple(
+            modality
+            for modality in self.modalities
+            if (kind is None or modality.kind == kind)
+            and (activity is None or modality.activity is activity)
+            and (pain_type is None or modality.findings_for(pain_type))
+        )
+
+    def pain_types(self) -> tuple[PainType, ...]:
+        """Every pain type some finding in the catalog is about, sorted."""
+        return tuple(
+            sorted({finding.pain_type for modality in self for finding in modality.findings})
+        )
+
+
+def _duplicates(values: list[str], field: str, name: str) -> list[Problem]:
+    seen: set[str] = set()
+    problems = []
+    for index, value in enumerate(values):
+        if value in seen:
+            problems.append(
+                Problem(f"$.{field}[{index}].{name}", f"a unique {name}", value, "duplicate_id")
+            )
+        seen.add(value)
+    return problems
+
+
+def _unknown_source(at: str, key: str) -> Problem:
+    return Problem(f"{at}.source", "the key of a source in the catalog", key, "unknown_source")
+
+
+@functools.cache
+def default_catalog() -> Catalog:
+    """The built-in catalog, from the vetted evidence dossier (loaded once, then shared).
+
+    >>> len(default_catalog()) >= 16
+    True
+    """
+    from painmodalities.serialization import from_json  # noqa: PLC0415 (the edge imports us)
+
+    text = resources.files("painmodalities").joinpath("data/catalog.json").read_text("utf-8")
+    return from_json(text, Catalog)

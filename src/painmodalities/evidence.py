@@ -1,0 +1,191 @@
+"""Evidence records: sources, pain types, graded findings and guideline recommendations.
+
+A :class:`Finding` is one graded result of a modality against an inactive control, for one
+pain type, outcome and time horizon, citing the :class:`Source` it comes from. A
+:class:`Recommendation` is what a guideline body says; it is shown to users, never scored.
+
+>>> pain = PainType(Condition.LOW_BACK, Phase.CHRONIC)
+>>> finding = Finding(
+...     pain_type=pain,
+...     outcome=Outcome.FUNCTION,
+...     horizon=Horizon.LONG,
+...     effect=Effect.MODERATE,
+...     certainty=Certainty.LOW,
+...     source="jenkins-2025",
+... )
+>>> finding.shows_benefit
+True
+"""
+
+from typing import Any
+
+import attrs
+
+from painmodalities import _validate as check
+from painmodalities.errors import Problem, ValidationError
+from painmodalities.vocabulary import (
+    Certainty,
+    Condition,
+    Direction,
+    Effect,
+    Horizon,
+    Outcome,
+    Phase,
+    Strength,
+)
+
+__all__ = ["Finding", "PainType", "Recommendation", "Source"]
+
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+
+@attrs.frozen(kw_only=True, order=False)
+class Source:
+    """A guideline, review, trial or article that findings and recommendations cite.
+
+    Attributes:
+        key: stable citation key, such as ``cochrane-massage-2015``.
+        title: full title with authors where the dossier gives them.
+        year: year of publication, if known.
+        url: a URL or DOI, if known.
+        kind: what sort of source it is (``systematic review``, ``guideline``, ...).
+        publisher: the journal or body that published it.
+        read_confidence: how confidently the dossier's authors read it.
+    """
+
+    key: str = attrs.field(validator=check.source_key)
+    title: str = attrs.field(validator=check.text)
+    year: int | None = attrs.field(
+        default=None, validator=check.optional_int_in(_MIN_YEAR, _MAX_YEAR)
+    )
+    url: str = attrs.field(default="", validator=check.any_text)
+    kind: str = attrs.field(default="", validator=check.any_text)
+    publisher: str = attrs.field(default="", validator=check.any_text)
+    read_confidence: str = attrs.field(default="", validator=check.any_text)
+
+
+@attrs.frozen(order=True)
+class PainType:
+    """A pain condition in a phase: the unit evidence and ranking are about.
+
+    >>> PainType.parse("low_back:chronic")
+    PainType(condition=<Condition.LOW_BACK: 'low_back'>, phase=<Phase.CHRONIC: 'chronic'>)
+    """
+
+    condition: Condition = attrs.field(validator=check.member_of(Condition))
+    phase: Phase = attrs.field(validator=check.member_of(Phase))
+
+    @classmethod
+    def parse(cls, text: str) -> "PainType":
+        """Read ``"condition:phase"`` (as printed by :meth:`__str__`).
+
+        Raises:
+            ValidationError: for an unknown condition or phase, or a malformed string.
+        """
+        condition, sep, phase = text.partition(":") if isinstance(text, str) else ("", "", "")
+        if not sep:
+            raise ValidationError(Problem("$", '"condition:phase"', text, "pattern"))
+        try:
+            found_condition = Condition(condition)
+        except ValueError:
+            raise check.fail("condition", check.choices(Condition), condition, "enum") from None
+        try:
+            found_phase = Phase(phase)
+        except ValueError:
+            raise check.fail("phase", check.choices(Phase), phase, "enum") from None
+        return cls(found_condition, found_phase)
+
+    def __str__(self) -> str:
+        return f"{self.condition.value}:{self.phase.value}"
+
+    @property
+    def label(self) -> str:
+        """Plain words, such as ``chronic low back pain``."""
+        condition = {
+            Condition.LOW_BACK: "low back pain",
+            Condition.NECK: "neck pain",
+            Condition.KNEE_OSTEOARTHRITIS: "knee osteoarthritis",
+            Condition.HIP_OSTEOARTHRITIS: "hip osteoarthritis",
+            Condition.FIBROMYALGIA: "fibromyalgia",
+            Condition.TENSION_HEADACHE: "tension-type headache",
+        }[self.condition]
+        return f"{self.phase.value} {condition}"
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """One graded result of a modality against an inactive control.
+
+    Attributes:
+        pain_type: the condition and phase the study population had.
+        outcome: what was measured (function or pain).
+        horizon: when, after the course ended.
+        effect: how large the effect was (``none`` = not statistically significant).
+        certainty: how much confidence the evidence allows (GRADE).
+        source: the key of the :class:`Source` it comes from.
+        note: where in the source, and how the row was graded.
+        component: for a composite modality (a physical therapy programme), the id of the
+            component the finding came from; ``None`` for a modality's own findings.
+    """
+
+    pain_type: PainType = attrs.field(validator=check.instance_of(PainType, "a pain type"))
+    outcome: Outcome = attrs.field(validator=check.member_of(Outcome))
+    horizon: Horizon = attrs.field(validator=check.member_of(Horizon))
+    effect: Effect = attrs.field(validator=check.member_of(Effect))
+    certainty: Certainty = attrs.field(validator=check.member_of(Certainty))
+    source: str = attrs.field(validator=check.source_key)
+    note: str = attrs.field(default="", validator=check.any_text)
+    component: str | None = attrs.field(default=None)
+
+    @component.validator
+    def _check_component(self, attribute: "attrs.Attribute[str | None]", value: Any) -> None:
+        if value is not None:
+            check.modality_id(self, attribute, value)
+
+    @property
+    def shows_benefit(self) -> bool:
+        """Whether the finding shows benefit: an effect above none, certainty above insufficient.
+
+        An insufficient finding allows no conclusion, whatever its effect.
+        """
+        return self.effect > Effect.NONE and self.certainty > Certainty.INSUFFICIENT
+
+    @property
+    def key(self) -> tuple[PainType, Outcome, Horizon, str, str | None]:
+        """What makes a finding unique within a modality."""
+        return (self.pain_type, self.outcome, self.horizon, self.source, self.component)
+
+
+@attrs.frozen(kw_only=True)
+class Recommendation:
+    """What a guideline body recommends about a modality, for a scope of pain types.
+
+    ``condition`` or ``phase`` of ``None`` means "any" (the dossier's ``*``).
+    Recommendations are shown to users and carried in the catalog; they do not feed the
+    score.
+
+    Attributes:
+        condition: the condition it covers, or ``None`` for any.
+        phase: the phase it covers, or ``None`` for any.
+        direction: for, against, or only as part of a package with exercise.
+        strength: strong or weak (conditional).
+        certainty: the certainty the body gives, if it gives one.
+        source: the key of the guideline's :class:`Source`.
+        note: the recommendation's number or wording.
+    """
+
+    condition: Condition | None = attrs.field(validator=check.optional_member_of(Condition))
+    phase: Phase | None = attrs.field(validator=check.optional_member_of(Phase))
+    direction: Direction = attrs.field(validator=check.member_of(Direction))
+    strength: Strength = attrs.field(validator=check.member_of(Strength))
+    certainty: Certainty | None = attrs.field(
+        default=None, validator=check.optional_member_of(Certainty)
+    )
+    source: str = attrs.field(validator=check.source_key)
+    note: str = attrs.field(default="", validator=check.any_text)
+
+    def applies_to(self, pain_type: PainType) -> bool:
+        """Whether this recommendation covers ``pain_type``."""
+        return (self.condition is None or self.condition is pain_type.condition) and (
+            self.phase is None or self.phase is pain_type.phase
+        )

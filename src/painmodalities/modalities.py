@@ -1,0 +1,325 @@
+"""Modalities: the pain-care options, each with its evidence, as one family per kind.
+
+A :class:`Modality` is abstract; each family (:class:`Massage`, :class:`Exercise`,
+:class:`PhysicalTherapy`, ...) adds what sets it apart and a ``kind`` tag that tells the
+families apart in JSON. Every modality is immutable and validated at construction, and
+indexes its findings by pain type once, so that scoring never scans them again.
+
+>>> from painmodalities import default_catalog, PainType
+>>> swedish = default_catalog()["massage.swedish"]
+>>> swedish.activity, swedish.session_minutes, swedish.mechanism_established
+(<Activity.PASSIVE: 'passive'>, 45, False)
+>>> print(swedish.expected_benefit(PainType.parse("low_back:chronic")))
+None
+"""
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, ClassVar
+
+import attrs
+
+from painmodalities import _validate as check
+from painmodalities.errors import Problem, ValidationError
+from painmodalities.evidence import Finding, PainType, Recommendation
+from painmodalities.vocabulary import (
+    Activity,
+    Certainty,
+    Coverage,
+    ExerciseForm,
+    Horizon,
+    MassageTechnique,
+    Outcome,
+    Precaution,
+)
+
+__all__ = [
+    "FAMILIES",
+    "Acupuncture",
+    "Coding",
+    "Exercise",
+    "ManualTherapy",
+    "Massage",
+    "Modality",
+    "PhysicalAgent",
+    "PhysicalTherapy",
+    "Psychological",
+    "Rehabilitation",
+]
+
+_EMPTY_INDEX: Mapping[PainType, tuple[Finding, ...]] = MappingProxyType({})
+
+
+@attrs.frozen(kw_only=True)
+class Coding:
+    """A code for a modality in a terminology, such as a user's own billing code.
+
+    Attributes:
+        system: the code system's URI.
+        code: the code.
+        display: the code's human-readable meaning.
+    """
+
+    system: str = attrs.field(validator=check.text)
+    code: str = attrs.field(validator=check.text)
+    display: str = attrs.field(default="", validator=check.any_text)
+
+
+def _index(findings: tuple[Finding, ...]) -> Mapping[PainType, tuple[Finding, ...]]:
+    grouped: dict[PainType, list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault(finding.pain_type, []).append(finding)
+    return MappingProxyType({pain: tuple(found) for pain, found in grouped.items()})
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Modality:
+    """A pain-care option with its evidence. Abstract: build one of the families.
+
+    Attributes:
+        id: stable dotted slug, such as ``massage.swedish``.
+        name: display name.
+        activity: active (the patient does the work) or passive (done to the patient).
+        summary: why the modality is modelled as it is, from the dossier.
+        session_minutes: typical length of one session, if known.
+        coverage: an insurance hint, never a promise.
+        precautions: patient circumstances under which it should not be given.
+        findings: graded results against inactive controls, each citing its source.
+        recommendations: what guideline bodies say about it (shown, not scored).
+        codings: codes in other terminologies, for example a user's own billing codes.
+    """
+
+    kind: ClassVar[str] = ""
+
+    id: str = attrs.field(validator=check.modality_id)
+    name: str = attrs.field(validator=check.text)
+    activity: Activity = attrs.field(validator=check.member_of(Activity))
+    summary: str = attrs.field(default="", validator=check.any_text)
+    session_minutes: int | None = attrs.field(
+        default=None, validator=check.optional_int_in(1, check.MAX_SESSION_MINUTES)
+    )
+    coverage: Coverage = attrs.field(default=Coverage.UNKNOWN, validator=check.member_of(Coverage))
+    precautions: frozenset[Precaution] = attrs.field(
+        default=frozenset(),
+        converter=check.as_frozenset,
+        validator=check.frozenset_of(Precaution),
+    )
+    findings: tuple[Finding, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Finding, "a finding")
+    )
+    recommendations: tuple[Recommendation, ...] = attrs.field(
+        default=(),
+        converter=check.as_tuple,
+        validator=check.tuple_of(Recommendation, "a recommendation"),
+    )
+    codings: tuple[Coding, ...] = attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Coding, "a coding")
+    )
+    _by_pain_type: Mapping[PainType, tuple[Finding, ...]] = attrs.field(
+        init=False, default=_EMPTY_INDEX, eq=False, repr=False, hash=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not type(self).kind:
+            raise TypeError("Modality is abstract: build a family such as Massage or Exercise")
+        self._check_findings()
+        object.__setattr__(self, "_by_pain_type", _index(self.findings))
+
+    def _check_findings(self) -> None:
+        seen: set[tuple[Any, ...]] = set()
+        for index, finding in enumerate(self.findings):
+            if finding.component is not None:
+                raise ValidationError(
+                    Problem(
+                        f"$.findings[{index}].component",
+                        "no component: only a composite modality carries component findings",
+                        finding.component,
+                        "component_findings",
+                    )
+                )
+            if finding.key in seen:
+                raise ValidationError(
+                    Problem(
+                        f"$.findings[{index}]",
+                        "one finding per pain type, outcome, horizon and source",
+                        str(finding.pain_type),
+                        "duplicate_finding",
+                    )
+                )
+            seen.add(finding.key)
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the patient does the work."""
+        return self.activity is Activity.ACTIVE
+
+    def findings_for(
+        self, pain_type: PainType, outcome: Outcome | None = None
+    ) -> tuple[Finding, ...]:
+        """The findings for ``pain_type``, optionally only those measuring ``outcome``."""
+        found = self._by_pain_type.get(pain_type, ())
+        if outcome is None:
+            return found
+        return tuple(finding for finding in found if finding.outcome is outcome)
+
+    def recommendations_for(self, pain_type: PainType) -> tuple[Recommendation, ...]:
+        """The guideline recommendations whose scope covers ``pain_type``."""
+        return tuple(rec for rec in self.recommendations if rec.applies_to(pain_type))
+
+    def expected_benefit(
+        self,
+        pain_type: PainType,
+        outcome: Outcome = Outcome.FUNCTION,
+        min_certainty: Certainty = Certainty.LOW,
+    ) -> Horizon | None:
+        """How long the benefit is shown to last, as the longest horizon of benefit.
+
+        That is the longest horizon of a finding for ``pain_type`` and ``outcome`` that
+        shows benefit at ``min_certainty`` or above.
+        ``None`` means no evidence of benefit at that certainty: the library does not guess.
+        """
+        horizons = [
+            finding.horizon
+            for finding in self.findings_for(pain_type, outcome)
+            if finding.shows_benefit and finding.certainty >= min_certainty
+        ]
+        return max(horizons, default=None)
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Massage(Modality):
+    """Massage: passive, hands-on manipulation of soft tissue by a therapist.
+
+    Attributes:
+        technique: which technique (Swedish, deep tissue, structural, targeted).
+        mechanism_established: whether a mechanism or a measurable structural or hormonal
+            change has been shown. The dossier says no for every technique.
+    """
+
+    kind: ClassVar[str] = "massage"
+
+    technique: MassageTechnique = attrs.field(validator=check.member_of(MassageTechnique))
+    mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Exercise(Modality):
+    """Exercise the patient does: strengthening and conditioning, yoga, tai chi.
+
+    Attributes:
+        form: the form of exercise.
+    """
+
+    kind: ClassVar[str] = "exercise"
+
+    form: ExerciseForm = attrs.field(validator=check.member_of(ExerciseForm))
+
+
+def _check_components(instance: "PhysicalTherapy", _attribute: Any, value: Any) -> None:
+    if not isinstance(value, tuple) or not value:
+        raise check.fail("components", "a non-empty tuple of modality ids", value, "type")
+    seen: set[str] = set()
+    for index, component in enumerate(value):
+        if not isinstance(component, str) or check.ID_PATTERN.fullmatch(component) is None:
+            raise ValidationError(
+                Problem(f"$.components[{index}]", "a modality id", component, "pattern")
+            )
+        if component in seen or component == instance.id:
+            raise ValidationError(
+                Problem(
+                    f"$.components[{index}]",
+                    "a distinct component other than the programme itself",
+                    component,
+                    "component_cycle" if component == instance.id else "duplicate_id",
+                )
+            )
+        seen.add(component)
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class PhysicalTherapy(Modality):
+    """A physical therapist's programme built from other catalog modalities.
+
+    Its findings are exactly its components' findings, each naming the component it came
+    from (never more): the catalog checks that they match.
+
+    Attributes:
+        components: ids of the catalog modalities the programme is made of.
+    """
+
+    kind: ClassVar[str] = "physical_therapy"
+
+    components: tuple[str, ...] = attrs.field(
+        converter=check.as_tuple, validator=_check_components
+    )
+
+    def _check_findings(self) -> None:
+        seen: set[tuple[Any, ...]] = set()
+        for index, finding in enumerate(self.findings):
+            if finding.component not in self.components:
+                raise ValidationError(
+                    Problem(
+                        f"$.findings[{index}].component",
+                        "one of the programme's components " + ", ".join(self.components),
+                        finding.component,
+                        "component_findings",
+                    )
+                )
+            if finding.key in seen:
+                raise ValidationError(
+                    Problem(
+                        f"$.findings[{index}]",
+                        "one finding per pain type, outcome, horizon, source and component",
+                        str(finding.pain_type),
+                        "duplicate_finding",
+                    )
+                )
+            seen.add(finding.key)
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Rehabilitation(Modality):
+    """Multidisciplinary (biopsychosocial) rehabilitation."""
+
+    kind: ClassVar[str] = "rehabilitation"
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Psychological(Modality):
+    """Psychological therapies the patient practises: CBT, mindfulness."""
+
+    kind: ClassVar[str] = "psychological"
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class ManualTherapy(Modality):
+    """Manual therapy other than massage, such as spinal manipulation."""
+
+    kind: ClassVar[str] = "manual_therapy"
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class Acupuncture(Modality):
+    """Needling therapies."""
+
+    kind: ClassVar[str] = "acupuncture"
+
+
+@attrs.frozen(kw_only=True, cache_hash=True)
+class PhysicalAgent(Modality):
+    """Physical agents applied to the patient: superficial heat, TENS."""
+
+    kind: ClassVar[str] = "physical_agent"
+
+
+#: Every modality family, in the order the catalog lists kinds.
+FAMILIES: tuple[type[Modality], ...] = (
+    Massage,
+    Exercise,
+    PhysicalTherapy,
+    Rehabilitation,
+    Psychological,
+    ManualTherapy,
+    Acupuncture,
+    PhysicalAgent,
+)

@@ -1,0 +1,259 @@
+"""The controlled vocabulary of pain care: ordered enums with the dossier's string values.
+
+Every enum here is *ordered by rank*: members compare with ``<`` in the order they are
+declared, never by their string value. For graded scales (phase, horizon, effect,
+certainty) the rank is the clinical order; for nominal lists (conditions, precautions,
+techniques) it is a stable presentation order, so that sorted output never depends on
+spelling.
+
+>>> Certainty.LOW < Certainty.MODERATE
+True
+>>> Phase.from_weeks(6)
+<Phase.SUBACUTE: 'subacute'>
+"""
+
+import enum
+import math
+from collections.abc import Mapping
+from numbers import Real
+from types import MappingProxyType
+from typing import Any
+
+from painmodalities.errors import InvalidDurationError
+
+__all__ = [
+    "Activity",
+    "Certainty",
+    "Condition",
+    "Coverage",
+    "Criterion",
+    "Direction",
+    "Effect",
+    "ExerciseForm",
+    "Horizon",
+    "MassageTechnique",
+    "Outcome",
+    "Phase",
+    "Precaution",
+    "RankedEnum",
+    "Strength",
+]
+
+
+def _rank_of(member: "RankedEnum") -> int:
+    return member.rank
+
+
+class RankedEnum(enum.Enum):
+    """An enum whose members compare by declaration order (their *rank*), not by value."""
+
+    @property
+    def rank(self) -> int:
+        """The member's position in declaration order, starting at 0."""
+        known = _RANKS.get(self)
+        return list(type(self)).index(self) if known is None else known
+
+    def _check(self, other: object) -> bool:
+        return type(other) is type(self)
+
+    def __lt__(self, other: Any) -> bool:
+        if not self._check(other):
+            return NotImplemented
+        return self.rank < _rank_of(other)
+
+    def __le__(self, other: Any) -> bool:
+        if not self._check(other):
+            return NotImplemented
+        return self.rank <= _rank_of(other)
+
+    def __gt__(self, other: Any) -> bool:
+        if not self._check(other):
+            return NotImplemented
+        return self.rank > _rank_of(other)
+
+    def __ge__(self, other: Any) -> bool:
+        if not self._check(other):
+            return NotImplemented
+        return self.rank >= _rank_of(other)
+
+
+class Activity(RankedEnum):
+    """Who does the work: the patient (active) or a practitioner or device (passive)."""
+
+    PASSIVE = "passive"
+    """Done to the patient while they lie still: massage, manipulation, heat, TENS."""
+    ACTIVE = "active"
+    """The patient does the work: exercise, a PT programme, yoga, CBT."""
+
+
+class Condition(RankedEnum):
+    """The pain conditions the dossier has evidence for."""
+
+    LOW_BACK = "low_back"
+    NECK = "neck"
+    KNEE_OSTEOARTHRITIS = "knee_osteoarthritis"
+    HIP_OSTEOARTHRITIS = "hip_osteoarthritis"
+    FIBROMYALGIA = "fibromyalgia"
+    TENSION_HEADACHE = "tension_headache"
+
+
+#: Upper bounds, in weeks, of the acute and subacute bands (ACP 2017).
+ACUTE_WEEKS = 4
+SUBACUTE_WEEKS = 12
+
+
+class Phase(RankedEnum):
+    """How long the pain has lasted: the ACP 2017 bands."""
+
+    ACUTE = "acute"
+    """Less than 4 weeks."""
+    SUBACUTE = "subacute"
+    """4 to 12 weeks."""
+    CHRONIC = "chronic"
+    """More than 12 weeks."""
+
+    @classmethod
+    def from_weeks(cls, weeks: float) -> "Phase":
+        """Map a pain duration in weeks to its phase.
+
+        Args:
+            weeks: how long the pain has lasted; finite and not negative.
+
+        Raises:
+            InvalidDurationError: for a negative, non-finite or non-numeric duration.
+
+        >>> Phase.from_weeks(3.5), Phase.from_weeks(12), Phase.from_weeks(13)
+        (<Phase.ACUTE: 'acute'>, <Phase.SUBACUTE: 'subacute'>, <Phase.CHRONIC: 'chronic'>)
+        """
+        given: object = weeks
+        if isinstance(given, bool) or not isinstance(given, Real):
+            raise InvalidDurationError(given, "a number of weeks")
+        if not math.isfinite(given) or given < 0:
+            raise InvalidDurationError(given, "a finite, non-negative number of weeks")
+        if given < ACUTE_WEEKS:
+            return cls.ACUTE
+        if given <= SUBACUTE_WEEKS:
+            return cls.SUBACUTE
+        return cls.CHRONIC
+
+
+class Outcome(RankedEnum):
+    """What a finding measured. Function is the goal of pain care; pain is secondary."""
+
+    PAIN = "pain"
+    FUNCTION = "function"
+
+
+class Horizon(RankedEnum):
+    """Time after the course ends at which an effect was measured (AHRQ bands)."""
+
+    IMMEDIATE = "immediate"
+    """End of the course, up to 1 month."""
+    SHORT = "short"
+    """1 to under 6 months."""
+    INTERMEDIATE = "intermediate"
+    """6 to under 12 months."""
+    LONG = "long"
+    """12 months or more."""
+
+
+class Effect(RankedEnum):
+    """Size of an effect against an inactive control."""
+
+    NONE = "none"
+    """No statistically significant effect."""
+    SMALL = "small"
+    MODERATE = "moderate"
+    LARGE = "large"
+
+
+class Certainty(RankedEnum):
+    """GRADE certainty of a finding, plus AHRQ's "insufficient"."""
+
+    INSUFFICIENT = "insufficient"
+    """Evidence exists but allows no conclusion."""
+    VERY_LOW = "very_low"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class Precaution(RankedEnum):
+    """A patient circumstance under which a modality should not be given."""
+
+    BLOOD_CLOT = "blood_clot"
+    BLEEDING_RISK = "bleeding_risk"
+    FRACTURE = "fracture"
+    WEAKENED_BONES = "weakened_bones"
+    OPEN_WOUND = "open_wound"
+    SKIN_INFECTION = "skin_infection"
+    RECENT_SURGERY = "recent_surgery"
+
+
+class Coverage(RankedEnum):
+    """An insurance hint, never a promise: how often plans pay for a modality."""
+
+    UNKNOWN = "unknown"
+    RARELY = "rarely"
+    SOMETIMES = "sometimes"
+    LIKELY = "likely"
+
+
+class MassageTechnique(RankedEnum):
+    """Massage techniques named by the founding article."""
+
+    SWEDISH = "swedish"
+    DEEP_TISSUE = "deep_tissue"
+    STRUCTURAL = "structural"
+    TARGETED = "targeted"
+    """Specific targeted techniques such as myofascial release and trigger point."""
+
+
+class ExerciseForm(RankedEnum):
+    """Forms of exercise in the catalog."""
+
+    STRENGTHENING_AND_CONDITIONING = "strengthening_and_conditioning"
+    YOGA = "yoga"
+    TAI_CHI = "tai_chi"
+
+
+class Direction(RankedEnum):
+    """What a guideline recommends about a modality."""
+
+    AGAINST = "against"
+    ONLY_WITH_EXERCISE = "only_with_exercise"
+    """Only as part of a package that includes exercise (NICE NG59 1.2.7)."""
+    FOR = "for"
+
+
+class Strength(RankedEnum):
+    """The strength of a guideline recommendation."""
+
+    WEAK = "weak"
+    STRONG = "strong"
+
+
+class Criterion(RankedEnum):
+    """What a score is made of, in order of importance to long-term function."""
+
+    FUNCTION = "function"
+    """Best effect x certainty among function findings."""
+    DURABILITY = "durability"
+    """How long a function benefit is shown to last."""
+    ACTIVITY = "activity"
+    """Whether the patient does the work."""
+    PAIN = "pain"
+    """Best effect x certainty among pain findings (secondary)."""
+
+
+def _rank_table() -> Mapping[RankedEnum, int]:
+    return MappingProxyType(
+        {
+            member: position
+            for enum_type in RankedEnum.__subclasses__()
+            for position, member in enumerate(enum_type)
+        }
+    )
+
+
+_RANKS = _rank_table()
