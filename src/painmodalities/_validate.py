@@ -70,16 +70,24 @@ def boolean(_instance: object, attribute: Any, value: Any) -> None:
         raise fail(attribute.name, "true or false", value, "type")
 
 
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def text(_instance: object, attribute: Any, value: Any) -> None:
-    """Require a string that is not blank."""
-    if not isinstance(value, str) or not value.strip():
-        raise fail(attribute.name, "a non-empty string", value, "text")
+    """Require a string that is not blank (and has no lone surrogates: it must be UTF-8)."""
+    if not isinstance(value, str) or not value.strip() or not _encodable(value):
+        raise fail(attribute.name, "a non-empty UTF-8 string", value, "text")
 
 
 def any_text(_instance: object, attribute: Any, value: Any) -> None:
-    """Require a string, possibly empty."""
-    if not isinstance(value, str):
-        raise fail(attribute.name, "a string", value, "text")
+    """Require a string, possibly empty, without lone surrogates (it must be UTF-8)."""
+    if not isinstance(value, str) or not _encodable(value):
+        raise fail(attribute.name, "a UTF-8 string", value, "text")
 
 
 def matches(pattern: re.Pattern[str], description: str) -> Validator:

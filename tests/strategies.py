@@ -1,0 +1,265 @@
+"""Hypothesis strategies for every public record, shared by the property tests.
+
+``st.builds`` does not read attrs validators, so each record gets an explicit strategy
+whose values obey the record's rules. Catalogs are built with ``Catalog.assemble`` so
+that composite programmes always carry exactly their components' findings.
+"""
+
+import string
+from typing import Any
+
+from hypothesis import strategies as st
+
+from painmodalities import (
+    FAMILIES,
+    Activity,
+    Catalog,
+    Certainty,
+    Coding,
+    Condition,
+    Coverage,
+    Direction,
+    Effect,
+    Exercise,
+    ExerciseForm,
+    Finding,
+    Horizon,
+    Massage,
+    MassageTechnique,
+    Modality,
+    Outcome,
+    PainType,
+    Patient,
+    Phase,
+    PhysicalTherapy,
+    Precaution,
+    Recommendation,
+    ScoringPolicy,
+    Source,
+    Strength,
+    Weights,
+)
+
+#: Text as users type it: any Unicode but lone surrogates (which are not UTF-8).
+TEXT = st.characters(exclude_categories=("Cs",))
+SIMPLE_FAMILIES = tuple(family for family in FAMILIES if family is not PhysicalTherapy)
+
+
+def words(min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
+    """Free text, possibly empty."""
+    return st.text(TEXT, min_size=min_size, max_size=max_size)
+
+
+def names() -> st.SearchStrategy[str]:
+    """Non-blank free text."""
+    return words(1).filter(str.strip)
+
+
+def slugs() -> st.SearchStrategy[str]:
+    """One lower-case id segment such as ``m3x``."""
+    return st.text(string.ascii_lowercase, min_size=1, max_size=3).flatmap(
+        lambda head: st.text(string.ascii_lowercase + string.digits + "_", max_size=4).map(
+            lambda tail: head + tail
+        )
+    )
+
+
+def source_keys() -> st.SearchStrategy[str]:
+    """Source keys such as ``src-4a``."""
+    return st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,8}\Z")
+
+
+def pain_types() -> st.SearchStrategy[PainType]:
+    """Any condition in any phase."""
+    return st.builds(PainType, st.sampled_from(Condition), st.sampled_from(Phase))
+
+
+def sources(key: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Source]:
+    """Sources with optional year, URL and provenance."""
+    return st.builds(
+        Source,
+        key=source_keys() if key is None else key,
+        title=names(),
+        year=st.none() | st.integers(1900, 2100),
+        url=words(),
+        kind=words(),
+        publisher=words(),
+        read_confidence=words(),
+    )
+
+
+def findings(
+    keys: st.SearchStrategy[str],
+    pains: st.SearchStrategy[PainType] | None = None,
+) -> st.SearchStrategy[Finding]:
+    """Findings citing one of ``keys``, for ``pains`` (any pain type by default)."""
+    return st.builds(
+        Finding,
+        pain_type=pain_types() if pains is None else pains,
+        outcome=st.sampled_from(Outcome),
+        horizon=st.sampled_from(Horizon),
+        effect=st.sampled_from(Effect),
+        certainty=st.sampled_from(Certainty),
+        source=keys,
+        note=words(),
+    )
+
+
+def recommendations(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Recommendation]:
+    """Recommendations citing one of ``keys``, scoped to a condition, phase, or anything."""
+    return st.builds(
+        Recommendation,
+        condition=st.none() | st.sampled_from(Condition),
+        phase=st.none() | st.sampled_from(Phase),
+        direction=st.sampled_from(Direction),
+        strength=st.sampled_from(Strength),
+        certainty=st.none() | st.sampled_from(Certainty),
+        source=keys,
+        note=words(),
+    )
+
+
+def codings() -> st.SearchStrategy[Coding]:
+    """User codings in a made-up code system."""
+    return st.builds(
+        Coding,
+        system=st.just("urn:example:billing"),
+        code=st.from_regex(r"\A[A-Z0-9]{1,6}\Z"),
+        display=words(),
+    )
+
+
+def _unique_findings(items: list[Finding]) -> tuple[Finding, ...]:
+    kept: dict[Any, Finding] = {}
+    for item in items:
+        kept.setdefault(item.key, item)
+    return tuple(kept.values())
+
+
+def _family_fields(family: type[Modality]) -> st.SearchStrategy[dict[str, Any]]:
+    if family is Massage:
+        return st.fixed_dictionaries(
+            {
+                "technique": st.sampled_from(MassageTechnique),
+                "mechanism_established": st.booleans(),
+            }
+        )
+    if family is Exercise:
+        return st.fixed_dictionaries({"form": st.sampled_from(ExerciseForm)})
+    return st.just({})
+
+
+@st.composite
+def modalities(
+    draw: st.DrawFn,
+    *,
+    family: type[Modality] | None = None,
+    modality_id: str | None = None,
+    keys: st.SearchStrategy[str] | None = None,
+    pains: st.SearchStrategy[PainType] | None = None,
+    max_findings: int = 8,
+) -> Modality:
+    """A modality of any simple (non-composite) family, with findings citing ``keys``."""
+    keys = source_keys() if keys is None else keys
+    family = draw(st.sampled_from(SIMPLE_FAMILIES)) if family is None else family
+    found = draw(st.lists(findings(keys, pains), max_size=max_findings))
+    return family(
+        id=draw(slugs().map(lambda slug: f"{family.kind}.{slug}"))
+        if modality_id is None
+        else modality_id,
+        name=draw(names()),
+        activity=draw(st.sampled_from(Activity)),
+        summary=draw(words()),
+        session_minutes=draw(st.none() | st.integers(1, 120)),
+        coverage=draw(st.sampled_from(Coverage)),
+        precautions=draw(st.frozensets(st.sampled_from(Precaution))),
+        findings=_unique_findings(found),
+        recommendations=tuple(draw(st.lists(recommendations(keys), max_size=2))),
+        codings=tuple(draw(st.lists(codings(), max_size=1))),
+        **draw(_family_fields(family)),
+    )
+
+
+@st.composite
+def catalogs(
+    draw: st.DrawFn,
+    *,
+    min_size: int = 0,
+    max_size: int = 8,
+    pains: st.SearchStrategy[PainType] | None = None,
+    composites: bool = True,
+) -> Catalog:
+    """A consistent catalog: unique ids, cited sources present, programmes assembled."""
+    source_list = draw(
+        st.lists(sources(), min_size=1, max_size=4, unique_by=lambda source: source.key)
+    )
+    keys = st.sampled_from([source.key for source in source_list])
+    kinds = draw(
+        st.lists(
+            st.tuples(st.sampled_from(SIMPLE_FAMILIES), slugs()),
+            min_size=min_size,
+            max_size=max_size,
+            unique_by=lambda pair: f"{pair[0].kind}.{pair[1]}",
+        )
+    )
+    members: list[Modality] = [
+        draw(
+            modalities(family=family, modality_id=f"{family.kind}.{slug}", keys=keys, pains=pains)
+        )
+        for family, slug in kinds
+    ]
+    if composites and members and draw(st.booleans()):
+        parts = draw(
+            st.lists(st.sampled_from([m.id for m in members]), min_size=1, max_size=3, unique=True)
+        )
+        members.append(
+            PhysicalTherapy(
+                id=draw(slugs().map(lambda slug: f"physical_therapy.{slug}")),
+                name=draw(names()),
+                activity=draw(st.sampled_from(Activity)),
+                session_minutes=draw(st.none() | st.integers(1, 120)),
+                coverage=draw(st.sampled_from(Coverage)),
+                precautions=draw(st.frozensets(st.sampled_from(Precaution))),
+                components=tuple(parts),
+            )
+        )
+    return Catalog.assemble(members, source_list)
+
+
+def _weights_or_none(
+    function: float, durability: float, activity: float, pain: float
+) -> Weights | None:
+    if not any((function, durability, activity, pain)):
+        return None
+    return Weights(function=function, durability=durability, activity=activity, pain=pain)
+
+
+@st.composite
+def weights(draw: st.DrawFn, *, positive: bool = False) -> Weights:
+    """Valid weights; with ``positive``, every weight above zero."""
+    low = 1 if positive else 0
+    weight = st.integers(low, 20) | st.floats(
+        0.01 if positive else 0, 10, allow_nan=False, allow_infinity=False
+    )
+    values = draw(st.tuples(weight, weight, weight, weight).filter(any))
+    built = _weights_or_none(*values)
+    assert built is not None
+    return built
+
+
+def policies() -> st.SearchStrategy[ScoringPolicy]:
+    """Any scoring policy."""
+    return st.builds(ScoringPolicy, min_certainty=st.sampled_from(Certainty))
+
+
+@st.composite
+def patients(draw: st.DrawFn, catalog: Catalog) -> Patient:
+    """A patient whose named ids all come from ``catalog``."""
+    ids = list(catalog.ids)
+    id_sets = st.frozensets(st.sampled_from(ids)) if ids else st.just(frozenset[str]())
+    return Patient(
+        precautions=draw(st.frozensets(st.sampled_from(Precaution))),
+        covered=draw(st.none() | id_sets),
+        max_session_minutes=draw(st.none() | st.integers(1, 120)),
+        exclude=draw(id_sets),
+    )
