@@ -41,7 +41,7 @@ from painmodalities import (
 )
 
 #: Text as users type it: any Unicode but lone surrogates (which are not UTF-8).
-TEXT = st.characters(exclude_categories=("Cs",))
+TEXT = st.characters(exclude_categories=["Cs"])
 SIMPLE_FAMILIES = tuple(family for family in FAMILIES if family is not PhysicalTherapy)
 
 

@@ -16,6 +16,7 @@ value, what was expected and what was found:
 $: expected a finite, non-negative number of weeks, got -1
 """
 
+import difflib
 import json
 from collections.abc import Iterable
 from typing import Final
@@ -199,14 +200,9 @@ class UnknownModalityError(PainModalitiesError, KeyError):
         super().__init__(modality_id)
 
     def __str__(self) -> str:
-        close = [known for known in self.known if _related(self.modality_id, known)]
+        close = difflib.get_close_matches(self.modality_id, self.known, n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
         return f"no modality with id {self.modality_id!r} in the catalog{hint}"
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.modality_id, self.known))
-
-
-def _related(asked: str, known: str) -> bool:
-    asked, known = asked.lower(), known.lower()
-    return bool(asked) and (asked in known or known.split(".")[-1] in asked)

@@ -241,19 +241,37 @@ def _record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[
     return structure
 
 
+def _family_hook(
+    converter: cattrs.Converter, family: type[Modality]
+) -> Callable[[object, type], Modality]:
+    """Structure one family, requiring its own ``kind`` tag."""
+    record = _record_hook(converter, family)
+
+    def structure(value: object, _: type) -> Modality:
+        if type(value) is not dict:
+            raise _problem("an object", value)
+        kind = value.get("kind", MISSING)
+        if kind != family.kind:
+            rule = "required" if kind is MISSING else "enum"
+            raise ValidationError(Problem("$.kind", f'"{family.kind}"', kind, rule))
+        return record({key: item for key, item in value.items() if key != "kind"}, family)
+
+    return structure
+
+
 def _modality_hook(converter: cattrs.Converter) -> Callable[[object, type], Modality]:
+    """Structure any family, chosen by the ``kind`` tag."""
     expected = "one of " + ", ".join(f'"{kind}"' for kind in _KINDS)
 
     def structure(value: object, _: type) -> Modality:
         if type(value) is not dict:
             raise _problem("an object", value)
-        if "kind" not in value:
-            raise ValidationError(Problem("$.kind", expected, MISSING, "required"))
-        family = _KINDS.get(value["kind"]) if type(value["kind"]) is str else None
+        kind = value.get("kind", MISSING)
+        family = _KINDS.get(kind) if type(kind) is str else None
         if family is None:
-            raise ValidationError(Problem("$.kind", expected, value["kind"], "enum"))
-        fields = {key: item for key, item in value.items() if key != "kind"}
-        return converter.structure(fields, family)
+            rule = "required" if kind is MISSING else "enum"
+            raise ValidationError(Problem("$.kind", expected, kind, rule))
+        return converter.structure(value, family)
 
     return structure
 
@@ -307,8 +325,11 @@ def make_strict_converter() -> cattrs.Converter:
         lambda kind: kind is Modality, lambda _kind: _modality_hook(converter)
     )
     converter.register_structure_hook_factory(
-        lambda kind: (_is_modality(kind) and kind is not Modality) or _is_record(kind),
-        lambda kind: _record_hook(converter, kind),
+        lambda kind: _is_modality(kind) and kind is not Modality,
+        lambda kind: _family_hook(converter, kind),
+    )
+    converter.register_structure_hook_factory(
+        _is_record, lambda kind: _record_hook(converter, kind)
     )
     family_unstructure = _modality_unstructure(converter)
     converter.register_unstructure_hook_func(_is_modality, family_unstructure)

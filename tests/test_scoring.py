@@ -1,0 +1,237 @@
+"""Scoring and ranking by hand: the default rankings of low back pain, worked out exactly."""
+
+import math
+from fractions import Fraction as F
+
+import pytest
+
+from painmodalities import (
+    Certainty,
+    Criterion,
+    ExclusionReason,
+    InvalidWeightsError,
+    PainType,
+    Patient,
+    Precaution,
+    ScoringPolicy,
+    UnknownModalityError,
+    ValidationError,
+    Weights,
+    default_catalog,
+    rank,
+    score,
+)
+
+# Default weight shares: function 2/5, durability 1/4, activity 1/4, pain 1/10 (sum 1).
+# Effect: none 0, small 1/3, moderate 2/3, large 1. Certainty: very_low 1/4, low 1/2,
+# moderate 3/4, high 1. Horizon: immediate 1/4, short 1/2, intermediate 3/4, long 1.
+# Default policy: only findings of low certainty or above are scored.
+CHRONIC_LOW_BACK = [
+    # exercise: function max(small*low=1/6, moderate*low=1/3 at long) = 1/3, durability long 1,
+    # active 1, pain small*low 1/6: 2/5*1/3 + 1/4 + 1/4 + 1/10*1/6 = 8/60+30/60+1/60 = 13/20
+    ("exercise.therapeutic", F(13, 20)),
+    # the programme's scored findings are exercise's (structural massage's are very low): 13/20
+    ("physical_therapy.programme", F(13, 20)),
+    # mindfulness: function small*moderate 1/4 at long, pain moderate*moderate 1/2:
+    # 2/5*1/4 + 1/4 + 1/4 + 1/10*1/2 = 1/10 + 1/2 + 1/20 = 13/20 (ties broken by id)
+    ("psychological.mindfulness", F(13, 20)),
+    # CBT: function small*moderate 1/4 up to long, pain 1/4: 1/10 + 1/4 + 1/4 + 1/40 = 5/8
+    ("psychological.cbt", F(5, 8)),
+    # yoga: function small*low 1/6 at short (1/2), pain 1/6:
+    # 2/5*1/6 + 1/4*1/2 + 1/4 + 1/10*1/6 = 8/120 + 15/120 + 30/120 + 2/120 = 11/24
+    ("exercise.yoga", F(11, 24)),
+    # acupuncture: function small*moderate 1/4 at long, passive, no pain finding:
+    # 2/5*1/4 + 1/4*1 = 7/20
+    ("acupuncture", F(7, 20)),
+    # rehabilitation: pain moderate*low 1/3 at long only (no function finding), active:
+    # 1/4 + 1/10*1/3 = 17/60
+    ("rehabilitation.multidisciplinary", F(17, 60)),
+    # no scored finding shows benefit (evidence gate): 0; active first, then by id
+    ("exercise.tai_chi", F(0)),
+    ("manual.spinal_manipulation", F(0)),
+    ("massage.deep_tissue", F(0)),
+    ("massage.myofascial_release", F(0)),
+    ("massage.structural", F(0)),
+    ("massage.swedish", F(0)),
+    ("massage.trigger_point", F(0)),
+    ("physical_agent.heat", F(0)),
+    ("physical_agent.tens", F(0)),
+]
+ACUTE_LOW_BACK = [
+    # manipulation: function small*moderate 1/4 at immediate (1/4), pain 1/4, passive:
+    # 2/5*1/4 + 1/4*1/4 + 1/10*1/4 = 8/80 + 5/80 + 2/80 = 3/16
+    ("manual.spinal_manipulation", F(3, 16)),
+    # heat: the same grades (Cochrane 2006, moderate), so the same 3/16; tie broken by id
+    ("physical_agent.heat", F(3, 16)),
+    # everything else is gated: exercise's acute findings show no effect, massage's are very
+    # low; active first, then by id
+    ("exercise.tai_chi", F(0)),
+    ("exercise.therapeutic", F(0)),
+    ("exercise.yoga", F(0)),
+    ("physical_therapy.programme", F(0)),
+    ("psychological.cbt", F(0)),
+    ("psychological.mindfulness", F(0)),
+    ("rehabilitation.multidisciplinary", F(0)),
+    ("acupuncture", F(0)),
+    ("massage.deep_tissue", F(0)),
+    ("massage.myofascial_release", F(0)),
+    ("massage.structural", F(0)),
+    ("massage.swedish", F(0)),
+    ("massage.trigger_point", F(0)),
+    ("physical_agent.tens", F(0)),
+]
+
+
+@pytest.mark.parametrize(
+    ("pain_type", "expected"),
+    [("low_back:chronic", CHRONIC_LOW_BACK), ("low_back:acute", ACUTE_LOW_BACK)],
+)
+def test_default_ranking_by_hand(pain_type: str, expected: list[tuple[str, F]]) -> None:
+    """The full default ranking equals the hand-computed one, exactly."""
+    ranking = rank(pain_type)
+    assert [(o.modality.id, o.score.value) for o in ranking] == expected
+    assert [o.rank for o in ranking] == list(range(1, len(expected) + 1))
+    assert ranking.excluded == ()
+
+
+def test_components_sum_to_value_and_name_their_findings() -> None:
+    """Contributions sum to the score; each names the findings that set it."""
+    result = score(default_catalog()["exercise.therapeutic"], PainType.parse("low_back:chronic"))
+    assert result.components == {
+        Criterion.FUNCTION: F(2, 15),
+        Criterion.DURABILITY: F(1, 4),
+        Criterion.ACTIVITY: F(1, 4),
+        Criterion.PAIN: F(1, 60),
+    }
+    assert sum(result.components.values()) == result.value == F(13, 20)
+    assert result.criteria[Criterion.DURABILITY] == 1
+    function = result.contribution(Criterion.FUNCTION)
+    assert [(f.source, f.horizon.value) for f in function.findings] == [("jenkins-2025", "long")]
+    assert result.contribution(Criterion.ACTIVITY).findings == ()
+    assert float(result) == 0.65
+
+
+def test_explain_massage_zero_for_acute_low_back() -> None:
+    """The explanation says why massage scores 0 for acute low back pain, citing sources."""
+    option = rank("low_back:acute").option("massage.swedish")
+    text = option.explain()
+    assert option.score.value == 0
+    assert "score 0: no finding at low certainty or above shows benefit" in text
+    assert "acute low back pain" in text
+    assert "very low certainty (cochrane-massage-2015)" in text
+    assert text.startswith(f"{option.rank}. Swedish (relaxation) massage (passive): ")
+
+
+def test_explain_names_findings_and_exclusions() -> None:
+    """The ranking's explanation names the driving findings and every exclusion reason."""
+    patient = Patient(precautions=frozenset({Precaution.BLEEDING_RISK}), max_session_minutes=30)
+    text = rank("low_back:chronic", patient=patient).explain()
+    assert text.splitlines()[0] == (
+        "Ranking for chronic low back pain, best for long-term function first:"
+    )
+    assert "1. Therapeutic exercise (active): score 0.650 = function 0.133 from moderate " in text
+    assert "(jenkins-2025)" in text
+    assert (
+        "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk; "
+        "sessions of 45 minutes exceed the patient's 30" in text
+    )
+
+
+def test_policy_changes_what_counts() -> None:
+    """Lowering the policy to very low lets the ungraded trials count."""
+    chronic = PainType.parse("low_back:chronic")
+    swedish = default_catalog()["massage.swedish"]
+    assert score(swedish, chronic).value == 0
+    loose = score(swedish, chronic, policy=ScoringPolicy(min_certainty=Certainty.VERY_LOW))
+    # function: moderate*very_low = 1/6 (Cherkin, immediate) beats small*very_low 1/12;
+    # durability: small benefit at long (Cherkin 52 weeks) = 1; passive; pain moderate*vl 1/6
+    assert loose.value == F(2, 5) * F(1, 6) + F(1, 4) + F(1, 10) * F(1, 6)
+    assert loose.unscored == ()
+
+
+def test_excluded_keep_every_reason() -> None:
+    """An exclusion lists every reason, not only the first."""
+    patient = Patient(
+        precautions=frozenset({Precaution.FRACTURE, Precaution.OPEN_WOUND}),
+        covered=frozenset({"exercise.therapeutic"}),
+        exclude=frozenset({"massage.swedish"}),
+        max_session_minutes=40,
+    )
+    ranking = rank("low_back:chronic", patient=patient)
+    assert ranking.ids == ("exercise.therapeutic",)
+    swedish = next(e for e in ranking.excluded if e.modality.id == "massage.swedish")
+    assert [reason.code for reason in swedish.reasons] == [
+        ExclusionReason.EXCLUDED,
+        ExclusionReason.PRECAUTION,
+        ExclusionReason.PRECAUTION,
+        ExclusionReason.NOT_COVERED,
+        ExclusionReason.SESSION_TOO_LONG,
+    ]
+    assert len(ranking.excluded) == len(default_catalog()) - 1
+
+
+def test_ranking_access() -> None:
+    """A ranking is iterable, indexable, sized, and gives its top n."""
+    ranking = rank("neck:chronic")
+    assert len(ranking) == len(default_catalog())
+    assert ranking[0] is ranking.top(1)[0] is next(iter(ranking))
+    assert ranking[:2] == ranking.top(2)
+    assert ranking.top(0) == ()
+    assert len(ranking.top(100)) == len(ranking)
+    with pytest.raises(UnknownModalityError):
+        ranking.option("nope")
+
+
+@pytest.mark.parametrize(
+    ("weights", "path", "expected"),
+    [
+        ({"function": -0.1}, "$.function", "a finite, non-negative number"),
+        ({"pain": math.nan}, "$.pain", "a finite, non-negative number"),
+        ({"durability": math.inf}, "$.durability", "a finite, non-negative number"),
+        ({"activity": "0.25"}, "$.activity", "a number"),
+        ({"activity": True}, "$.activity", "a number"),
+        (
+            {"function": 0, "durability": 0, "activity": 0, "pain": 0},
+            "$",
+            "at least one positive weight",
+        ),
+    ],
+)
+def test_error_bad_weights(weights: dict[str, object], path: str, expected: str) -> None:
+    """Weights must be finite, non-negative numbers, not all zero."""
+    with pytest.raises(InvalidWeightsError) as caught:
+        Weights(**weights)  # type: ignore[arg-type]
+    assert isinstance(caught.value, ValueError)
+    assert (caught.value.path, caught.value.expected) == (path, expected)
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "message"),
+    [
+        (lambda: rank("low_back"), "$", '"condition:phase"'),
+        (lambda: rank(42), "$.pain_type", "a PainType"),  # type: ignore[arg-type]
+        (lambda: rank("neck:chronic", weights={"pain": 1}), "$.weights", "a Weights"),  # type: ignore[arg-type]
+        (lambda: rank("neck:chronic", policy="low"), "$.policy", "a ScoringPolicy"),  # type: ignore[arg-type]
+        (
+            lambda: Patient(max_session_minutes=-5),
+            "$.max_session_minutes",
+            "a whole number from 1 to 1440",
+        ),
+        (lambda: Patient(exclude=frozenset({"Not An Id"})), "$.exclude", "modality ids"),
+        (lambda: Patient(precautions=frozenset({"fracture"})), "$.precautions", "members one of"),
+        (lambda: rank("neck:chronic").top(-1), "$.n", "a whole number, 0 or more"),
+    ],
+)
+def test_error_bad_ranking_input(call: object, path: str, message: str) -> None:
+    """Bad arguments to rank() and Patient raise ValidationError with the path."""
+    with pytest.raises(ValidationError) as caught:
+        call()  # type: ignore[operator]
+    assert caught.value.path == path
+    assert message in caught.value.expected
+
+
+def test_error_patient_names_unknown_modality() -> None:
+    """A patient naming an id the catalog lacks is an error, not silently ignored."""
+    with pytest.raises(UnknownModalityError) as caught:
+        rank("neck:chronic", patient=Patient(exclude=frozenset({"massage.swede"})))
+    assert caught.value.modality_id == "massage.swede"

@@ -1,0 +1,160 @@
+"""The founding article's claims (shared/evidence/seed_claims.md), each as behaviour.
+
+Built-in catalog, default scoring policy, unless a test says otherwise.
+"""
+
+from painmodalities import (
+    Activity,
+    Certainty,
+    Condition,
+    Coverage,
+    Criterion,
+    ExclusionReason,
+    Exercise,
+    Horizon,
+    Massage,
+    MassageTechnique,
+    Outcome,
+    PainType,
+    Patient,
+    Phase,
+    PhysicalTherapy,
+    default_catalog,
+    rank,
+)
+
+CATALOG = default_catalog()
+MASSAGES = [m for m in CATALOG if isinstance(m, Massage)]
+ALL_PAIN_TYPES = [PainType(condition, phase) for condition in Condition for phase in Phase]
+CHRONIC = [PainType(condition, Phase.CHRONIC) for condition in Condition]
+
+
+def test_claim_1_massage_techniques_are_modalities() -> None:
+    """Deep tissue, Swedish, structural and targeted techniques are each a modality."""
+    techniques = {m.id: m.technique for m in MASSAGES}
+    assert techniques == {
+        "massage.swedish": MassageTechnique.SWEDISH,
+        "massage.deep_tissue": MassageTechnique.DEEP_TISSUE,
+        "massage.structural": MassageTechnique.STRUCTURAL,
+        "massage.myofascial_release": MassageTechnique.TARGETED,
+        "massage.trigger_point": MassageTechnique.TARGETED,
+    }
+
+
+def test_claim_2_massage_passive_exercise_and_physical_therapy_active() -> None:
+    """Massage is done to the patient; exercise and physical therapy need the patient."""
+    assert all(m.activity is Activity.PASSIVE for m in MASSAGES)
+    active = [m for m in CATALOG if isinstance(m, Exercise | PhysicalTherapy)]
+    assert len(active) == 4
+    assert all(m.activity is Activity.ACTIVE for m in active)
+
+
+def test_claim_3_massage_does_not_speed_acute_recovery() -> None:
+    """No massage technique has a finding of function benefit for acute pain, at any
+    certainty.
+    """
+    for massage in MASSAGES:
+        for condition in Condition:
+            acute = PainType(condition, Phase.ACUTE)
+            assert not any(f.shows_benefit for f in massage.findings_for(acute, Outcome.FUNCTION))
+            assert massage.expected_benefit(acute, min_certainty=Certainty.VERY_LOW) is None
+            assert rank(acute).option(massage.id).score.value == 0
+
+
+def test_claim_4_chronic_pain_relief_for_a_while() -> None:
+    """Massage has short-term pain findings in chronic conditions, and no function benefit
+    at the long horizon (in every chronic condition of the catalog).
+    """
+    for massage in MASSAGES:
+        short_pain = [
+            f
+            for pain in CHRONIC
+            for f in massage.findings_for(pain, Outcome.PAIN)
+            if f.shows_benefit and f.horizon <= Horizon.SHORT
+        ]
+        assert short_pain, massage.id
+    for pain in CHRONIC:
+        ranking = rank(pain)
+        for massage in MASSAGES:
+            assert massage.expected_benefit(pain) is not Horizon.LONG
+            assert ranking.option(massage.id).score.criteria[Criterion.DURABILITY] < 1
+
+
+def test_claim_5_no_technique_shown_better_than_another() -> None:
+    """Techniques differ in score only through technique-specific findings at low certainty
+    or above: today, myofascial release in fibromyalgia, nowhere else.
+    """
+    differing = set()
+    for pain in ALL_PAIN_TYPES:
+        ranking = rank(pain)
+        scores = {m.id: ranking.option(m.id).score.value for m in MASSAGES}
+        pooled = min(scores.values())
+        for massage in MASSAGES:
+            if scores[massage.id] == pooled:
+                continue
+            differing.add((str(pain), massage.id))
+            shared = set.intersection(*(set(m.findings_for(pain)) for m in MASSAGES))
+            specific = [
+                f
+                for f in massage.findings_for(pain)
+                if f not in shared and f.certainty >= Certainty.LOW
+            ]
+            assert specific, (pain, massage.id)
+    assert differing == {("fibromyalgia:chronic", "massage.myofascial_release")}
+
+
+def test_claim_6_structural_massage_in_physical_therapy() -> None:
+    """Structural massage may be covered by insurance and is a component of the physical
+    therapy programme, which is exercise-led.
+    """
+    structural = CATALOG["massage.structural"]
+    assert structural.coverage is Coverage.SOMETIMES
+    assert "muscle activity" in structural.summary
+    others = {m.coverage for m in MASSAGES if m is not structural}
+    assert others == {Coverage.UNKNOWN}
+    programme = CATALOG["physical_therapy.programme"]
+    assert isinstance(programme, PhysicalTherapy)
+    assert programme.components == ("exercise.therapeutic", "massage.structural")
+    assert {f.component for f in programme.findings} == set(programme.components)
+
+
+def test_claim_7_massage_session_is_45_minutes() -> None:
+    """A massage session means about 45 minutes of direct contact with a therapist."""
+    assert {m.session_minutes for m in MASSAGES} == {45}
+
+
+def test_claim_8_no_mechanism_established() -> None:
+    """The mechanism is unknown: every massage says 'mechanism established: no'."""
+    assert all(m.mechanism_established is False for m in MASSAGES)
+
+
+def test_claim_9_activity_carries_long_term_management() -> None:
+    """In every chronic condition the best active option ranks above every massage
+    technique; for chronic low back pain the top three options are all active.
+    """
+    for pain in CHRONIC:
+        ranking = rank(pain)
+        best_active = min(o.rank for o in ranking if o.modality.activity is Activity.ACTIVE)
+        assert all(best_active < ranking.option(m.id).rank for m in MASSAGES), pain
+    top = rank("low_back:chronic").top(3)
+    assert [o.modality.activity for o in top] == [Activity.ACTIVE] * 3
+
+
+def test_claim_10_massage_is_not_a_long_term_solution() -> None:
+    """Massage's expected benefit duration for function is never long (default policy)."""
+    for massage in MASSAGES:
+        for pain in ALL_PAIN_TYPES:
+            assert massage.expected_benefit(pain) is not Horizon.LONG
+
+
+def test_claim_11_coverage_hint_and_insurance_exclusion() -> None:
+    """Every modality has a coverage hint, and a ranking excludes what the patient's
+    insurance does not cover, saying so.
+    """
+    assert all(isinstance(m.coverage, Coverage) for m in CATALOG)
+    for pain in CHRONIC:
+        covered = frozenset({"physical_therapy.programme", "massage.structural"})
+        ranking = rank(pain, patient=Patient(covered=covered))
+        assert set(ranking.ids) == covered
+        for exclusion in ranking.excluded:
+            assert [r.code for r in exclusion.reasons] == [ExclusionReason.NOT_COVERED]
