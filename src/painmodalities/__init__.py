@@ -12,6 +12,7 @@ and ranks them for long-term function.
 
 from painmodalities.catalog import Catalog, UnknownSourceError, composite_findings, default_catalog
 from painmodalities.errors import (
+    MISSING,
     CatalogIntegrityError,
     InvalidDurationError,
     InvalidWeightsError,
@@ -44,7 +45,16 @@ from painmodalities.ranking import (
     Reason,
     rank,
 )
-from painmodalities.scoring import Contribution, Score, ScoringPolicy, Weights, score
+from painmodalities.scoring import (
+    CERTAINTY_VALUES,
+    EFFECT_VALUES,
+    HORIZON_VALUES,
+    Contribution,
+    Score,
+    ScoringPolicy,
+    Weights,
+    score,
+)
 from painmodalities.serialization import SCHEMA_VERSION, from_json, to_json
 from painmodalities.vocabulary import (
     Activity,
@@ -60,13 +70,18 @@ from painmodalities.vocabulary import (
     Outcome,
     Phase,
     Precaution,
+    RankedEnum,
     Strength,
 )
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CERTAINTY_VALUES",
+    "EFFECT_VALUES",
     "FAMILIES",
+    "HORIZON_VALUES",
+    "MISSING",
     "SCHEMA_VERSION",
     "Activity",
     "Acupuncture",
@@ -102,6 +117,7 @@ __all__ = [
     "Precaution",
     "Problem",
     "Psychological",
+    "RankedEnum",
     "RankedOption",
     "Ranking",
     "Reason",

@@ -1,0 +1,66 @@
+"""The public surface: declared, sorted, documented, and doctested."""
+
+import doctest
+import importlib
+import inspect
+import pkgutil
+from types import ModuleType
+
+import pytest
+
+import painmodalities
+
+MODULES = [
+    importlib.import_module(f"painmodalities.{info.name}")
+    for info in pkgutil.iter_modules(painmodalities.__path__)
+    if not info.name.startswith("_") and info.name not in {"__main__"}
+]
+
+
+def _sort_key(name: str) -> tuple[int, str]:
+    # ruff's RUF022 order: SCREAMING_CASE, then CamelCase, then the rest
+    if name.isupper():
+        return (0, name)
+    if name[0].isupper():
+        return (1, name)
+    return (2, name)
+
+
+def test_all_is_sorted_and_complete() -> None:
+    """__all__ is sorted and every name in it exists."""
+    names = painmodalities.__all__
+    assert names == sorted(names, key=_sort_key)
+    assert len(set(names)) == len(names)
+    for name in names:
+        assert hasattr(painmodalities, name), name
+
+
+def test_every_module_name_is_exported() -> None:
+    """Each public module's __all__ is re-exported by the package, except its internals."""
+    exported = set(painmodalities.__all__)
+    for module in MODULES:
+        for name in getattr(module, "__all__", ()):
+            if module.__name__.endswith((".serialization", ".schema", ".cli", ".plot", ".fhir")):
+                continue
+            assert name in exported, f"{module.__name__}.{name}"
+
+
+@pytest.mark.parametrize("name", sorted(painmodalities.__all__))
+def test_every_public_name_is_documented(name: str) -> None:
+    """Every public class and function has a docstring of its own."""
+    value = getattr(painmodalities, name)
+    if inspect.isclass(value) or inspect.isfunction(value):
+        assert inspect.getdoc(value), name
+        assert value.__doc__, name
+
+
+def test_version() -> None:
+    """The package has a PEP 440 version string."""
+    assert painmodalities.__version__.count(".") == 2
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.__name__)
+def test_doctests(module: ModuleType) -> None:
+    """Every example in the docstrings runs and prints what it says."""
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
