@@ -125,14 +125,19 @@ class Modality:
         self._check_findings()
         object.__setattr__(self, "_by_pain_type", _index(self.findings))
 
+    def _allowed_components(self) -> tuple[frozenset[str | None], str]:
+        """Which ``component`` values this family's findings may name, and the rule's words."""
+        return frozenset({None}), "no component: only a composite modality carries them"
+
     def _check_findings(self) -> None:
+        allowed, expected = self._allowed_components()
         seen: set[tuple[Any, ...]] = set()
         for index, finding in enumerate(self.findings):
-            if finding.component is not None:
+            if finding.component not in allowed:
                 raise ValidationError(
                     Problem(
                         f"$.findings[{index}].component",
-                        "no component: only a composite modality carries component findings",
+                        expected,
                         finding.component,
                         "component_findings",
                     )
@@ -141,7 +146,7 @@ class Modality:
                 raise ValidationError(
                     Problem(
                         f"$.findings[{index}]",
-                        "one finding per pain type, outcome, horizon and source",
+                        "one finding per pain type, outcome, horizon, source and component",
                         str(finding.pain_type),
                         "duplicate_finding",
                     )
@@ -253,28 +258,11 @@ class PhysicalTherapy(Modality):
         converter=check.as_tuple, validator=_check_components
     )
 
-    def _check_findings(self) -> None:
-        seen: set[tuple[Any, ...]] = set()
-        for index, finding in enumerate(self.findings):
-            if finding.component not in self.components:
-                raise ValidationError(
-                    Problem(
-                        f"$.findings[{index}].component",
-                        "one of the programme's components " + ", ".join(self.components),
-                        finding.component,
-                        "component_findings",
-                    )
-                )
-            if finding.key in seen:
-                raise ValidationError(
-                    Problem(
-                        f"$.findings[{index}]",
-                        "one finding per pain type, outcome, horizon, source and component",
-                        str(finding.pain_type),
-                        "duplicate_finding",
-                    )
-                )
-            seen.add(finding.key)
+    def _allowed_components(self) -> tuple[frozenset[str | None], str]:
+        return (
+            frozenset(self.components),
+            "one of the programme's components " + ", ".join(self.components),
+        )
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
