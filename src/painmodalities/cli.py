@@ -265,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
         "best for long-term function first.",
         epilog="examples:\n  painmodalities rank low_back chronic --explain\n"
         "  painmodalities rank neck --weeks 20 --covered exercise.therapeutic "
-        "--covered acupuncture",
+        "--covered acupuncture\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     ranking.add_argument(
@@ -760,7 +760,9 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
         ("activity", modality.activity.value),
         (
             "session",
-            "-" if modality.session_minutes is None else f"{modality.session_minutes} minutes",
+            "length not given"
+            if modality.session_minutes is None
+            else f"{modality.session_minutes} minutes",
         ),
         ("coverage", f"{modality.coverage.value} (a hint, never a promise)"),
         ("precautions", precautions),
