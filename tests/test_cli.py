@@ -1,5 +1,6 @@
 """The command line: every subcommand, every exit code, and each bad argument's message."""
 
+import contextlib
 import io
 import shutil
 import subprocess
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import painmodalities
 from painmodalities import (
@@ -274,6 +277,29 @@ def test_rank_with_a_catalog_file(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert table_ids(out) == ["exercise.yoga", "massage.swedish"]
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["function", "durability", "activity", "pain"]),
+        st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False),
+        min_size=1,
+    )
+)
+def test_rank_weights_given_are_the_weights_used(given: dict[str, float]) -> None:
+    """Weights given by name are used, the others keep their defaults; all zero is refused."""
+    text = ",".join(f"{name}={value!r}" for name, value in given.items())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["rank", "neck", "chronic", "--format", "json", "--weights", text])
+    defaults = {"function": 0.4, "durability": 0.25, "activity": 0.25, "pain": 0.1}
+    expected = defaults | given
+    if not any(expected.values()):
+        assert code == EXIT_USAGE
+        return
+    assert code == EXIT_OK
+    assert json_of(out.getvalue())["weights"] == expected
+
+
 # -- rank: bad arguments -----------------------------------------------------------------
 
 
@@ -304,6 +330,16 @@ def test_rank_with_a_catalog_file(capsys: pytest.CaptureFixture[str], tmp_path: 
         ),
         (["low_back", "chronic", "--weeks", "20"], "give PHASE or --weeks, not both"),
         (["low_back"], "rank low_back needs PHASE or --weeks N"),
+        (["--weeks", "3"], "--weeks needs CONDITION"),
+        (
+            ["low_back", "chronic", "--exclude", "Massage Swedish"],
+            "argument --exclude: expected a modality id such as massage.swedish, "
+            "got 'Massage Swedish'",
+        ),
+        (
+            ["low_back", "chronic", "--covered", ""],
+            "argument --covered: expected a modality id such as massage.swedish, got ''",
+        ),
         ([], "rank needs CONDITION and PHASE (or --weeks N)"),
         (
             ["low_back", "chronic", "--weights", "function"],
@@ -457,6 +493,13 @@ def test_rank_plot_svg_names_options_and_exclusions(
     assert "Transcutaneous" not in svg  # and not drawn as an option
 
 
+def test_rank_plot_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    first, second = tmp_path / "first.svg", tmp_path / "second.svg"
+    for path in (first, second):
+        assert run(capsys, "rank", "neck", "chronic", "--plot", str(path))[0] == EXIT_OK
+    assert first.read_bytes() == second.read_bytes()
+
+
 def test_error_rank_plot_without_matplotlib(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -577,6 +620,28 @@ def test_error_show_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
         "painmodalities: error: no modality with id 'yoga' in the catalog; "
         "did you mean exercise.yoga?\n"
     )
+
+
+def test_catalog_option_on_every_reading_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    full = default_catalog()
+    yoga = full["exercise.yoga"]
+    keys = {f.source for f in yoga.findings} | {r.source for r in yoga.recommendations}
+    small = Catalog.assemble([yoga], [s for s in full.sources if s.key in keys])
+    path = tmp_path / "small.json"
+    path.write_text(to_json(small), encoding="utf-8")
+    _, out, _ = run(capsys, "list", "--catalog", str(path))
+    assert list_ids(out) == ["exercise.yoga"]
+    _, out, _ = run(capsys, "sources", "--catalog", str(path))
+    assert sorted(line.split()[0] for line in out.splitlines()[1:]) == sorted(keys)
+    code, _, err = run(capsys, "show", "massage.swedish", "--catalog", str(path))
+    assert (code, err) == (
+        EXIT_ERROR,
+        "painmodalities: error: no modality with id 'massage.swedish' in the catalog\n",
+    )
+    _, out, _ = run(capsys, "export", "--catalog", str(path))
+    assert from_json(out, Catalog) == small
 
 
 def test_sources_lists_every_source(capsys: pytest.CaptureFixture[str]) -> None:

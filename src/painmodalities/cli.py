@@ -38,6 +38,7 @@ import attrs
 import orjson
 
 from painmodalities import __version__
+from painmodalities._validate import ID_PATTERN
 from painmodalities.catalog import Catalog, default_catalog
 from painmodalities.errors import PainModalitiesError, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
@@ -218,6 +219,14 @@ def _weights(text: str) -> Weights:
         raise argparse.ArgumentTypeError(f"invalid weights {text!r}: {error}") from None
 
 
+def _modality_id(text: str) -> str:
+    if ID_PATTERN.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a modality id such as massage.swedish, got {text!r}"
+        )
+    return text
+
+
 def _plot_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in (".png", ".svg"):
@@ -297,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     ranking.add_argument(
         "--covered",
         action="append",
+        type=_modality_id,
         metavar="ID",
         help="a modality id the patient's insurance pays for (repeatable); "
         "when given, every other modality is ruled out",
@@ -308,7 +318,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the longest session the patient can attend",
     )
     ranking.add_argument(
-        "--exclude", action="append", default=[], metavar="ID", help="rule out an id (repeatable)"
+        "--exclude",
+        action="append",
+        type=_modality_id,
+        default=[],
+        metavar="ID",
+        help="rule out an id (repeatable)",
     )
     ranking.add_argument(
         "--min-certainty",
@@ -505,6 +520,8 @@ def _pain_types(args: argparse.Namespace, stderr: IO[str]) -> tuple[list[PainTyp
     if args.phase is not None and args.weeks is not None:
         raise _UsageError("give PHASE or --weeks, not both", args.usage)
     phase = args.weeks if phase is None else phase
+    if args.condition is None and phase is not None:
+        raise _UsageError("--weeks needs CONDITION", args.usage)
     if args.fhir is None:
         if args.condition is None:
             raise _UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
