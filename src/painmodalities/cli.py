@@ -12,10 +12,10 @@ become one line on stderr and an exit code, never a traceback:
 - ``141``: the reader of the output went away (``painmodalities list | head -1``), as a
   process killed by ``SIGPIPE`` reports in the shell, with nothing printed on stderr.
 
-Tables use `rich <https://rich.readthedocs.io>`_ (the ``cli`` extra) when it is
-installed and the output is a terminal, and plain aligned text otherwise; ``NO_COLOR``
-turns colour off. Optional parts (``rich``, ``matplotlib``, FHIR, JSON Schema) are
-imported only by the subcommands that need them, so that the command starts fast.
+Tables use rich (the ``cli`` extra) when it is installed and the output is a terminal,
+and plain aligned text otherwise; ``NO_COLOR`` turns colour off. Optional parts (``rich``,
+``matplotlib``, FHIR, JSON Schema) are imported only by the subcommands that need them, so
+that the command starts fast.
 
 >>> main(["rank", "low_back", "chronic", "--top", "1", "--format", "json"])  # doctest: +ELLIPSIS
 {
@@ -59,6 +59,7 @@ from painmodalities.vocabulary import (
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "CliError", "main"]
 
+#: The command's name, as it appears in usage lines and error messages.
 PROG = "painmodalities"
 
 #: The request succeeded.
@@ -911,8 +912,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: the arguments, without the program name.
 
     Returns:
-        The exit code: 0 ok, 1 library error, 2 usage error, 130 interrupted,
-        141 output pipe closed.
+        The exit code, as listed in the module docstring (0 means success).
     """
     stdout, stderr = sys.stdout, sys.stderr
     parser = build_parser()
