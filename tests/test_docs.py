@@ -6,11 +6,12 @@ Rules the pages follow (stated in docs/index.md, "How these pages are tested"):
   in a temporary working directory.
 - A ```` ```python ```` block directly followed by a ```` ```text ```` block must print
   exactly that text.
-- In a ```` ```console ```` block, each ``$ painmodalities ...`` line runs through
-  :func:`painmodalities.cli.main`; it must exit 0, or the code named by a trailing
-  ``# exit N`` comment. The lines after it, up to the next ``$`` line, if any, are its
-  expected output (stdout then stderr). ``> FILE`` writes stdout to FILE; after ``|``
-  only the command before the pipe runs and its output is not compared.
+- In a ```` ```console ```` block, each ``$ painmodalities ...`` (or
+  ``$ python -m painmodalities ...``) line runs through :func:`painmodalities.cli.main`;
+  it must exit 0, or the code named by a trailing ``# exit N`` comment. The lines after it,
+  up to the next ``$`` line, if any, are its expected output (stdout then stderr).
+  ``> FILE`` writes stdout to FILE; after ``|`` only the command before the pipe runs and
+  its output is not compared. Lines running other programs (``pip``, ...) are shown only.
 - A block preceded by the line ``<!-- docs-test: skip -->`` is not run. Use it sparingly.
 """
 
@@ -121,14 +122,24 @@ def commands(code: str) -> Iterator[tuple[str, int, str]]:
             shown.append(line)
 
 
+PROGRAM = ("painmodalities",)
+MODULE = ("python", "-m", "painmodalities")
+
+
+def ours(command: str) -> bool:
+    """Whether a console line runs this library's command."""
+    words = tuple(shlex.split(command))
+    return words[:1] == PROGRAM or words[:3] == MODULE
+
+
 def run_command(command: str) -> tuple[int, str]:
     argv, target = shlex.split(command.partition("|")[0]), None
     if ">" in argv:
         argv, target = argv[: argv.index(">")], argv[argv.index(">") + 1]
-    assert argv[0] == "painmodalities", f"console blocks show painmodalities only: {command}"
+    arguments = argv[1:] if tuple(argv[:1]) == PROGRAM else argv[3:]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv[1:])
+        code = main(arguments)
     if target is not None:
         Path(target).write_text(out.getvalue(), encoding="utf-8")
         return code, err.getvalue()
@@ -144,6 +155,8 @@ def test_console_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monk
             if block.language != "console" or block.skipped:
                 continue
             for command, expected_code, shown in commands(block.code):
+                if not ours(command):
+                    continue
                 code, output = run_command(command)
                 where = f"{page.name}:{block.line}: {command}"
                 assert code == expected_code, f"{where} exited {code}:\n{output}"
@@ -156,6 +169,14 @@ def test_the_harness_finds_blocks() -> None:
     tutorial = blocks(DOCS / "tutorial.md")
     assert sum(block.language == "python" for block in tutorial) >= 5
     assert sum(block.language == "console" for block in blocks(DOCS / "cli.md")) >= 3
+
+
+def test_console_lines_that_run() -> None:
+    """Only this library's command runs; other programs in console blocks are shown only."""
+    assert ours("painmodalities list")
+    assert ours("python -m painmodalities rank neck chronic")
+    assert not ours("pip install painmodalities")
+    assert not ours("python -m pip install painmodalities")
 
 
 def test_commands_parse_exit_codes_and_output() -> None:
