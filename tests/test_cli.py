@@ -493,6 +493,15 @@ def test_rank_plot_svg_names_options_and_exclusions(
     assert "Transcutaneous" not in svg  # and not drawn as an option
 
 
+def test_rank_top_applies_to_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "top.svg"
+    assert run(capsys, "rank", "low_back", "chronic", "--top", "2", "--plot", str(path))[0] == 0
+    svg = path.read_text(encoding="utf-8")
+    assert "1. Therapeutic exercise" in svg
+    assert "2. Physical therapy programme" in svg
+    assert "3. " not in svg
+
+
 def test_rank_plot_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     first, second = tmp_path / "first.svg", tmp_path / "second.svg"
     for path in (first, second):

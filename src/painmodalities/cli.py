@@ -553,7 +553,7 @@ def _patient(args: argparse.Namespace) -> Patient:
     )
 
 
-def _ranking_document(ranking: Ranking, shown: Sequence[Any]) -> dict[str, Any]:
+def _ranking_document(ranking: Ranking) -> dict[str, Any]:
     """The ranking as a JSON-ready dict: stable keys, floats for scores."""
     unstructure = converter().unstructure
     return {
@@ -579,7 +579,7 @@ def _ranking_document(ranking: Ranking, shown: Sequence[Any]) -> dict[str, Any]:
                 "expected_benefit": _benefit(option.modality, ranking),
                 "explanation": option.score.explain(),
             }
-            for option in shown
+            for option in ranking
         ],
         "excluded": [
             {
@@ -605,7 +605,6 @@ def _benefit(modality: Modality, ranking: Ranking) -> str | None:
 def _print_ranking(
     ranking: Ranking, args: argparse.Namespace, tried: Sequence[str], stream: IO[str]
 ) -> None:
-    shown = ranking.top(args.top) if args.top else ranking.options
     rows = tuple(
         (
             str(option.rank),
@@ -615,7 +614,7 @@ def _print_ranking(
             option.modality.activity.value,
             _benefit(option.modality, ranking) or "-",
         )
-        for option in shown
+        for option in ranking
     )
     _print_table(
         _Table(
@@ -628,7 +627,7 @@ def _print_ranking(
     )
     if args.explain:
         print("", file=stream)
-        for option in shown:
+        for option in ranking:
             print(option.explain(), file=stream)
     if ranking.excluded:
         print("\nRuled out by the patient's constraints:", file=stream)
@@ -652,6 +651,8 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         )
         for pain_type in pain_types
     ]
+    if args.top:  # --top applies to every output: table, JSON, FHIR and the plot
+        rankings = [attrs.evolve(r, options=r.top(args.top)) for r in rankings]
     if args.plot is not None:
         from painmodalities.plot import plot_ranking  # noqa: PLC0415 (matplotlib on demand)
 
@@ -668,9 +669,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         bundles = [fhir.export_ranking(r, version=args.fhir_version) for r in rankings]
         _print_json(bundles[0] if len(bundles) == 1 else bundles, stdout)
     elif args.format == "json":
-        documents = [
-            _ranking_document(r, r.top(args.top) if args.top else r.options) for r in rankings
-        ]
+        documents = [_ranking_document(r) for r in rankings]
         if args.fhir is None:
             _print_json(documents[0], stdout)
         else:
