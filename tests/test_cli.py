@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import shlex
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,14 @@ from painmodalities import (
     rank,
     to_json,
 )
-from painmodalities.cli import EXIT_BROKEN_PIPE, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from painmodalities.cli import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+    main,
+)
 
 Captured = tuple[int, str, str]
 BIN = Path(sys.executable).parent
@@ -77,6 +85,40 @@ def test_help_shows_every_subcommand_and_examples(capsys: pytest.CaptureFixture[
         assert command in out
     assert "examples:" in out
     assert "painmodalities rank low_back chronic --explain" in out
+
+
+def help_examples(*argv: str) -> list[list[str]]:
+    """The commands listed under "examples:" in a --help text, split at ``&&``."""
+    text = build_parser().format_help() if not argv else subparser_help(*argv)
+    lines = text.partition("examples:\n")[2].split("\n\n")[0].splitlines()
+    return [shlex.split(part) for line in lines for part in line.split("&&")]
+
+
+def subparser_help(*argv: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*argv, "--help"]) == EXIT_OK
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("argv", [(), ("rank",)])
+def test_help_examples_run(
+    argv: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every example in the help texts runs and exits 0."""
+    monkeypatch.chdir(tmp_path)
+    examples = help_examples(*argv)
+    assert len(examples) >= 2
+    for words in examples:
+        assert words[0] == "painmodalities"
+        arguments, target = words[1:], None
+        if ">" in arguments:
+            arguments, target = arguments[: arguments.index(">")], arguments[-1]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            assert main(arguments) == EXIT_OK, words
+        if target is not None:
+            (tmp_path / target).write_text(out.getvalue(), encoding="utf-8")
 
 
 def test_rank_help_shows_its_options(capsys: pytest.CaptureFixture[str]) -> None:
