@@ -200,9 +200,20 @@ class UnknownModalityError(PainModalitiesError, KeyError):
         super().__init__(modality_id)
 
     def __str__(self) -> str:
-        close = difflib.get_close_matches(self.modality_id, self.known, n=3, cutoff=0.6)
+        close = _close_ids(self.modality_id, self.known)
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
         return f"no modality with id {self.modality_id!r} in the catalog{hint}"
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.modality_id, self.known))
+
+
+def _close_ids(asked: str, known: tuple[str, ...]) -> list[str]:
+    """Known ids that look like ``asked``, as a whole or by their last segment."""
+    by_tail = {identifier.rsplit(".", 1)[-1]: identifier for identifier in known}
+    close = difflib.get_close_matches(asked, known, n=3, cutoff=0.8)
+    close += (
+        by_tail[tail]
+        for tail in difflib.get_close_matches(asked.rsplit(".", 1)[-1], by_tail, n=3, cutoff=0.75)
+    )
+    return list(dict.fromkeys(close))[:3]

@@ -1,0 +1,955 @@
+"""The command line: every subcommand, every exit code, and each bad argument's message."""
+
+import contextlib
+import io
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import painmodalities
+from painmodalities import (
+    Catalog,
+    Certainty,
+    PainType,
+    ScoringPolicy,
+    default_catalog,
+    from_json,
+    rank,
+    to_json,
+)
+from painmodalities.cli import (
+    EXIT_BROKEN_PIPE,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_USAGE,
+    build_parser,
+    main,
+)
+
+Captured = tuple[int, str, str]
+BIN = Path(sys.executable).parent
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> Captured:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def table_ids(out: str) -> list[str]:
+    """The id column (second) of a plain ranking table, in order."""
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.split()[:3] == ["#", "id", "score"])
+    rows = []
+    for line in lines[start + 1 :]:
+        if not line.strip():
+            break
+        rows.append(line.split()[1])
+    return rows
+
+
+def json_of(out: str) -> dict[str, object]:
+    document = orjson.loads(out)
+    assert isinstance(document, dict)
+    return document
+
+
+def options_of(out: str) -> list[dict[str, object]]:
+    options = json_of(out)["options"]
+    assert isinstance(options, list)
+    return options
+
+
+# -- top level -------------------------------------------------------------------------
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--version") == (
+        EXIT_OK,
+        f"painmodalities {painmodalities.__version__}\n",
+        "",
+    )
+
+
+def test_help_shows_every_subcommand_and_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--help")
+    assert (code, err) == (EXIT_OK, "")
+    for command in ("rank", "list", "show", "sources", "schema", "validate", "export"):
+        assert command in out
+    assert "examples:" in out
+    assert "painmodalities rank low_back chronic --explain" in out
+
+
+def help_examples(*argv: str) -> list[list[str]]:
+    """The commands listed under "examples:" in a --help text, split at ``&&``."""
+    text = build_parser().format_help() if not argv else subparser_help(*argv)
+    lines = text.partition("examples:\n")[2].split("\n\n")[0].splitlines()
+    return [shlex.split(part) for line in lines for part in line.split("&&")]
+
+
+def subparser_help(*argv: str) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main([*argv, "--help"]) == EXIT_OK
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("argv", [(), ("rank",)])
+def test_help_examples_run(
+    argv: tuple[str, ...], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every example in the help texts runs and exits 0."""
+    monkeypatch.chdir(tmp_path)
+    examples = help_examples(*argv)
+    assert len(examples) >= 2
+    for words in examples:
+        assert words[0] == "painmodalities"
+        arguments, target = words[1:], None
+        if ">" in arguments:
+            arguments, target = arguments[: arguments.index(">")], arguments[-1]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+            assert main(arguments) == EXIT_OK, words
+        if target is not None:
+            (tmp_path / target).write_text(out.getvalue(), encoding="utf-8")
+
+
+def test_rank_help_shows_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rank", "--help")
+    assert code == EXIT_OK
+    for option in ("--weeks", "--precaution", "--covered", "--max-minutes", "--weights"):
+        assert option in out
+
+
+def test_error_no_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capsys,
+    )
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err.startswith("usage: painmodalities")
+    assert err.endswith("painmodalities: error: the following arguments are required: COMMAND\n")
+
+
+def test_error_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "rnak")
+    assert code == EXIT_USAGE
+    assert "painmodalities: error: argument COMMAND: invalid choice: 'rnak'" in err
+
+
+# -- rank ------------------------------------------------------------------------------
+
+
+def test_rank_table_follows_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "rank", "low_back", "chronic")
+    assert (code, err) == (EXIT_OK, "")
+    assert out.startswith("Ranking for chronic low back pain, best for long-term function first\n")
+    assert table_ids(out) == list(rank("low_back:chronic").ids)
+
+
+def test_rank_top_keeps_the_best(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "low_back", "chronic", "--top", "3")
+    assert table_ids(out) == [
+        "exercise.therapeutic",
+        "physical_therapy.programme",
+        "psychological.mindfulness",
+    ]
+    assert (
+        "1  exercise.therapeutic        0.650     0.133       0.250     0.250  0.017  active"
+        in out
+    )
+
+
+def test_rank_explain_names_findings_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "low_back", "chronic", "--top", "1", "--explain")
+    assert "1. Therapeutic exercise (active): score 0.650 = function 0.133 from" in out
+    assert "(jenkins-2025)" in out
+
+
+@pytest.mark.parametrize(
+    ("weeks", "label"),
+    [("0", "acute"), ("3.5", "acute"), ("4", "subacute"), ("12", "subacute"), ("13", "chronic")],
+)
+def test_rank_weeks_pick_the_phase(
+    capsys: pytest.CaptureFixture[str], weeks: str, label: str
+) -> None:
+    code, out, _ = run(capsys, "rank", "low_back", "--weeks", weeks)
+    assert code == EXIT_OK
+    assert out.startswith(f"Ranking for {label} low back pain")
+
+
+def test_rank_precaution_rules_massage_out(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--precaution", "blood_clot")
+    assert not any(modality_id.startswith("massage.") for modality_id in table_ids(out))
+    assert (
+        "- Swedish (relaxation) massage (massage.swedish): excluded: precaution: blood clot" in out
+    )
+
+
+def test_rank_repeated_precautions_give_every_reason(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(
+        capsys, "rank", "neck", "chronic", "--precaution", "fracture", "--precaution", "open_wound"
+    )
+    assert "massage.swedish): excluded: precaution: fracture; precaution: open wound" in out
+
+
+def test_rank_covered_keeps_only_what_insurance_pays(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(
+        capsys,
+        "rank",
+        "low_back",
+        "chronic",
+        "--covered",
+        "acupuncture",
+        "--covered",
+        "exercise.therapeutic",
+    )
+    assert table_ids(out) == ["exercise.therapeutic", "acupuncture"]
+    assert "(exercise.yoga): excluded: not covered by insurance" in out
+
+
+def test_rank_max_minutes_rules_out_long_sessions(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--max-minutes", "30")
+    assert "(massage.structural): excluded: sessions of 45 minutes exceed the patient's 30" in out
+
+
+def test_rank_exclude(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "low_back", "chronic", "--exclude", "exercise.therapeutic")
+    assert table_ids(out)[0] == "physical_therapy.programme"
+    assert "Therapeutic exercise (exercise.therapeutic): excluded: excluded on request" in out
+
+
+def test_rank_json_matches_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "rank", "low_back", "chronic", "--format", "json")
+    assert (code, err) == (EXIT_OK, "")
+    document = json_of(out)
+    assert document["schema_version"] == painmodalities.SCHEMA_VERSION
+    assert document["pain_type"] == {"condition": "low_back", "phase": "chronic"}
+    assert document["weights"] == {
+        "function": 0.4,
+        "durability": 0.25,
+        "activity": 0.25,
+        "pain": 0.1,
+    }
+    expected = rank("low_back:chronic")
+    options = options_of(out)
+    assert [option["id"] for option in options] == list(expected.ids)
+    first = options[0]
+    assert first["rank"] == 1
+    assert first["score"] == 0.65
+    assert first["expected_benefit"] == "long"
+    assert first["explanation"] == expected[0].score.explain()
+    components = first["components"]
+    assert isinstance(components, dict)
+    assert list(components) == ["function", "durability", "activity", "pain"]
+    assert sum(components.values()) == pytest.approx(0.65)
+    assert document["excluded"] == []
+
+
+def test_rank_json_lists_exclusions_with_reasons(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(
+        capsys, "rank", "low_back", "chronic", "--format", "json", "--exclude", "acupuncture"
+    )
+    assert json_of(out)["excluded"] == [
+        {
+            "id": "acupuncture",
+            "name": "Acupuncture",
+            "reasons": [{"code": "excluded", "detail": "excluded on request"}],
+        }
+    ]
+
+
+def test_rank_json_top(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--format", "json", "--top", "2")
+    assert len(options_of(out)) == 2
+
+
+def test_rank_partial_weights_keep_the_other_defaults(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, out, _ = run(
+        capsys, "rank", "low_back", "chronic", "--format", "json", "--weights", " activity = 0 "
+    )
+    document = json_of(out)
+    assert document["weights"] == {
+        "function": 0.4,
+        "durability": 0.25,
+        "activity": 0.0,
+        "pain": 0.1,
+    }
+    for option in options_of(out):
+        components = option["components"]
+        assert isinstance(components, dict)
+        assert components["activity"] == 0
+
+
+def test_rank_min_certainty_lets_weaker_findings_count(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def swedish_score(*extra: str) -> object:
+        _, out, _ = run(capsys, "rank", "low_back", "chronic", "--format", "json", *extra)
+        return next(o["score"] for o in options_of(out) if o["id"] == "massage.swedish")
+
+    expected = rank("low_back:chronic", policy=ScoringPolicy(min_certainty=Certainty.VERY_LOW))
+    assert swedish_score() == 0
+    assert swedish_score("--min-certainty", "very_low") == float(
+        expected.option("massage.swedish").score
+    )
+    assert float(expected.option("massage.swedish").score) > 0
+
+
+def test_rank_with_a_catalog_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    full = default_catalog()
+    kept = [full["exercise.yoga"], full["massage.swedish"]]
+    keys = {f.source for m in kept for f in m.findings} | {
+        r.source for m in kept for r in m.recommendations
+    }
+    small = Catalog.assemble(kept, [s for s in full.sources if s.key in keys])
+    path = tmp_path / "small.json"
+    path.write_text(to_json(small), encoding="utf-8")
+    _, out, _ = run(capsys, "rank", "low_back", "chronic", "--catalog", str(path))
+    assert table_ids(out) == ["exercise.yoga", "massage.swedish"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(["function", "durability", "activity", "pain"]),
+        st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False),
+        min_size=1,
+    )
+)
+def test_rank_weights_given_are_the_weights_used(given: dict[str, float]) -> None:
+    """Weights given by name are used, the others keep their defaults; all zero is refused."""
+    text = ",".join(f"{name}={value!r}" for name, value in given.items())
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["rank", "neck", "chronic", "--format", "json", "--weights", text])
+    defaults = {"function": 0.4, "durability": 0.25, "activity": 0.25, "pain": 0.1}
+    expected = defaults | given
+    if not any(expected.values()):
+        assert code == EXIT_USAGE
+        return
+    assert code == EXIT_OK
+    assert json_of(out.getvalue())["weights"] == expected
+
+
+# -- rank: bad arguments -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["lowback", "chronic"],
+            "argument CONDITION: unknown condition 'lowback' (choose from low_back, neck, "
+            "knee_osteoarthritis, hip_osteoarthritis, fibromyalgia, tension_headache)",
+        ),
+        (
+            ["low_back", "forever"],
+            "argument PHASE: unknown phase 'forever' (choose from acute, subacute, chronic, "
+            "or give --weeks N)",
+        ),
+        (
+            ["low_back", "--weeks", "-1"],
+            "argument --weeks: expected a finite number of weeks, 0 or more, got -1",
+        ),
+        (
+            ["low_back", "--weeks", "inf"],
+            "argument --weeks: expected a finite number of weeks, 0 or more, got inf",
+        ),
+        (
+            ["low_back", "--weeks", "six"],
+            "argument --weeks: expected a number of weeks, got 'six'",
+        ),
+        (["low_back", "chronic", "--weeks", "20"], "give PHASE or --weeks, not both"),
+        (["low_back"], "rank low_back needs PHASE or --weeks N"),
+        (["--weeks", "3"], "--weeks needs CONDITION"),
+        (
+            ["low_back", "chronic", "--exclude", "Massage Swedish"],
+            "argument --exclude: expected a modality id such as massage.swedish, "
+            "got 'Massage Swedish'",
+        ),
+        (
+            ["low_back", "chronic", "--covered", ""],
+            "argument --covered: expected a modality id such as massage.swedish, got ''",
+        ),
+        ([], "rank needs CONDITION and PHASE (or --weeks N)"),
+        (
+            ["low_back", "chronic", "--weights", "function"],
+            "argument --weights: malformed weights 'function': expected NAME=NUMBER pairs "
+            "separated by commas, such as function=0.4,durability=0.25",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "function=0.5,,pain=1"],
+            "argument --weights: malformed weights 'function=0.5,,pain=1'",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "function=lots"],
+            "argument --weights: weight 'function' needs a number, got 'lots'",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "comfort=1"],
+            "argument --weights: unknown weight 'comfort' (choose from function, durability, "
+            "activity, pain)",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "pain=1,pain=2"],
+            "argument --weights: weight 'pain' is given twice",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "pain=-1"],
+            "argument --weights: invalid weights 'pain=-1': $.pain: expected a finite, "
+            "non-negative number, got -1.0",
+        ),
+        (
+            ["low_back", "chronic", "--weights", "function=0,durability=0,activity=0,pain=0"],
+            "argument --weights: invalid weights 'function=0,durability=0,activity=0,pain=0': "
+            "$: expected at least one positive weight",
+        ),
+        (
+            ["low_back", "chronic", "--precaution", "pregnancy"],
+            "argument --precaution: unknown precaution 'pregnancy' (choose from blood_clot,",
+        ),
+        (
+            ["low_back", "chronic", "--min-certainty", "certain"],
+            "argument --min-certainty: unknown certainty 'certain' (choose from insufficient,",
+        ),
+        (
+            ["low_back", "chronic", "--top", "0"],
+            "argument --top: expected a whole number, 1 or more, got 0",
+        ),
+        (
+            ["low_back", "chronic", "--max-minutes", "half"],
+            "argument --max-minutes: expected a whole number, got 'half'",
+        ),
+        (
+            ["low_back", "chronic", "--plot", "ranking.pdf"],
+            "argument --plot: --plot writes a .png or .svg file, got 'ranking.pdf'",
+        ),
+        (
+            ["low_back", "chronic", "--format", "xml"],
+            "argument --format: invalid choice: 'xml'",
+        ),
+        (
+            ["--fhir", "bundle.json", "--as-of", "yesterday"],
+            "argument --as-of: expected a date such as 2026-01-31, got 'yesterday'",
+        ),
+    ],
+)
+def test_error_rank_usage(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    code, out, err = run(capsys, "rank", *argv)
+    assert (code, out) == (EXIT_USAGE, "")
+    assert err.startswith("usage: painmodalities rank")
+    assert f"\npainmodalities: error: {message}" in err
+    assert "Traceback" not in err
+
+
+def test_error_rank_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "rank", "neck", "chronic", "--exclude", "massage.thai")
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err.startswith("painmodalities: error: no modality with id 'massage.thai'")
+
+
+def test_error_rank_missing_catalog_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.json"
+    code, out, err = run(capsys, "rank", "neck", "chronic", "--catalog", str(missing))
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err == f"painmodalities: error: {missing}: No such file or directory\n"
+
+
+def test_error_rank_invalid_catalog_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"schema_version": "1.0", "modalities": [{"kind": "massage"}]}')
+    code, out, err = run(capsys, "rank", "neck", "chronic", "--catalog", str(path))
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err.startswith(f"painmodalities: error: {path}: not a valid catalog: ")
+    assert "$.modalities[0].id: expected a value (required), got nothing" in err
+
+
+def test_error_rank_catalog_file_not_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text("modalities: []")
+    code, _, err = run(capsys, "rank", "neck", "chronic", "--catalog", str(path))
+    assert code == EXIT_ERROR
+    assert err.startswith(
+        f"painmodalities: error: {path}: not a valid catalog: $: expected valid JSON"
+    )
+
+
+def test_error_rank_catalog_file_not_text(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "bad.json"
+    path.write_bytes(b"\xff\xfe\x00")
+    code, _, err = run(capsys, "rank", "neck", "chronic", "--catalog", str(path))
+    assert (code, err) == (EXIT_ERROR, f"painmodalities: error: {path}: not UTF-8 text\n")
+
+
+# -- rank --plot ---------------------------------------------------------------------------
+
+
+def test_rank_plot_png(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "ranking.png"
+    code, _, err = run(capsys, "rank", "low_back", "chronic", "--plot", str(path))
+    assert code == EXIT_OK
+    assert err == f"painmodalities: wrote {path}\n"
+    assert path.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_rank_plot_svg_names_options_and_exclusions(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "ranking.svg"
+    code, _, _ = run(
+        capsys,
+        "rank",
+        "low_back",
+        "acute",
+        "--exclude",
+        "physical_agent.tens",
+        "--plot",
+        str(path),
+    )
+    assert code == EXIT_OK
+    svg = path.read_text(encoding="utf-8")
+    assert "Ranking for acute low back pain" in svg
+    assert "Superficial heat" in svg
+    assert "physical_agent.tens" in svg  # listed as ruled out
+    assert "Transcutaneous" not in svg  # and not drawn as an option
+
+
+def test_rank_top_applies_to_the_plot(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "top.svg"
+    assert run(capsys, "rank", "low_back", "chronic", "--top", "2", "--plot", str(path))[0] == 0
+    svg = path.read_text(encoding="utf-8")
+    assert "1. Therapeutic exercise" in svg
+    assert "2. Physical therapy programme" in svg
+    assert "3. " not in svg
+
+
+def test_rank_plot_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    first, second = tmp_path / "first.svg", tmp_path / "second.svg"
+    for path in (first, second):
+        assert run(capsys, "rank", "neck", "chronic", "--plot", str(path))[0] == EXIT_OK
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_error_rank_plot_without_matplotlib(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    path = tmp_path / "ranking.png"
+    code, _, err = run(capsys, "rank", "low_back", "chronic", "--plot", str(path))
+    assert code == EXIT_ERROR
+    assert err == (
+        "painmodalities: error: plotting needs the plot extra: "
+        "pip install 'painmodalities[plot]'\n"
+    )
+    assert not path.exists()
+
+
+def test_error_rank_plot_unwritable(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "missing-folder" / "ranking.png"
+    code, _, err = run(capsys, "rank", "low_back", "chronic", "--plot", str(path))
+    assert code == EXIT_ERROR
+    assert err.startswith("painmodalities: error: ")
+    assert "No such file or directory" in err
+
+
+# -- FHIR: only the missing-module path is testable before issue 6 is merged ---------------
+
+FHIR_MISSING = (
+    "painmodalities: error: FHIR support needs the fhir extra: "
+    "pip install 'painmodalities[fhir]'\n"
+)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["rank", "low_back", "chronic", "--format", "fhir"],
+        ["rank", "--fhir", "bundle.json", "--as-of", "2026-01-31"],
+        ["export", "--format", "fhir", "--fhir-version", "R5"],
+    ],
+)
+def test_error_fhir_without_the_extra(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "painmodalities.fhir", None)
+    code, out, err = run(capsys, *argv)
+    assert (code, out, err) == (EXIT_ERROR, "", FHIR_MISSING)
+
+
+# -- list, show, sources -------------------------------------------------------------------
+
+
+def list_ids(out: str) -> list[str]:
+    return [line.split()[0] for line in out.splitlines()[1:]]
+
+
+def test_list_every_modality(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "list")
+    assert (code, err) == (EXIT_OK, "")
+    assert out.splitlines()[0].split() == ["id", "kind", "activity", "minutes", "coverage", "name"]
+    assert list_ids(out) == list(default_catalog().ids)
+
+
+def test_list_by_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "list", "--kind", "massage")
+    assert list_ids(out) == [m.id for m in default_catalog().select(kind="massage")]
+    assert "massage.structural          massage  passive        45  sometimes" in out
+
+
+def test_list_by_activity(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "list", "--activity", "passive")
+    rows = out.splitlines()[1:]
+    assert rows
+    assert all(row.split()[2] == "passive" for row in rows)
+    assert "exercise.therapeutic" not in out
+
+
+def test_error_list_unknown_kind(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "list", "--kind", "surgery")
+    assert code == EXIT_USAGE
+    assert "painmodalities: error: argument --kind: invalid choice: 'surgery'" in err
+
+
+def test_show_massage(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "show", "massage.swedish")
+    assert (code, err) == (EXIT_OK, "")
+    assert out.startswith("Swedish (relaxation) massage (massage.swedish)\n")
+    for line in (
+        "  activity: passive",
+        "  session: 45 minutes",
+        "  technique: swedish",
+        "  mechanism established: no",
+        "  chronic low back pain: function not shown, pain not shown",
+        "Findings (each against an inactive control):",
+        "Guideline recommendations (shown, not scored):",
+    ):
+        assert line in out
+    assert "[cochrane-massage-2015] Massage for low-back pain (Furlan AD et al.), 2015" in out
+
+
+def test_show_lists_every_finding(capsys: pytest.CaptureFixture[str]) -> None:
+    modality = default_catalog()["exercise.therapeutic"]
+    _, out, _ = run(capsys, "show", modality.id)
+    assert out.count("\n    - ") == len(modality.findings)
+    assert out.count("\n  - ") == len(modality.recommendations)
+    assert "  chronic low back pain: function long" in out
+
+
+def test_show_programme_components(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "show", "physical_therapy.programme")
+    assert "  components: exercise.therapeutic, massage.structural" in out
+    assert "(via exercise.therapeutic)" in out
+    assert "Guideline recommendations (shown, not scored):\n  none" in out
+
+
+def test_error_show_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "show", "yoga")
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err == (
+        "painmodalities: error: no modality with id 'yoga' in the catalog; "
+        "did you mean exercise.yoga?\n"
+    )
+
+
+def test_catalog_option_on_every_reading_command(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    full = default_catalog()
+    yoga = full["exercise.yoga"]
+    keys = {f.source for f in yoga.findings} | {r.source for r in yoga.recommendations}
+    small = Catalog.assemble([yoga], [s for s in full.sources if s.key in keys])
+    path = tmp_path / "small.json"
+    path.write_text(to_json(small), encoding="utf-8")
+    _, out, _ = run(capsys, "list", "--catalog", str(path))
+    assert list_ids(out) == ["exercise.yoga"]
+    _, out, _ = run(capsys, "sources", "--catalog", str(path))
+    assert sorted(line.split()[0] for line in out.splitlines()[1:]) == sorted(keys)
+    code, _, err = run(capsys, "show", "massage.swedish", "--catalog", str(path))
+    assert (code, err) == (
+        EXIT_ERROR,
+        "painmodalities: error: no modality with id 'massage.swedish' in the catalog\n",
+    )
+    _, out, _ = run(capsys, "export", "--catalog", str(path))
+    assert from_json(out, Catalog) == small
+
+
+def test_sources_lists_every_source(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "sources")
+    assert (code, err) == (EXIT_OK, "")
+    keys = [line.split()[0] for line in out.splitlines()[1:]]
+    assert keys == [source.key for source in default_catalog().sources]
+    assert "jenkins-2025" in out
+
+
+# -- schema, validate, export ----------------------------------------------------------------
+
+
+def test_schema_catalog(capsys: pytest.CaptureFixture[str]) -> None:
+    # TODO(issue 4): once painmodalities.schema is merged, only the JSON Schema branch is right.
+    code, out, err = run(capsys, "schema", "catalog")
+    if code == EXIT_OK:
+        schema = json_of(out)
+        assert "2020-12" in str(schema.get("$schema", ""))
+    else:
+        assert (code, out) == (EXIT_ERROR, "")
+        assert err == (
+            "painmodalities: error: JSON Schema export is not in this version of "
+            "painmodalities (it needs the painmodalities.schema module)\n"
+        )
+
+
+def test_error_schema_unknown_type(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "schema", "everything")
+    assert code == EXIT_USAGE
+    assert "painmodalities: error: argument TYPE: invalid choice: 'everything'" in err
+
+
+def test_validate_valid_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "catalog.json"
+    path.write_text(to_json(default_catalog()), encoding="utf-8")
+    assert run(capsys, "validate", str(path)) == (
+        EXIT_OK,
+        f"{path}: valid catalog: 16 modalities, 24 sources\n",
+        "",
+    )
+
+
+def test_validate_prints_every_problem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    document = orjson.loads(to_json(default_catalog()))
+    document["modalities"][0]["findings"][0]["certainty"] = "sure"
+    document["modalities"][6]["activity"] = "lazy"
+    path = tmp_path / "catalog.json"
+    path.write_bytes(orjson.dumps(document))
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == EXIT_ERROR
+    assert out.splitlines() == [
+        f'{path}: $.modalities[0].findings[0].certainty: expected one of "insufficient", '
+        f'"very_low", "low", "moderate", "high", got "sure"',
+        f'{path}: $.modalities[6].activity: expected one of "passive", "active", got "lazy"',
+    ]
+    assert err == f"painmodalities: error: {path} is not a valid catalog: 2 problems\n"
+
+
+def test_validate_integrity_problem(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    document = orjson.loads(to_json(default_catalog()))
+    document["sources"] = [s for s in document["sources"] if s["key"] != "nice-ng59"]
+    path = tmp_path / "catalog.json"
+    path.write_bytes(orjson.dumps(document))
+    code, out, err = run(capsys, "validate", str(path))
+    assert code == EXIT_ERROR
+    assert 'expected the key of a source in the catalog, got "nice-ng59"' in out
+    assert err.startswith(f"painmodalities: error: {path} is not a valid catalog: ")
+
+
+def test_error_validate_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    missing = tmp_path / "nope.json"
+    code, out, err = run(capsys, "validate", str(missing))
+    assert (code, out) == (EXIT_ERROR, "")
+    assert err == f"painmodalities: error: {missing}: No such file or directory\n"
+
+
+def test_error_validate_needs_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "validate")
+    assert code == EXIT_USAGE
+    assert "painmodalities: error: the following arguments are required: FILE" in err
+
+
+def test_export_round_trips(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "export")
+    assert (code, err) == (EXIT_OK, "")
+    assert out == to_json(default_catalog(), indent=True) + "\n"
+    assert from_json(out, Catalog) == default_catalog()
+
+
+def test_export_then_validate(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    _, out, _ = run(capsys, "export")
+    path = tmp_path / "catalog.json"
+    path.write_text(out, encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == EXIT_OK
+    assert out.endswith("valid catalog: 16 modalities, 24 sources\n")
+
+
+# -- output: rich or plain, colour, pipes, interrupts --------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    """A text stream that says it is a terminal, as a user's shell would."""
+
+    def isatty(self) -> bool:
+        """Claim to be a terminal."""
+        return True
+
+
+def test_plain_tables_when_rich_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "rich", None)
+    monkeypatch.setitem(sys.modules, "rich.console", None)
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["list", "--kind", "exercise"]) == EXIT_OK
+    assert terminal.getvalue().splitlines() == [
+        "id                    kind      activity  minutes  coverage  name",
+        "exercise.therapeutic  exercise  active          -  unknown   Therapeutic exercise",
+        "exercise.yoga         exercise  active          -  unknown   Yoga",
+        "exercise.tai_chi      exercise  active          -  unknown   Tai chi and qigong",
+    ]
+    assert capsys.readouterr().err == ""
+
+
+def test_rich_tables_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "120")
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["list", "--kind", "exercise"]) == EXIT_OK
+    shown = terminal.getvalue()
+    assert "━" in shown  # a rich table rule
+    assert "\x1b[1;36m" in shown  # bold cyan headers
+    assert "exercise.tai_chi" in shown
+
+
+def test_no_color_turns_colour_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.setenv("COLUMNS", "120")
+    terminal = FakeTerminal()
+    monkeypatch.setattr(sys, "stdout", terminal)
+    assert main(["list", "--kind", "exercise"]) == EXIT_OK
+    shown = terminal.getvalue()
+    assert "exercise.tai_chi" in shown
+    assert "36m" not in shown
+    assert "\x1b[1m" in shown  # NO_COLOR removes colour, not bold (no-color.org)
+
+
+class ClosedPipe(io.StringIO):
+    """A stdout whose reader has gone away."""
+
+    def write(self, _text: str) -> int:
+        """Fail as a write to a pipe without a reader does."""
+        raise BrokenPipeError(32, "Broken pipe")
+
+
+def test_broken_pipe_is_quiet(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["list"]) == EXIT_BROKEN_PIPE
+    assert capsys.readouterr().err == ""
+
+
+def test_interrupt_exits_130(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted() -> Catalog:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("painmodalities.cli.default_catalog", interrupted)
+    assert main(["list"]) == 130
+    assert capsys.readouterr() == ("", "")
+
+
+# -- the installed command, in real processes --------------------------------------------
+
+
+def console_script() -> str:
+    found = shutil.which("painmodalities", path=str(BIN))
+    assert found is not None, f"painmodalities is not installed in {BIN}"
+    return found
+
+
+def test_console_script_ranks() -> None:
+    done = subprocess.run(
+        [console_script(), "rank", "low_back", "chronic", "--top", "3"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": str(BIN), "NO_COLOR": "1"},
+    )
+    assert (done.returncode, done.stderr) == (EXIT_OK, "")
+    assert table_ids(done.stdout) == [
+        "exercise.therapeutic",
+        "physical_therapy.programme",
+        "psychological.mindfulness",
+    ]
+
+
+def test_console_script_usage_error_has_no_traceback() -> None:
+    done = subprocess.run(
+        [console_script(), "rank", "low_back", "--weeks", "-2"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == EXIT_USAGE
+    assert done.stderr.endswith(
+        "painmodalities: error: argument --weeks: expected a finite number of weeks, "
+        "0 or more, got -2\n"
+    )
+    assert "Traceback" not in done.stderr
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "painmodalities", "show", "nowhere"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (done.returncode, done.stdout) == (EXIT_ERROR, "")
+    assert done.stderr == "painmodalities: error: no modality with id 'nowhere' in the catalog\n"
+
+
+def test_closed_pipe_in_a_real_process() -> None:
+    # export writes more than a pipe buffer holds, so the write fails once the reader is gone.
+    process = subprocess.Popen(
+        [console_script(), "export"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.close()
+    error = process.stderr.read()
+    process.stderr.close()
+    assert process.wait(timeout=60) == EXIT_BROKEN_PIPE
+    assert error == b""
+
+
+def test_imports_stay_light() -> None:
+    probe = (
+        "import sys, painmodalities; core = sorted(m for m in ('argparse', 'rich', "
+        "'matplotlib') if m in sys.modules); import painmodalities.cli; cli = sorted(m for m in "
+        "('rich', 'matplotlib') if m in sys.modules); print(core, cli)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert done.stdout == "[] []\n"
+
+
+def test_pain_type_shown_is_the_one_ranked(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rank", "fibromyalgia", "--weeks", "52", "--format", "json")
+    assert json_of(out)["label"] == PainType.parse("fibromyalgia:chronic").label
