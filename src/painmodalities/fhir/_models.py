@@ -1,0 +1,87 @@
+"""Lazy access to the ``fhir.resources`` models, and pydantic errors as library errors.
+
+Nothing here imports ``fhir.resources`` (or pydantic) until a model is asked for, so that
+``import painmodalities.fhir`` stays cheap and ``import painmodalities`` never pays for it.
+"""
+
+import importlib
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+from painmodalities.errors import MISSING, Problem, PainModalitiesError
+
+if TYPE_CHECKING:
+    from fhir_core.fhirabstractmodel import FHIRAbstractModel
+
+__all__ = ["VERSIONS", "has_type", "model", "problems_of", "validate"]
+
+#: The FHIR versions the library writes, and the ``fhir.resources`` package of each.
+VERSIONS: Final[Mapping[str, str]] = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
+#: Every package the importer consults, including STU3 (only to name a wrong version).
+_PACKAGES: Final[Mapping[str, str]] = {**VERSIONS, "STU3": "fhir.resources.STU3"}
+
+
+class MissingExtraError(PainModalitiesError, ImportError):
+    """The ``fhir`` extra is not installed."""
+
+
+def _package(version: str) -> Any:
+    try:
+        return importlib.import_module(_PACKAGES[version])
+    except ImportError as error:  # pragma: no cover (the test environment has the extra)
+        raise MissingExtraError(
+            "FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"
+        ) from error
+
+
+def has_type(version: str, name: str) -> bool:
+    """Whether FHIR ``version`` defines a resource or data type called ``name``."""
+    fhirtypes = importlib.import_module(_PACKAGES[version] + ".fhirtypes")
+    return hasattr(fhirtypes, name + "Type")
+
+
+def model(version: str, name: str) -> "type[FHIRAbstractModel]":
+    """The ``fhir.resources`` model class of resource ``name`` in FHIR ``version``."""
+    found: type[FHIRAbstractModel] = _package(version).get_fhir_model_class(name)
+    return found
+
+
+def _json_path(prefix: str, loc: Iterable[object]) -> str:
+    path = prefix
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return path
+
+
+def problems_of(error: Exception, prefix: str, version: str) -> list[Problem]:
+    """The problems of a pydantic validation error, each at its JSON path under ``prefix``."""
+    details: list[Mapping[str, Any]] = list(getattr(error, "errors", list)())
+    found = [
+        Problem(
+            _json_path(prefix, detail.get("loc", ())),
+            f"valid FHIR {version} ({detail.get('msg', 'invalid')})",
+            MISSING if detail.get("type") == "missing" else detail.get("input", MISSING),
+            "fhir_" + str(detail.get("type", "invalid")),
+        )
+        for detail in details
+    ]
+    return found or [Problem(prefix, f"valid FHIR {version}", str(error), "fhir_invalid")]
+
+
+def validate(version: str, resource: Mapping[str, Any]) -> list[Problem]:
+    """Validate ``resource`` against its ``fhir.resources`` model; the problems (none if valid).
+
+    Paths are relative (``$.code.coding[0]``).
+    """
+    from pydantic import ValidationError as PydanticError  # noqa: PLC0415 (lazy on purpose)
+
+    name = resource.get("resourceType")
+    if not isinstance(name, str) or not has_type(version, name):
+        return [Problem("$.resourceType", f"a FHIR {version} resource type", name, "fhir_type")]
+    try:
+        model(version, name).model_validate(resource)
+    except PydanticError as error:
+        return problems_of(error, "$", version)
+    except (TypeError, ValueError) as error:  # pragma: no cover (pydantic wraps these)
+        return [Problem("$", f"valid FHIR {version}", str(error), "fhir_invalid")]
+    return []
