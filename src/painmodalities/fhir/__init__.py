@@ -33,9 +33,18 @@ from painmodalities.fhir._read import (
     Skipped,
     read_bundle,
 )
+from painmodalities.fhir._write import (
+    CANONICAL_BASE,
+    EXTENSIONS,
+    export_catalog,
+    export_ranking,
+    fhir_id,
+)
 
 __all__ = [
+    "CANONICAL_BASE",
     "CERTAINTY_SYSTEMS",
+    "EXTENSIONS",
     "ICD10CM_PREFIXES",
     "ICD10CM_SYSTEM",
     "SNOMED_SYSTEM",
@@ -45,7 +54,10 @@ __all__ = [
     "ImportedCondition",
     "ImportedProcedure",
     "MissingExtraError",
-    "SnomedConcept",
     "Skipped",
+    "SnomedConcept",
+    "export_catalog",
+    "export_ranking",
+    "fhir_id",
     "read_bundle",
 ]

@@ -104,9 +104,7 @@ SNOMED_VERIFIED: Final[Mapping[str, SnomedConcept]] = _table(
     ),
     SnomedConcept(code="44868003", display="Acupuncture", target="acupuncture"),
     SnomedConcept(code="229224000", display="Participation in yoga", target="exercise.yoga"),
-    SnomedConcept(
-        code="229223006", display="Participation in Tai Chi", target="exercise.tai_chi"
-    ),
+    SnomedConcept(code="229223006", display="Participation in Tai Chi", target="exercise.tai_chi"),
     SnomedConcept(
         code="228557008", display="Cognitive and behavioral therapy", target="psychological.cbt"
     ),
@@ -179,9 +177,7 @@ def is_uncoded(modality_id: str) -> bool:
 
 def modality_codes(modality_id: str) -> tuple[SnomedConcept, ...]:
     """The verified SNOMED CT concepts that code ``modality_id`` (often none)."""
-    return tuple(
-        concept for concept in SNOMED_VERIFIED.values() if concept.target == modality_id
-    )
+    return tuple(concept for concept in SNOMED_VERIFIED.values() if concept.target == modality_id)
 
 
 def condition_codes(condition: Condition, phase: Phase) -> tuple[SnomedConcept, ...]:

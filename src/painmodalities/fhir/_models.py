@@ -8,7 +8,7 @@ import importlib
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
-from painmodalities.errors import MISSING, Problem, PainModalitiesError
+from painmodalities.errors import MISSING, PainModalitiesError, Problem
 
 if TYPE_CHECKING:
     from fhir_core.fhirabstractmodel import FHIRAbstractModel

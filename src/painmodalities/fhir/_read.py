@@ -17,6 +17,7 @@ from painmodalities.fhir._codes import (
     ICD10CM_SYSTEM,
     SNOMED_SYSTEM,
     SNOMED_VERIFIED,
+    SnomedConcept,
     icd10cm_condition,
 )
 from painmodalities.vocabulary import Condition, Phase
@@ -326,33 +327,32 @@ def _mapped_condition(
     return mapped, phase_only
 
 
-def _status_problem(resource: Mapping[str, Any]) -> tuple[str, str] | None:
+class _SkipError(Exception):
+    """A resource is not used: ``rule`` and ``detail`` say why (caught by the reader)."""
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail)
+        self.rule = rule
+        self.detail = detail
+
+
+def _check_status(resource: Mapping[str, Any]) -> None:
     clinical = _codes(resource.get("clinicalStatus")) & _CLINICAL_GONE
     if clinical:
-        return "inactive", f"clinical status {sorted(clinical)[0]}: not a current condition"
+        raise _SkipError(
+            "inactive", f"clinical status {sorted(clinical)[0]}: not a current condition"
+        )
     verification = _codes(resource.get("verificationStatus")) & _VERIFICATION_GONE
     if verification:
-        return "refuted", f"verification status {sorted(verification)[0]}"
-    return None
+        raise _SkipError("refuted", f"verification status {sorted(verification)[0]}")
 
 
-def _read_condition(
-    path: str, resource: Mapping[str, Any], as_of: datetime.date
-) -> ImportedCondition | Skipped:
-    label = _label(resource, "code")
-
-    def skip(rule: str, detail: str) -> Skipped:
-        return Skipped(
-            path=path, resource_type="Condition", label=label, rule=rule, detail=detail
-        )
-
-    status = _status_problem(resource)
-    if status is not None:
-        return skip(*status)
+def _condition_code(resource: Mapping[str, Any]) -> tuple[str, str, Condition, Phase | None]:
+    """The mapped coding of a condition (a phase-fixing one first); skips if none or many."""
     mapped, phase_only = _mapped_condition(resource)
     if not mapped:
         why = "codes a phase of pain, not a condition" if phase_only else "no coding"
-        return skip(
+        raise _SkipError(
             "uncoded",
             f"{why} in the verified SNOMED CT or ICD-10-CM tables "
             f"({_shown_codes(resource.get('code'))})",
@@ -360,48 +360,80 @@ def _read_condition(
     conditions = {condition for _, _, condition, _ in mapped}
     fixed = {phase for _, _, _, phase in mapped if phase is not None}
     if len(conditions) > 1 or len(fixed) > 1:
-        return skip("ambiguous", f"codings disagree ({_shown_codes(resource.get('code'))})")
-    condition = conditions.pop()
-    fixed_phase = fixed.pop() if fixed else None
-    system, code, _, _ = next((m for m in mapped if m[3] is not None), mapped[0])
+        raise _SkipError("ambiguous", f"codings disagree ({_shown_codes(resource.get('code'))})")
+    return next((found for found in mapped if found[3] is not None), mapped[0])
+
+
+def _onset(
+    resource: Mapping[str, Any], as_of: datetime.date
+) -> tuple[tuple[datetime.date, datetime.date] | None, Phase | None, str | None]:
+    """The onset's date range, the phase it gives (``None`` if imprecise), an unread choice."""
     abated, _ = _first_date(resource, "abatement", period_end="end")
     if abated is not None and abated[1] < as_of:
-        return skip("abated", f"abated on {abated[1].isoformat()}, before {as_of.isoformat()}")
+        raise _SkipError(
+            "abated", f"abated on {abated[1].isoformat()}, before {as_of.isoformat()}"
+        )
     onset, unread = _first_date(resource, "onset")
-    if onset is not None and onset[0] > as_of:
-        return skip("future", f"onset {onset[0].isoformat()} is after {as_of.isoformat()}")
-    onset_phase: Phase | None = None
-    if onset is not None:
-        longest = Phase.from_weeks(_weeks((as_of - onset[0]).days))
-        shortest = Phase.from_weeks(_weeks((as_of - min(onset[1], as_of)).days))
-        onset_phase = longest if longest is shortest else None
-    note = ""
-    if fixed_phase is not None:
-        phase, phase_from = fixed_phase, "code"
-        if onset is not None and onset_phase is not fixed_phase:
+    if onset is None:
+        return None, None, unread
+    if onset[0] > as_of:
+        raise _SkipError("future", f"onset {onset[0].isoformat()} is after {as_of.isoformat()}")
+    longest = Phase.from_weeks(_weeks((as_of - onset[0]).days))
+    shortest = Phase.from_weeks(_weeks((as_of - min(onset[1], as_of)).days))
+    return onset, (longest if longest is shortest else None), unread
+
+
+def _phase(
+    path: str,
+    fixed: Phase | None,
+    *,
+    onset: tuple[datetime.date, datetime.date] | None,
+    onset_phase: Phase | None,
+    unread: str | None,
+    as_of: datetime.date,
+) -> tuple[Phase, str, str]:
+    """The phase, where it came from (``code`` or ``onset``), and a note if they disagree.
+
+    A concept that fixes the phase wins over the onset: the clinician coded it so. An onset
+    that disagrees is noted, not hidden.
+    """
+    if fixed is not None:
+        note = ""
+        if onset is not None and onset_phase is not fixed:
             note = (
-                f"{path}: the code says {fixed_phase.value} but the onset "
+                f"{path}: the code says {fixed.value} but the onset "
                 f"({onset[0].isoformat()}) gives "
                 f"{onset_phase.value if onset_phase else 'an imprecise phase'} as of "
                 f"{as_of.isoformat()}; the coded phase is used"
             )
-    elif onset is None:
+        return fixed, "code", note
+    if onset is None:
         why = f"its onset is given as {unread}, which is not read" if unread else "no onset"
-        return skip("undated", f"{why}: the phase cannot be told")
-    elif onset_phase is None:
-        return skip(
+        raise _SkipError("undated", f"{why}: the phase cannot be told")
+    if onset_phase is None:
+        raise _SkipError(
             "imprecise_onset",
             f"the onset is too imprecise to tell the phase as of {as_of.isoformat()}",
         )
-    else:
-        phase, phase_from = onset_phase, "onset"
+    return onset_phase, "onset", ""
+
+
+def _read_condition(
+    path: str, resource: Mapping[str, Any], as_of: datetime.date
+) -> ImportedCondition:
+    _check_status(resource)
+    system, code, condition, fixed = _condition_code(resource)
+    onset, onset_phase, unread = _onset(resource, as_of)
+    phase, phase_from, note = _phase(
+        path, fixed, onset=onset, onset_phase=onset_phase, unread=unread, as_of=as_of
+    )
     return ImportedCondition(
         pain_type=PainType(condition, phase),
         path=path,
         resource_id=resource.get("id"),
         system=system,
         code=code,
-        display=label,
+        display=_label(resource, "code"),
         onset=None if onset is None else onset[0],
         phase_from=phase_from,
         note=note,
@@ -411,20 +443,8 @@ def _read_condition(
 # -- procedures and referrals ------------------------------------------------------------
 
 
-def _read_procedure(
-    path: str, resource: Mapping[str, Any], as_of: datetime.date
-) -> ImportedProcedure | Skipped:
-    name = str(resource["resourceType"])
-    label = _label(resource, "code")
-
-    def skip(rule: str, detail: str) -> Skipped:
-        return Skipped(path=path, resource_type=name, label=label, rule=rule, detail=detail)
-
-    status = resource.get("status")
-    if status in _NOT_TRIED[name]:
-        return skip("not_tried", f"status {status}: not tried or referred to")
-    if resource.get("doNotPerform") is True:
-        return skip("not_tried", "marked do-not-perform")
+def _procedure_concept(resource: Mapping[str, Any]) -> SnomedConcept:
+    """The one specific verified modality concept coding a procedure; skips otherwise."""
     concepts = [
         SNOMED_VERIFIED[str(coding.get("code"))]
         for coding in _codings(resource.get("code"))
@@ -432,34 +452,64 @@ def _read_procedure(
         and str(coding.get("code")) in SNOMED_VERIFIED
         and SNOMED_VERIFIED[str(coding.get("code"))].is_modality
     ]
-    specific = [concept for concept in concepts if not concept.generic]
     if not concepts:
-        return skip(
+        raise _SkipError(
             "unmapped",
             "no coding in the verified SNOMED CT table of modalities "
             f"({_shown_codes(resource.get('code'))})",
         )
+    specific = [concept for concept in concepts if not concept.generic]
     if not specific:
-        return skip(
+        raise _SkipError(
             "generic",
             f"{concepts[0].display} ({concepts[0].code}) is too broad to tell which modality",
         )
     if len({concept.target for concept in specific}) > 1:
-        return skip("ambiguous", f"codings disagree ({_shown_codes(resource.get('code'))})")
-    field = "performed" if name == "Procedure" else "occurrence"
-    when, _ = _first_date(resource, field)
+        raise _SkipError("ambiguous", f"codings disagree ({_shown_codes(resource.get('code'))})")
+    return specific[0]
+
+
+def _read_procedure(
+    path: str, resource: Mapping[str, Any], as_of: datetime.date
+) -> ImportedProcedure:
+    name = str(resource["resourceType"])
+    status = resource.get("status")
+    if status in _NOT_TRIED[name]:
+        raise _SkipError("not_tried", f"status {status}: not tried or referred to")
+    if resource.get("doNotPerform") is True:
+        raise _SkipError("not_tried", "marked do-not-perform")
+    concept = _procedure_concept(resource)
+    when, _ = _first_date(resource, "performed" if name == "Procedure" else "occurrence")
     if when is None and name == "ServiceRequest":
         when = _date_range(resource.get("authoredOn"))
     if when is not None and when[0] > as_of:
-        return skip("future", f"dated {when[0].isoformat()}, after {as_of.isoformat()}")
+        raise _SkipError("future", f"dated {when[0].isoformat()}, after {as_of.isoformat()}")
     return ImportedProcedure(
-        modality_id=specific[0].target,
+        modality_id=concept.target,
         path=path,
         resource_type=name,
-        code=specific[0].code,
-        display=label,
+        code=concept.code,
+        display=_label(resource, "code"),
         date=None if when is None else when[0],
     )
+
+
+def _read(
+    path: str, resource: Mapping[str, Any], as_of: datetime.date
+) -> ImportedCondition | ImportedProcedure | Skipped:
+    name = str(resource["resourceType"])
+    try:
+        if name == "Condition":
+            return _read_condition(path, resource, as_of)
+        return _read_procedure(path, resource, as_of)
+    except _SkipError as skip:
+        return Skipped(
+            path=path,
+            resource_type=name,
+            label=_label(resource, "code"),
+            rule=skip.rule,
+            detail=skip.detail,
+        )
 
 
 def read_bundle(
@@ -507,11 +557,7 @@ def read_bundle(
         resource = _check_resource(f"{at}.resource", entry["resource"])
         if resource is None:
             continue
-        read = (
-            _read_condition(f"{at}.resource", resource, day)
-            if resource["resourceType"] == "Condition"
-            else _read_procedure(f"{at}.resource", resource, day)
-        )
+        read = _read(f"{at}.resource", resource, day)
         if isinstance(read, Skipped):
             skipped.append(read)
         elif isinstance(read, ImportedCondition):
@@ -519,8 +565,15 @@ def read_bundle(
         else:
             procedures.append(read)
     if not entries:
-        skipped.append(Skipped(path="$", resource_type="Bundle", label="", rule="no_entries",
-                               detail="the bundle has no entries"))
+        skipped.append(
+            Skipped(
+                path="$",
+                resource_type="Bundle",
+                label="",
+                rule="no_entries",
+                detail="the bundle has no entries",
+            )
+        )
     if not conditions:
         skipped.append(
             Skipped(
