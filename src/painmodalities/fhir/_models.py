@@ -53,35 +53,44 @@ def _json_path(prefix: str, loc: Iterable[object]) -> str:
     return path
 
 
-def problems_of(error: Exception, prefix: str, version: str) -> list[Problem]:
+def _message(detail: Mapping[str, Any]) -> str:
+    # fhir.resources parses a string given for an element as JSON text: say what it means.
+    if detail.get("type") == "json_invalid" and isinstance(detail.get("input"), str):
+        return "an object, not a string"
+    return str(detail.get("msg", "invalid"))
+
+
+def problems_of(error: Exception, prefix: str, label: str) -> list[Problem]:
     """The problems of a pydantic validation error, each at its JSON path under ``prefix``."""
     details: list[Mapping[str, Any]] = list(getattr(error, "errors", list)())
     found = [
         Problem(
             _json_path(prefix, detail.get("loc", ())),
-            f"valid FHIR {version} ({detail.get('msg', 'invalid')})",
+            f"valid FHIR {label} ({_message(detail)})",
             MISSING if detail.get("type") == "missing" else detail.get("input", MISSING),
             "fhir_" + str(detail.get("type", "invalid")),
         )
         for detail in details
     ]
-    return found or [Problem(prefix, f"valid FHIR {version}", str(error), "fhir_invalid")]
+    return found or [Problem(prefix, f"valid FHIR {label}", str(error), "fhir_invalid")]
 
 
-def validate(version: str, resource: Mapping[str, Any]) -> list[Problem]:
+def validate(version: str, resource: Mapping[str, Any], label: str = "") -> list[Problem]:
     """Validate ``resource`` against its ``fhir.resources`` model; the problems (none if valid).
 
-    Paths are relative (``$.code.coding[0]``).
+    Paths are relative (``$.code.coding[0]``); ``label`` names the version in messages
+    (``R4/R4B`` when reading R4 with the R4B models).
     """
+    label = label or version
     from pydantic import ValidationError as PydanticError  # noqa: PLC0415 (lazy on purpose)
 
     name = resource.get("resourceType")
     if not isinstance(name, str) or not has_type(version, name):
-        return [Problem("$.resourceType", f"a FHIR {version} resource type", name, "fhir_type")]
+        return [Problem("$.resourceType", f"a FHIR {label} resource type", name, "fhir_type")]
     try:
         model(version, name).model_validate(resource)
     except PydanticError as error:
-        return problems_of(error, "$", version)
+        return problems_of(error, "$", label)
     except (TypeError, ValueError) as error:  # pragma: no cover (pydantic wraps these)
-        return [Problem("$", f"valid FHIR {version}", str(error), "fhir_invalid")]
+        return [Problem("$", f"valid FHIR {label}", str(error), "fhir_invalid")]
     return []

@@ -10,7 +10,7 @@ from typing import Any, Final
 import attrs
 import orjson
 
-from painmodalities.errors import Problem, ValidationError
+from painmodalities.errors import MISSING, Problem, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.fhir import _models
 from painmodalities.fhir._codes import (
@@ -210,7 +210,7 @@ def _check_resource(path: str, resource: object) -> Mapping[str, Any] | None:
     """The resource if the importer reads it, ``None`` if not; errors if it is malformed."""
     if not isinstance(resource, Mapping):
         raise _fail(path, "a FHIR resource (a JSON object)", resource, "type")
-    name = resource.get("resourceType")
+    name = resource.get("resourceType", MISSING)
     if not isinstance(name, str) or not name:
         raise _fail(f"{path}.resourceType", "a FHIR resource type", name, "type")
     if not _models.has_type(_READ_AS, name):
@@ -224,7 +224,7 @@ def _check_resource(path: str, resource: object) -> Mapping[str, Any] | None:
         )
     if name not in _READ:
         return None
-    problems = _models.validate(_READ_AS, resource)
+    problems = _models.validate(_READ_AS, resource, "R4/R4B")
     if problems:
         other = _wrong_version(name, resource)
         if other is not None:
