@@ -1,5 +1,6 @@
 """FHIR import: patient bundles in, pain types and tried modalities out, nothing guessed."""
 
+import copy
 import datetime
 import json
 import subprocess
@@ -211,6 +212,8 @@ def test_fixture_before_onset() -> None:
         ),
         (_condition(onsetDateTime="2019"), CHRONIC_FIBROMYALGIA, None),
         (_condition(onsetDateTime="2023-12"), None, "imprecise_onset"),
+        (_condition(onsetDateTime="2023-02"), CHRONIC_FIBROMYALGIA, None),
+        (_condition(onsetDateTime="9999-12"), None, "future"),
         (_condition(onsetDateTime="2024-02-01"), None, "future"),
         (_condition(), None, "undated"),
         (_condition(onsetString="since childhood"), None, "undated"),
@@ -697,6 +700,80 @@ def test_error_wrong_fhir_version(resource: dict[str, Any], path: str, value: st
     assert "R4/R4B" in caught.value.expected
 
 
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+_KEYS = [
+    "resourceType",
+    "code",
+    "coding",
+    "system",
+    "clinicalStatus",
+    "verificationStatus",
+    "onsetDateTime",
+    "onsetPeriod",
+    "abatementDateTime",
+    "status",
+    "subject",
+    "performedDateTime",
+    "authoredOn",
+    "doNotPerform",
+    "entry",
+    "resource",
+    "start",
+]
+
+
+@st.composite
+def _damaged_bundles(draw: st.DrawFn) -> object:
+    """A valid bundle with one value somewhere replaced by arbitrary JSON."""
+    document: dict[str, Any] = copy.deepcopy(
+        _bundle(
+            _condition(SNOMED, "278860009", onsetDateTime="2020-01-01"),
+            _procedure("44868003", performedDateTime="2023-01-01"),
+            _referral("229224000", authoredOn="2023-01-01"),
+        )
+    )
+    targets: list[dict[str, Any]] = [
+        found for found in _walk_objects(document) if found is not document or draw(st.booleans())
+    ]
+    target = draw(st.sampled_from(targets))
+    target[draw(st.sampled_from(_KEYS) | st.text(max_size=6))] = draw(_JSON)
+    return document
+
+
+def _walk_objects(value: object) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    if isinstance(value, dict):
+        found.append(value)
+        for item in value.values():
+            found += _walk_objects(item)
+    elif isinstance(value, list):
+        for item in value:
+            found += _walk_objects(item)
+    return found
+
+
+@settings(deadline=None, max_examples=150)
+@given(bundle=_damaged_bundles() | _JSON)
+def test_damaged_bundles_never_raise_a_traceback(bundle: object) -> None:
+    """Whatever is damaged, the importer returns a result or raises ValidationError."""
+    outcome: BundleImport | ValidationError
+    try:
+        outcome = read_bundle(bundle, as_of=AS_OF)  # type: ignore[arg-type]
+    except ValidationError as error:
+        outcome = error
+    if isinstance(outcome, ValidationError):
+        assert outcome.path.startswith("$")
+        assert str(outcome).startswith(outcome.path + ": expected ")
+    else:
+        assert all(isinstance(problem, str) for problem in outcome.problems)
+
+
 @pytest.mark.parametrize("as_of", ["2024-01-01", None, 20240101])
 def test_error_as_of(as_of: Any) -> None:
     """The "as of" date must be a date."""
@@ -748,3 +825,28 @@ def test_core_import_does_not_load_pydantic_or_fhir_resources() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.splitlines() == ["[]", "True"]
+
+
+def test_missing_extra_is_a_library_error() -> None:
+    """Without fhir.resources, reading or writing raises MissingExtraError naming the extra."""
+    code = (
+        "import sys, datetime\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'fhir' or name.startswith('fhir.'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from painmodalities.fhir import MissingExtraError, export_catalog, read_bundle\n"
+        "for call in (lambda: export_catalog(),\n"
+        "             lambda: read_bundle({'resourceType': 'Bundle', 'entry': [{'resource':\n"
+        "                 {'resourceType': 'Condition'}}]}, as_of=datetime.date(2024, 1, 1))):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except MissingExtraError as error:\n"
+        "        print(isinstance(error, ImportError), error)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert (
+        run.stdout.splitlines()
+        == ["True FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"] * 2
+    )

@@ -31,6 +31,7 @@ __all__ = [
     "SnomedConcept",
     "condition_codes",
     "icd10cm_condition",
+    "is_uncoded",
     "modality_codes",
 ]
 

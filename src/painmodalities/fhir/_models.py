@@ -13,7 +13,7 @@ from painmodalities.errors import MISSING, PainModalitiesError, Problem
 if TYPE_CHECKING:
     from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
-__all__ = ["VERSIONS", "has_type", "model", "problems_of", "validate"]
+__all__ = ["VERSIONS", "MissingExtraError", "has_type", "model", "problems_of", "validate"]
 
 #: The FHIR versions the library writes, and the ``fhir.resources`` package of each.
 VERSIONS: Final[Mapping[str, str]] = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
@@ -28,7 +28,7 @@ class MissingExtraError(PainModalitiesError, ImportError):
 def _package(version: str) -> Any:
     try:
         return importlib.import_module(_PACKAGES[version])
-    except ImportError as error:  # pragma: no cover (the test environment has the extra)
+    except ImportError as error:
         raise MissingExtraError(
             "FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"
         ) from error
@@ -36,6 +36,7 @@ def _package(version: str) -> Any:
 
 def has_type(version: str, name: str) -> bool:
     """Whether FHIR ``version`` defines a resource or data type called ``name``."""
+    _package(version)
     fhirtypes = importlib.import_module(_PACKAGES[version] + ".fhirtypes")
     return hasattr(fhirtypes, name + "Type")
 

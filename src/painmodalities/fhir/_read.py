@@ -1,5 +1,6 @@
 """Reading a patient's FHIR R4/R4B Bundle: their pain types, and what they already tried."""
 
+import calendar
 import datetime
 import os
 import re
@@ -276,9 +277,11 @@ def _date_range(value: object) -> tuple[datetime.date, datetime.date] | None:
         exact = datetime.date(int(year), int(month), int(day))
         return exact, exact
     if month is not None:
-        first = datetime.date(int(year), int(month), 1)
-        following = datetime.date(int(year) + int(month) // 12, int(month) % 12 + 1, 1)
-        return first, following - datetime.timedelta(days=1)
+        days = calendar.monthrange(int(year), int(month))[1]
+        return (
+            datetime.date(int(year), int(month), 1),
+            datetime.date(int(year), int(month), days),
+        )
     return datetime.date(int(year), 1, 1), datetime.date(int(year), 12, 31)
 
 
