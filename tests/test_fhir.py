@@ -598,6 +598,15 @@ def test_error_missing_file(tmp_path: Path) -> None:
     assert "No such file" in caught.value.expected
 
 
+@pytest.mark.parametrize("path", ["no\x00where.json", ".", ""])
+def test_error_unreadable_path(path: str) -> None:
+    """A directory, an empty path or a path with a NUL is a ValidationError, not a traceback."""
+    with pytest.raises(ValidationError) as caught:
+        read_bundle(path, as_of=AS_OF)
+    assert (caught.value.path, caught.value.rule, caught.value.value) == ("$", "file", path)
+    assert caught.value.expected.startswith("a readable FHIR Bundle file (")
+
+
 def test_error_file_not_json(tmp_path: Path) -> None:
     """A file that is not JSON is a ValidationError, not a traceback."""
     bad = tmp_path / "bad.json"
@@ -769,7 +778,8 @@ def test_damaged_bundles_never_raise_a_traceback(bundle: object) -> None:
         outcome = error
     if isinstance(outcome, ValidationError):
         assert outcome.path.startswith("$")
-        assert str(outcome).startswith(outcome.path + ": expected ")
+        assert all(problem.path.startswith("$") for problem in outcome.problems)
+        assert f"{outcome.path}: expected {outcome.expected}" in str(outcome)
     else:
         assert all(isinstance(problem, str) for problem in outcome.problems)
 

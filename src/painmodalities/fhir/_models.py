@@ -50,7 +50,10 @@ def model(version: str, name: str) -> "type[FHIRAbstractModel]":
 def _json_path(prefix: str, loc: Iterable[object]) -> str:
     path = prefix
     for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part != "root" and "[" not in str(part):  # pydantic's own steps, not JSON keys
+            path += f".{part}"
     return path
 
 

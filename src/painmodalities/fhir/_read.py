@@ -161,9 +161,10 @@ def _load(bundle: object) -> Mapping[str, Any]:
         path = Path(bundle)
         try:
             text = path.read_bytes()
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+            why = getattr(error, "strerror", None) or str(error)
             raise _fail(
-                "$", f"a readable FHIR Bundle file ({error.strerror})", str(path), "file"
+                "$", f"a readable FHIR Bundle file ({why})", str(bundle), "file"
             ) from error
         try:
             document = orjson.loads(text)
@@ -240,7 +241,10 @@ def _check_resource(path: str, resource: object) -> Mapping[str, Any] | None:
 def _codings(concept: object) -> list[Mapping[str, Any]]:
     if not isinstance(concept, Mapping):
         return []
-    return [coding for coding in concept.get("coding", []) if isinstance(coding, Mapping)]
+    codings = concept.get("coding")
+    if not isinstance(codings, list):  # absent, or null (which fhir.resources lets through)
+        return []
+    return [coding for coding in codings if isinstance(coding, Mapping)]
 
 
 def _codes(concept: object) -> set[str]:
