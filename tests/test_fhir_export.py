@@ -11,17 +11,29 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from painmodalities import (
+    Activity,
+    Acupuncture,
     Catalog,
     Certainty,
     Coding,
+    Condition,
     Effect,
     Exercise,
     ExerciseForm,
+    Finding,
+    Horizon,
     Modality,
+    Outcome,
+    PainType,
     Patient,
+    Phase,
+    PhysicalAgent,
     PhysicalTherapy,
     Precaution,
+    Psychological,
     Ranking,
+    Rehabilitation,
+    Source,
     ValidationError,
     default_catalog,
     rank,
@@ -332,15 +344,18 @@ def test_error_unverified_user_snomed(modality_id: str, code: str, expected: str
     )
 
 
-def _pilates(*codings: Coding) -> Catalog:
-    pilates = Exercise(
+def _pilates_modality(*codings: Coding) -> Exercise:
+    return Exercise(
         id="exercise.pilates",
         name="Pilates",
         activity=default_catalog()["exercise.yoga"].activity,
         form=ExerciseForm.YOGA,
         codings=codings,
     )
-    return Catalog(modalities=(pilates,))
+
+
+def _pilates(*codings: Coding) -> Catalog:
+    return Catalog(modalities=(_pilates_modality(*codings),))
 
 
 def test_user_snomed_on_own_modality() -> None:
@@ -553,6 +568,97 @@ def rankings(draw: st.DrawFn) -> Ranking:
     return rank(pain_type, catalog=catalog, patient=patient)
 
 
+_TEXT = st.characters(exclude_categories=["Cs"])
+
+
+def _words(min_size: int = 0) -> st.SearchStrategy[str]:
+    return st.text(_TEXT, min_size=min_size, max_size=16).filter(
+        lambda text: not min_size or bool(text.strip())
+    )
+
+
+@st.composite
+def invented_catalogs(draw: st.DrawFn) -> Catalog:
+    """Catalogs of invented modalities and sources: any Unicode text, ids and keys."""
+    keys = draw(
+        st.lists(
+            st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,8}\Z"), min_size=1, max_size=3, unique=True
+        )
+    )
+    sources = [
+        Source(
+            key=key,
+            title=draw(_words(1)),
+            year=draw(st.none() | st.integers(1900, 2100)),
+            url=draw(_words() | st.just("10.1000/xyz") | st.just("https://example.org/a")),
+            kind=draw(_words()),
+            publisher=draw(_words()),
+            read_confidence=draw(_words()),
+        )
+        for key in keys
+    ]
+    ids = draw(
+        st.lists(
+            st.from_regex(r"\A[a-z][a-z0-9_]{0,30}(\.[a-z][a-z0-9_]{0,30}){0,2}\Z"),
+            min_size=1,
+            max_size=4,
+            unique=True,
+        )
+    )
+    modalities = []
+    for modality_id in ids:
+        findings = {
+            finding.key: finding
+            for finding in draw(
+                st.lists(
+                    st.builds(
+                        Finding,
+                        pain_type=st.builds(
+                            PainType, st.sampled_from(Condition), st.sampled_from(Phase)
+                        ),
+                        outcome=st.sampled_from(Outcome),
+                        horizon=st.sampled_from(Horizon),
+                        effect=st.sampled_from(Effect),
+                        certainty=st.sampled_from(Certainty),
+                        source=st.sampled_from(keys),
+                        note=_words(),
+                    ),
+                    max_size=4,
+                )
+            )
+        }
+        family = draw(st.sampled_from([Psychological, Acupuncture, PhysicalAgent, Rehabilitation]))
+        modalities.append(
+            family(
+                id=modality_id,
+                name=draw(_words(1)),
+                summary=draw(_words()),
+                activity=draw(st.sampled_from(Activity)),
+                session_minutes=draw(st.none() | st.integers(1, 600)),
+                findings=tuple(findings.values()),
+                codings=tuple(draw(st.lists(_EXTRA_CODINGS, max_size=2))),
+            )
+        )
+    return Catalog(modalities=tuple(modalities), sources=tuple(sources))
+
+
+@settings(deadline=None, max_examples=40)
+@given(catalog=invented_catalogs(), version=st.sampled_from(VERSIONS))
+def test_invented_catalogs_validate(catalog: Catalog, version: str) -> None:
+    """Invented catalogs, whatever their text, ids and keys, export as valid FHIR."""
+    bundle = export_catalog(catalog, version=version)
+    _validate(bundle, version)
+    _assert_only_verified_snomed(bundle)
+    ids = [entry["resource"]["id"] for entry in bundle["entry"]]
+    urls = [entry["fullUrl"] for entry in bundle["entry"]]
+    assert len(set(urls)) == len(urls)
+    assert all(len(resource_id) <= 64 for resource_id in ids)
+    ranking = rank(
+        catalog.pain_types()[0] if catalog.pain_types() else "neck:acute", catalog=catalog
+    )
+    _check_ranking(export_ranking(ranking, version=version), ranking, version)
+
+
 @settings(deadline=None, max_examples=12)
 @given(catalog=catalogs(), version=st.sampled_from(VERSIONS))
 def test_generated_catalogs_validate(catalog: Catalog, version: str) -> None:
@@ -584,7 +690,7 @@ def test_snomed_walk_catches_an_unverified_code() -> None:
 
 
 def test_fhir_ids() -> None:
-    """Library ids become distinct, valid FHIR ids; long or clashing ones get a hash."""
+    """Modality ids become distinct, valid FHIR ids; long ones are cut and hashed."""
     ids = [fhir_id(modality_id) for modality_id in default_catalog().ids]
     assert len(set(ids)) == len(ids)
     assert fhir_id("physical_therapy.programme") == "physical-therapy.programme"
@@ -592,4 +698,27 @@ def test_fhir_ids() -> None:
     assert len(long) <= 64
     assert long != fhir_id("a" * 99)
     assert fhir_id("a_b-c") != fhir_id("a-b-c")
-    assert fhir_id("a-b-c") == "a-b-c"
+
+
+def test_citation_ids_keep_keys_apart() -> None:
+    """Source keys ``a_b`` and ``a-b`` become different Citation ids."""
+    sources = [Source(key="a_b", title="Under"), Source(key="a-b", title="Dash")]
+    findings = [
+        Finding(
+            pain_type=PainType.parse("neck:chronic"),
+            outcome=Outcome.FUNCTION,
+            horizon=Horizon.SHORT,
+            effect=Effect.SMALL,
+            certainty=Certainty.LOW,
+            source=source.key,
+        )
+        for source in sources
+    ]
+    pilates = attrs.evolve(_pilates_modality(), findings=tuple(findings))
+    bundle = export_catalog(Catalog(modalities=(pilates,), sources=tuple(sources)))
+    citations = _resources(bundle, "Citation")
+    assert [c["title"] for c in citations] == ["Under", "Dash"]
+    assert citations[1]["id"] == "a-b"
+    assert citations[0]["id"] != "a-b"
+    assert citations[0]["id"].startswith("a-b-")
+    _validate(bundle, "R4B")

@@ -89,20 +89,32 @@ def _check_base(base: object) -> str:
     return base.rstrip("/")
 
 
-def fhir_id(text: str) -> str:
-    """A FHIR ``id`` for a library id or key: ``_`` becomes ``-``; long or unsafe ones hashed.
+def fhir_id(modality_id: str) -> str:
+    """The FHIR ``id`` of a modality: its id with ``_`` as ``-`` (FHIR ids have no ``_``).
 
-    Modality ids never contain ``-``, so the plain replacement keeps them apart; a key
-    that has both ``_`` and ``-``, or is too long, gets a short hash of itself appended.
+    Modality ids never contain ``-``, so no two of them meet. An id too long for FHIR (64
+    characters) is cut and given a short hash of itself, as is any other text.
 
     >>> fhir_id("physical_therapy.programme")
     'physical-therapy.programme'
     """
-    plain = text.replace("_", "-")
-    if _FHIR_ID.fullmatch(plain) and not ("_" in text and "-" in text):
+    plain = modality_id.replace("_", "-")
+    if "-" not in modality_id and _FHIR_ID.fullmatch(plain):
         return plain
+    return _hashed(modality_id)
+
+
+def _key_id(key: str) -> str:
+    """The FHIR ``id`` of a source key: the key itself, or hashed if it has ``_``.
+
+    Keys may hold both ``-`` and ``_``, so ``a_b`` cannot simply become ``a-b``.
+    """
+    return key if "_" not in key and _FHIR_ID.fullmatch(key) else _hashed(key)
+
+
+def _hashed(text: str) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-    kept = re.sub(r"[^A-Za-z0-9\-.]", "-", plain)[: _MAX_ID - len(digest) - 1]
+    kept = re.sub(r"[^A-Za-z0-9\-.]", "-", text)[: _MAX_ID - len(digest) - 1]
     return f"{kept}-{digest}"
 
 
@@ -287,7 +299,7 @@ class _Writer:
                 {
                     "type": "citation",
                     "display": source.title,
-                    "resource": self.url("Citation", fhir_id(source.key)),
+                    "resource": self.url("Citation", _key_id(source.key)),
                 }
             ],
         }
@@ -331,8 +343,8 @@ class _Writer:
         )
         resource: dict[str, Any] = {
             "resourceType": "Citation",
-            "id": fhir_id(source.key),
-            "url": self.url("Citation", fhir_id(source.key)),
+            "id": _key_id(source.key),
+            "url": self.url("Citation", _key_id(source.key)),
             "identifier": [{"system": f"{self.base}/source-key", "value": source.key}],
             "version": self.library_version,
             "title": source.title,
@@ -402,9 +414,8 @@ class _Writer:
     # -- ranking -----------------------------------------------------------------------
 
     def ranking_resources(self, ranking: Ranking) -> list[dict[str, Any]]:
-        slug = fhir_id(
-            f"ranking-{ranking.pain_type.condition.value}-{ranking.pain_type.phase.value}"
-        )
+        pain_type = ranking.pain_type
+        slug = f"ranking-{pain_type.condition.value}-{pain_type.phase.value}".replace("_", "-")
         group_type = "RequestGroup" if self.version == "R4B" else "RequestOrchestration"
         result_reference = {"reference": f"{group_type}/{slug}"}
         response: dict[str, Any] = {
