@@ -344,6 +344,21 @@ def test_error_unverified_user_snomed(modality_id: str, code: str, expected: str
     )
 
 
+@pytest.mark.parametrize("excluded", [False, True])
+def test_error_unverified_user_snomed_in_ranking(excluded: bool) -> None:
+    """A ranking refuses an unverified SNOMED CT coding too, at the option's own path."""
+    catalog = _with_codings("exercise.therapeutic", Coding(system=SNOMED_SYSTEM, code="44868003"))
+    patient = Patient(exclude=frozenset({"exercise.therapeutic"})) if excluded else None
+    ranking = rank("low_back:chronic", catalog=catalog, patient=patient)
+    with pytest.raises(ValidationError) as caught:
+        export_ranking(ranking)
+    where = (
+        "$.excluded[0]" if excluded else f"$.options[{ranking.ids.index('exercise.therapeutic')}]"
+    )
+    assert caught.value.path == f"{where}.modality.codings[0].code"
+    assert caught.value.rule == "unverified_code"
+
+
 def _pilates_modality(*codings: Coding) -> Exercise:
     return Exercise(
         id="exercise.pilates",

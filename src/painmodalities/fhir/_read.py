@@ -36,6 +36,8 @@ _NOT_TRIED: Final[Mapping[str, frozenset[str]]] = {
     "Procedure": frozenset({"preparation", "not-done", "entered-in-error"}),
     "ServiceRequest": frozenset({"draft", "revoked", "entered-in-error"}),
 }
+#: ServiceRequest intents that only suggest: not a referral (our own exports propose).
+_SUGGESTED: Final = frozenset({"proposal", "option"})
 _DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -485,6 +487,9 @@ def _read_procedure(
         raise _SkipError("not_tried", f"status {status}: not tried or referred to")
     if resource.get("doNotPerform") is True:
         raise _SkipError("not_tried", "marked do-not-perform")
+    intent = resource.get("intent")
+    if name == "ServiceRequest" and intent in _SUGGESTED:
+        raise _SkipError("not_tried", f"intent {intent}: suggested, not referred")
     concept = _procedure_concept(resource)
     when, _ = _first_date(resource, "performed" if name == "Procedure" else "occurrence")
     if when is None and name == "ServiceRequest":

@@ -440,12 +440,12 @@ class _Writer:
         actions = [self.action(option, index) for index, option in enumerate(ranking.options)]
         if actions:
             group["action"] = actions
-        modalities = [option.modality for option in ranking.options] + [
-            gone.modality for gone in ranking.excluded
-        ]
         definitions = [
-            self.activity_definition(modality, f"$.modalities[{index}]", [])
-            for index, modality in enumerate(modalities)
+            self.activity_definition(option.modality, f"$.options[{index}].modality", [])
+            for index, option in enumerate(ranking.options)
+        ] + [
+            self.activity_definition(gone.modality, f"$.excluded[{index}].modality", [])
+            for index, gone in enumerate(ranking.excluded)
         ]
         return [response, group, *definitions]
 
