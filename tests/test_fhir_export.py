@@ -227,6 +227,46 @@ def test_programme_cites_its_components_evidence(catalog_bundle: dict[str, Any])
     assert cited
 
 
+def test_nested_programme_cites_the_innermost_evidence() -> None:
+    """A programme made of a programme still cites the Evidence its findings came from."""
+    builtin = default_catalog()
+    exercise = builtin["exercise.therapeutic"]
+    inner = PhysicalTherapy(
+        id="physical_therapy.inner",
+        name="Inner",
+        activity=Activity.ACTIVE,
+        components=("exercise.therapeutic",),
+    )
+    outer = PhysicalTherapy(
+        id="physical_therapy.outer",
+        name="Outer",
+        activity=Activity.ACTIVE,
+        components=("physical_therapy.inner",),
+    )
+    catalog = Catalog.assemble([outer, inner, exercise], builtin.sources)
+    bundle = export_catalog(catalog)
+    _validate(bundle, "R4B")
+    cited = {
+        d["identifier"][0]["value"]: [a["resource"] for a in d.get("relatedArtifact", [])]
+        for d in _resources(bundle, "ActivityDefinition")
+    }
+    assert len(cited["exercise.therapeutic"]) == len(exercise.findings)
+    assert cited["physical_therapy.outer"] == cited["physical_therapy.inner"]
+    assert cited["physical_therapy.inner"] == cited["exercise.therapeutic"]
+
+
+def test_precautions_in_usage(catalog_bundle: dict[str, Any]) -> None:
+    """The circumstances a modality must not be given in are stated in its usage."""
+    definitions = {
+        d["identifier"][0]["value"]: d for d in _resources(catalog_bundle, "ActivityDefinition")
+    }
+    assert definitions["massage.swedish"]["usage"].endswith(
+        "Not to be given with: blood clot, fracture, weakened bones, open wound, "
+        "skin infection, recent surgery."
+    )
+    assert "Not to be given" not in definitions["exercise.therapeutic"]["usage"]
+
+
 def test_certainty_system_differs_by_version() -> None:
     """R4B and R5 use their own GRADE certainty-rating code systems."""
     systems = {

@@ -25,7 +25,7 @@ from painmodalities.fhir._codes import (
     is_uncoded,
     modality_codes,
 )
-from painmodalities.modalities import Modality
+from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.ranking import Exclusion, RankedOption, Ranking
 from painmodalities.vocabulary import Activity, Certainty, Horizon
 
@@ -257,15 +257,20 @@ class _Writer:
             else "Passive: done to the patient."
         )
         benefits = self.benefits(modality)
-        if not benefits:
-            return (
-                f"{who} No benefit to function is shown at low certainty or above for any "
-                "pain type."
+        if benefits:
+            shown = "; ".join(
+                f"{pain_type.label}: {_HORIZON_WORDS[horizon]}" for pain_type, horizon in benefits
             )
-        shown = "; ".join(
-            f"{pain_type.label}: {_HORIZON_WORDS[horizon]}" for pain_type, horizon in benefits
+            benefit = f"Benefit to function shown (low certainty or above) lasting: {shown}."
+        else:
+            benefit = (
+                "No benefit to function is shown at low certainty or above for any pain type."
+            )
+        precautions = ", ".join(
+            precaution.value.replace("_", " ") for precaution in sorted(modality.precautions)
         )
-        return f"{who} Benefit to function shown (low certainty or above) lasting: {shown}."
+        caution = f" Not to be given with: {precautions}." if precautions else ""
+        return f"{who} {benefit}{caution}"
 
     def evidence(
         self, modality: Modality, finding: Finding, number: int, source: Source
@@ -396,8 +401,7 @@ class _Writer:
         for modality in catalog:
             for finding in modality.findings:
                 if finding.component is not None:
-                    plain = attrs.evolve(finding, component=None)
-                    link = own.get((finding.component, plain))
+                    link = _component_link(catalog, own, finding.component, finding)
                     if link is not None and link not in cited[modality.id]:
                         cited[modality.id].append(link)
         used = {finding.source for modality in catalog for finding in modality.findings}
@@ -505,6 +509,29 @@ class _Writer:
                 for resource in resources
             ],
         }
+
+
+def _component_link(
+    catalog: Catalog,
+    own: Mapping[tuple[str, Finding], tuple[str, str]],
+    component: str,
+    finding: Finding,
+) -> tuple[str, str] | None:
+    """The Evidence a programme's finding came from, looked for down nested programmes."""
+    plain = attrs.evolve(finding, component=None)
+    stack, seen = [component], set()
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        link = own.get((current, plain))
+        if link is not None:
+            return link
+        inner = catalog.get(current)
+        if isinstance(inner, PhysicalTherapy):
+            stack.extend(inner.components)
+    return None
 
 
 def _web_location(url: str) -> str:
