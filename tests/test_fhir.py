@@ -132,6 +132,28 @@ def test_fixture_bundles(
     for code in ("444831000124102", "308449000", "81294000"):
         assert code in shown
     assert found.notes == ()
+    assert found.subject == "Patient/" + _read_json(name)["entry"][0]["resource"]["id"]
+
+
+def _read_json(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+@pytest.mark.parametrize(
+    ("patients", "subject"),
+    [
+        ([], None),
+        ([{"resourceType": "Patient", "id": "p1"}], "Patient/p1"),
+        ([{"resourceType": "Patient"}], None),
+        ([{"resourceType": "Patient", "id": "not an id"}], None),
+        ([{"resourceType": "Patient", "id": "p1"}, {"resourceType": "Patient", "id": "p2"}], None),
+    ],
+)
+def test_subject(patients: list[dict[str, Any]], subject: str | None) -> None:
+    """The subject is the bundle's one Patient, when there is exactly one with an id."""
+    found = read_bundle(_bundle(*patients, _condition(onsetDateTime="2020-01-01")), as_of=AS_OF)
+    assert found.subject == subject
 
 
 def test_fixture_read_every_way() -> None:

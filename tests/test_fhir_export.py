@@ -474,7 +474,16 @@ def test_error_not_a_catalog_or_ranking() -> None:
 # -- rankings -------------------------------------------------------------------------------
 
 
-def _check_ranking(bundle: dict[str, Any], ranking: Ranking, version: str) -> None:
+def _assert_rqg_1(actions: list[dict[str, Any]]) -> None:
+    """FHIR rule rqg-1: every action has a resource or sub-actions, never both."""
+    for action in actions:
+        assert ("resource" in action) != ("action" in action), action
+        _assert_rqg_1(action.get("action", []))
+
+
+def _check_ranking(
+    bundle: dict[str, Any], ranking: Ranking, version: str, subject: str | None = None
+) -> None:
     _validate(bundle, version)
     _assert_only_verified_snomed(bundle)
     group_type = "RequestGroup" if version == "R4B" else "RequestOrchestration"
@@ -483,9 +492,15 @@ def _check_ranking(bundle: dict[str, Any], ranking: Ranking, version: str) -> No
     result = response["result"] if version == "R4B" else response["result"][0]
     assert result == {"reference": f"{group_type}/{group['id']}"}
     assert response["status"] == "success"
-    assert (group["status"], group["intent"]) == ("active", "proposal")
+    assert (group["status"], group["intent"]) == ("draft", "proposal")
     definitions = {d["url"]: d for d in _resources(bundle, "ActivityDefinition")}
+    requests = {f"ServiceRequest/{r['id']}": r for r in _resources(bundle, "ServiceRequest")}
     actions = group.get("action", [])
+    _assert_rqg_1(actions)
+    assert len(requests) == len(actions)
+    about = {"reference": subject} if subject else None
+    assert response.get("subject") == about
+    assert group.get("subject") == about
     assert [a["prefix"] for a in actions] == [str(o.rank) for o in ranking.options]
     for action, option in zip(actions, ranking.options, strict=True):
         target = (
@@ -494,6 +509,14 @@ def _check_ranking(bundle: dict[str, Any], ranking: Ranking, version: str) -> No
             else action["documentation"][0]["resource"]
         )
         assert definitions[target]["identifier"][0]["value"] == option.modality.id
+        request = requests[action["resource"]["reference"]]
+        assert request["instantiatesCanonical"] == [target]
+        assert (request["status"], request["intent"]) == ("draft", "proposal")
+        code = request["code"] if version == "R4B" else request["code"]["concept"]
+        assert [code] == action["code"]
+        assert request["subject"] == about or (
+            subject is None and set(request["subject"]) == {"display"}
+        )
         assert action["title"] == option.modality.name
         assert option.score.explain() in action["description"]
         (score,) = action["extension"]
@@ -534,6 +557,25 @@ def test_ranking_export(version: str) -> None:
         {"system": SNOMED_SYSTEM, "code": "278860009", "display": "Chronic low back pain"}
     ]
     assert response["moduleCanonical"] == f"{CANONICAL_BASE}/PlanDefinition/catalog"
+
+
+def test_ranking_export_with_subject(version: str) -> None:
+    """A subject (the imported bundle's patient, say) is the subject of every request."""
+    ranking = rank("fibromyalgia:chronic")
+    bundle = export_ranking(ranking, version=version, subject="Patient/p-1")
+    _check_ranking(bundle, ranking, version, subject="Patient/p-1")
+
+
+@pytest.mark.parametrize("bad", ["", "Patient/ 1", 7])
+def test_error_subject(bad: Any) -> None:
+    """A subject must be a reference without spaces."""
+    with pytest.raises(ValidationError) as caught:
+        export_ranking(rank("neck:chronic"), subject=bad)
+    assert (caught.value.path, caught.value.rule, caught.value.value) == (
+        "$.subject",
+        "pattern",
+        bad,
+    )
 
 
 def test_ranking_export_subacute_back_uses_plain_code() -> None:

@@ -38,6 +38,7 @@ _NOT_TRIED: Final[Mapping[str, frozenset[str]]] = {
 }
 #: ServiceRequest intents that only suggest: not a referral (our own exports propose).
 _SUGGESTED: Final = frozenset({"proposal", "option"})
+_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -128,6 +129,8 @@ class BundleImport:
         skipped: each Condition, Procedure or ServiceRequest that was not used, with why.
         notes: remarks on resources that were used (such as an onset that disagrees with
             the coded phase).
+        subject: a reference to the bundle's patient (``Patient/{id}``) when it holds
+            exactly one Patient with an id, for :func:`export_ranking`; else ``None``.
     """
 
     as_of: datetime.date
@@ -137,6 +140,7 @@ class BundleImport:
     procedures: tuple[ImportedProcedure, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = ()
+    subject: str | None = None
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -560,6 +564,7 @@ def read_bundle(
     conditions: list[ImportedCondition] = []
     procedures: list[ImportedProcedure] = []
     skipped: list[Skipped] = []
+    patients: list[str] = []
     for index, entry in enumerate(entries):
         at = f"$.entry[{index}]"
         if not isinstance(entry, Mapping):
@@ -568,6 +573,9 @@ def read_bundle(
             continue
         resource = _check_resource(f"{at}.resource", entry["resource"])
         if resource is None:
+            patient = entry["resource"]
+            if patient.get("resourceType") == "Patient":
+                patients.append(str(patient.get("id", "")))
             continue
         read = _read(f"{at}.resource", resource, day)
         if isinstance(read, Skipped):
@@ -604,4 +612,9 @@ def read_bundle(
         procedures=tuple(procedures),
         skipped=tuple(skipped),
         notes=tuple(found.note for found in conditions if found.note),
+        subject=(
+            f"Patient/{patients[0]}"
+            if len(patients) == 1 and _FHIR_ID.fullmatch(patients[0])
+            else None
+        ),
     )

@@ -71,6 +71,8 @@ _HORIZON_WORDS: Final[Mapping[Horizon, str]] = {
     Horizon.INTERMEDIATE: "intermediate term (6 to under 12 months)",
     Horizon.LONG: "long term (12 months or more)",
 }
+#: The ``subject`` of a proposed ServiceRequest (required by FHIR) when no patient is named.
+_NO_SUBJECT: Final = "the patient the ranking was computed for (not named)"
 _FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _MAX_ID: Final = 64
 
@@ -417,16 +419,18 @@ class _Writer:
 
     # -- ranking -----------------------------------------------------------------------
 
-    def ranking_resources(self, ranking: Ranking) -> list[dict[str, Any]]:
+    def ranking_resources(self, ranking: Ranking, subject: str | None) -> list[dict[str, Any]]:
         pain_type = ranking.pain_type
         slug = f"ranking-{pain_type.condition.value}-{pain_type.phase.value}".replace("_", "-")
         group_type = "RequestGroup" if self.version == "R4B" else "RequestOrchestration"
         result_reference = {"reference": f"{group_type}/{slug}"}
+        about = {} if subject is None else {"subject": {"reference": subject}}
         response: dict[str, Any] = {
             "resourceType": "GuidanceResponse",
             "id": slug,
             "moduleCanonical": self.plan_url(),
             "status": "success",
+            **about,
             **self.reasons(ranking.pain_type),
             "result": result_reference if self.version == "R4B" else [result_reference],
         }
@@ -437,11 +441,19 @@ class _Writer:
             "resourceType": group_type,
             "id": slug,
             "instantiatesCanonical": [self.plan_url()],
-            "status": "active",
+            "status": "draft",
             "intent": "proposal",
+            **about,
             **self.reasons(ranking.pain_type),
         }
-        actions = [self.action(option, index) for index, option in enumerate(ranking.options)]
+        requests = [
+            self.service_request(option, f"{slug}-{option.rank}", subject, ranking.pain_type)
+            for option in ranking.options
+        ]
+        actions = [
+            self.action(option, index, request["id"])
+            for index, (option, request) in enumerate(zip(ranking.options, requests, strict=True))
+        ]
         if actions:
             group["action"] = actions
         definitions = [
@@ -451,9 +463,26 @@ class _Writer:
             self.activity_definition(gone.modality, f"$.excluded[{index}].modality", [])
             for index, gone in enumerate(ranking.excluded)
         ]
-        return [response, group, *definitions]
+        return [response, group, *requests, *definitions]
 
-    def action(self, option: RankedOption, index: int) -> dict[str, Any]:
+    def service_request(
+        self, option: RankedOption, request_id: str, subject: str | None, pain_type: PainType
+    ) -> dict[str, Any]:
+        """The proposed request an action carries (FHIR's rule rqg-1 wants one per action)."""
+        modality = option.modality
+        concept = self.modality_concept(modality, f"$.options[{option.rank - 1}].modality")
+        return {
+            "resourceType": "ServiceRequest",
+            "id": request_id,
+            "instantiatesCanonical": [self.activity_url(modality)],
+            "status": "draft",
+            "intent": "proposal",
+            "code": concept if self.version == "R4B" else {"concept": concept},
+            "subject": {"reference": subject} if subject is not None else {"display": _NO_SUBJECT},
+            **self.reasons(pain_type),
+        }
+
+    def action(self, option: RankedOption, index: int, request_id: str) -> dict[str, Any]:
         modality = option.modality
         action: dict[str, Any] = {
             "extension": [
@@ -465,6 +494,7 @@ class _Writer:
                 f"{modality.name} ({modality.activity.value}): {option.score.explain()}"
             ),
             "code": [self.modality_concept(modality, f"$.options[{index}].modality")],
+            "resource": {"reference": f"ServiceRequest/{request_id}"},
         }
         if self.version == "R4B":
             action["documentation"] = [
@@ -586,28 +616,40 @@ def export_catalog(
 
 
 def export_ranking(
-    ranking: Ranking, *, version: str = "R4B", base: str = CANONICAL_BASE
+    ranking: Ranking,
+    *,
+    version: str = "R4B",
+    base: str = CANONICAL_BASE,
+    subject: str | None = None,
 ) -> dict[str, Any]:
     """A ranking as a FHIR ``Bundle``: a ``GuidanceResponse`` and the actions it proposes.
 
     The ``GuidanceResponse`` (module: the catalog's ``PlanDefinition``; reason: the pain
-    type) has as result a ``RequestGroup`` (R4B) or ``RequestOrchestration`` (R5) whose
-    actions are the ranked options, best first, each with its rank as ``prefix``, its score
-    and explanation as text (and the score in the ``score`` extension), pointing at its
-    ``ActivityDefinition`` (R5: ``definitionCanonical``; R4B: a ``derived-from``
-    ``documentation`` artifact). The excluded options and their reasons are notes and
-    ``excluded`` extensions of the ``GuidanceResponse``. The ``ActivityDefinition`` of every
-    option and exclusion follows.
+    type) has as result a ``RequestGroup`` (R4B) or ``RequestOrchestration`` (R5), draft
+    proposals, whose actions are the ranked options, best first, each with its rank as
+    ``prefix``, its score and explanation as text (and the score in the ``score``
+    extension), pointing at its ``ActivityDefinition`` (R5: ``definitionCanonical``; R4B: a
+    ``derived-from`` ``documentation`` artifact) and carrying a proposed ``ServiceRequest``
+    that instantiates it (FHIR wants a resource on every leaf action). The excluded options
+    and their reasons are notes and ``excluded`` extensions of the ``GuidanceResponse``.
+    The ``ActivityDefinition`` of every option and exclusion follows.
 
     Args:
         ranking: the ranking to write.
         version: ``"R4B"`` (the default) or ``"R5"``.
         base: the base of every canonical and extension URL.
+        subject: a reference to the patient (``"Patient/123"``, such as
+            :attr:`BundleImport.subject`); without one, the ServiceRequests name the
+            patient in words only.
 
     Raises:
-        ValidationError: as for :func:`export_catalog`.
+        ValidationError: as for :func:`export_catalog`, and for a subject with spaces.
     """
     writer = _Writer(_check_version(version), _check_base(base))
     if not isinstance(ranking, Ranking):
         raise ValidationError(Problem("$.ranking", "a Ranking", ranking, "type"))
-    return writer.bundle(writer.ranking_resources(ranking))
+    if subject is not None and (not isinstance(subject, str) or not re.fullmatch(r"\S+", subject)):
+        raise ValidationError(
+            Problem("$.subject", 'a FHIR reference such as "Patient/123"', subject, "pattern")
+        )
+    return writer.bundle(writer.ranking_resources(ranking, subject))
