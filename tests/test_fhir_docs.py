@@ -5,10 +5,14 @@ python block followed directly by a ``text`` block must print exactly that text.
 """
 
 import contextlib
+import doctest
+import importlib
 import io
 import os
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "docs" / "fhir.md"
@@ -50,3 +54,25 @@ def test_guide_runs(tmp_path: Path) -> None:
                 assert printed.getvalue().rstrip() == following[1].rstrip(), f"block {index}"
     finally:
         os.chdir(here)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "painmodalities.fhir",
+        "painmodalities.fhir._codes",
+        "painmodalities.fhir._models",
+        "painmodalities.fhir._read",
+        "painmodalities.fhir._write",
+    ],
+)
+def test_docstring_examples_run(
+    name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Every example in the FHIR module's docstrings runs, from any directory."""
+    monkeypatch.chdir(tmp_path)
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    if name != "painmodalities.fhir._models":
+        assert result.attempted > 0

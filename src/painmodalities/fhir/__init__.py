@@ -14,6 +14,13 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   (R4B) or ``RequestOrchestration`` (R5).
 
 Only SNOMED CT codes verified by the dossier (:data:`SNOMED_VERIFIED`) are ever written.
+
+>>> from painmodalities import rank
+>>> bundle = export_ranking(rank("neck:chronic"), version="R5")
+>>> [entry["resource"]["resourceType"] for entry in bundle["entry"][:3]]
+['GuidanceResponse', 'RequestOrchestration', 'ServiceRequest']
+>>> SNOMED_VERIFIED["278860009"].display
+'Chronic low back pain'
 """
 
 from painmodalities.fhir._codes import (

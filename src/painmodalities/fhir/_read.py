@@ -555,9 +555,19 @@ def read_bundle(
         MissingExtraError: when the ``fhir`` extra is not installed.
 
     >>> from datetime import date
-    >>> found = read_bundle("tests/fixtures/fhir/brenda_jackson.json", as_of=date(2024, 1, 1))
+    >>> back = {
+    ...     "resourceType": "Condition",
+    ...     "code": {
+    ...         "coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.50"}]
+    ...     },
+    ...     "subject": {"reference": "Patient/1"},
+    ...     "onsetDateTime": "2023-11-20",
+    ... }
+    >>> found = read_bundle(
+    ...     {"resourceType": "Bundle", "entry": [{"resource": back}]}, as_of=date(2024, 1, 1)
+    ... )
     >>> [str(pain_type) for pain_type in found.pain_types]
-    ['low_back:chronic', 'fibromyalgia:chronic']
+    ['low_back:subacute']
     """
     day = _check_as_of(as_of)
     entries = _entries(_load(bundle))
