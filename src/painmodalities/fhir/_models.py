@@ -6,6 +6,7 @@ Nothing here imports ``fhir.resources`` (or pydantic) until a model is asked for
 
 import importlib
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from painmodalities.errors import MISSING, PainModalitiesError, Problem
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 __all__ = ["VERSIONS", "MissingExtraError", "has_type", "model", "problems_of", "validate"]
 
 #: The FHIR versions the library writes, and the ``fhir.resources`` package of each.
-VERSIONS: Final[Mapping[str, str]] = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
+VERSIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
+)
 #: Every package the importer consults, including STU3 (only to name a wrong version).
 _PACKAGES: Final[Mapping[str, str]] = {**VERSIONS, "STU3": "fhir.resources.STU3"}
 

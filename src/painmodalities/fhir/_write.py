@@ -9,6 +9,7 @@ SNOMED CT codes written are those in :data:`~painmodalities.fhir.SNOMED_VERIFIED
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
@@ -42,20 +43,22 @@ __all__ = [
 CANONICAL_BASE: Final = "http://painmodalities.example.org/fhir"
 
 #: The library's extensions, by name; each URL is ``{base}/StructureDefinition/{name}``.
-EXTENSIONS: Final[Mapping[str, str]] = {
-    "activity": "ActivityDefinition: valueCode active (the patient does the work) or passive",
-    "expected-benefit": (
-        "ActivityDefinition: per pain type, the longest horizon at which a function finding "
-        "shows benefit at low certainty or above; sub-extensions painType (valueString "
-        '"condition:phase") and horizon (valueCode immediate, short, intermediate or long)'
-    ),
-    "score": "RequestGroup/RequestOrchestration action: valueDecimal, the score in [0, 1]",
-    "excluded": (
-        "GuidanceResponse: one per modality the patient's constraints ruled out; "
-        "sub-extensions modality (valueCanonical of its ActivityDefinition), then per "
-        "reason a reason (valueCode) and a detail (valueString)"
-    ),
-}
+EXTENSIONS: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "activity": "ActivityDefinition: valueCode active (the patient does the work) or passive",
+        "expected-benefit": (
+            "ActivityDefinition: per pain type, the longest horizon at which a function finding "
+            "shows benefit at low certainty or above; sub-extensions painType (valueString "
+            '"condition:phase") and horizon (valueCode immediate, short, intermediate or long)'
+        ),
+        "score": "RequestGroup/RequestOrchestration action: valueDecimal, the score in [0, 1]",
+        "excluded": (
+            "GuidanceResponse: one per modality the patient's constraints ruled out; "
+            "sub-extensions modality (valueCanonical of its ActivityDefinition), then per "
+            "reason a reason (valueCode) and a detail (valueString)"
+        ),
+    }
+)
 
 _VERSIONS: Final = ("R4B", "R5")
 _VARIABLE_ROLE: Final = "http://terminology.hl7.org/CodeSystem/variable-role"
