@@ -298,7 +298,7 @@ class _Writer:
                 self.variable("exposure", modality.name),
                 self.variable(
                     "measuredVariable",
-                    f"{outcome} {_HORIZON_WORDS[finding.horizon]}, against an inactive control",
+                    f"{outcome}, {_HORIZON_WORDS[finding.horizon]}, against an inactive control",
                 ),
             ],
             "statistic": [
@@ -364,7 +364,10 @@ class _Writer:
         }
         notes = [
             text
-            for text in (source.kind and f"Kind: {source.kind}", source.read_confidence)
+            for text in (
+                source.kind and f"Kind: {source.kind}",
+                source.read_confidence and f"Read with confidence: {source.read_confidence}",
+            )
             if text
         ]
         if notes:
