@@ -199,6 +199,24 @@ def test_evidence_and_citations(catalog_bundle: dict[str, Any], version: str) ->
     assert insufficient > 0  # the built-in catalog has insufficient findings to carry
 
 
+def test_citation_content(catalog_bundle: dict[str, Any]) -> None:
+    """A Citation carries the source's title, year, publisher, link and how it was read."""
+    citations = {c["identifier"][0]["value"]: c for c in _resources(catalog_bundle, "Citation")}
+    source = default_catalog().source("perlman-2019")
+    perlman = citations["perlman-2019"]
+    assert perlman["id"] == "perlman-2019"
+    assert perlman["citedArtifact"]["webLocation"] == [{"url": "https://doi.org/" + source.url}]
+    assert perlman["citedArtifact"]["publicationForm"] == [{"articleDate": "2019"}]
+    assert source.publisher in perlman["summary"][0]["text"]
+    assert [note["text"] for note in perlman["note"]] == [
+        f"Kind: {source.kind}",
+        f"Read with confidence: {source.read_confidence}",
+    ]
+    # only cited sources are written
+    cited = {f.source for m in default_catalog() for f in m.findings}
+    assert set(citations) == cited
+
+
 def test_every_canonical_reference_resolves(catalog_bundle: dict[str, Any]) -> None:
     """Every justification, citation and plan action points at a resource in the bundle."""
     urls = _by_url(catalog_bundle)
@@ -795,6 +813,28 @@ def test_fhir_ids() -> None:
     assert len(long) <= 64
     assert long != fhir_id("a" * 99)
     assert fhir_id("a_b-c") != fhir_id("a-b-c")
+
+
+def test_citation_without_url_or_year() -> None:
+    """A source with no URL, year or provenance gets a Citation with its title only."""
+    finding = Finding(
+        pain_type=PainType.parse("neck:chronic"),
+        outcome=Outcome.PAIN,
+        horizon=Horizon.SHORT,
+        effect=Effect.SMALL,
+        certainty=Certainty.INSUFFICIENT,
+        source="bare",
+    )
+    pilates = attrs.evolve(_pilates_modality(), findings=(finding,))
+    catalog = Catalog(modalities=(pilates,), sources=(Source(key="bare", title="Bare"),))
+    bundle = export_catalog(catalog)
+    (citation,) = _resources(bundle, "Citation")
+    assert citation["citedArtifact"] == {"title": [{"text": "Bare"}]}
+    assert citation["summary"] == [{"text": "Bare"}]
+    assert "note" not in citation
+    (evidence,) = _resources(bundle, "Evidence")
+    assert evidence["certainty"][0]["rating"] == {"text": "insufficient"}
+    assert "description" not in evidence
 
 
 def test_citation_ids_keep_keys_apart() -> None:
