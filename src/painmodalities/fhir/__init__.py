@@ -1,0 +1,70 @@
+"""FHIR in and out: a patient's record in, the catalog and a ranking out.
+
+Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
+``fhir.resources`` 8). The models are imported only when a bundle is read or written, so
+``import painmodalities`` never pays for pydantic.
+
+- :func:`read_bundle` reads a FHIR R4/R4B patient ``Bundle`` as of a date: the patient's
+  pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM codes) and the
+  modalities already tried or referred to (from Procedures and ServiceRequests), with the
+  reasons for everything it did not use.
+- :func:`export_catalog` writes the catalog as a ``Bundle`` of ``ActivityDefinition``,
+  ``PlanDefinition``, ``Evidence`` and ``Citation`` resources (R4B by default, or R5).
+- :func:`export_ranking` writes a ranking as a ``GuidanceResponse`` with a ``RequestGroup``
+  (R4B) or ``RequestOrchestration`` (R5).
+
+Only SNOMED CT codes verified by the dossier (:data:`SNOMED_VERIFIED`) are ever written.
+
+>>> from painmodalities import rank
+>>> bundle = export_ranking(rank("neck:chronic"), version="R5")
+>>> [entry["resource"]["resourceType"] for entry in bundle["entry"][:3]]
+['GuidanceResponse', 'RequestOrchestration', 'ServiceRequest']
+>>> SNOMED_VERIFIED["278860009"].display
+'Chronic low back pain'
+"""
+
+from painmodalities.fhir._codes import (
+    CERTAINTY_SYSTEMS,
+    ICD10CM_PREFIXES,
+    ICD10CM_SYSTEM,
+    SNOMED_SYSTEM,
+    SNOMED_VERIFIED,
+    UNCODED_MODALITIES,
+    SnomedConcept,
+)
+from painmodalities.fhir._models import MissingExtraError
+from painmodalities.fhir._read import (
+    BundleImport,
+    ImportedCondition,
+    ImportedProcedure,
+    Skipped,
+    read_bundle,
+)
+from painmodalities.fhir._write import (
+    CANONICAL_BASE,
+    EXTENSIONS,
+    export_catalog,
+    export_ranking,
+    fhir_id,
+)
+
+__all__ = [
+    "CANONICAL_BASE",
+    "CERTAINTY_SYSTEMS",
+    "EXTENSIONS",
+    "ICD10CM_PREFIXES",
+    "ICD10CM_SYSTEM",
+    "SNOMED_SYSTEM",
+    "SNOMED_VERIFIED",
+    "UNCODED_MODALITIES",
+    "BundleImport",
+    "ImportedCondition",
+    "ImportedProcedure",
+    "MissingExtraError",
+    "Skipped",
+    "SnomedConcept",
+    "export_catalog",
+    "export_ranking",
+    "fhir_id",
+    "read_bundle",
+]
