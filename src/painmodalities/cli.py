@@ -515,8 +515,10 @@ def _label(value: str) -> str:
 # -- rank ----------------------------------------------------------------------------------
 
 
-def _pain_types(args: argparse.Namespace, stderr: IO[str]) -> tuple[list[PainType], list[str]]:
-    """The pain types to rank for, and the ids the FHIR bundle says were tried."""
+def _pain_types(
+    args: argparse.Namespace, stderr: IO[str]
+) -> tuple[list[PainType], list[str], str | None]:
+    """The pain types to rank for, the ids a FHIR bundle says were tried, and its patient."""
     phase: Phase | None = args.phase
     if args.phase is not None and args.weeks is not None:
         raise _UsageError("give PHASE or --weeks, not both", args.usage)
@@ -528,7 +530,7 @@ def _pain_types(args: argparse.Namespace, stderr: IO[str]) -> tuple[list[PainTyp
             raise _UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
         if phase is None:
             raise _UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
-        return [PainType(args.condition, phase)], []
+        return [PainType(args.condition, phase)], [], None
     if args.condition is not None and phase is None:
         raise _UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
     fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
@@ -541,7 +543,7 @@ def _pain_types(args: argparse.Namespace, stderr: IO[str]) -> tuple[list[PainTyp
         pain_types = [PainType(args.condition, phase)]
     if not pain_types:
         raise CliError(f"{args.fhir}: the bundle names no pain condition the catalog knows")
-    return pain_types, [str(modality_id) for modality_id in found.tried]
+    return pain_types, [str(modality_id) for modality_id in found.tried], found.subject
 
 
 def _patient(args: argparse.Namespace) -> Patient:
@@ -638,7 +640,7 @@ def _print_ranking(
 
 
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    pain_types, tried = _pain_types(args, stderr)
+    pain_types, tried, subject = _pain_types(args, stderr)
     catalog = _load_catalog(args.catalog)
     policy = (
         ScoringPolicy()
@@ -666,7 +668,9 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             print(f"{PROG}: wrote {path}", file=stderr)
     if args.format == "fhir":
         fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
-        bundles = [fhir.export_ranking(r, version=args.fhir_version) for r in rankings]
+        bundles = [
+            fhir.export_ranking(r, version=args.fhir_version, subject=subject) for r in rankings
+        ]
         _print_json(bundles[0] if len(bundles) == 1 else bundles, stdout)
     elif args.format == "json":
         documents = [_ranking_document(r) for r in rankings]

@@ -1,0 +1,99 @@
+"""The command line's FHIR round: rank from a patient's bundle, write FHIR resources."""
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from painmodalities import default_catalog
+from painmodalities.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+BRENDA = str(FIXTURES / "brenda_jackson.json")
+PACKAGES = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
+
+
+def _valid(bundle: dict[str, Any], version: str) -> None:
+    """The bundle and each resource in it parse with the version's fhir.resources models."""
+    package = importlib.import_module(PACKAGES[version])
+    package.get_fhir_model_class("Bundle").model_validate(bundle)
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        package.get_fhir_model_class(resource["resourceType"]).model_validate(resource)
+
+
+def test_rank_from_fixture_bundle(capsys: pytest.CaptureFixture[str]) -> None:
+    """Ranking from a bundle covers each pain type in it and warns about what it skipped."""
+    assert main(["rank", "--fhir", BRENDA, "--as-of", "2024-01-01", "--top", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert "Ranking for chronic low back pain" in out
+    assert "Ranking for chronic fibromyalgia" in out
+    assert out.index("chronic low back pain") < out.index("chronic fibromyalgia")
+    assert "painmodalities: warning:" in err
+    assert "444831000124102" in err  # the referral code that is not verified is reported
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("version", ["R4B", "R5"])
+def test_rank_from_bundle_as_fhir(version: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Ranking from a bundle as FHIR writes one valid bundle per pain type, for the patient."""
+    argv = ["rank", "--fhir", BRENDA, "--as-of", "2024-01-01", "--format", "fhir"]
+    assert main([*argv, "--fhir-version", version]) == 0
+    bundles = json.loads(capsys.readouterr().out)
+    assert len(bundles) == 2
+    for bundle in bundles:
+        _valid(bundle, version)
+        response = bundle["entry"][0]["resource"]
+        assert response["resourceType"] == "GuidanceResponse"
+        assert response["subject"]["reference"].startswith("Patient/5c41cecf")
+
+
+def test_rank_condition_as_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    """The rank CONDITION PHASE --format fhir command writes one R4B bundle by default."""
+    assert main(["rank", "neck", "chronic", "--format", "fhir", "--top", "3"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    _valid(bundle, "R4B")
+    kinds = [entry["resource"]["resourceType"] for entry in bundle["entry"]]
+    assert kinds[0] == "GuidanceResponse"
+    assert "RequestGroup" in kinds
+
+
+def test_export_catalog_as_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    """Exporting as FHIR writes one ActivityDefinition per modality, in a valid bundle."""
+    assert main(["export", "--format", "fhir", "--fhir-version", "R5"]) == 0
+    bundle = json.loads(capsys.readouterr().out)
+    _valid(bundle, "R5")
+    definitions = [
+        entry["resource"]
+        for entry in bundle["entry"]
+        if entry["resource"]["resourceType"] == "ActivityDefinition"
+    ]
+    assert len(definitions) == len(default_catalog())
+
+
+def test_error_missing_bundle(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A bundle file that does not exist is a library error (exit 1), not a traceback."""
+    assert main(["rank", "--fhir", str(tmp_path / "nope.json"), "--as-of", "2024-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("painmodalities: error: ")
+    assert "nope.json" in err
+
+
+def test_error_bundle_without_pain(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A bundle that names no pain condition the catalog knows ends with a clear error."""
+    path = tmp_path / "empty.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection", "entry": []}))
+    assert main(["rank", "--fhir", str(path), "--as-of", "2024-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert "names no pain condition the catalog knows" in err
+
+
+def test_error_not_a_bundle(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A resource that is not a Bundle is refused with its path."""
+    path = tmp_path / "patient.json"
+    path.write_text(json.dumps({"resourceType": "Patient", "id": "p"}))
+    assert main(["rank", "--fhir", str(path), "--as-of", "2024-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("painmodalities: error: $.resourceType")
