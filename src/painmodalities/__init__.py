@@ -44,8 +44,15 @@ from painmodalities.ranking import (
     Reason,
     rank,
 )
+from painmodalities.schema import json_schema
 from painmodalities.scoring import Contribution, Score, ScoringPolicy, Weights, score
-from painmodalities.serialization import SCHEMA_VERSION, from_json, to_json
+from painmodalities.serialization import (
+    DOCUMENT_TYPES,
+    SCHEMA_VERSION,
+    from_json,
+    load_catalog,
+    to_json,
+)
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
@@ -66,6 +73,7 @@ from painmodalities.vocabulary import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "DOCUMENT_TYPES",
     "FAMILIES",
     "SCHEMA_VERSION",
     "Activity",
@@ -120,6 +128,8 @@ __all__ = [
     "composite_findings",
     "default_catalog",
     "from_json",
+    "json_schema",
+    "load_catalog",
     "rank",
     "score",
     "to_json",
