@@ -84,6 +84,19 @@ def _summary(kind: type) -> str:
     return doc.strip().split("\n", 1)[0]
 
 
+def _when_kind(family: type[Modality], schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` for objects of the family's ``kind``; anything else fails at once.
+
+    A plain ``oneOf`` of the families would validate every object against every family;
+    testing the ``kind`` first keeps validation to the one family that applies.
+    """
+    return {
+        "if": {"properties": {"kind": {"const": family.kind}}, "required": ["kind"]},
+        "then": schema,
+        "else": False,
+    }
+
+
 class _Generator:
     """Builds schemas, collecting the ``$defs`` that they refer to."""
 
@@ -95,7 +108,7 @@ class _Generator:
             if "Modality" not in self.defs:
                 self.defs["Modality"] = {
                     "description": "A modality of any family, told apart by its kind.",
-                    "oneOf": [self.ref(family) for family in FAMILIES],
+                    "oneOf": [_when_kind(family, self.ref(family)) for family in FAMILIES],
                 }
             return {"$ref": "#/$defs/Modality"}
         if kind.__name__ not in self.defs:
@@ -152,7 +165,7 @@ class _Generator:
 
     def document(self, kind: type) -> dict[str, Any]:
         if kind is Modality:
-            return {"oneOf": [self.document(family) for family in FAMILIES]}
+            return {"oneOf": [_when_kind(family, self.document(family)) for family in FAMILIES]}
         body = self.record(kind)
         version = {
             "type": "string",
