@@ -24,7 +24,12 @@ from typing import Any, overload
 import attrs
 
 from painmodalities._validate import as_tuple
-from painmodalities.errors import CatalogIntegrityError, Problem, UnknownModalityError
+from painmodalities.errors import (
+    CatalogIntegrityError,
+    Problem,
+    UnknownModalityError,
+    ValidationError,
+)
 from painmodalities.evidence import Finding, PainType, Source
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
@@ -171,9 +176,13 @@ class Catalog:
         source_paths = [source_origin[key] for key in kept_sources]
         try:
             result = Catalog.assemble(merged.values(), kept_sources.values())
-        except CatalogIntegrityError as error:
+        except ValidationError as error:
+            # A component cycle can stop assembly before the integrity check names it.
+            found = error.problems
+            if not isinstance(error, CatalogIntegrityError):
+                found = _plain_problems(tuple(merged.values()), tuple(kept_sources.values()))
             raise CatalogIntegrityError(
-                _moved(problem, paths, source_paths) for problem in error.problems
+                _moved(problem, paths, source_paths) for problem in found or error.problems
             ) from None
         wrong = [
             Problem(
@@ -379,6 +388,17 @@ def _merge_problems(
                 )
             )
     return problems
+
+
+def _plain_problems(
+    modalities: tuple[Modality, ...], sources: tuple[Source, ...]
+) -> tuple[Problem, ...]:
+    """The integrity problems of the catalog as given, not assembled, other than findings."""
+    try:
+        Catalog(modalities=modalities, sources=sources)
+    except CatalogIntegrityError as error:
+        return tuple(p for p in error.problems if p.rule != "component_findings")
+    return ()
 
 
 _PATH = re.compile(r"\$\.(modalities|sources)\[(\d+)\]")
