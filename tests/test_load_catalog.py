@@ -191,21 +191,16 @@ def test_a_new_programme_gets_its_components_findings() -> None:
 
 def test_a_new_programme_with_wrong_findings_is_refused() -> None:
     """Findings given for a programme must be exactly its components' findings."""
+    finding: dict[str, Any] = orjson.loads(to_json(pilates().findings[0]))
+    del finding["schema_version"]
     programme = {
         "kind": "physical_therapy",
         "id": "physical_therapy.ours",
         "name": "Our programme",
         "activity": "active",
         "components": ["exercise.pilates"],
-        "findings": [
-            {
-                **orjson.loads(to_json(pilates().findings[0])),
-                "effect": "large",
-                "component": "exercise.pilates",
-            }
-        ],
+        "findings": [{**finding, "effect": "large", "component": "exercise.pilates"}],
     }
-    del programme["findings"][0]["schema_version"]
     with pytest.raises(CatalogIntegrityError) as caught:
         load_catalog(document(pilates(), programme), base=default_catalog())
     assert problems(caught) == [("$.modalities[1].findings", "component_findings")]
