@@ -3,9 +3,10 @@
 import functools
 from typing import Any
 
+import jsonschema
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import given, note
 from hypothesis import strategies as st
 
 from painmodalities import (
@@ -19,6 +20,7 @@ from painmodalities import (
     rank,
     to_json,
 )
+from painmodalities.schema import shipped_schema
 from tests.strategies import JSON_VALUES, words
 
 Path = tuple[str | int, ...]
@@ -66,6 +68,11 @@ def _valid(kind: str) -> bytes:
         patient=Patient(exclude=frozenset({"massage.swedish", "acupuncture"})),
     )
     return to_json(default_catalog() if kind == "catalog" else ranking).encode()
+
+
+@functools.cache
+def _validator(kind: str) -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(shipped_schema(kind))
 
 
 def _paths(value: object, here: Path = ()) -> list[Path]:
@@ -152,11 +159,14 @@ def test_mutated_documents_load_the_same_or_are_refused_with_a_path(
     JSON path; no other exception escapes.
     """
     document, edits = data.draw(mutated(kind))
-    target = Catalog if kind == "catalog" else DOCUMENT_TYPES["ranking"]
+    note(edits)
+    target: type = DOCUMENT_TYPES[kind]
     loaded = _load_or_problem(orjson.dumps(document), target)
     if not isinstance(loaded, ValidationError):
         # Accepted: then the object says exactly what the document says, nothing coerced or
         # dropped (keys left out take their defaults; explanations are recomputed).
+        # what the loader accepts, the shipped schema accepts too
+        _validator(kind).validate(document)
         assert _agrees(document, orjson.loads(to_json(loaded))), edits
         assert from_json(to_json(loaded), target) == loaded
 
