@@ -279,7 +279,13 @@ def test_repeated_keys_are_refused_with_their_path(text: str, path: str) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ['{"a:":1,"b":"::"}', '{"\\"a\\":":{"b\\\\":":"}}', '["{\\"a\\":1,\\"a\\":2}"]'],
+    [
+        '{"a:":1,"b":"::"}',
+        '{"\\"a\\":":{"b\\\\":":"}}',
+        '["{\\"a\\":1,\\"a\\":2}"]',
+        '{"":1,":":[":",{"::":":"}]}',
+        '{"a" :\n "]]]]", "b\\\\" : "\\u0022:"}',
+    ],
 )
 def test_colons_and_quotes_inside_strings_are_not_repeated_keys(text: str) -> None:
     """Keys and strings that contain colons, quotes or backslashes parse as usual."""
