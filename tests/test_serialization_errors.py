@@ -480,3 +480,16 @@ def test_error_every_integrity_problem_is_reported_at_once() -> None:
         "unknown_source",
         "unknown_component",
     }
+
+
+def test_error_every_bad_item_of_a_set_is_reported() -> None:
+    """Unknown, repeated and mistyped set items are all listed, each at its index."""
+    document = base("patient")
+    document["precautions"] = ["sunburn", "blood_clot", "blood_clot", 3]
+    with pytest.raises(ValidationError) as caught:
+        from_json(orjson.dumps(document), Patient)
+    assert [(problem.path, problem.rule) for problem in caught.value.problems] == [
+        ("$.precautions[0]", "enum"),
+        ("$.precautions[2]", "duplicate"),
+        ("$.precautions[3]", "enum"),
+    ]

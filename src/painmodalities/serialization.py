@@ -223,16 +223,18 @@ def _frozenset_hook(
         if type(value) is not list:
             raise _problem("an array", value)
         items: set[Any] = set()
+        problems: list[Problem] = []
         for index, item in enumerate(value):
             try:
                 member = structure_item(item, item_type)
             except ValidationError as error:
-                raise error.at(f"$[{index}]") from None
+                problems += (problem.at(f"$[{index}]") for problem in error.problems)
+                continue
             if member in items:
-                raise ValidationError(
-                    Problem(f"$[{index}]", "no repeated items", item, "duplicate")
-                )
+                problems.append(Problem(f"$[{index}]", "no repeated items", item, "duplicate"))
             items.add(member)
+        if problems:
+            raise ValidationError(problems)
         return frozenset(items)
 
     return structure
