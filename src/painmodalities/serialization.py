@@ -866,6 +866,14 @@ def load_catalog(
     A programme in a partial document may leave out its findings; they come from its
     components.
 
+    >>> from painmodalities import default_catalog
+    >>> mine = (
+    ...     '{"schema_version": "1.0", "modalities": [{"kind": "acupuncture",'
+    ...     ' "id": "acupuncture.electro", "name": "Electroacupuncture", "activity": "passive"}]}'
+    ... )
+    >>> load_catalog(mine, base=default_catalog()).ids[-2:]
+    ('physical_agent.tens', 'acupuncture.electro')
+
     Raises:
         ValidationError: listing every problem found, each with its JSON path: malformed
             JSON, bad fields, clashing ids or sources, dangling references.
