@@ -493,3 +493,14 @@ def test_error_every_bad_item_of_a_set_is_reported() -> None:
         ("$.precautions[2]", "duplicate"),
         ("$.precautions[3]", "enum"),
     ]
+
+
+def test_error_a_float_score_that_is_not_a_number_is_one_problem() -> None:
+    """A value_float that is not a number is reported once, as not a number."""
+    document = base("score")
+    document["value_float"] = "0.65"
+    with pytest.raises(ValidationError) as caught:
+        from_json(orjson.dumps(document), Score)
+    assert [(problem.path, problem.rule) for problem in caught.value.problems] == [
+        ("$.value_float", "number")
+    ]

@@ -417,12 +417,13 @@ def _score_problems(result: Score, document: Mapping[str, Any]) -> list[Problem]
                 "evidence_gate",
             )
         )
-    if "value_float" in document and document["value_float"] != float(result.value):
+    given = document.get("value_float", float(result.value))
+    if _float_value(given) is None and given != float(result.value):
         problems.append(
             Problem(
                 "$.value_float",
                 f"the float nearest to value {result.value} ({float(result.value)!r})",
-                document["value_float"],
+                given,
                 "value_float",
             )
         )
