@@ -316,6 +316,86 @@ def _record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[
     return structure
 
 
+def _modality_hook(converter: cattrs.Converter) -> Callable[[object, type], Modality]:
+    expected = "one of " + ", ".join(f'"{kind}"' for kind in _KINDS)
+
+    def structure(value: object, _: type) -> Modality:
+        if type(value) is not dict:
+            raise _problem("an object", value)
+        if "kind" not in value:
+            raise ValidationError(Problem("$.kind", expected, MISSING, "required"))
+        family = _KINDS.get(value["kind"]) if type(value["kind"]) is str else None
+        if family is None:
+            raise ValidationError(Problem("$.kind", expected, value["kind"], "enum"))
+        fields = {key: item for key, item in value.items() if key != "kind"}
+        return converter.structure(fields, family)
+
+    return structure
+
+
+def _modality_unstructure(converter: cattrs.Converter) -> Callable[[Modality], dict[str, Any]]:
+    by_family = {
+        family: cattrs.gen.make_dict_unstructure_fn(family, converter) for family in FAMILIES
+    }
+
+    def unstructure(modality: Modality) -> dict[str, Any]:
+        family = type(modality)
+        if family not in by_family:
+            by_family[family] = cattrs.gen.make_dict_unstructure_fn(family, converter)
+        return {"kind": modality.kind, **by_family[family](modality)}
+
+    return unstructure
+
+
+def _origin(kind: Any) -> Any:
+    return get_origin(kind)
+
+
+def _is_modality(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Modality)
+
+
+def _is_record(kind: Any) -> bool:
+    return attrs.has(kind) and not _is_modality(kind)
+
+
+def make_strict_converter() -> cattrs.Converter:
+    """Build the library's converter: strict scalars, tagged modalities, paths on errors."""
+    converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook_factory(
+        lambda kind: isinstance(kind, type) and issubclass(kind, RankedEnum), _enum_hook
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: _origin(kind) is tuple, lambda kind: _tuple_hook(converter, kind)
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: _origin(kind) is frozenset, lambda kind: _frozenset_hook(converter, kind)
+    )
+    converter.register_unstructure_hook_factory(
+        lambda kind: _origin(kind) is frozenset, lambda _kind: _unstructure_frozenset
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: kind is Modality, lambda _kind: _modality_hook(converter)
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: (_is_modality(kind) and kind is not Modality) or _is_record(kind),
+        lambda kind: _record_hook(converter, kind),
+    )
+    family_unstructure = _modality_unstructure(converter)
+    converter.register_unstructure_hook_func(_is_modality, family_unstructure)
+    converter.register_structure_hook(Fraction, _structure_fraction)
+    converter.register_unstructure_hook(Fraction, _unstructure_fraction)
+    _register_derived(converter)
+    return converter
+
+
+# -- scores and rankings: derived keys, checked on load ----------------------------------
+
+
 def _without(
     value: object, key: str, check: Callable[[object], Problem | None]
 ) -> tuple[dict[str, Any], list[Problem]]:
@@ -558,83 +638,6 @@ def _score_unstructure(converter: cattrs.Converter) -> Callable[[Score], dict[st
         }
 
     return unstructure
-
-
-def _modality_hook(converter: cattrs.Converter) -> Callable[[object, type], Modality]:
-    expected = "one of " + ", ".join(f'"{kind}"' for kind in _KINDS)
-
-    def structure(value: object, _: type) -> Modality:
-        if type(value) is not dict:
-            raise _problem("an object", value)
-        if "kind" not in value:
-            raise ValidationError(Problem("$.kind", expected, MISSING, "required"))
-        family = _KINDS.get(value["kind"]) if type(value["kind"]) is str else None
-        if family is None:
-            raise ValidationError(Problem("$.kind", expected, value["kind"], "enum"))
-        fields = {key: item for key, item in value.items() if key != "kind"}
-        return converter.structure(fields, family)
-
-    return structure
-
-
-def _modality_unstructure(converter: cattrs.Converter) -> Callable[[Modality], dict[str, Any]]:
-    by_family = {
-        family: cattrs.gen.make_dict_unstructure_fn(family, converter) for family in FAMILIES
-    }
-
-    def unstructure(modality: Modality) -> dict[str, Any]:
-        family = type(modality)
-        if family not in by_family:
-            by_family[family] = cattrs.gen.make_dict_unstructure_fn(family, converter)
-        return {"kind": modality.kind, **by_family[family](modality)}
-
-    return unstructure
-
-
-def _origin(kind: Any) -> Any:
-    return get_origin(kind)
-
-
-def _is_modality(kind: Any) -> bool:
-    return isinstance(kind, type) and issubclass(kind, Modality)
-
-
-def _is_record(kind: Any) -> bool:
-    return attrs.has(kind) and not _is_modality(kind)
-
-
-def make_strict_converter() -> cattrs.Converter:
-    """Build the library's converter: strict scalars, tagged modalities, paths on errors."""
-    converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
-    converter.register_structure_hook(str, _structure_str)
-    converter.register_structure_hook(int, _structure_int)
-    converter.register_structure_hook(float, _structure_float)
-    converter.register_structure_hook(bool, _structure_bool)
-    converter.register_structure_hook_factory(
-        lambda kind: isinstance(kind, type) and issubclass(kind, RankedEnum), _enum_hook
-    )
-    converter.register_structure_hook_factory(
-        lambda kind: _origin(kind) is tuple, lambda kind: _tuple_hook(converter, kind)
-    )
-    converter.register_structure_hook_factory(
-        lambda kind: _origin(kind) is frozenset, lambda kind: _frozenset_hook(converter, kind)
-    )
-    converter.register_unstructure_hook_factory(
-        lambda kind: _origin(kind) is frozenset, lambda _kind: _unstructure_frozenset
-    )
-    converter.register_structure_hook_factory(
-        lambda kind: kind is Modality, lambda _kind: _modality_hook(converter)
-    )
-    converter.register_structure_hook_factory(
-        lambda kind: (_is_modality(kind) and kind is not Modality) or _is_record(kind),
-        lambda kind: _record_hook(converter, kind),
-    )
-    family_unstructure = _modality_unstructure(converter)
-    converter.register_unstructure_hook_func(_is_modality, family_unstructure)
-    converter.register_structure_hook(Fraction, _structure_fraction)
-    converter.register_unstructure_hook(Fraction, _unstructure_fraction)
-    _register_derived(converter)
-    return converter
 
 
 def _exactly(record_type: type) -> Callable[[Any], bool]:
