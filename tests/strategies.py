@@ -17,9 +17,12 @@ from painmodalities import (
     Certainty,
     Coding,
     Condition,
+    Contribution,
     Coverage,
     Direction,
     Effect,
+    Exclusion,
+    ExclusionReason,
     Exercise,
     ExerciseForm,
     Finding,
@@ -33,11 +36,18 @@ from painmodalities import (
     Phase,
     PhysicalTherapy,
     Precaution,
+    RankedOption,
+    Ranking,
+    Reason,
     Recommendation,
+    Score,
     ScoringPolicy,
     Source,
     Strength,
     Weights,
+    default_catalog,
+    rank,
+    score,
 )
 
 #: Text as users type it: any Unicode but lone surrogates (which are not UTF-8).
@@ -263,3 +273,82 @@ def patients(draw: st.DrawFn, catalog: Catalog) -> Patient:
         max_session_minutes=draw(st.none() | st.integers(1, 120)),
         exclude=draw(id_sets),
     )
+
+
+# -- scores, rankings and JSON values (added for the JSON interoperability tests) ------------
+
+
+@st.composite
+def rankings(draw: st.DrawFn, *, max_size: int = 6) -> Ranking:
+    """A ranking of a generated catalog for a generated patient, weights and policy."""
+    catalog = draw(catalogs(max_size=max_size))
+    return rank(
+        draw(pain_types()),
+        catalog=catalog,
+        patient=draw(patients(catalog)),
+        weights=draw(weights()),
+        policy=draw(policies()),
+    )
+
+
+@st.composite
+def scores(draw: st.DrawFn) -> Score:
+    """The score of a generated modality under generated weights and policy."""
+    pains = st.shared(pain_types(), key="score-pain")
+    return score(
+        draw(modalities(pains=pains | pain_types())),
+        draw(pains),
+        draw(weights()),
+        draw(policies()),
+    )
+
+
+def contributions() -> st.SearchStrategy[Contribution]:
+    """One criterion's contribution to a generated score."""
+    return scores().flatmap(lambda result: st.sampled_from(result.contributions))
+
+
+@st.composite
+def default_rankings(draw: st.DrawFn) -> Ranking:
+    """A ranking of the built-in catalog for a generated pain type, patient, weights, policy."""
+    catalog = default_catalog()
+    return rank(
+        draw(pain_types()),
+        catalog=catalog,
+        patient=draw(patients(catalog)),
+        weights=draw(weights()),
+        policy=draw(policies()),
+    )
+
+
+def ranked_options() -> st.SearchStrategy[RankedOption]:
+    """An option of a ranking of the built-in catalog."""
+    return default_rankings().filter(len).flatmap(lambda ranking: st.sampled_from(ranking.options))
+
+
+def reasons() -> st.SearchStrategy[Reason]:
+    """A reason to rule a modality out."""
+    return st.builds(Reason, code=st.sampled_from(ExclusionReason), detail=names())
+
+
+def exclusions() -> st.SearchStrategy[Exclusion]:
+    """A modality ruled out, with one or more reasons."""
+    return st.builds(
+        Exclusion,
+        modality=modalities(),
+        reasons=st.lists(reasons(), min_size=1, max_size=3).map(tuple),
+    )
+
+
+#: Every JSON value orjson writes: 64-bit integers, finite floats, any text.
+JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | words(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(words(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)

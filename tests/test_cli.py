@@ -2,6 +2,7 @@
 
 import contextlib
 import io
+import json
 import shlex
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from painmodalities.cli import (
     build_parser,
     main,
 )
+from painmodalities.schema import shipped_schema
 
 Captured = tuple[int, str, str]
 BIN = Path(sys.executable).parent
@@ -706,18 +708,75 @@ def test_sources_lists_every_source(capsys: pytest.CaptureFixture[str]) -> None:
 # -- schema, validate, export ----------------------------------------------------------------
 
 
-def test_schema_catalog(capsys: pytest.CaptureFixture[str]) -> None:
-    # TODO(issue 4): once painmodalities.schema is merged, only the JSON Schema branch is right.
-    code, out, err = run(capsys, "schema", "catalog")
-    if code == EXIT_OK:
-        schema = json_of(out)
-        assert "2020-12" in str(schema.get("$schema", ""))
-    else:
-        assert (code, out) == (EXIT_ERROR, "")
-        assert err == (
-            "painmodalities: error: JSON Schema export is not in this version of "
-            "painmodalities (it needs the painmodalities.schema module)\n"
-        )
+@pytest.mark.parametrize("name", ["catalog", "ranking", "pain-type", "pain_type", "patient"])
+def test_schema(name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The schema command prints the shipped JSON Schema of a document type."""
+    code, out, err = run(capsys, "schema", name)
+    assert (code, err) == (EXIT_OK, "")
+    assert json_of(out) == shipped_schema(name.replace("-", "_"))
+    assert json_of(out)["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+PARTIAL = {
+    "schema_version": "1.0",
+    "modalities": [
+        {
+            "kind": "exercise",
+            "id": "exercise.walking",
+            "name": "Walking programme (illustration)",
+            "activity": "active",
+            "form": "strengthening_and_conditioning",
+            "findings": [
+                {
+                    "pain_type": {"condition": "low_back", "phase": "chronic"},
+                    "outcome": "function",
+                    "horizon": "long",
+                    "effect": "large",
+                    "certainty": "high",
+                    "source": "example-your-trial",
+                }
+            ],
+        }
+    ],
+    "sources": [
+        {"key": "example-your-trial", "title": "Your own trial (illustration, not real evidence)"}
+    ],
+}
+
+
+def test_rank_extend(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Rank --extend FILE adds a partial catalog's modalities to the built-in ones."""
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps(PARTIAL), encoding="utf-8")
+    code, out, _ = run(capsys, "rank", "low_back", "chronic", "--extend", str(path), "--top", "1")
+    assert code == EXIT_OK
+    assert "exercise.walking" in out
+
+
+def test_validate_extend(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A partial catalog is valid as an extension, and invalid alone, with every problem."""
+    path = tmp_path / "mine.json"
+    partial = {**PARTIAL, "sources": []}
+    path.write_text(json.dumps(partial), encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(path))
+    assert code == EXIT_ERROR
+    assert "$.modalities[0].findings[0].source" in out
+    path.write_text(json.dumps(PARTIAL), encoding="utf-8")
+    code, out, _ = run(capsys, "validate", str(path), "--extend")
+    assert code == EXIT_OK
+    assert "valid catalog: 17 modalities" in out
+
+
+def test_error_extend_clash(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An extension that reuses a built-in id is refused, naming the path and the id."""
+    clash = json.loads(json.dumps(PARTIAL))
+    clash["modalities"][0]["id"] = "exercise.yoga"
+    path = tmp_path / "clash.json"
+    path.write_text(json.dumps(clash), encoding="utf-8")
+    code, _, err = run(capsys, "rank", "low_back", "chronic", "--extend", str(path))
+    assert code == EXIT_ERROR
+    assert err.startswith(f"painmodalities: error: {path}: not a valid catalog: $.modalities[0]")
+    assert "exercise.yoga" in err
 
 
 def test_error_schema_unknown_type(capsys: pytest.CaptureFixture[str]) -> None:

@@ -45,6 +45,7 @@ from painmodalities.ranking import (
     Reason,
     rank,
 )
+from painmodalities.schema import json_schema
 from painmodalities.scoring import (
     CERTAINTY_VALUES,
     EFFECT_VALUES,
@@ -55,7 +56,13 @@ from painmodalities.scoring import (
     Weights,
     score,
 )
-from painmodalities.serialization import SCHEMA_VERSION, from_json, to_json
+from painmodalities.serialization import (
+    DOCUMENT_TYPES,
+    SCHEMA_VERSION,
+    from_json,
+    load_catalog,
+    to_json,
+)
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
@@ -78,6 +85,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CERTAINTY_VALUES",
+    "DOCUMENT_TYPES",
     "EFFECT_VALUES",
     "FAMILIES",
     "HORIZON_VALUES",
@@ -136,6 +144,8 @@ __all__ = [
     "composite_findings",
     "default_catalog",
     "from_json",
+    "json_schema",
+    "load_catalog",
     "rank",
     "score",
     "to_json",

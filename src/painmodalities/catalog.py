@@ -15,6 +15,7 @@ It reports every problem found, not only the first.
 """
 
 import functools
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from importlib import resources
 from types import MappingProxyType
@@ -23,7 +24,12 @@ from typing import Any, overload
 import attrs
 
 from painmodalities._validate import as_tuple
-from painmodalities.errors import CatalogIntegrityError, Problem, UnknownModalityError
+from painmodalities.errors import (
+    CatalogIntegrityError,
+    Problem,
+    UnknownModalityError,
+    ValidationError,
+)
 from painmodalities.evidence import Finding, PainType, Source
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
@@ -122,6 +128,77 @@ class Catalog:
         for modality_id in by_id:
             resolve(modality_id, ())
         return cls(modalities=tuple(done.values()), sources=tuple(sources))
+
+    def extend(
+        self,
+        other: "Catalog | Iterable[Modality]",
+        *,
+        sources: Iterable[Source] = (),
+        replace: bool = False,
+    ) -> "Catalog":
+        """A new catalog: this one plus ``other``'s modalities and sources.
+
+        ``other`` is a catalog, or modalities that may cite this catalog's sources and use
+        its modalities as components (then give their new ``sources``). The rules:
+
+        - a modality whose id this catalog uses is an error, unless ``replace`` is true:
+          then it takes the old one's place;
+        - a source whose key this catalog uses must be equal to this catalog's (a key names
+          one source); an equal one is merged;
+        - programmes are re-assembled (:meth:`assemble`), so a programme whose component
+          was replaced carries the new component's findings. A new programme given with
+          findings must give exactly its components' findings; given none, it gets them.
+
+        Raises:
+            CatalogIntegrityError: listing every problem, with paths into ``other``
+                (``$.modalities[2].id``, ``$.sources[0]``); a problem that lies in this
+                catalog has a path starting ``$.base``.
+        """
+        if isinstance(other, Catalog):
+            added, new_sources = other.modalities, (*other.sources, *sources)
+        else:
+            added, new_sources = tuple(other), tuple(sources)
+        problems = _merge_problems(self, added, new_sources, replace=replace)
+        if problems:
+            raise CatalogIntegrityError(problems)
+        merged = dict(self._by_id)
+        origin = {modality_id: f"$.base.modalities[{i}]" for i, modality_id in enumerate(merged)}
+        for index, modality in enumerate(added):
+            merged[modality.id] = modality
+            origin[modality.id] = f"$.modalities[{index}]"
+        kept_sources = dict(self._by_key)
+        source_origin = {key: f"$.base.sources[{i}]" for i, key in enumerate(kept_sources)}
+        for index, source in enumerate(new_sources):
+            if source.key not in kept_sources:
+                kept_sources[source.key] = source
+                source_origin[source.key] = f"$.sources[{index}]"
+        paths = [origin[modality_id] for modality_id in merged]
+        source_paths = [source_origin[key] for key in kept_sources]
+        try:
+            result = Catalog.assemble(merged.values(), kept_sources.values())
+        except ValidationError as error:
+            # A component cycle can stop assembly before the integrity check names it.
+            found = error.problems
+            if not isinstance(error, CatalogIntegrityError):
+                found = _plain_problems(tuple(merged.values()), tuple(kept_sources.values()))
+            raise CatalogIntegrityError(
+                _moved(problem, paths, source_paths) for problem in found or error.problems
+            ) from None
+        wrong = [
+            Problem(
+                f"$.modalities[{index}].findings",
+                "exactly the components' findings, each naming its component, or none",
+                f"{len(modality.findings)} findings",
+                "component_findings",
+            )
+            for index, modality in enumerate(added)
+            if isinstance(modality, PhysicalTherapy)
+            and modality.findings
+            and set(modality.findings) != set(result[modality.id].findings)
+        ]
+        if wrong:
+            raise CatalogIntegrityError(wrong)
+        return result
 
     # -- integrity ---------------------------------------------------------------------
 
@@ -269,6 +346,72 @@ def _duplicates(values: list[str], field: str, name: str) -> list[Problem]:
             )
         seen.add(value)
     return problems
+
+
+def _merge_problems(
+    base: Catalog, added: tuple[Modality, ...], sources: tuple[Source, ...], *, replace: bool
+) -> list[Problem]:
+    problems = [
+        Problem(f"$.modalities[{index}]", "a modality", modality, "type")
+        for index, modality in enumerate(added)
+        if not isinstance(modality, Modality)
+    ] + [
+        Problem(f"$.sources[{index}]", "a source", source, "type")
+        for index, source in enumerate(sources)
+        if not isinstance(source, Source)
+    ]
+    if problems:
+        return problems
+    problems += _duplicates([m.id for m in added], "modalities", "id")
+    problems += _duplicates([s.key for s in sources], "sources", "key")
+    if not replace:
+        problems += [
+            Problem(
+                f"$.modalities[{index}].id",
+                "an id the base catalog does not use (or replace=True to replace it)",
+                modality.id,
+                "duplicate_id",
+            )
+            for index, modality in enumerate(added)
+            if modality.id in base
+        ]
+    for index, source in enumerate(sources):
+        known = base._by_key.get(source.key)
+        if known is not None and known != source:
+            problems.append(
+                Problem(
+                    f"$.sources[{index}]",
+                    f'the same source as the base catalog\'s "{source.key}" '
+                    "(a key names one source)",
+                    source.title,
+                    "source_clash",
+                )
+            )
+    return problems
+
+
+def _plain_problems(
+    modalities: tuple[Modality, ...], sources: tuple[Source, ...]
+) -> tuple[Problem, ...]:
+    """The integrity problems of the catalog as given, not assembled, other than findings."""
+    try:
+        Catalog(modalities=modalities, sources=sources)
+    except CatalogIntegrityError as error:
+        return tuple(p for p in error.problems if p.rule != "component_findings")
+    return ()
+
+
+_PATH = re.compile(r"\$\.(modalities|sources)\[(\d+)\]")
+
+
+def _moved(problem: Problem, paths: list[str], source_paths: list[str]) -> Problem:
+    """``problem``, its path in the merged catalog made a path in the input it came from."""
+    found = _PATH.match(problem.path)
+    if found is None:
+        return problem
+    where = paths if found.group(1) == "modalities" else source_paths
+    moved = where[int(found.group(2))] + problem.path[found.end() :]
+    return Problem(moved, problem.expected, problem.value, problem.rule)
 
 
 def _unknown_source(at: str, key: str) -> Problem:

@@ -29,7 +29,7 @@ import datetime
 import importlib
 import os
 import sys
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, NoReturn
@@ -44,8 +44,15 @@ from painmodalities.errors import PainModalitiesError, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.modalities import FAMILIES, Modality
 from painmodalities.ranking import Patient, Ranking, rank
+from painmodalities.schema import json_schema
 from painmodalities.scoring import ScoringPolicy, Weights
-from painmodalities.serialization import SCHEMA_VERSION, converter, from_json, to_json
+from painmodalities.serialization import (
+    DOCUMENT_TYPES,
+    SCHEMA_VERSION,
+    converter,
+    load_catalog,
+    to_json,
+)
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
@@ -74,19 +81,6 @@ _EXIT_INTERRUPTED = 130
 
 _FHIR_EXTRA = "FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"
 
-#: The types ``painmodalities schema TYPE`` knows, by the name given on the command line.
-SCHEMA_TYPES: Mapping[str, str] = {
-    "catalog": "Catalog",
-    "modality": "Modality",
-    "source": "Source",
-    "finding": "Finding",
-    "recommendation": "Recommendation",
-    "pain-type": "PainType",
-    "patient": "Patient",
-    "weights": "Weights",
-    "score": "Score",
-    "ranking": "Ranking",
-}
 
 _EPILOG = """\
 examples:
@@ -266,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="use the catalog in this JSON file instead of the built-in one",
     )
+    with_catalog.add_argument(
+        "--extend",
+        metavar="FILE",
+        type=Path,
+        help="add the modalities and sources in this JSON file to the catalog "
+        "(they may cite its sources and use its modalities as components)",
+    )
 
     ranking = commands.add_parser(
         "rank",
@@ -399,7 +400,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a document type")
     schema.add_argument(
-        "type", metavar="TYPE", choices=list(SCHEMA_TYPES), help=_choices(SCHEMA_TYPES)
+        "type",
+        metavar="TYPE",
+        type=lambda text: text.replace("-", "_"),
+        choices=list(DOCUMENT_TYPES),
+        help=_choices(DOCUMENT_TYPES),
     )
     schema.set_defaults(handler=_schema)
 
@@ -407,6 +412,11 @@ def build_parser() -> argparse.ArgumentParser:
         "validate", help="check a catalog JSON file and print every problem"
     )
     validating.add_argument("file", metavar="FILE", type=Path, help="the catalog JSON file")
+    validating.add_argument(
+        "--extend",
+        action="store_true",
+        help="check FILE as a partial catalog that extends the built-in one",
+    )
     validating.set_defaults(handler=_validate)
 
     exporting = commands.add_parser(
@@ -491,14 +501,17 @@ def _read_text(path: Path) -> str:
         raise CliError(f"{path}: not UTF-8 text") from None
 
 
-def _load_catalog(path: Path | None) -> Catalog:
-    if path is None:
-        return default_catalog()
-    # TODO(issue 4): switch to painmodalities.schema.load_catalog once it is merged.
-    try:
-        return from_json(_read_text(path), Catalog)
-    except ValidationError as error:
-        raise CliError(f"{path}: not a valid catalog: {error}") from None
+def _load_catalog(args: argparse.Namespace) -> Catalog:
+    """The catalog to work on: built-in or ``--catalog FILE``, then ``--extend FILE``."""
+    catalog = default_catalog()
+    for path, extend in ((args.catalog, False), (args.extend, True)):
+        if path is None:
+            continue
+        try:
+            catalog = load_catalog(_read_text(path).encode(), base=catalog if extend else None)
+        except ValidationError as error:
+            raise CliError(f"{path}: not a valid catalog: {error}") from None
+    return catalog
 
 
 def _optional_module(name: str, missing: str) -> ModuleType:
@@ -641,7 +654,7 @@ def _print_ranking(
 
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     pain_types, tried, subject = _pain_types(args, stderr)
-    catalog = _load_catalog(args.catalog)
+    catalog = _load_catalog(args)
     policy = (
         ScoringPolicy()
         if args.min_certainty is None
@@ -692,7 +705,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 
 
 def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args.catalog)
+    catalog = _load_catalog(args)
     activity = None if args.activity is None else Activity(args.activity)
     chosen = catalog.select(kind=args.kind, activity=activity)
     _print_table(
@@ -772,7 +785,7 @@ def _recommendation_line(recommendation: Recommendation, catalog: Catalog) -> st
 
 
 def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args.catalog)
+    catalog = _load_catalog(args)
     modality = catalog[args.id]
     out: list[str] = [f"{modality.name} ({modality.id})"]
     precautions = ", ".join(_label(p.value) for p in sorted(modality.precautions)) or "none listed"
@@ -816,7 +829,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 
 def _sources(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args.catalog)
+    catalog = _load_catalog(args)
     cited: dict[str, set[str]] = {source.key: set() for source in catalog.sources}
     for modality in catalog:
         keys = [f.source for f in modality.findings] + [r.source for r in modality.recommendations]
@@ -846,23 +859,14 @@ def _sources(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int
 
 
 def _schema(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    # TODO(issue 4): painmodalities.schema.json_schema arrives with the JSON interop work.
-    schema = _optional_module(
-        "painmodalities.schema",
-        "JSON Schema export is not in this version of painmodalities "
-        "(it needs the painmodalities.schema module)",
-    )
-    import painmodalities  # noqa: PLC0415 (the public names, resolved by name)
-
-    kind = getattr(painmodalities, SCHEMA_TYPES[args.type])
-    _print_json(schema.json_schema(kind), stdout)
+    _print_json(json_schema(args.type), stdout)
     return EXIT_OK
 
 
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     text = _read_text(args.file)
     try:
-        catalog = from_json(text, Catalog)
+        catalog = load_catalog(text.encode(), base=default_catalog() if args.extend else None)
     except ValidationError as error:
         for problem in error.problems:
             print(f"{args.file}: {problem}", file=stdout)
@@ -881,7 +885,7 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
 
 
 def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args.catalog)
+    catalog = _load_catalog(args)
     if args.format == "fhir":
         fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
         _print_json(fhir.export_catalog(catalog, version=args.fhir_version), stdout)

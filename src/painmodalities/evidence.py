@@ -17,8 +17,6 @@ pain type, outcome and time horizon, citing the :class:`Source` it comes from. A
 True
 """
 
-from typing import Any
-
 import attrs
 
 from painmodalities import _validate as check
@@ -135,12 +133,7 @@ class Finding:
     certainty: Certainty = attrs.field(validator=check.member_of(Certainty))
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
-    component: str | None = attrs.field(default=None)
-
-    @component.validator
-    def _check_component(self, attribute: "attrs.Attribute[str | None]", value: Any) -> None:
-        if value is not None:
-            check.modality_id(self, attribute, value)
+    component: str | None = attrs.field(default=None, validator=check.optional_modality_id)
 
     @property
     def shows_benefit(self) -> bool:

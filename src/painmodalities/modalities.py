@@ -220,6 +220,14 @@ class Exercise(Modality):
     form: ExerciseForm = attrs.field(validator=check.member_of(ExerciseForm))
 
 
+@check.stated(
+    {
+        "type": "array",
+        "items": dict(check.MODALITY_ID_SCHEMA),
+        "minItems": 1,
+        "uniqueItems": True,
+    }
+)
 def _check_components(instance: "PhysicalTherapy", _attribute: Any, value: Any) -> None:
     if not isinstance(value, tuple) or not value:
         raise check.fail("components", "a non-empty tuple of modality ids", value, "type")

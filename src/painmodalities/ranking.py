@@ -44,6 +44,14 @@ __all__ = [
 ]
 
 
+@check.stated(
+    {
+        "anyOf": [
+            {"type": "array", "items": dict(check.MODALITY_ID_SCHEMA), "uniqueItems": True},
+            {"type": "null"},
+        ]
+    }
+)
 def _optional_ids(_instance: object, attribute: Any, value: Any) -> None:
     if value is not None:
         check.frozenset_of_ids(_instance, attribute, value)

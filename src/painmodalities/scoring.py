@@ -80,6 +80,7 @@ _ZERO: Final = Fraction(0)
 _ONE: Final = Fraction(1)
 
 
+@check.stated({"type": "number", "minimum": 0})
 def _weight(_instance: object, attribute: Any, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidWeightsError(Problem(f"$.{attribute.name}", "a number", value, "type"))
