@@ -16,9 +16,8 @@ It reports every problem found, not only the first.
 
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import resources
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, TypeVar, cast, overload
 
 import attrs
 
@@ -29,6 +28,8 @@ from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
 __all__ = ["Catalog", "UnknownSourceError", "composite_findings", "default_catalog"]
+
+T = TypeVar("T")
 
 
 class UnknownSourceError(UnknownModalityError):
@@ -90,6 +91,9 @@ class Catalog:
     _by_key: Mapping[str, Source] = attrs.field(
         init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
     )
+    # Private helpers keyed by name (the ranking caches): they live and die with this
+    # catalog, so one catalog's results can never be served for another.
+    _memo: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({m.id: m for m in self.modalities}))
@@ -122,6 +126,16 @@ class Catalog:
         for modality_id in by_id:
             resolve(modality_id, ())
         return cls(modalities=tuple(done.values()), sources=tuple(sources))
+
+    def _cached(self, name: str, build: Callable[["Catalog"], T]) -> T:
+        """The private helper ``name`` of this catalog, built by ``build(self)`` on first use.
+
+        ``dict.setdefault`` is atomic, so racing threads agree on one helper.
+        """
+        found = self._memo.get(name)
+        if found is None:
+            found = self._memo.setdefault(name, build(self))
+        return cast("T", found)
 
     # -- integrity ---------------------------------------------------------------------
 
@@ -282,6 +296,10 @@ def default_catalog() -> Catalog:
     >>> len(default_catalog()) >= 16
     True
     """
+    # Imported here, not at module level: importlib.resources and the JSON converter cost
+    # more to import than the whole core, and only the first call needs them.
+    from importlib import resources  # noqa: PLC0415
+
     from painmodalities.serialization import from_json  # noqa: PLC0415 (the edge imports us)
 
     text = resources.files("painmodalities").joinpath("data/catalog.json").read_text("utf-8")

@@ -20,8 +20,9 @@ adding or removing an option never reorders the rest.
 ['massage.swedish', 'massage.deep_tissue']
 """
 
-from collections.abc import Iterator
-from typing import Any, overload
+import functools
+from collections.abc import Iterable, Iterator
+from typing import Any, Final, TypeVar, overload
 
 import attrs
 
@@ -41,7 +42,10 @@ __all__ = [
     "Ranking",
     "Reason",
     "rank",
+    "rank_many",
 ]
+
+T = TypeVar("T")
 
 
 def _optional_ids(_instance: object, attribute: Any, value: Any) -> None:
@@ -246,11 +250,19 @@ def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:
     return (not result.has_benefit, -result.value, not modality.is_active, modality.id)
 
 
+#: Pain types parsed from text; only valid text gets in, so it holds at most one entry per
+#: condition and phase.
+_PARSED: dict[str, PainType] = {}
+
+
 def _pain_type(value: object) -> PainType:
     if isinstance(value, PainType):
         return value
     if isinstance(value, str):
-        return PainType.parse(value)
+        found = _PARSED.get(value)
+        if found is None:
+            found = _PARSED[value] = PainType.parse(value)
+        return found
     raise ValidationError(Problem("$.pain_type", 'a PainType or "condition:phase"', value))
 
 
@@ -261,9 +273,34 @@ def _check_known(patient: Patient, catalog: Catalog) -> None:
         raise UnknownModalityError(unknown[0], catalog.ids)
 
 
-def _require(value: object, kind: type, name: str) -> None:
+# Shared default arguments: immutable, so one instance of each serves every call (building
+# Weights() anew costs more than a cached ranking).
+_NO_CONSTRAINTS: Final = Patient()
+_DEFAULT_WEIGHTS: Final = Weights()
+_DEFAULT_POLICY: Final = ScoringPolicy()
+
+
+def _checked(value: object, kind: type[T], name: str) -> T:
     if not isinstance(value, kind):
         raise ValidationError(Problem(f"$.{name}", f"a {kind.__name__}", value, "type"))
+    return value
+
+
+def _arguments(
+    pain_type: object,
+    catalog: object,
+    patient: object,
+    weights: object,
+    policy: object,
+) -> tuple[PainType, Catalog, Patient, Weights, ScoringPolicy]:
+    """Resolve the defaults of :func:`rank` and check every argument's type, in order."""
+    return (
+        _pain_type(pain_type),
+        _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog"),
+        _checked(_NO_CONSTRAINTS if patient is None else patient, Patient, "patient"),
+        _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights"),
+        _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy"),
+    )
 
 
 def rank(
@@ -276,6 +313,10 @@ def rank(
 ) -> Ranking:
     """Rank the catalog's modalities for long-term function in ``pain_type``.
 
+    The work is cached on the catalog, keyed on the immutable inputs (see
+    :func:`rank_many`), so repeated calls cost microseconds; results are the same as
+    computing afresh.
+
     Args:
         pain_type: the condition and phase, or ``"condition:phase"``.
         catalog: the modalities to rank; the built-in catalog if ``None``.
@@ -287,18 +328,78 @@ def rank(
         ValidationError: for a malformed pain type or argument.
         UnknownModalityError: when the patient names an id the catalog does not hold.
     """
-    found_pain_type = _pain_type(pain_type)
-    catalog = default_catalog() if catalog is None else catalog
-    patient = Patient() if patient is None else patient
-    weights = Weights() if weights is None else weights
-    policy = ScoringPolicy() if policy is None else policy
-    for value, kind, name in (
-        (catalog, Catalog, "catalog"),
-        (patient, Patient, "patient"),
-        (weights, Weights, "weights"),
-        (policy, ScoringPolicy, "policy"),
-    ):
-        _require(value, kind, name)
+    found_pain_type, catalog, patient, weights, policy = _arguments(
+        pain_type, catalog, patient, weights, policy
+    )
+    options, excluded = _memo(catalog).rankings(found_pain_type, weights, policy, patient)
+    return Ranking(
+        pain_type=found_pain_type,
+        options=options,
+        excluded=excluded,
+        patient=patient,
+        weights=weights,
+        policy=policy,
+    )
+
+
+def rank_many(
+    requests: Iterable[tuple[PainType | str, Patient | None]],
+    *,
+    catalog: Catalog | None = None,
+    weights: Weights | None = None,
+    policy: ScoringPolicy | None = None,
+) -> Iterator[Ranking]:
+    """Rank for a stream of ``(pain_type, patient)`` pairs, yielding one ranking per pair.
+
+    The same as calling :func:`rank` for each pair with the shared ``catalog``,
+    ``weights`` and ``policy``, but lazy: it reads one pair, yields its ranking, and keeps
+    nothing else, so a cohort of any size ranks in bounded memory. Per-pain-type scores
+    and per-patient exclusions are cached on the catalog in bounded caches.
+
+    >>> cohort = [
+    ...     ("low_back:chronic", None),
+    ...     ("low_back:chronic", Patient(exclude={"exercise.therapeutic"})),
+    ... ]
+    >>> [ranking.ids[0] for ranking in rank_many(cohort)]
+    ['exercise.therapeutic', 'physical_therapy.programme']
+
+    Raises:
+        ValidationError: for a malformed pain type or argument (when its pair is read).
+        UnknownModalityError: when a patient names an id the catalog does not hold.
+    """
+    rankings = _memo(
+        _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog")
+    ).rankings
+    weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
+    policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
+    for pain_type, patient in requests:
+        found_pain_type = _pain_type(pain_type)
+        found_patient = _checked(
+            _NO_CONSTRAINTS if patient is None else patient, Patient, "patient"
+        )
+        options, excluded = rankings(found_pain_type, weights, policy, found_patient)
+        yield Ranking(
+            pain_type=found_pain_type,
+            options=options,
+            excluded=excluded,
+            patient=found_patient,
+            weights=weights,
+            policy=policy,
+        )
+
+
+def _rank_uncached(
+    pain_type: PainType | str,
+    *,
+    catalog: Catalog | None = None,
+    patient: Patient | None = None,
+    weights: Weights | None = None,
+    policy: ScoringPolicy | None = None,
+) -> Ranking:
+    """:func:`rank` computed afresh, with no cache: the reference the caches are tested on."""
+    found_pain_type, catalog, patient, weights, policy = _arguments(
+        pain_type, catalog, patient, weights, policy
+    )
     _check_known(patient, catalog)
     kept: list[tuple[tuple[bool, Any, bool, str], Modality, Score]] = []
     excluded: list[Exclusion] = []
@@ -321,3 +422,91 @@ def rank(
         weights=weights,
         policy=policy,
     )
+
+
+# -- caches ------------------------------------------------------------------------------
+#
+# rank() is pure, and every input is immutable and hashable, so its work is cached on the
+# catalog (each catalog has its own caches: nothing is shared between catalogs) in three
+# bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
+#
+# - boards: (pain type, weights, policy) -> every modality with its score, sorted by
+#   order_key, and the options when nothing is excluded: the O(n log n) part;
+# - exclusions: patient -> the ids ruled out and the exclusions with reasons (this also
+#   checks that the patient names only known ids, so an error is never cached);
+# - rankings: (pain type, weights, policy, patient) -> options and exclusions.
+#
+# Cached values hold only results (scores, options, exclusions), never the caller's
+# weights, policy or patient objects: equal keys give results that are equal and print
+# the same, and rank() puts the caller's own objects in the Ranking it returns. Cache sizes
+# are budgets of modalities held, divided by the catalog's size, so memory stays bounded
+# for a catalog of any size.
+
+#: How many scored modalities the board cache of one catalog may hold.
+_BOARD_BUDGET = 1 << 15
+#: How many exclusions and options the patient and ranking caches of one catalog may hold.
+_PATIENT_BUDGET = 1 << 16
+_RANKING_BUDGET = 1 << 16
+
+_Entry = tuple[Modality, Score]
+_Board = tuple[tuple[_Entry, ...], tuple[RankedOption, ...]]
+_Excluded = tuple[frozenset[str], tuple[Exclusion, ...]]
+_Options = tuple[tuple[RankedOption, ...], tuple[Exclusion, ...]]
+
+
+def _ranked(entries: Iterable[_Entry]) -> tuple[RankedOption, ...]:
+    return tuple(
+        RankedOption(rank=position, modality=modality, score=result)
+        for position, (modality, result) in enumerate(entries, start=1)
+    )
+
+
+class _Memo:
+    """The ranking caches of one catalog (see the comment above)."""
+
+    __slots__ = ("boards", "exclusions", "rankings")
+
+    def __init__(self, catalog: Catalog) -> None:
+        # The closures hold the catalog's parts, not the catalog: no reference cycle.
+        modalities, ids = catalog.modalities, catalog.ids
+        known = frozenset(ids)
+        size = max(1, len(modalities))
+
+        def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
+            kept = [
+                (order_key(modality, result), modality, result)
+                for modality in modalities
+                for result in (score(modality, pain_type, weights, policy),)
+            ]
+            kept.sort(key=lambda entry: entry[0])
+            entries = tuple((modality, result) for _, modality, result in kept)
+            return entries, _ranked(entries)
+
+        def exclusions(patient: Patient) -> _Excluded:
+            named = sorted(patient.exclude | (patient.covered or frozenset()))
+            unknown = [modality_id for modality_id in named if modality_id not in known]
+            if unknown:
+                raise UnknownModalityError(unknown[0], ids)
+            excluded = []
+            for modality in modalities:
+                reasons = patient.reasons_against(modality)
+                if reasons:
+                    excluded.append(Exclusion(modality=modality, reasons=reasons))
+            return frozenset(item.modality.id for item in excluded), tuple(excluded)
+
+        def rankings(
+            pain_type: PainType, weights: Weights, policy: ScoringPolicy, patient: Patient
+        ) -> _Options:
+            gone, excluded = self.exclusions(patient)
+            entries, everything = self.boards(pain_type, weights, policy)
+            if not gone:
+                return everything, excluded
+            return _ranked(entry for entry in entries if entry[0].id not in gone), excluded
+
+        self.boards = functools.lru_cache(maxsize=max(8, _BOARD_BUDGET // size))(board)
+        self.exclusions = functools.lru_cache(maxsize=max(8, _PATIENT_BUDGET // size))(exclusions)
+        self.rankings = functools.lru_cache(maxsize=max(8, _RANKING_BUDGET // size))(rankings)
+
+
+def _memo(catalog: Catalog) -> _Memo:
+    return catalog._cached("ranking", _Memo)  # the catalog keeps our caches
