@@ -82,6 +82,18 @@ def test_equal_weights_keep_the_callers_own() -> None:
     assert as_int.options == as_float.options
 
 
+def test_weights_equal_as_numbers_but_read_apart_are_not_confused() -> None:
+    """2**60 == 2.0**60, but they read as different exact weights: no cache mixes them."""
+    big_int = Weights(function=2**60, durability=1, activity=3**30, pain=0)
+    big_float = Weights(function=2.0**60, durability=1, activity=3**30, pain=0)
+    assert big_int == big_float
+    assert big_int.shares() != big_float.shares()
+    for weights_ in (big_int, big_float, big_int):
+        assert rank("knee_osteoarthritis:chronic", weights=weights_) == _rank_uncached(
+            "knee_osteoarthritis:chronic", weights=weights_
+        )
+
+
 def test_caches_are_invisible_in_equality_hash_and_repr() -> None:
     """Ranking fills the catalog's caches without changing what the catalog is."""
     catalog = default_catalog()
@@ -97,10 +109,10 @@ def test_caches_are_invisible_in_equality_hash_and_repr() -> None:
 def test_caches_are_bounded() -> None:
     """Every cache has a size limit, smaller for a larger catalog."""
     memo = _memo(default_catalog())
-    for cache in (memo.boards, memo.exclusions, memo.rankings):
+    for cache in (memo.boards, memo.exclusions, memo.options, memo.rankings):
         maxsize = cache.cache_info().maxsize
         assert maxsize is not None
-        assert 8 <= maxsize <= 1 << 16
+        assert 8 <= maxsize <= 1 << 18
 
 
 def test_error_unknown_id_is_raised_every_time() -> None:

@@ -31,7 +31,7 @@ from painmodalities.catalog import Catalog, default_catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.modalities import Modality
-from painmodalities.scoring import Score, ScoringPolicy, Weights, score
+from painmodalities.scoring import Score, ScoringPolicy, Weights, _exact_key, _WeightsKey, score
 from painmodalities.vocabulary import Precaution, RankedEnum
 
 __all__ = [
@@ -90,27 +90,27 @@ class Patient:
         """Every reason this patient's constraints rule ``modality`` out (empty if none)."""
         reasons: list[Reason] = []
         if modality.id in self.exclude:
-            reasons.append(Reason(code=ExclusionReason.EXCLUDED, detail="excluded on request"))
-        reasons.extend(
-            Reason(
-                code=ExclusionReason.PRECAUTION,
-                detail=f"precaution: {precaution.value.replace('_', ' ')}",
+            reasons.append(_reason(ExclusionReason.EXCLUDED, "excluded on request"))
+        common = self.precautions & modality.precautions
+        if common:
+            reasons.extend(
+                _reason(
+                    ExclusionReason.PRECAUTION,
+                    f"precaution: {precaution.value.replace('_', ' ')}",
+                )
+                for precaution in sorted(common)
             )
-            for precaution in sorted(self.precautions & modality.precautions)
-        )
         if self.covered is not None and modality.id not in self.covered:
-            reasons.append(
-                Reason(code=ExclusionReason.NOT_COVERED, detail="not covered by insurance")
-            )
+            reasons.append(_reason(ExclusionReason.NOT_COVERED, "not covered by insurance"))
         if (
             self.max_session_minutes is not None
             and modality.session_minutes is not None
             and modality.session_minutes > self.max_session_minutes
         ):
             reasons.append(
-                Reason(
-                    code=ExclusionReason.SESSION_TOO_LONG,
-                    detail=f"sessions of {modality.session_minutes} minutes exceed the "
+                _reason(
+                    ExclusionReason.SESSION_TOO_LONG,
+                    f"sessions of {modality.session_minutes} minutes exceed the "
                     f"patient's {self.max_session_minutes}",
                 )
             )
@@ -137,6 +137,12 @@ class Reason:
 
     code: ExclusionReason = attrs.field(validator=check.member_of(ExclusionReason))
     detail: str = attrs.field(validator=check.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason(code: ExclusionReason, detail: str) -> Reason:
+    """A :class:`Reason`, built once per distinct reason: they are immutable, so shared."""
+    return Reason(code=code, detail=detail)
 
 
 @attrs.frozen(kw_only=True)
@@ -331,7 +337,9 @@ def rank(
     found_pain_type, catalog, patient, weights, policy = _arguments(
         pain_type, catalog, patient, weights, policy
     )
-    options, excluded = _memo(catalog).rankings(found_pain_type, weights, policy, patient)
+    options, excluded = _memo(catalog).rankings(
+        found_pain_type, _exact_key(weights), policy, patient
+    )
     return Ranking(
         pain_type=found_pain_type,
         options=options,
@@ -372,12 +380,13 @@ def rank_many(
     ).rankings
     weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
     policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
+    key = _exact_key(weights)
     for pain_type, patient in requests:
         found_pain_type = _pain_type(pain_type)
         found_patient = _checked(
             _NO_CONSTRAINTS if patient is None else patient, Patient, "patient"
         )
-        options, excluded = rankings(found_pain_type, weights, policy, found_patient)
+        options, excluded = rankings(found_pain_type, key, policy, found_patient)
         yield Ranking(
             pain_type=found_pain_type,
             options=options,
@@ -427,26 +436,33 @@ def _rank_uncached(
 # -- caches ------------------------------------------------------------------------------
 #
 # rank() is pure, and every input is immutable and hashable, so its work is cached on the
-# catalog (each catalog has its own caches: nothing is shared between catalogs) in three
+# catalog (each catalog has its own caches: nothing is shared between catalogs) in four
 # bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
 #
 # - boards: (pain type, weights, policy) -> every modality with its score, sorted by
 #   order_key, and the options when nothing is excluded: the O(n log n) part;
 # - exclusions: patient -> the ids ruled out and the exclusions with reasons (this also
 #   checks that the patient names only known ids, so an error is never cached);
-# - rankings: (pain type, weights, policy, patient) -> options and exclusions.
+# - options: (pain type, weights, policy, ids ruled out) -> the options, ranked: patients
+#   who rule out the same modalities share them;
+# - rankings: (pain type, weights, policy, patient) -> options and exclusions, the one
+#   lookup a repeated call makes.
 #
-# Cached values hold only results (scores, options, exclusions), never the caller's
-# weights, policy or patient objects: equal keys give results that are equal and print
-# the same, and rank() puts the caller's own objects in the Ranking it returns. Cache sizes
-# are budgets of modalities held, divided by the catalog's size, so memory stays bounded
-# for a catalog of any size.
+# Weights are keyed with the type of each number (scoring._exact_key): 2**60 == 2.0**60,
+# but their exact readings differ. Cached values hold only results (scores, options,
+# exclusions), never the caller's weights, policy or patient objects: equal keys give
+# results that are equal and print the same, and rank() puts the caller's own objects in
+# the Ranking it returns. Cache sizes are budgets of modalities held, divided by the
+# catalog's size, so memory stays bounded for a catalog of any size (a few megabytes for
+# the built-in one).
 
 #: How many scored modalities the board cache of one catalog may hold.
 _BOARD_BUDGET = 1 << 15
-#: How many exclusions and options the patient and ranking caches of one catalog may hold.
+#: How many excluded or ranked modalities the exclusion and option caches may hold.
 _PATIENT_BUDGET = 1 << 16
-_RANKING_BUDGET = 1 << 16
+_OPTIONS_BUDGET = 1 << 16
+#: How many (key, shared result) pairs the ranking cache may hold, per modality.
+_RANKING_BUDGET = 1 << 18
 
 _Entry = tuple[Modality, Score]
 _Board = tuple[tuple[_Entry, ...], tuple[RankedOption, ...]]
@@ -461,10 +477,14 @@ def _ranked(entries: Iterable[_Entry]) -> tuple[RankedOption, ...]:
     )
 
 
+def _bounded(budget: int, size: int) -> int:
+    return max(8, budget // size)
+
+
 class _Memo:
     """The ranking caches of one catalog (see the comment above)."""
 
-    __slots__ = ("boards", "exclusions", "rankings")
+    __slots__ = ("boards", "exclusions", "options", "rankings")
 
     def __init__(self, catalog: Catalog) -> None:
         # The closures hold the catalog's parts, not the catalog: no reference cycle.
@@ -472,17 +492,19 @@ class _Memo:
         known = frozenset(ids)
         size = max(1, len(modalities))
 
-        def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
+        def board(pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy) -> _Board:
             kept = [
                 (order_key(modality, result), modality, result)
                 for modality in modalities
-                for result in (score(modality, pain_type, weights, policy),)
+                for result in (score(modality, pain_type, key[0], policy),)
             ]
             kept.sort(key=lambda entry: entry[0])
             entries = tuple((modality, result) for _, modality, result in kept)
             return entries, _ranked(entries)
 
         def exclusions(patient: Patient) -> _Excluded:
+            if patient == _NO_CONSTRAINTS:
+                return frozenset(), ()
             named = sorted(patient.exclude | (patient.covered or frozenset()))
             unknown = [modality_id for modality_id in named if modality_id not in known]
             if unknown:
@@ -494,18 +516,24 @@ class _Memo:
                     excluded.append(Exclusion(modality=modality, reasons=reasons))
             return frozenset(item.modality.id for item in excluded), tuple(excluded)
 
+        def options(
+            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, gone: frozenset[str]
+        ) -> tuple[RankedOption, ...]:
+            entries, everything = self.boards(pain_type, key, policy)
+            if not gone:
+                return everything
+            return _ranked(entry for entry in entries if entry[0].id not in gone)
+
         def rankings(
-            pain_type: PainType, weights: Weights, policy: ScoringPolicy, patient: Patient
+            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, patient: Patient
         ) -> _Options:
             gone, excluded = self.exclusions(patient)
-            entries, everything = self.boards(pain_type, weights, policy)
-            if not gone:
-                return everything, excluded
-            return _ranked(entry for entry in entries if entry[0].id not in gone), excluded
+            return self.options(pain_type, key, policy, gone), excluded
 
-        self.boards = functools.lru_cache(maxsize=max(8, _BOARD_BUDGET // size))(board)
-        self.exclusions = functools.lru_cache(maxsize=max(8, _PATIENT_BUDGET // size))(exclusions)
-        self.rankings = functools.lru_cache(maxsize=max(8, _RANKING_BUDGET // size))(rankings)
+        self.boards = functools.lru_cache(_bounded(_BOARD_BUDGET, size))(board)
+        self.exclusions = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(exclusions)
+        self.options = functools.lru_cache(_bounded(_OPTIONS_BUDGET, size))(options)
+        self.rankings = functools.lru_cache(_bounded(_RANKING_BUDGET, size))(rankings)
 
 
 def _memo(catalog: Catalog) -> _Memo:
