@@ -18,6 +18,7 @@ extra; a missing one is reported as SKIPPED, never silently dropped.
 
 import argparse
 import contextlib
+import gc
 import importlib.metadata
 import json
 import math
@@ -112,12 +113,21 @@ def calibrate(function: Callable[[], object], budget: float = 0.05) -> int:
 def interleaved(
     contenders: dict[str, Callable[[], object]], repeat: int, budget: float = 0.05
 ) -> dict[str, list[float]]:
-    """Seconds per call of each contender, ``repeat`` samples each, taken in turn."""
+    """Seconds per call of each contender, ``repeat`` samples each, taken in turn.
+
+    As :mod:`timeit` does, the garbage collector is off while a sample runs (and run
+    before it), so that no contender pays for collecting what another one left.
+    """
     numbers = {name: calibrate(function, budget) for name, function in contenders.items()}
     samples: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(repeat):
         for name, function in contenders.items():
-            samples[name].append(per_call(function, numbers[name]))
+            gc.collect()
+            gc.disable()
+            try:
+                samples[name].append(per_call(function, numbers[name]))
+            finally:
+                gc.enable()
     return samples
 
 
@@ -388,26 +398,31 @@ def run_worker(size: int, repeat: int) -> dict[str, Any]:
 
 
 def bench_cohort(settings: Settings) -> list[Row]:
-    """A generated cohort streamed through rank_many() on one core; memory at two sizes."""
+    """A generated cohort streamed through rank_many() on one core; memory at three sizes."""
     small = run_worker(settings.cohort_small, 1)
+    middle = run_worker(settings.cohort // 10, 1)
     big = run_worker(settings.cohort, settings.cohort_repeat)
     budget = 10.0 * settings.cohort / 1_000_000
-    growth = big["maxrss_mb"] / small["maxrss_mb"]
+    # On a shared machine the worker does not get its whole core: the CPU it used for
+    # ranking is the wall time times the share of the core it had.
+    cpu = big["rank"] * big["cpu_share"]
+    growth = big["maxrss_mb"] / middle["maxrss_mb"]
     return [
         Row(
             "cohort",
             f"rank {big['size']:,} generated patients streamed through `rank_many()` on "
-            f"one core, generating the patients excluded (cache hit rate "
-            f"{big['hit_rate']:.0%}; the process had {big['cpu_share']:.0%} of its core)",
-            show(big["rank"]),
+            f"one core, generating the patients excluded: CPU time (wall {show(big['rank'])}"
+            f", {big['cpu_share']:.0%} of the core; cache hit rate {big['hit_rate']:.0%})",
+            show(cpu),
             show(budget),
-            big["rank"] / budget,
+            cpu / budget,
             f"< {show(budget)}",
-            verdict(big["rank"] < budget),
+            verdict(cpu < budget),
         ),
         Row(
             "cohort",
-            f"the same, including generating the patients ({show(big['generate'])} of it)",
+            f"the same, wall time including generating the patients "
+            f"({show(big['generate'])} of it)",
             show(big["total"]),
             show(budget),
             big["total"] / budget,
@@ -416,12 +431,13 @@ def bench_cohort(settings: Settings) -> list[Row]:
         ),
         Row(
             "cohort",
-            f"peak RSS, {big['size']:,} patients vs {small['size']:,}",
+            f"peak RSS, {big['size']:,} patients vs {middle['size']:,} (the bounded caches "
+            f"fill first: {small['maxrss_mb']:.0f} MB at {small['size']:,})",
             f"{big['maxrss_mb']:.0f} MB",
-            f"{small['maxrss_mb']:.0f} MB",
+            f"{middle['maxrss_mb']:.0f} MB",
             growth,
-            "≤ 1.25x (bounded)",
-            verdict(growth <= 1.25),
+            "≤ 1.1x (flat)",
+            verdict(growth <= 1.1),
         ),
     ]
 
@@ -448,9 +464,10 @@ def bench_scaling(settings: Settings) -> list[Row]:
             )["cold"]
         )
         patients = max(50, 200_000 // size)
-        pairs = list(synthetic.cohort(catalog, patients, seed=size))
-        for pain in synthetic.PAIN_TYPES:  # build the per-pain-type boards first
-            next(rank_many([(pain, None)], catalog=catalog))
+        # One pain type, its scores computed first: what grows with n here is the work
+        # per patient (exclusions, options), not the O(n log n) board measured above.
+        pairs = [(pain_type, p) for _, p in synthetic.cohort(catalog, patients, seed=size)]
+        next(rank_many([(pain_type, None)], catalog=catalog))
         started = time.perf_counter()
         for _ranking in rank_many(pairs, catalog=catalog):
             pass
@@ -464,7 +481,7 @@ def bench_scaling(settings: Settings) -> list[Row]:
             Row(
                 "scaling",
                 f"n = {size:,} modalities: uncached `rank()`; per patient in a cohort "
-                f"of {patients:,} (boards cached) {show(each)}",
+                f"of {patients:,} (one pain type, its scores cached): {show(each)}",
                 show(cold),
                 f"n log n x {show(base[1] * nlogn)}",
                 normalised,

@@ -463,10 +463,10 @@ def _rank_uncached(
 #: How many scored modalities the board cache of one catalog may hold.
 _BOARD_BUDGET = 1 << 15
 #: How many excluded or ranked modalities the exclusion and option caches may hold.
-_PATIENT_BUDGET = 1 << 17
+_PATIENT_BUDGET = 1 << 16
 _OPTIONS_BUDGET = 1 << 16
-#: How many (key, shared result) pairs the ranking cache may hold, per modality.
-_RANKING_BUDGET = 1 << 18
+#: How many (key, shared result) pairs the ranking cache may hold, times the catalog size.
+_RANKING_BUDGET = 1 << 16
 
 _Entry = tuple[Modality, Score]
 _Board = tuple[tuple[_Entry, ...], tuple[RankedOption, ...]]
