@@ -179,7 +179,11 @@ class Catalog:
                     "component_cycle",
                 )
             ]
-        if set(programme.findings) != set(composite_findings(programme, self._by_id)):
+        if _carried(programme) != {
+            (component, _content(finding))
+            for component in programme.components
+            for finding in self._by_id[component].findings
+        }:
             return [
                 Problem(
                     f"{at}.findings",
@@ -271,6 +275,23 @@ class Catalog:
         return tuple(
             sorted({finding.pain_type for modality in self for finding in modality.findings})
         )
+
+
+#: The fields of a finding other than ``component``: what a programme copies from it.
+_CONTENT = tuple(field.name for field in attrs.fields(Finding) if field.name != "component")
+
+
+def _content(finding: Finding) -> tuple[object, ...]:
+    return tuple(getattr(finding, name) for name in _CONTENT)
+
+
+def _carried(programme: PhysicalTherapy) -> set[tuple[str | None, tuple[object, ...]]]:
+    """A programme's findings as (component, content) pairs.
+
+    Equal to the pairs of its components' findings exactly when its findings equal
+    ``composite_findings(...)``, without building a finding per comparison.
+    """
+    return {(finding.component, _content(finding)) for finding in programme.findings}
 
 
 def _duplicates(values: list[str], field: str, name: str) -> list[Problem]:
