@@ -543,7 +543,7 @@ def bench_json(settings: Settings) -> list[Row]:
                     raise AssertionError(f"{name} read a different catalog")
                 loaders[name] = lambda t=text, m=module: m.load(t)
                 dumpers[name] = lambda o=loaded, m=module: m.dump(o)
-        repeat = settings.repeat if len(text) < 1_000_000 else 3
+        repeat = settings.repeat if len(text) < 1_000_000 else 7
         loads = interleaved(loaders, repeat)
         dumps = interleaved(dumpers, repeat)
         kb = len(text.encode()) / 1024
