@@ -17,9 +17,8 @@ It reports every problem found, not only the first.
 import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from importlib import resources
 from types import MappingProxyType
-from typing import Any, overload
+from typing import Any, TypeVar, cast, overload
 
 import attrs
 
@@ -35,6 +34,8 @@ from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
 __all__ = ["Catalog", "UnknownSourceError", "composite_findings", "default_catalog"]
+
+T = TypeVar("T")
 
 
 class UnknownSourceError(UnknownModalityError):
@@ -96,6 +97,9 @@ class Catalog:
     _by_key: Mapping[str, Source] = attrs.field(
         init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
     )
+    # Private helpers keyed by name (the ranking caches): they live and die with this
+    # catalog, so one catalog's results can never be served for another.
+    _memo: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({m.id: m for m in self.modalities}))
@@ -200,6 +204,16 @@ class Catalog:
             raise CatalogIntegrityError(wrong)
         return result
 
+    def _cached(self, name: str, build: Callable[["Catalog"], T]) -> T:
+        """The private helper ``name`` of this catalog, built by ``build(self)`` on first use.
+
+        ``dict.setdefault`` is atomic, so racing threads agree on one helper.
+        """
+        found = self._memo.get(name)
+        if found is None:
+            found = self._memo.setdefault(name, build(self))
+        return cast("T", found)
+
     # -- integrity ---------------------------------------------------------------------
 
     def _integrity_problems(self) -> list[Problem]:
@@ -242,7 +256,11 @@ class Catalog:
                     "component_cycle",
                 )
             ]
-        if set(programme.findings) != set(composite_findings(programme, self._by_id)):
+        if _carried(programme) != {
+            (component, _content(finding))
+            for component in programme.components
+            for finding in self._by_id[component].findings
+        }:
             return [
                 Problem(
                     f"{at}.findings",
@@ -336,6 +354,23 @@ class Catalog:
         )
 
 
+#: The fields of a finding other than ``component``: what a programme copies from it.
+_CONTENT = tuple(field.name for field in attrs.fields(Finding) if field.name != "component")
+
+
+def _content(finding: Finding) -> tuple[object, ...]:
+    return tuple(getattr(finding, name) for name in _CONTENT)
+
+
+def _carried(programme: PhysicalTherapy) -> set[tuple[str | None, tuple[object, ...]]]:
+    """A programme's findings as (component, content) pairs.
+
+    Equal to the pairs of its components' findings exactly when its findings equal
+    ``composite_findings(...)``, without building a finding per comparison.
+    """
+    return {(finding.component, _content(finding)) for finding in programme.findings}
+
+
 def _duplicates(values: list[str], field: str, name: str) -> list[Problem]:
     seen: set[str] = set()
     problems = []
@@ -425,6 +460,10 @@ def default_catalog() -> Catalog:
     >>> len(default_catalog()) >= 16
     True
     """
+    # Imported here, not at module level: importlib.resources and the JSON converter cost
+    # more to import than the whole core, and only the first call needs them.
+    from importlib import resources  # noqa: PLC0415
+
     from painmodalities.serialization import from_json  # noqa: PLC0415 (the edge imports us)
 
     text = resources.files("painmodalities").joinpath("data/catalog.json").read_text("utf-8")

@@ -20,8 +20,9 @@ adding or removing an option never reorders the rest.
 ['massage.swedish', 'massage.deep_tissue']
 """
 
-from collections.abc import Iterator
-from typing import Any, overload
+import functools
+from collections.abc import Iterable, Iterator
+from typing import Any, Final, TypeVar, overload
 
 import attrs
 
@@ -30,7 +31,7 @@ from painmodalities.catalog import Catalog, default_catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.modalities import Modality
-from painmodalities.scoring import Score, ScoringPolicy, Weights, score
+from painmodalities.scoring import Score, ScoringPolicy, Weights, _exact_key, _WeightsKey, score
 from painmodalities.vocabulary import Precaution, RankedEnum
 
 __all__ = [
@@ -41,7 +42,10 @@ __all__ = [
     "Ranking",
     "Reason",
     "rank",
+    "rank_many",
 ]
+
+T = TypeVar("T")
 
 
 @check.stated(
@@ -94,27 +98,27 @@ class Patient:
         """Every reason this patient's constraints rule ``modality`` out (empty if none)."""
         reasons: list[Reason] = []
         if modality.id in self.exclude:
-            reasons.append(Reason(code=ExclusionReason.EXCLUDED, detail="excluded on request"))
-        reasons.extend(
-            Reason(
-                code=ExclusionReason.PRECAUTION,
-                detail=f"precaution: {precaution.value.replace('_', ' ')}",
+            reasons.append(_reason(ExclusionReason.EXCLUDED, "excluded on request"))
+        common = self.precautions & modality.precautions
+        if common:
+            reasons.extend(
+                _reason(
+                    ExclusionReason.PRECAUTION,
+                    f"precaution: {precaution.value.replace('_', ' ')}",
+                )
+                for precaution in sorted(common)
             )
-            for precaution in sorted(self.precautions & modality.precautions)
-        )
         if self.covered is not None and modality.id not in self.covered:
-            reasons.append(
-                Reason(code=ExclusionReason.NOT_COVERED, detail="not covered by insurance")
-            )
+            reasons.append(_reason(ExclusionReason.NOT_COVERED, "not covered by insurance"))
         if (
             self.max_session_minutes is not None
             and modality.session_minutes is not None
             and modality.session_minutes > self.max_session_minutes
         ):
             reasons.append(
-                Reason(
-                    code=ExclusionReason.SESSION_TOO_LONG,
-                    detail=f"sessions of {modality.session_minutes} minutes exceed the "
+                _reason(
+                    ExclusionReason.SESSION_TOO_LONG,
+                    f"sessions of {modality.session_minutes} minutes exceed the "
                     f"patient's {self.max_session_minutes}",
                 )
             )
@@ -141,6 +145,12 @@ class Reason:
 
     code: ExclusionReason = attrs.field(validator=check.member_of(ExclusionReason))
     detail: str = attrs.field(validator=check.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _reason(code: ExclusionReason, detail: str) -> Reason:
+    """A :class:`Reason`, built once per distinct reason: they are immutable, so shared."""
+    return Reason(code=code, detail=detail)
 
 
 @attrs.frozen(kw_only=True)
@@ -254,11 +264,19 @@ def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:
     return (not result.has_benefit, -result.value, not modality.is_active, modality.id)
 
 
+#: Pain types parsed from text; only valid text gets in, so it holds at most one entry per
+#: condition and phase.
+_PARSED: dict[str, PainType] = {}
+
+
 def _pain_type(value: object) -> PainType:
     if isinstance(value, PainType):
         return value
     if isinstance(value, str):
-        return PainType.parse(value)
+        found = _PARSED.get(value)
+        if found is None:
+            found = _PARSED[value] = PainType.parse(value)
+        return found
     raise ValidationError(Problem("$.pain_type", 'a PainType or "condition:phase"', value))
 
 
@@ -269,9 +287,34 @@ def _check_known(patient: Patient, catalog: Catalog) -> None:
         raise UnknownModalityError(unknown[0], catalog.ids)
 
 
-def _require(value: object, kind: type, name: str) -> None:
+# Shared default arguments: immutable, so one instance of each serves every call (building
+# Weights() anew costs more than a cached ranking).
+_NO_CONSTRAINTS: Final = Patient()
+_DEFAULT_WEIGHTS: Final = Weights()
+_DEFAULT_POLICY: Final = ScoringPolicy()
+
+
+def _checked(value: object, kind: type[T], name: str) -> T:
     if not isinstance(value, kind):
         raise ValidationError(Problem(f"$.{name}", f"a {kind.__name__}", value, "type"))
+    return value
+
+
+def _arguments(
+    pain_type: object,
+    catalog: object,
+    patient: object,
+    weights: object,
+    policy: object,
+) -> tuple[PainType, Catalog, Patient, Weights, ScoringPolicy]:
+    """Resolve the defaults of :func:`rank` and check every argument's type, in order."""
+    return (
+        _pain_type(pain_type),
+        _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog"),
+        _checked(_NO_CONSTRAINTS if patient is None else patient, Patient, "patient"),
+        _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights"),
+        _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy"),
+    )
 
 
 def rank(
@@ -284,6 +327,10 @@ def rank(
 ) -> Ranking:
     """Rank the catalog's modalities for long-term function in ``pain_type``.
 
+    The work is cached on the catalog, keyed on the immutable inputs (see
+    :func:`rank_many`), so repeated calls cost microseconds; results are the same as
+    computing afresh.
+
     Args:
         pain_type: the condition and phase, or ``"condition:phase"``.
         catalog: the modalities to rank; the built-in catalog if ``None``.
@@ -295,18 +342,85 @@ def rank(
         ValidationError: for a malformed pain type or argument.
         UnknownModalityError: when the patient names an id the catalog does not hold.
     """
-    found_pain_type = _pain_type(pain_type)
-    catalog = default_catalog() if catalog is None else catalog
-    patient = Patient() if patient is None else patient
-    weights = Weights() if weights is None else weights
-    policy = ScoringPolicy() if policy is None else policy
-    for value, kind, name in (
-        (catalog, Catalog, "catalog"),
-        (patient, Patient, "patient"),
-        (weights, Weights, "weights"),
-        (policy, ScoringPolicy, "policy"),
-    ):
-        _require(value, kind, name)
+    found_pain_type, catalog, patient, weights, policy = _arguments(
+        pain_type, catalog, patient, weights, policy
+    )
+    options, excluded = _memo(catalog).rankings(
+        found_pain_type, _exact_key(weights), policy, patient
+    )
+    return Ranking(
+        pain_type=found_pain_type,
+        options=options,
+        excluded=excluded,
+        patient=patient,
+        weights=weights,
+        policy=policy,
+    )
+
+
+def rank_many(
+    requests: Iterable[tuple[PainType | str, Patient | None]],
+    *,
+    catalog: Catalog | None = None,
+    weights: Weights | None = None,
+    policy: ScoringPolicy | None = None,
+) -> Iterator[Ranking]:
+    """Rank for a stream of ``(pain_type, patient)`` pairs, yielding one ranking per pair.
+
+    The same as calling :func:`rank` for each pair with the shared ``catalog``,
+    ``weights`` and ``policy``, but lazy: it reads one pair, yields its ranking, and keeps
+    nothing else, so a cohort of any size ranks in bounded memory. Per-pain-type scores
+    and per-patient exclusions are cached on the catalog in bounded caches.
+
+    >>> cohort = [
+    ...     ("low_back:chronic", None),
+    ...     ("low_back:chronic", Patient(exclude={"exercise.therapeutic"})),
+    ... ]
+    >>> [ranking.ids[0] for ranking in rank_many(cohort)]
+    ['exercise.therapeutic', 'physical_therapy.programme']
+
+    Raises:
+        ValidationError: for a malformed pain type or argument (when its pair is read).
+        UnknownModalityError: when a patient names an id the catalog does not hold.
+    """
+    rankings = _memo(
+        _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog")
+    ).rankings
+    weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
+    policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
+    key = _exact_key(weights)
+    for pain_type, patient in requests:
+        # The common case checked inline: this loop runs once per patient of a cohort.
+        found_pain_type = pain_type if type(pain_type) is PainType else _pain_type(pain_type)
+        if patient is None:
+            found_patient = _NO_CONSTRAINTS
+        elif type(patient) is Patient:
+            found_patient = patient
+        else:
+            found_patient = _checked(patient, Patient, "patient")
+        options, excluded = rankings(found_pain_type, key, policy, found_patient)
+        yield Ranking(
+            pain_type=found_pain_type,
+            options=options,
+            excluded=excluded,
+            patient=found_patient,
+            weights=weights,
+            policy=policy,
+        )
+
+
+def _rank_uncached(
+    pain_type: PainType | str,
+    *,
+    catalog: Catalog | None = None,
+    patient: Patient | None = None,
+    weights: Weights | None = None,
+    policy: ScoringPolicy | None = None,
+) -> Ranking:
+    """:func:`rank` computed afresh, with no cache: the reference the caches are tested on."""
+    found_pain_type, catalog, patient, weights, policy = _arguments(
+        pain_type, catalog, patient, weights, policy
+    )
     _check_known(patient, catalog)
     kept: list[tuple[tuple[bool, Any, bool, str], Modality, Score]] = []
     excluded: list[Exclusion] = []
@@ -329,3 +443,122 @@ def rank(
         weights=weights,
         policy=policy,
     )
+
+
+# -- caches ------------------------------------------------------------------------------
+#
+# rank() is pure, and every input is immutable and hashable, so its work is cached on the
+# catalog (each catalog has its own caches: nothing is shared between catalogs) in four
+# bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
+#
+# - boards: (pain type, weights, policy) -> every modality with its score, sorted by
+#   order_key, and the options when nothing is excluded: the O(n log n) part;
+# - exclusions: patient -> the ids ruled out and the exclusions with reasons (this also
+#   checks that the patient names only known ids, so an error is never cached);
+# - options: (pain type, weights, policy, ids ruled out) -> the options, ranked: patients
+#   who rule out the same modalities share them;
+# - rankings: (pain type, weights, policy, patient) -> options and exclusions, the one
+#   lookup a repeated call makes.
+#
+# Weights are keyed with the type of each number (scoring._exact_key): 2**60 == 2.0**60,
+# but their exact readings differ. Cached values hold only results (scores, options,
+# exclusions), never the caller's weights, policy or patient objects: equal keys give
+# results that are equal and print the same, and rank() puts the caller's own objects in
+# the Ranking it returns. Cache sizes are budgets of modalities held, divided by the
+# catalog's size, so memory stays bounded for a catalog of any size (a few megabytes for
+# the built-in one).
+
+#: How many scored modalities the board cache of one catalog may hold.
+_BOARD_BUDGET = 1 << 15
+#: How many excluded or ranked modalities the exclusion and option caches may hold.
+_PATIENT_BUDGET = 1 << 16
+_OPTIONS_BUDGET = 1 << 16
+#: How many (key, shared result) pairs the ranking cache may hold, times the catalog size.
+_RANKING_BUDGET = 1 << 16
+
+_Entry = tuple[Modality, Score]
+_Board = tuple[tuple[_Entry, ...], tuple[RankedOption, ...]]
+_Excluded = tuple[frozenset[str], tuple[Exclusion, ...]]
+_Options = tuple[tuple[RankedOption, ...], tuple[Exclusion, ...]]
+
+
+def _ranked(entries: Iterable[_Entry]) -> tuple[RankedOption, ...]:
+    return tuple(
+        RankedOption(rank=position, modality=modality, score=result)
+        for position, (modality, result) in enumerate(entries, start=1)
+    )
+
+
+def _bounded(budget: int, size: int) -> int:
+    return max(8, budget // size)
+
+
+class _Memo:
+    """The ranking caches of one catalog (see the comment above)."""
+
+    __slots__ = ("boards", "exclusions", "options", "rankings")
+
+    def __init__(self, catalog: Catalog) -> None:
+        # The closures hold the catalog's parts, not the catalog: no reference cycle.
+        modalities, ids = catalog.modalities, catalog.ids
+        known = frozenset(ids)
+        size = max(1, len(modalities))
+
+        def board(pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy) -> _Board:
+            kept = [
+                (order_key(modality, result), modality, result)
+                for modality in modalities
+                for result in (score(modality, pain_type, key[0], policy),)
+            ]
+            kept.sort(key=lambda entry: entry[0])
+            entries = tuple((modality, result) for _, modality, result in kept)
+            return entries, _ranked(entries)
+
+        def exclusions(patient: Patient) -> _Excluded:
+            if patient == _NO_CONSTRAINTS:
+                return frozenset(), ()
+            named = sorted(patient.exclude | (patient.covered or frozenset()))
+            unknown = [modality_id for modality_id in named if modality_id not in known]
+            if unknown:
+                raise UnknownModalityError(unknown[0], ids)
+            # A cheap test of each rule of Patient.reasons_against first, which then gives
+            # the reasons for the few modalities ruled out. (A rule added there and not
+            # here would show as cached != uncached in tests/test_rank_cache.py.)
+            precautions, covered = patient.precautions, patient.covered
+            limit, exclude = patient.max_session_minutes, patient.exclude
+            excluded = [
+                Exclusion(modality=modality, reasons=patient.reasons_against(modality))
+                for modality in modalities
+                if modality.id in exclude
+                or (precautions and not precautions.isdisjoint(modality.precautions))
+                or (covered is not None and modality.id not in covered)
+                or (
+                    limit is not None
+                    and modality.session_minutes is not None
+                    and modality.session_minutes > limit
+                )
+            ]
+            return frozenset(item.modality.id for item in excluded), tuple(excluded)
+
+        def options(
+            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, gone: frozenset[str]
+        ) -> tuple[RankedOption, ...]:
+            entries, everything = self.boards(pain_type, key, policy)
+            if not gone:
+                return everything
+            return _ranked(entry for entry in entries if entry[0].id not in gone)
+
+        def rankings(
+            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, patient: Patient
+        ) -> _Options:
+            gone, excluded = self.exclusions(patient)
+            return self.options(pain_type, key, policy, gone), excluded
+
+        self.boards = functools.lru_cache(_bounded(_BOARD_BUDGET, size))(board)
+        self.exclusions = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(exclusions)
+        self.options = functools.lru_cache(_bounded(_OPTIONS_BUDGET, size))(options)
+        self.rankings = functools.lru_cache(_bounded(_RANKING_BUDGET, size))(rankings)
+
+
+def _memo(catalog: Catalog) -> _Memo:
+    return catalog._cached("ranking", _Memo)  # the catalog keeps our caches

@@ -22,6 +22,7 @@ Fraction(13, 20)
 0.65
 """
 
+import functools
 import math
 from collections.abc import Mapping
 from fractions import Fraction
@@ -128,9 +129,36 @@ class Weights:
 
     def shares(self) -> Mapping[Criterion, Fraction]:
         """Each weight as an exact share of their total; the shares sum to 1."""
-        exact = {criterion: _exact(weight) for criterion, weight in self.as_mapping().items()}
-        total = sum(exact.values(), _ZERO)
-        return MappingProxyType({criterion: value / total for criterion, value in exact.items()})
+        return _shares(_exact_key(self))
+
+
+_WeightsKey = tuple["Weights", type, type, type, type]
+
+
+def _exact_key(weights: Weights) -> _WeightsKey:
+    """A hashable key that is equal only for weights with equal exact shares.
+
+    ``Weights`` compare equal when their numbers do, but ``2**60 == 2.0**60`` while their
+    exact readings differ (an int is read as is, a float from its shortest decimal form),
+    so caches key on the weights together with the type of each number.
+    """
+    return (
+        weights,
+        type(weights.function),
+        type(weights.durability),
+        type(weights.activity),
+        type(weights.pain),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _shares(key: _WeightsKey) -> Mapping[Criterion, Fraction]:
+    # Computed once per distinct weights: score() asks for every modality it scores. The
+    # mapping is read-only, so one instance is shared.
+    weights = key[0]
+    exact = {criterion: _exact(weight) for criterion, weight in weights.as_mapping().items()}
+    total = sum(exact.values(), _ZERO)
+    return MappingProxyType({criterion: value / total for criterion, value in exact.items()})
 
 
 def _exact(number: float) -> Fraction:
