@@ -701,7 +701,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"baseline {row.baseline}, ratio {ratio_text(row)}, target {row.target or '-'}"
             )
         print(f"        ({name}: {time.perf_counter() - started:.1f} s)", flush=True)
-    target = args.write or (None if args.quick else ROOT / "docs" / "performance.md")
+    # Only a full run of every section replaces the published table by default.
+    partial = args.quick or bool(args.only)
+    target = args.write or (None if partial else ROOT / "docs" / "performance.md")
     if target is not None:
         rewrite(target, table(rows, settings, header))
         print(f"wrote {target}")

@@ -113,6 +113,8 @@ def boolean(_instance: object, attribute: Any, value: Any) -> None:
 
 
 def _encodable(value: str) -> bool:
+    if value.isascii():
+        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

@@ -62,7 +62,7 @@ class Source:
     read_confidence: str = attrs.field(default="", validator=check.any_text)
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class PainType:
     """A pain condition in a phase: the unit evidence and ranking are about.
 

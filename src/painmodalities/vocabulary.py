@@ -53,6 +53,10 @@ class RankedEnum(enum.Enum):
         known = _RANKS.get(self)
         return list(type(self)).index(self) if known is None else known
 
+    # Members are singletons compared by identity, so identity hashing is consistent with
+    # equality and avoids Enum's Python-level hash of the member name.
+    __hash__ = object.__hash__
+
     def _check(self, other: object) -> bool:
         return type(other) is type(self)
 
