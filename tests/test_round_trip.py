@@ -1,5 +1,6 @@
 """JSON round trips of the domain records and the built-in catalog."""
 
+import pickle
 from collections.abc import Callable
 
 from hypothesis import given
@@ -16,6 +17,7 @@ from painmodalities import (
     ValidationError,
     default_catalog,
     from_json,
+    rank,
     to_json,
 )
 from painmodalities.serialization import _record_hook, converter
@@ -26,6 +28,7 @@ from .strategies import (
     findings,
     modalities,
     pain_types,
+    patients,
     recommendations,
     sources,
 )
@@ -111,3 +114,16 @@ def test_fast_paths_agree_with_the_detailed_hooks(document: object) -> None:
     assert _outcome(shared.get_structure_hook(PainType), PainType, pain) == _outcome(
         _record_hook(shared, PainType), PainType, pain
     )
+
+
+@given(catalogs(), pain_types(), st.data())
+def test_pickle_round_trip(catalog: Catalog, pain: PainType, data: st.DataObject) -> None:
+    """Catalogs, their modalities and rankings survive pickling (to send them to worker
+    processes), after their caches have filled, and rank the same afterwards.
+    """
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient)
+    for value in (catalog, *catalog, ranking, patient, ranking.weights, ranking.policy):
+        assert pickle.loads(pickle.dumps(value)) == value  # noqa: S301 (our own bytes)
+    again = pickle.loads(pickle.dumps(catalog))  # noqa: S301 (our own bytes)
+    assert rank(pain, catalog=again, patient=patient) == ranking

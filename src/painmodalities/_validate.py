@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar
 
+import attrs
+
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import RankedEnum
 
@@ -233,3 +235,22 @@ def as_tuple(value: object) -> object:
 def as_frozenset(value: object) -> object:
     """Convert a list, tuple or set to a frozenset; other values pass through."""
     return frozenset(value) if isinstance(value, list | tuple | set) else value
+
+
+def rebuild(kind: type[Any], fields: dict[str, Any]) -> Any:
+    """Make ``kind(**fields)`` again: how records with derived indexes are unpickled."""
+    return kind(**fields)
+
+
+def reduce_by_init_fields(record: Any) -> tuple[Any, ...]:
+    """Pickle ``record`` by its init fields only, so derived indexes and caches are rebuilt.
+
+    Records with a derived index (a mapping proxy) or a private cache cannot be pickled
+    slot by slot; rebuilding them also runs their validators again.
+    """
+    fields = {
+        field.alias: getattr(record, field.name)
+        for field in attrs.fields(type(record))
+        if field.init
+    }
+    return (rebuild, (type(record), fields))

@@ -22,7 +22,7 @@ from typing import Any, TypeVar, cast, overload
 
 import attrs
 
-from painmodalities._validate import as_tuple
+from painmodalities._validate import as_tuple, reduce_by_init_fields
 from painmodalities.errors import (
     CatalogIntegrityError,
     Problem,
@@ -203,6 +203,9 @@ class Catalog:
         if wrong:
             raise CatalogIntegrityError(wrong)
         return result
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_by_init_fields(self)  # caches and indexes are rebuilt, never pickled
 
     def _cached(self, name: str, build: Callable[["Catalog"], T]) -> T:
         """The private helper ``name`` of this catalog, built by ``build(self)`` on first use.

@@ -125,6 +125,9 @@ class Modality:
         self._check_findings()
         object.__setattr__(self, "_by_pain_type", _index(self.findings))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return check.reduce_by_init_fields(self)
+
     def _allowed_components(self) -> tuple[frozenset[str | None], str]:
         """Which ``component`` values this family's findings may name, and the rule's words."""
         return frozenset({None}), "no component: only a composite modality carries them"
