@@ -248,10 +248,10 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
 
 def test_documents_over_the_size_limit_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Text over MAX_DOCUMENT_BYTES is refused before parsing (here with a small limit)."""
-    from painmodalities import serialization
+    from painmodalities import _json_text, serialization
 
     text = to_json(PainType.parse("neck:acute"))
-    monkeypatch.setattr(serialization, "MAX_DOCUMENT_BYTES", len(text) - 1)
+    monkeypatch.setattr(_json_text, "MAX_DOCUMENT_BYTES", len(text) - 1)
     for given_text in (text, text.encode()):
         with pytest.raises(ValidationError) as caught:
             serialization.from_json(given_text, PainType)
