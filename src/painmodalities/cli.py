@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NoReturn, TypeVar
 
 import attrs
 import orjson
@@ -62,6 +62,7 @@ from painmodalities.vocabulary import (
     Outcome,
     Phase,
     Precaution,
+    RankedEnum,
 )
 
 __all__ = ["EXIT_BROKEN_PIPE", "EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "CliError", "main"]
@@ -125,23 +126,28 @@ def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-def _condition(text: str) -> Condition:
-    try:
-        return Condition(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"unknown condition {text!r} (choose from {_choices(c.value for c in Condition)})"
-        ) from None
+E = TypeVar("E", bound=RankedEnum)
 
 
-def _phase(text: str) -> Phase:
-    try:
-        return Phase(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"unknown phase {text!r} (choose from {_choices(p.value for p in Phase)}, "
-            "or give --weeks N)"
-        ) from None
+def _member(enum_type: type[E], noun: str, hint: str = "") -> Callable[[str], E]:
+    """An argparse type reading a member of ``enum_type`` by its value, or naming the choices."""
+
+    def parse(text: str) -> E:
+        try:
+            return enum_type(text)
+        except ValueError:
+            choices = _choices(member.value for member in enum_type)
+            raise argparse.ArgumentTypeError(
+                f"unknown {noun} {text!r} (choose from {choices}{hint})"
+            ) from None
+
+    return parse
+
+
+_condition = _member(Condition, "condition")
+_phase = _member(Phase, "phase", ", or give --weeks N")
+_precaution = _member(Precaution, "precaution")
+_certainty = _member(Certainty, "certainty")
 
 
 def _weeks(text: str) -> Phase:
@@ -154,24 +160,6 @@ def _weeks(text: str) -> Phase:
     except ValidationError:
         raise argparse.ArgumentTypeError(
             f"expected a finite number of weeks, 0 or more, got {text}"
-        ) from None
-
-
-def _precaution(text: str) -> Precaution:
-    try:
-        return Precaution(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"unknown precaution {text!r} (choose from {_choices(p.value for p in Precaution)})"
-        ) from None
-
-
-def _certainty(text: str) -> Certainty:
-    try:
-        return Certainty(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"unknown certainty {text!r} (choose from {_choices(c.value for c in Certainty)})"
         ) from None
 
 
