@@ -119,7 +119,24 @@ def parse_json(text: str | bytes) -> object:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as error:
         raise _problem("valid JSON", str(error), "json") from None
-    keys = structure.count(b":")
-    if keys and keys != _outside_strings(orjson.dumps(document)).count(b":"):
+    if repeats_a_key(data, document, structure):
         raise _repeated_key(data)
     return document
+
+
+def repeats_a_key(data: bytes, document: object, structure: bytes | None = None) -> bool:
+    """Whether the JSON text ``data``, parsed by orjson into ``document``, repeats a key.
+
+    orjson keeps the last of a repeated key, so the document has fewer keys than the text
+    exactly when a key is repeated; written back (by orjson, in C), it has fewer colons
+    outside strings. Without a backslash in ``data`` every colon in a string is literal
+    and written back as it was, so counting all colons is enough: a dropped key takes
+    its colon with it, and the colons in its value's strings. ``structure`` is
+    ``_outside_strings(data)`` if the caller has it.
+    """
+    dumped = orjson.dumps(document)
+    if b"\\" not in data:
+        return data.count(b":") != dumped.count(b":")
+    if structure is None:
+        structure = _outside_strings(data)
+    return structure.count(b":") != _outside_strings(dumped).count(b":")

@@ -15,6 +15,7 @@ It reports every problem found, not only the first.
 """
 
 import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -358,11 +359,9 @@ class Catalog:
 
 
 #: The fields of a finding other than ``component``: what a programme copies from it.
-_CONTENT = tuple(field.name for field in attrs.fields(Finding) if field.name != "component")
-
-
-def _content(finding: Finding) -> tuple[object, ...]:
-    return tuple(getattr(finding, name) for name in _CONTENT)
+_content: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
+    *(field.name for field in attrs.fields(Finding) if field.name != "component")
+)
 
 
 def _carried(programme: PhysicalTherapy) -> set[tuple[str | None, tuple[object, ...]]]:

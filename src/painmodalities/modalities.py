@@ -65,13 +65,6 @@ class Coding:
     display: str = attrs.field(default="", validator=check.any_text)
 
 
-def _index(findings: tuple[Finding, ...]) -> Mapping[PainType, tuple[Finding, ...]]:
-    grouped: dict[PainType, list[Finding]] = {}
-    for finding in findings:
-        grouped.setdefault(finding.pain_type, []).append(finding)
-    return MappingProxyType({pain: tuple(found) for pain, found in grouped.items()})
-
-
 @attrs.frozen(kw_only=True, cache_hash=True)
 class Modality:
     """A pain-care option with its evidence. Abstract: build one of the families.
@@ -122,8 +115,7 @@ class Modality:
     def __attrs_post_init__(self) -> None:
         if not type(self).kind:
             raise TypeError("Modality is abstract: build a family such as Massage or Exercise")
-        self._check_findings()
-        object.__setattr__(self, "_by_pain_type", _index(self.findings))
+        object.__setattr__(self, "_by_pain_type", self._checked_index())
 
     def __reduce__(self) -> tuple[Any, ...]:
         return check.reduce_by_init_fields(self)
@@ -132,9 +124,10 @@ class Modality:
         """Which ``component`` values this family's findings may name, and the rule's words."""
         return frozenset({None}), "no component: only a composite modality carries them"
 
-    def _check_findings(self) -> None:
+    def _checked_index(self) -> Mapping[PainType, tuple[Finding, ...]]:
+        """The findings grouped by pain type, once each is checked against the others."""
         allowed, expected = self._allowed_components()
-        seen: set[tuple[Any, ...]] = set()
+        grouped: dict[PainType, dict[tuple[Any, ...], Finding]] = {}
         for index, finding in enumerate(self.findings):
             if finding.component not in allowed:
                 raise ValidationError(
@@ -145,7 +138,10 @@ class Modality:
                         "component_findings",
                     )
                 )
-            if finding.key in seen:
+            # Grouped by pain type first, the rest of a finding's key hashes at C speed.
+            group = grouped.setdefault(finding.pain_type, {})
+            key = (finding.outcome, finding.horizon, finding.source, finding.component)
+            if key in group:
                 raise ValidationError(
                     Problem(
                         f"$.findings[{index}]",
@@ -154,7 +150,10 @@ class Modality:
                         "duplicate_finding",
                     )
                 )
-            seen.add(finding.key)
+            group[key] = finding
+        if not grouped:
+            return _EMPTY_INDEX
+        return MappingProxyType({pain: tuple(group.values()) for pain, group in grouped.items()})
 
     @property
     def is_active(self) -> bool:

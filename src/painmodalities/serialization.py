@@ -49,7 +49,8 @@ from cattrs.errors import (
 )
 from cattrs.preconf.orjson import make_converter
 
-from painmodalities._json_text import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json
+from painmodalities._fast_catalog import read_catalog
+from painmodalities._json_text import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json, repeats_a_key
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     MISSING,
@@ -838,7 +839,50 @@ def from_json(text: str | bytes, kind: type[T]) -> T:
             that breaks a rule of ``kind``.
         UnsupportedVersionError: for a document of a newer major version.
     """
+    if kind is Catalog:
+        catalog = _read_catalog_quickly(text)
+        if catalog is not None:
+            return catalog  # type: ignore[return-value]
     return structure_document(parse_json(text), kind)
+
+
+def _read_catalog_quickly(text: str | bytes) -> Catalog | None:
+    """The catalog in ``text`` read by the fast reader, or ``None`` to read it in detail.
+
+    A catalog the fast reader accepts nests six levels deep at most, within
+    :data:`MAX_DEPTH`; the text's keys are counted against the document's after parsing.
+    Anything else (too large, not JSON, a repeated key, a value the fast reader is not sure
+    of) is left to :func:`parse_json` and the detailed hooks, which say what is wrong.
+    """
+    if isinstance(text, str):
+        if len(text) > MAX_DOCUMENT_BYTES:
+            return None
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+    elif type(text) is bytes:
+        data = text
+    else:
+        return None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        return None
+    try:
+        document = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if type(document) is not dict:
+        return None
+    try:
+        _check_version(document)
+    except ValidationError:
+        return None
+    catalog = read_catalog(
+        {key: value for key, value in document.items() if key != "schema_version"}
+    )
+    if catalog is None or repeats_a_key(data, document):
+        return None
+    return catalog
 
 
 def _read(source: str | bytes | os.PathLike[str]) -> str | bytes:
