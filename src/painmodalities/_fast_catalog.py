@@ -1,18 +1,23 @@
 """The fast reader of catalog documents, the hot path of loading a catalog from JSON.
 
 It checks every value of a parsed document against exactly the rules the records'
-validators state, inline and with dict lookups, and then builds findings and
-recommendations (most of a catalog) without running those validators a second time.
-On the first value it is not sure of it gives up and returns ``None``; the detailed
-reader then reads the document again and reports every problem with its path. So
-errors never come from here, and a property test checks that on any document both
-readers give equal catalogs, and that every record built here passes its validators.
+validators (and a modality's own checks of its findings) state, inline, with dict
+lookups and on the raw strings, and then builds the records without running those
+checks a second time. On the first value it is not sure of it gives up and returns
+``None``; the detailed reader then reads the document again and reports every problem
+with its path. So errors never come from here. Property tests check that on any
+document both readers agree, and that every record built here passes its validators.
 
 Its input must come from ``orjson.loads``: exact ``dict``, ``list``, ``str``, ``int``,
 ``float``, ``bool`` and ``None``, and strings that are valid UTF-8 (orjson refuses lone
 surrogates), which is what the text validators check beyond the type.
+
+Records are built by setting their slots directly (a frozen record refuses
+``setattr``); the setters are taken from each record's attrs fields at import, which
+fails if a field is added that this module does not read.
 """
 
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
@@ -49,8 +54,10 @@ from painmodalities.vocabulary import (
 
 __all__ = ["read_catalog"]
 
+Setter = Callable[[Any, Any], None]
 
-class _Unsure(Exception):
+
+class _UnsureError(Exception):
     """A value the fast reader does not vouch for: the detailed reader takes over."""
 
 
@@ -71,42 +78,78 @@ _COVERAGES: Final = _members(Coverage)
 _PRECAUTIONS: Final = _members(Precaution)
 _TECHNIQUES: Final = _members(MassageTechnique)
 _FORMS: Final = _members(ExerciseForm)
+#: One shared pain type per condition and phase.
 _PAIN_TYPES: Final = {
-    (condition.value, phase.value): PainType(condition, phase)
+    condition.value: {phase.value: PainType(condition, phase) for phase in Phase}
     for condition in Condition
-    for phase in Phase
 }
-_KINDS: Final = {family.kind: family for family in FAMILIES}
-
-
-def _keys(record: type, *, extra: tuple[str, ...] = ()) -> tuple[frozenset[str], frozenset[str]]:
-    """The keys a record's JSON object must have, and the keys it may have."""
-    fields = [field for field in attrs.fields(record) if field.init]
-    required = {field.alias for field in fields if field.default is attrs.NOTHING}
-    allowed = {field.alias for field in fields}
-    return frozenset(required | set(extra)), frozenset(allowed | set(extra))
-
-
-_FINDING_REQUIRED, _FINDING_ALLOWED = _keys(Finding)
-_FINDING_SIZE: Final = len(_FINDING_REQUIRED)
-if {"note", "component"} != _FINDING_ALLOWED - _FINDING_REQUIRED:  # pragma: no cover
-    raise TypeError("Finding's optional fields changed: update _Reader.finding")
-_RECOMMENDATION_REQUIRED, _RECOMMENDATION_ALLOWED = _keys(Recommendation)
-_SOURCE_REQUIRED, _SOURCE_ALLOWED = _keys(Source)
-_CODING_REQUIRED, _CODING_ALLOWED = _keys(Coding)
-_FAMILY_KEYS: Final = {family: _keys(family, extra=("kind",)) for family in FAMILIES}
-_CATALOG_ALLOWED: Final = frozenset({"modalities", "sources"})
-
-
-def _setters(record: type, names: tuple[str, ...]) -> tuple[Callable[[Any, Any], None], ...]:
-    """The slot setters of ``record``'s fields, in the order of ``names``."""
-    declared = tuple(field.name for field in attrs.fields(record))
-    if declared != names:  # a new or renamed field must be read here too
-        raise TypeError(f"{record.__name__} has fields {declared}, not {names}")
-    return tuple(getattr(record, name).__set__ for name in names)
-
-
 _new = object.__new__
+
+
+def _as_json(default: object) -> object:
+    """A field's default as the JSON value that reads back as it."""
+    if isinstance(default, RankedEnum):
+        return default.value
+    if isinstance(default, tuple | frozenset) and not default:
+        return []
+    if default is None or type(default) in (str, bool, int):
+        return default
+    raise TypeError(f"the fast reader cannot write the default {default!r} as JSON")
+
+
+class _Layout:
+    """How a record's JSON object maps onto its slots.
+
+    ``values`` gives an object's values in field order (a ``KeyError`` if one is
+    missing), once :meth:`complete` has filled in the defaults of absent optional keys;
+    ``setters`` set the slots in the same order.
+    """
+
+    def __init__(self, record: type, names: tuple[str, ...], *, tag: str | None = None) -> None:
+        fields = attrs.fields(record)
+        declared = tuple(field.name for field in fields)
+        if declared != names:  # a new or renamed field must be read here too
+            raise TypeError(f"{record.__name__} has fields {declared}, not {names}")
+        given = [field for field in fields if field.init]
+        self.record = record
+        self.setters: tuple[Setter, ...] = tuple(getattr(record, name).__set__ for name in names)
+        keys = [field.alias for field in given]
+        self.values = operator.itemgetter(*([tag, *keys] if tag else keys))
+        self.size = len(keys) + bool(tag)
+        self.allowed = frozenset([*keys, tag] if tag else keys)
+        self.defaults = {
+            field.alias: _as_json(field.default)
+            for field in given
+            if field.default is not attrs.NOTHING
+        }
+        self.cached_hash: Setter | None = (
+            getattr(record, "_attrs_cached_hash").__set__  # noqa: B009 (a slot, by name)
+            if hasattr(record, "_attrs_cached_hash")
+            else None
+        )
+
+    def complete(self, item: dict[str, Any]) -> dict[str, Any]:
+        """``item`` with every key: an object that leaves out optional keys gets defaults."""
+        if len(item) == self.size:
+            return item
+        if not item.keys() <= self.allowed:
+            raise _UnsureError
+        return {**self.defaults, **item}
+
+    def build(self, values: tuple[Any, ...]) -> Any:
+        """The record with these slot values, in field order, validators not run."""
+        record: Any = _new(self.record)
+        for put, value in zip(self.setters, values, strict=True):
+            put(record, value)
+        if self.cached_hash is not None:
+            self.cached_hash(record, None)
+        return record
+
+
+_FINDING: Final = _Layout(
+    Finding,
+    ("pain_type", "outcome", "horizon", "effect", "certainty", "source", "note", "component"),
+)
 (
     _set_pain_type,
     _set_outcome,
@@ -114,24 +157,77 @@ _new = object.__new__
     _set_effect,
     _set_certainty,
     _set_finding_source,
-    _set_finding_note,
+    _set_note,
     _set_component,
-) = _setters(
-    Finding,
-    ("pain_type", "outcome", "horizon", "effect", "certainty", "source", "note", "component"),
+) = _FINDING.setters
+_RECOMMENDATION: Final = _Layout(
+    Recommendation, ("condition", "phase", "direction", "strength", "certainty", "source", "note")
 )
 (
     _set_condition,
     _set_phase,
     _set_direction,
     _set_strength,
-    _set_recommendation_certainty,
-    _set_recommendation_source,
-    _set_recommendation_note,
-) = _setters(
-    Recommendation,
-    ("condition", "phase", "direction", "strength", "certainty", "source", "note"),
+    _set_advice_certainty,
+    _set_advice_source,
+    _set_advice_note,
+) = _RECOMMENDATION.setters
+_SOURCE: Final = _Layout(
+    Source, ("key", "title", "year", "url", "kind", "publisher", "read_confidence")
 )
+_CODING_KEYS: Final = frozenset(field.alias for field in attrs.fields(Coding))
+_MODALITY_FIELDS: Final = (
+    "id",
+    "name",
+    "activity",
+    "summary",
+    "session_minutes",
+    "coverage",
+    "precautions",
+    "findings",
+    "recommendations",
+    "codings",
+    "_by_pain_type",
+)
+#: Each family's own fields after the common ones, and how to read them.
+_EXTRA: Final[Mapping[type[Modality], tuple[str, ...]]] = {
+    Massage: ("technique", "mechanism_established"),
+    Exercise: ("form",),
+    PhysicalTherapy: ("components",),
+}
+_FAMILIES: Final = {
+    family.kind: _Layout(family, _MODALITY_FIELDS + _EXTRA.get(family, ()), tag="kind")
+    for family in FAMILIES
+}
+_NO_COMPONENT: Final = frozenset({None})
+_CATALOG_KEYS: Final = frozenset({"modalities", "sources"})
+
+
+def _array(value: object) -> list[Any]:
+    if type(value) is not list:
+        raise _UnsureError
+    return value
+
+
+def _text(value: object) -> str:
+    """Text that is not blank (the ``text`` validator)."""
+    if type(value) is not str or not value.strip():
+        raise _UnsureError
+    return value
+
+
+def _strings(*values: object) -> None:
+    """Strings, possibly empty (the ``any_text`` validator)."""
+    for value in values:
+        if type(value) is not str:
+            raise _UnsureError
+
+
+def _whole_number(value: object, low: int, high: int) -> int | None:
+    """``None`` or an int (not a bool) from ``low`` to ``high``."""
+    if value is not None and (type(value) is not int or not low <= value <= high):
+        raise _UnsureError
+    return value
 
 
 class _Reader:
@@ -142,124 +238,190 @@ class _Reader:
         self.ids: set[str] = set()
 
     def key(self, value: object) -> str:
-        if value in self.keys:
-            return value  # type: ignore[return-value]
-        if type(value) is not str or check.KEY_PATTERN.fullmatch(value) is None:
-            raise _Unsure
-        self.keys.add(value)
+        """A source key (``check.source_key``)."""
+        if value not in self.keys:
+            if type(value) is not str or check.KEY_PATTERN.fullmatch(value) is None:
+                raise _UnsureError
+            self.keys.add(value)
         return value
 
     def id(self, value: object) -> str:
-        if value in self.ids:
-            return value  # type: ignore[return-value]
-        if type(value) is not str or check.ID_PATTERN.fullmatch(value) is None:
-            raise _Unsure
-        self.ids.add(value)
+        """A modality id (``check.modality_id``)."""
+        if value not in self.ids:
+            if type(value) is not str or check.ID_PATTERN.fullmatch(value) is None:
+                raise _UnsureError
+            self.ids.add(value)
         return value
 
-    def finding(self, value: object) -> Finding:
-        if type(value) is not dict:
-            raise _Unsure
-        # The required keys are looked up below; no other key but the optional ones is allowed.
-        if len(value) != _FINDING_SIZE + ("note" in value) + ("component" in value):
-            raise _Unsure
-        pain = value["pain_type"]
-        if type(pain) is not dict or len(pain) != 2:
-            raise _Unsure
-        note = value.get("note", "")
-        component = value.get("component")
-        if type(note) is not str:
-            raise _Unsure
-        finding = _new(Finding)
-        _set_pain_type(finding, _PAIN_TYPES[pain["condition"], pain["phase"]])
-        _set_outcome(finding, _OUTCOMES[value["outcome"]])
-        _set_horizon(finding, _HORIZONS[value["horizon"]])
-        _set_effect(finding, _EFFECTS[value["effect"]])
-        _set_certainty(finding, _CERTAINTIES[value["certainty"]])
-        _set_finding_source(finding, self.key(value["source"]))
-        _set_finding_note(finding, note)
-        _set_component(finding, None if component is None else self.id(component))
-        return finding
+    def findings(self, value: object, components: frozenset[str | None]) -> tuple[Finding, ...]:
+        """A modality's findings, naming only ``components``, each key once.
 
-    def recommendation(self, value: object) -> Recommendation:
-        if (
-            type(value) is not dict
-            or not _RECOMMENDATION_REQUIRED <= value.keys() <= _RECOMMENDATION_ALLOWED
-        ):
-            raise _Unsure
-        condition, phase = value["condition"], value["phase"]
-        certainty = value.get("certainty")
-        note = value.get("note", "")
+        The hot loop of reading a catalog, kept in one frame. A finding's key (what
+        :meth:`Modality._check_findings` requires unique) is checked on the raw strings,
+        which hash at C speed.
+        """
+        keys, ids, complete = self.keys, self.ids, _FINDING.complete
+        built: list[Finding] = []
+        seen: set[tuple[Any, ...]] = set()
+        for given in _array(value):
+            if type(given) is not dict:
+                raise _UnsureError
+            item = given if len(given) == _FINDING.size else complete(given)
+            pain, source, note, component = (
+                item["pain_type"],
+                item["source"],
+                item["note"],
+                item["component"],
+            )
+            if type(pain) is not dict or len(pain) != 2 or type(note) is not str:
+                raise _UnsureError
+            if source not in keys:
+                self.key(source)
+            if component is not None and component not in ids:
+                self.id(component)
+            if component not in components:
+                raise _UnsureError
+            condition, phase, outcome, horizon = (
+                pain["condition"],
+                pain["phase"],
+                item["outcome"],
+                item["horizon"],
+            )
+            seen.add((condition, phase, outcome, horizon, source, component))
+            finding = _new(Finding)
+            _set_pain_type(finding, _PAIN_TYPES[condition][phase])
+            _set_outcome(finding, _OUTCOMES[outcome])
+            _set_horizon(finding, _HORIZONS[horizon])
+            _set_effect(finding, _EFFECTS[item["effect"]])
+            _set_certainty(finding, _CERTAINTIES[item["certainty"]])
+            _set_finding_source(finding, source)
+            _set_note(finding, note)
+            _set_component(finding, component)
+            built.append(finding)
+        if len(seen) != len(built):
+            raise _UnsureError  # two findings with one key
+        return tuple(built)
+
+    def recommendation(self, item: object) -> Recommendation:
+        if type(item) is not dict:
+            raise _UnsureError
+        if len(item) != _RECOMMENDATION.size:
+            item = _RECOMMENDATION.complete(item)
+        condition, phase, certainty, source, note = (
+            item["condition"],
+            item["phase"],
+            item["certainty"],
+            item["source"],
+            item["note"],
+        )
         if type(note) is not str:
-            raise _Unsure
+            raise _UnsureError
+        if source not in self.keys:
+            self.key(source)
         recommendation = _new(Recommendation)
         _set_condition(recommendation, None if condition is None else _CONDITIONS[condition])
         _set_phase(recommendation, None if phase is None else _PHASES[phase])
-        _set_direction(recommendation, _DIRECTIONS[value["direction"]])
-        _set_strength(recommendation, _STRENGTHS[value["strength"]])
-        _set_recommendation_certainty(
+        _set_direction(recommendation, _DIRECTIONS[item["direction"]])
+        _set_strength(recommendation, _STRENGTHS[item["strength"]])
+        _set_advice_certainty(
             recommendation, None if certainty is None else _CERTAINTIES[certainty]
         )
-        _set_recommendation_source(recommendation, self.key(value["source"]))
-        _set_recommendation_note(recommendation, note)
+        _set_advice_source(recommendation, source)
+        _set_advice_note(recommendation, note)
         return recommendation
 
-    def source(self, value: object) -> Source:
-        if type(value) is not dict or not _SOURCE_REQUIRED <= value.keys() <= _SOURCE_ALLOWED:
-            raise _Unsure
-        return Source(**value)
-
-    def coding(self, value: object) -> Coding:
-        if type(value) is not dict or not _CODING_REQUIRED <= value.keys() <= _CODING_ALLOWED:
-            raise _Unsure
-        return Coding(**value)
-
-    def modality(self, value: object) -> Modality:
-        if type(value) is not dict:
-            raise _Unsure
-        family = _KINDS[value["kind"]]
-        required, allowed = _FAMILY_KEYS[family]
-        if not required <= value.keys() <= allowed:
-            raise _Unsure
-        fields = dict(value)
-        del fields["kind"]
-        fields["activity"] = _ACTIVITIES[value["activity"]]
-        if "coverage" in value:
-            fields["coverage"] = _COVERAGES[value["coverage"]]
-        if "precautions" in value:
-            fields["precautions"] = self.precautions(value["precautions"])
-        fields["findings"] = tuple(map(self.finding, _items(value, "findings")))
-        fields["recommendations"] = tuple(
-            map(self.recommendation, _items(value, "recommendations"))
+    def source(self, item: object) -> Source:
+        if type(item) is not dict:
+            raise _UnsureError
+        key, title, year, url, kind, publisher, confidence = _SOURCE.values(_SOURCE.complete(item))
+        _strings(url, kind, publisher, confidence)
+        return _SOURCE.build(  # type: ignore[no-any-return]
+            (
+                self.key(key),
+                _text(title),
+                _whole_number(year, check.MIN_YEAR, check.MAX_YEAR),
+                url,
+                kind,
+                publisher,
+                confidence,
+            )
         )
-        fields["codings"] = tuple(map(self.coding, _items(value, "codings")))
+
+    def modality(self, item: object) -> Modality:
+        """A modality of any family, with the checks its ``__attrs_post_init__`` makes."""
+        if type(item) is not dict:
+            raise _UnsureError
+        layout = _FAMILIES[item["kind"]]
+        (
+            _kind,
+            modality_id,
+            name,
+            activity,
+            summary,
+            minutes,
+            coverage,
+            precautions,
+            findings,
+            recommendations,
+            codings,
+            *extra,
+        ) = layout.values(layout.complete(item))
+        _strings(summary)
+        modality_id = self.id(modality_id)
+        family = layout.record
+        own = self.family_fields(family, modality_id, extra)
+        components = frozenset(own[0]) if family is PhysicalTherapy else _NO_COMPONENT
+        return layout.build(  # type: ignore[no-any-return]
+            (
+                modality_id,
+                _text(name),
+                _ACTIVITIES[activity],
+                summary,
+                _whole_number(minutes, 1, check.MAX_SESSION_MINUTES),
+                _COVERAGES[coverage],
+                self.precautions(precautions),
+                self.findings(findings, components),
+                tuple(map(self.recommendation, _array(recommendations))),
+                tuple(map(self.coding, _array(codings))),
+                None,  # the index by pain type, built on first use
+                *own,
+            )
+        )
+
+    def family_fields(
+        self, family: type[Modality], modality_id: str, values: list[Any]
+    ) -> tuple[Any, ...]:
+        """The values of a family's own fields (see ``_EXTRA``), checked."""
         if family is Massage:
-            fields["technique"] = _TECHNIQUES[value["technique"]]
-        elif family is Exercise:
-            fields["form"] = _FORMS[value["form"]]
-        elif family is PhysicalTherapy:
-            fields["components"] = tuple(_items(value, "components"))
-        return family(**fields)
+            technique, established = values
+            if type(established) is not bool:
+                raise _UnsureError
+            return (_TECHNIQUES[technique], established)
+        if family is Exercise:
+            return (_FORMS[values[0]],)
+        if family is PhysicalTherapy:
+            components = tuple(map(self.id, _array(values[0])))
+            if not components or modality_id in components:
+                raise _UnsureError
+            if len(set(components)) != len(components):
+                raise _UnsureError
+            return (components,)
+        return ()
 
     @staticmethod
     def precautions(value: object) -> frozenset[Precaution]:
-        if type(value) is not list:
-            raise _Unsure
-        members = [_PRECAUTIONS[item] for item in value]
+        members = [_PRECAUTIONS[item] for item in _array(value)]
         found = frozenset(members)
         if len(found) != len(members):
-            raise _Unsure
+            raise _UnsureError
         return found
 
-
-def _items(record: dict[str, Any], key: str) -> list[Any] | tuple[()]:
-    """The array at ``record[key]``, or no items when the key is absent."""
-    if key not in record:
-        return ()
-    items = record[key]
-    if type(items) is not list:
-        raise _Unsure
-    return items
+    @staticmethod
+    def coding(item: object) -> Coding:
+        # Rare in catalogs: built by its validating constructor.
+        if type(item) is not dict or not item.keys() <= _CODING_KEYS:
+            raise _UnsureError
+        return Coding(**item)
 
 
 def read_catalog(body: object) -> Catalog | None:
@@ -267,16 +429,12 @@ def read_catalog(body: object) -> Catalog | None:
 
     ``None`` means only that the detailed reader must decide, not that the document is bad.
     """
+    if type(body) is not dict or "modalities" not in body or not body.keys() <= _CATALOG_KEYS:
+        return None
+    reader = _Reader()
     try:
-        if (
-            type(body) is not dict
-            or "modalities" not in body
-            or not body.keys() <= _CATALOG_ALLOWED
-        ):
-            raise _Unsure
-        reader = _Reader()
-        sources = tuple(map(reader.source, _items(body, "sources")))
-        modalities = tuple(map(reader.modality, _items(body, "modalities")))
+        sources = tuple(map(reader.source, _array(body.get("sources", []))))
+        modalities = tuple(map(reader.modality, _array(body["modalities"])))
         return Catalog(modalities=modalities, sources=sources)
-    except (_Unsure, KeyError, TypeError, ValidationError):
+    except (_UnsureError, KeyError, TypeError, ValueError, ValidationError):
         return None

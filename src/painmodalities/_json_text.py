@@ -128,13 +128,22 @@ def repeats_a_key(data: bytes, document: object, structure: bytes | None = None)
     """Whether the JSON text ``data``, parsed by orjson into ``document``, repeats a key.
 
     orjson keeps the last of a repeated key, so the document has fewer keys than the text
-    exactly when a key is repeated; written back (by orjson, in C), it has fewer colons
-    outside strings. Without a backslash in ``data`` every colon in a string is literal
-    and written back as it was, so counting all colons is enough: a dropped key takes
-    its colon with it, and the colons in its value's strings. ``structure`` is
-    ``_outside_strings(data)`` if the caller has it.
+    exactly when a key is repeated. Three checks, cheapest first:
+
+    - text that is exactly what orjson writes for the document (compact, or indented by
+      two spaces as :func:`~painmodalities.to_json` writes it, with or without a final
+      newline) has each key once, as orjson writes it;
+    - without a backslash in ``data`` every colon in a string is literal and written back
+      as it was, so the text and the document written back have as many colons unless a
+      key (its colon, and its value's colons) was dropped;
+    - otherwise the colons outside strings, which follow keys and nothing else, are counted
+      in both. ``structure`` is ``_outside_strings(data)`` if the caller has it.
     """
-    dumped = orjson.dumps(document)
+    indented = data[1:2] == b"\n"
+    dumped = orjson.dumps(document, option=orjson.OPT_INDENT_2 if indented else 0)
+    extra = len(data) - len(dumped)
+    if (extra == 0 or (extra == 1 and data.endswith(b"\n"))) and data.startswith(dumped):
+        return False
     if b"\\" not in data:
         return data.count(b":") != dumped.count(b":")
     if structure is None:

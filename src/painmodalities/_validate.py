@@ -30,6 +30,8 @@ ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
 KEY_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 
 MAX_SESSION_MINUTES = 24 * 60
+#: The years a source may have been published in.
+MIN_YEAR, MAX_YEAR = 1900, 2100
 #: JSON Schema pattern of text that is not blank (Python's ``str.strip`` whitespace).
 NOT_BLANK_PATTERN = r"\S"
 

@@ -30,7 +30,7 @@ from painmodalities.errors import (
     UnknownModalityError,
     ValidationError,
 )
-from painmodalities.evidence import Finding, PainType, Source
+from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
@@ -224,16 +224,22 @@ class Catalog:
         problems: list[Problem] = []
         problems += _duplicates([m.id for m in self.modalities], "modalities", "id")
         problems += _duplicates([s.key for s in self.sources], "sources", "key")
+        keys = self._by_key.keys()
         for index, modality in enumerate(self.modalities):
             at = f"$.modalities[{index}]"
-            for number, finding in enumerate(modality.findings):
-                if finding.source not in self._by_key:
-                    problems.append(_unknown_source(f"{at}.findings[{number}]", finding.source))
-            for number, recommendation in enumerate(modality.recommendations):
-                if recommendation.source not in self._by_key:
-                    problems.append(
-                        _unknown_source(f"{at}.recommendations[{number}]", recommendation.source)
-                    )
+            # Whole modalities are checked at C speed; only a failing one is walked.
+            if not keys >= set(map(_source_of, modality.findings)):
+                problems += (
+                    _unknown_source(f"{at}.findings[{number}]", finding.source)
+                    for number, finding in enumerate(modality.findings)
+                    if finding.source not in keys
+                )
+            if not keys >= set(map(_source_of, modality.recommendations)):
+                problems += (
+                    _unknown_source(f"{at}.recommendations[{number}]", recommendation.source)
+                    for number, recommendation in enumerate(modality.recommendations)
+                    if recommendation.source not in keys
+                )
             if isinstance(modality, PhysicalTherapy):
                 problems += self._component_problems(at, modality)
         return problems
@@ -260,10 +266,13 @@ class Catalog:
                     "component_cycle",
                 )
             ]
-        if _carried(programme) != {
-            (component, _content(finding))
+        expected = [
+            (component, finding)
             for component in programme.components
             for finding in self._by_id[component].findings
+        ]
+        if not _in_order(programme.findings, expected) and _carried(programme) != {
+            (component, _content(finding)) for component, finding in expected
         }:
             return [
                 Problem(
@@ -359,9 +368,25 @@ class Catalog:
 
 
 #: The fields of a finding other than ``component``: what a programme copies from it.
+#: A finding's fields other than ``component`` (what a programme copies from it), with
+#: the pain type as its condition and phase, so that the whole tuple hashes at C speed.
 _content: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
+    *(
+        name
+        for field in attrs.fields(Finding)
+        if field.name != "component"
+        for name in (
+            ("pain_type.condition", "pain_type.phase")
+            if field.name == "pain_type"
+            else (field.name,)
+        )
+    )
+)
+#: The same fields as they are, cheap to compare (equal objects compare by identity first).
+_plain_content: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
     *(field.name for field in attrs.fields(Finding) if field.name != "component")
 )
+_source_of: Callable[[Finding | Recommendation], str] = operator.attrgetter("source")
 
 
 def _carried(programme: PhysicalTherapy) -> set[tuple[str | None, tuple[object, ...]]]:
@@ -373,7 +398,20 @@ def _carried(programme: PhysicalTherapy) -> set[tuple[str | None, tuple[object, 
     return {(finding.component, _content(finding)) for finding in programme.findings}
 
 
+def _in_order(carried: tuple[Finding, ...], expected: list[tuple[str, Finding]]) -> bool:
+    """Whether a programme carries exactly ``expected`` (component, finding) pairs, in order.
+
+    What :meth:`Catalog.assemble` writes; a cheap first test before the order-free one.
+    """
+    return len(carried) == len(expected) and all(
+        finding.component == component and _plain_content(finding) == _plain_content(source)
+        for finding, (component, source) in zip(carried, expected, strict=True)
+    )
+
+
 def _duplicates(values: list[str], field: str, name: str) -> list[Problem]:
+    if len(set(values)) == len(values):
+        return []
     seen: set[str] = set()
     problems = []
     for index, value in enumerate(values):

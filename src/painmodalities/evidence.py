@@ -34,8 +34,6 @@ from painmodalities.vocabulary import (
 
 __all__ = ["Finding", "PainType", "Recommendation", "Source"]
 
-_MIN_YEAR, _MAX_YEAR = 1900, 2100
-
 
 @attrs.frozen(kw_only=True, order=False)
 class Source:
@@ -54,7 +52,7 @@ class Source:
     key: str = attrs.field(validator=check.source_key)
     title: str = attrs.field(validator=check.text)
     year: int | None = attrs.field(
-        default=None, validator=check.optional_int_in(_MIN_YEAR, _MAX_YEAR)
+        default=None, validator=check.optional_int_in(check.MIN_YEAR, check.MAX_YEAR)
     )
     url: str = attrs.field(default="", validator=check.any_text)
     kind: str = attrs.field(default="", validator=check.any_text)

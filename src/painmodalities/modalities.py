@@ -13,7 +13,8 @@ indexes its findings by pain type once, so that scoring never scans them again.
 None
 """
 
-from collections.abc import Mapping
+import operator
+from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, ClassVar
 
@@ -47,7 +48,12 @@ __all__ = [
     "Rehabilitation",
 ]
 
-_EMPTY_INDEX: Mapping[PainType, tuple[Finding, ...]] = MappingProxyType({})
+#: What makes a finding unique within a modality (:attr:`Finding.key`), read at C speed:
+#: the pain type as its condition and phase.
+_key_of: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
+    "pain_type.condition", "pain_type.phase", "outcome", "horizon", "source", "component"
+)
+_component_of: Callable[[Finding], str | None] = operator.attrgetter("component")
 
 
 @attrs.frozen(kw_only=True)
@@ -108,14 +114,15 @@ class Modality:
     codings: tuple[Coding, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(Coding, "a coding")
     )
-    _by_pain_type: Mapping[PainType, tuple[Finding, ...]] = attrs.field(
-        init=False, default=_EMPTY_INDEX, eq=False, repr=False, hash=False
+    # Built on first use (by ranking), not at construction: loading a catalog stays cheap.
+    _by_pain_type: Mapping[PainType, tuple[Finding, ...]] | None = attrs.field(
+        init=False, default=None, eq=False, repr=False, hash=False
     )
 
     def __attrs_post_init__(self) -> None:
         if not type(self).kind:
             raise TypeError("Modality is abstract: build a family such as Massage or Exercise")
-        object.__setattr__(self, "_by_pain_type", self._checked_index())
+        self._check_findings()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return check.reduce_by_init_fields(self)
@@ -124,36 +131,54 @@ class Modality:
         """Which ``component`` values this family's findings may name, and the rule's words."""
         return frozenset({None}), "no component: only a composite modality carries them"
 
-    def _checked_index(self) -> Mapping[PainType, tuple[Finding, ...]]:
-        """The findings grouped by pain type, once each is checked against the others."""
+    def _check_findings(self) -> None:
+        """Refuse a finding naming a component it may not, and two findings with one key.
+
+        Both checks run at C speed over all findings; only a failing modality is walked to
+        say which finding is wrong.
+        """
+        findings = self.findings
         allowed, expected = self._allowed_components()
-        grouped: dict[PainType, dict[tuple[Any, ...], Finding]] = {}
-        for index, finding in enumerate(self.findings):
-            if finding.component not in allowed:
-                raise ValidationError(
-                    Problem(
-                        f"$.findings[{index}].component",
-                        expected,
-                        finding.component,
-                        "component_findings",
-                    )
+        if not allowed.issuperset(map(_component_of, findings)):
+            index, finding = next(
+                (index, finding)
+                for index, finding in enumerate(findings)
+                if finding.component not in allowed
+            )
+            raise ValidationError(
+                Problem(
+                    f"$.findings[{index}].component",
+                    expected,
+                    finding.component,
+                    "component_findings",
                 )
-            # Grouped by pain type first, the rest of a finding's key hashes at C speed.
-            group = grouped.setdefault(finding.pain_type, {})
-            key = (finding.outcome, finding.horizon, finding.source, finding.component)
-            if key in group:
-                raise ValidationError(
-                    Problem(
-                        f"$.findings[{index}]",
-                        "one finding per pain type, outcome, horizon, source and component",
-                        str(finding.pain_type),
-                        "duplicate_finding",
+            )
+        if len(set(map(_key_of, findings))) != len(findings):
+            seen: set[tuple[object, ...]] = set()
+            for index, finding in enumerate(findings):
+                key = _key_of(finding)
+                if key in seen:
+                    raise ValidationError(
+                        Problem(
+                            f"$.findings[{index}]",
+                            "one finding per pain type, outcome, horizon, source and component",
+                            str(finding.pain_type),
+                            "duplicate_finding",
+                        )
                     )
-                )
-            group[key] = finding
-        if not grouped:
-            return _EMPTY_INDEX
-        return MappingProxyType({pain: tuple(group.values()) for pain, group in grouped.items()})
+                seen.add(key)
+
+    def _index(self) -> Mapping[PainType, tuple[Finding, ...]]:
+        """The findings grouped by pain type, built on first use and kept."""
+        index = self._by_pain_type
+        if index is None:
+            grouped: dict[PainType, list[Finding]] = {}
+            for finding in self.findings:
+                grouped.setdefault(finding.pain_type, []).append(finding)
+            index = MappingProxyType({pain: tuple(found) for pain, found in grouped.items()})
+            # Equal however many threads build it at once; a frozen record's private cache.
+            object.__setattr__(self, "_by_pain_type", index)
+        return index
 
     @property
     def is_active(self) -> bool:
@@ -164,7 +189,7 @@ class Modality:
         self, pain_type: PainType, outcome: Outcome | None = None
     ) -> tuple[Finding, ...]:
         """The findings for ``pain_type``, optionally only those measuring ``outcome``."""
-        found = self._by_pain_type.get(pain_type, ())
+        found = self._index().get(pain_type, ())
         if outcome is None:
             return found
         return tuple(finding for finding in found if finding.outcome is outcome)

@@ -854,28 +854,17 @@ def _read_catalog_quickly(text: str | bytes) -> Catalog | None:
     Anything else (too large, not JSON, a repeated key, a value the fast reader is not sure
     of) is left to :func:`parse_json` and the detailed hooks, which say what is wrong.
     """
-    if isinstance(text, str):
-        if len(text) > MAX_DOCUMENT_BYTES:
-            return None
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError:
-            return None
-    elif type(text) is bytes:
-        data = text
-    else:
-        return None
-    if len(data) > MAX_DOCUMENT_BYTES:
+    if len(text) > MAX_DOCUMENT_BYTES:
         return None
     try:
+        data = text.encode("utf-8") if isinstance(text, str) else text
+        if type(data) is not bytes or len(data) > MAX_DOCUMENT_BYTES:
+            return None
         document = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    if type(document) is not dict:
-        return None
-    try:
+        if type(document) is not dict:
+            return None
         _check_version(document)
-    except ValidationError:
+    except (UnicodeEncodeError, orjson.JSONDecodeError, ValidationError):
         return None
     catalog = read_catalog(
         {key: value for key, value in document.items() if key != "schema_version"}
