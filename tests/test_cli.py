@@ -1012,3 +1012,27 @@ def test_imports_stay_light() -> None:
 def test_pain_type_shown_is_the_one_ranked(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "fibromyalgia", "--weeks", "52", "--format", "json")
     assert json_of(out)["label"] == PainType.parse("fibromyalgia:chronic").label
+
+
+def test_rank_document_reads_back_as_the_library_ranking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--format document`` prints the full ranking document, which loads back equal."""
+    code, out, err = run(
+        capsys, "rank", "neck", "chronic", "--format", "document", "--exclude", "acupuncture"
+    )
+    assert (code, err) == (EXIT_OK, "")
+    loaded = painmodalities.from_json(out, painmodalities.Ranking)
+    expected = rank(
+        "neck:chronic", patient=painmodalities.Patient(exclude=frozenset({"acupuncture"}))
+    )
+    assert loaded == expected
+    assert "document" not in json_of(out)
+
+
+def test_rank_json_summary_says_what_it_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """The summary names itself, so a reader cannot take it for the ranking document."""
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--format", "json")
+    assert json_of(out)["document"] == "ranking-summary"
+    with pytest.raises(painmodalities.ValidationError):
+        painmodalities.from_json(out, painmodalities.Ranking)

@@ -3,7 +3,8 @@
 These checks run on the raw bytes, in C-speed passes (``bytes.translate``, ``split``,
 regular expressions), so that a hostile document is refused before parsing work grows
 with it. A repeated key is found by comparing key counts, and only then located by a
-slow second parse.
+slow second parse. (The fast catalog reader parses first and relies on the shape of a
+catalog for the depth, and on :func:`repeats_a_key`; see ``serialization``.)
 """
 
 import json

@@ -334,7 +334,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--explain", action="store_true", help="explain each score with its findings"
     )
     ranking.add_argument(
-        "--format", choices=("table", "json", "fhir"), default="table", help="output format"
+        "--format",
+        choices=("table", "json", "document", "fhir"),
+        default="table",
+        help="output format: json is a summary for people and scripts; document is the "
+        "full ranking document that from_json(text, Ranking) reads back",
     )
     ranking.add_argument(
         "--plot",
@@ -557,10 +561,14 @@ def _patient(args: argparse.Namespace) -> Patient:
 
 
 def _ranking_document(ranking: Ranking) -> dict[str, Any]:
-    """The ranking as a JSON-ready dict: stable keys, floats for scores."""
+    """The ranking as a JSON-ready summary: stable keys, floats for scores.
+
+    Its ``document`` key tells it from the full ranking document (``--format document``).
+    """
     unstructure = converter().unstructure
     return {
         "schema_version": SCHEMA_VERSION,
+        "document": "ranking-summary",
         "pain_type": unstructure(ranking.pain_type),
         "label": ranking.pain_type.label,
         "weights": unstructure(ranking.weights),
@@ -673,6 +681,9 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             fhir.export_ranking(r, version=args.fhir_version, subject=subject) for r in rankings
         ]
         _print_json(bundles[0] if len(bundles) == 1 else bundles, stdout)
+    elif args.format == "document":
+        full = [orjson.loads(to_json(r)) for r in rankings]
+        _print_json(full[0] if len(full) == 1 else full, stdout)
     elif args.format == "json":
         documents = [_ranking_document(r) for r in rankings]
         if args.fhir is None:

@@ -19,7 +19,9 @@ Wire rules:
   the object recomputes it. Every score in a ranking is recomputed on load and must match.
 - An object with a repeated key is refused (the JSON standard leaves it undefined, and
   parsers disagree on which value wins). Documents over :data:`MAX_DOCUMENT_BYTES` bytes or
-  nested deeper than :data:`MAX_DEPTH` arrays and objects are refused before parsing.
+  nested deeper than :data:`MAX_DEPTH` arrays and objects are refused. A catalog is first
+  tried by a fast reader (:mod:`painmodalities._fast_catalog`) that accepts only a
+  well-formed catalog; anything else is read in detail, with the same errors.
 
 >>> from painmodalities import PainType
 >>> text = to_json(PainType.parse("neck:chronic"))
