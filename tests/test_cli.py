@@ -321,7 +321,7 @@ def test_rank_with_a_catalog_file(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert table_ids(out) == ["exercise.yoga", "massage.swedish"]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["function", "durability", "activity", "pain"]),

@@ -518,7 +518,7 @@ def _procedure_cases(draw: st.DrawFn) -> tuple[dict[str, Any], str | None, str |
     return resource, target, None
 
 
-@settings(deadline=None, max_examples=60)
+@settings(deadline=None)
 @given(
     conditions=st.lists(_condition_cases(), max_size=6),
     procedures=st.lists(_procedure_cases(), max_size=4),
@@ -792,7 +792,7 @@ def _walk_objects(value: object) -> list[dict[str, Any]]:
     return found
 
 
-@settings(deadline=None, max_examples=150)
+@settings(deadline=None)
 @given(bundle=_damaged_bundles() | _JSON)
 def test_damaged_bundles_never_raise_a_traceback(bundle: object) -> None:
     """Whatever is damaged, the importer returns a result or raises ValidationError."""

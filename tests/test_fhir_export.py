@@ -757,7 +757,7 @@ def invented_catalogs(draw: st.DrawFn) -> Catalog:
     return Catalog(modalities=tuple(modalities), sources=tuple(sources))
 
 
-@settings(deadline=None, max_examples=40)
+@settings(deadline=None)
 @given(catalog=invented_catalogs(), version=st.sampled_from(VERSIONS))
 def test_invented_catalogs_validate(catalog: Catalog, version: str) -> None:
     """Invented catalogs, whatever their text, ids and keys, export as valid FHIR."""
@@ -774,7 +774,7 @@ def test_invented_catalogs_validate(catalog: Catalog, version: str) -> None:
     _check_ranking(export_ranking(ranking, version=version), ranking, version)
 
 
-@settings(deadline=None, max_examples=12)
+@settings(deadline=None)
 @given(catalog=catalogs(), version=st.sampled_from(VERSIONS))
 def test_generated_catalogs_validate(catalog: Catalog, version: str) -> None:
     """Any catalog exports as valid FHIR carrying only verified SNOMED CT codes."""
@@ -786,7 +786,7 @@ def test_generated_catalogs_validate(catalog: Catalog, version: str) -> None:
     assert len(_resources(bundle, "Evidence")) == own
 
 
-@settings(deadline=None, max_examples=30)
+@settings(deadline=None)
 @given(ranking=rankings(), version=st.sampled_from(VERSIONS))
 def test_generated_rankings_validate(ranking: Ranking, version: str) -> None:
     """Any ranking exports as valid FHIR: options in order, exclusions with their reasons."""
