@@ -856,11 +856,11 @@ def _read_catalog_quickly(text: str | bytes) -> Catalog | None:
     Anything else (too large, not JSON, a repeated key, a value the fast reader is not sure
     of) is left to :func:`parse_json` and the detailed hooks, which say what is wrong.
     """
-    if len(text) > MAX_DOCUMENT_BYTES:
+    if type(text) not in (str, bytes) or len(text) > MAX_DOCUMENT_BYTES:
         return None
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
-        if type(data) is not bytes or len(data) > MAX_DOCUMENT_BYTES:
+        if len(data) > MAX_DOCUMENT_BYTES:
             return None
         document = orjson.loads(data)
         if type(document) is not dict:
