@@ -1,0 +1,232 @@
+"""What the ``painmodalities`` command prints: tables, JSON, rankings and evidence lines.
+
+Tables use rich (the ``cli`` extra) when it is installed and the output is a terminal,
+and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
+"""
+
+import os
+from collections.abc import Sequence
+from typing import IO, Any
+
+import attrs
+import orjson
+
+from painmodalities.catalog import Catalog
+from painmodalities.evidence import Finding, Recommendation
+from painmodalities.modalities import Modality
+from painmodalities.ranking import Ranking
+from painmodalities.serialization import SCHEMA_VERSION, converter
+from painmodalities.vocabulary import Criterion, Effect
+
+# -- output --------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Table:
+    """Rows to print under headers, as a rich table or as aligned plain text."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    title: str = ""
+    right: frozenset[int] = frozenset()
+    """The columns aligned right (numbers)."""
+
+
+def no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR"))
+
+
+def rich_console(stream: IO[str]) -> Any:
+    """A rich console for ``stream`` if rich is installed and ``stream`` is a terminal."""
+    if not stream.isatty():
+        return None
+    try:
+        from rich.console import Console  # noqa: PLC0415 (only when printing a table)
+    except ImportError:
+        return None
+    return Console(file=stream, no_color=no_color(), highlight=False)
+
+
+def print_table(table: Table, stream: IO[str]) -> None:
+    console = rich_console(stream)
+    if console is not None:
+        from rich.table import Table  # noqa: PLC0415 (only when printing a table)
+
+        shown = Table(title=table.title or None, title_justify="left", header_style="bold cyan")
+        for column, header in enumerate(table.headers):
+            shown.add_column(
+                header,
+                justify="right" if column in table.right else "left",
+                overflow="fold",  # never hide part of an id: fold it onto the next line
+            )
+        for row in table.rows:
+            shown.add_row(*row)
+        console.print(shown)
+        return
+    if table.title:
+        print(table.title, file=stream)
+    widths = [
+        max(len(cell) for cell in column)
+        for column in zip(table.headers, *table.rows, strict=True)
+    ]
+    for row in (table.headers, *table.rows):
+        line = "  ".join(
+            cell.rjust(width) if column in table.right else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        )
+        print(line.rstrip(), file=stream)
+
+
+def print_json(document: object, stream: IO[str]) -> None:
+    print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8"), file=stream)
+
+
+def label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def ranking_summary(ranking: Ranking) -> dict[str, Any]:
+    """The ranking as a JSON-ready summary: stable keys, floats for scores.
+
+    Its ``document`` key tells it from the full ranking document (``--format document``).
+    """
+    unstructure = converter().unstructure
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": "ranking-summary",
+        "pain_type": unstructure(ranking.pain_type),
+        "label": ranking.pain_type.label,
+        "weights": unstructure(ranking.weights),
+        "policy": unstructure(ranking.policy),
+        "patient": unstructure(ranking.patient),
+        "options": [
+            {
+                "rank": option.rank,
+                "id": option.modality.id,
+                "name": option.modality.name,
+                "kind": option.modality.kind,
+                "activity": option.modality.activity.value,
+                "score": float(option.score),
+                "has_benefit": option.score.has_benefit,
+                "components": {
+                    criterion.value: float(value)
+                    for criterion, value in option.score.components.items()
+                },
+                "expected_benefit": benefit(option.modality, ranking),
+                "explanation": option.score.explain(),
+            }
+            for option in ranking
+        ],
+        "excluded": [
+            {
+                "id": exclusion.modality.id,
+                "name": exclusion.modality.name,
+                "reasons": [
+                    {"code": reason.code.value, "detail": reason.detail}
+                    for reason in exclusion.reasons
+                ],
+            }
+            for exclusion in ranking.excluded
+        ],
+    }
+
+
+def benefit(modality: Modality, ranking: Ranking) -> str | None:
+    horizon = modality.expected_benefit(
+        ranking.pain_type, min_certainty=ranking.policy.min_certainty
+    )
+    return None if horizon is None else horizon.value
+
+
+def print_ranking(
+    ranking: Ranking, stream: IO[str], *, explain: bool, tried: Sequence[str] = ()
+) -> None:
+    """Print the ranking as a table, then the explanations if ``explain``.
+
+    Then the exclusions, and the modalities a FHIR bundle says were already ``tried``.
+    """
+    rows = tuple(
+        (
+            str(option.rank),
+            option.modality.id,
+            f"{float(option.score):.3f}",
+            *(f"{float(option.score.components[c]):.3f}" for c in Criterion),
+            option.modality.activity.value,
+            benefit(option.modality, ranking) or "-",
+        )
+        for option in ranking
+    )
+    print_table(
+        Table(
+            headers=("#", "id", "score", *(c.value for c in Criterion), "active?", "lasts"),
+            rows=rows,
+            title=f"Ranking for {ranking.pain_type.label}, best for long-term function first",
+            right=frozenset({0, *range(2, 3 + len(Criterion))}),
+        ),
+        stream,
+    )
+    if explain:
+        print("", file=stream)
+        for option in ranking:
+            print(option.explain(), file=stream)
+    if ranking.excluded:
+        print("\nRuled out by the patient's constraints:", file=stream)
+        for exclusion in ranking.excluded:
+            print(f"- {exclusion.explain()}", file=stream)
+    if tried:
+        print(f"\nAlready tried, from the FHIR bundle: {', '.join(tried)}", file=stream)
+
+
+def family_fields(modality: Modality) -> list[tuple[str, str]]:
+    base = {field.name for field in attrs.fields(Modality)}
+    shown = []
+    for field in attrs.fields(type(modality)):
+        if field.name in base or not field.init:
+            continue
+        value = getattr(modality, field.name)
+        if isinstance(value, tuple):
+            text = ", ".join(str(item) for item in value)
+        elif isinstance(value, bool):
+            text = "yes" if value else "no"
+        else:
+            text = label(getattr(value, "value", str(value)))
+        shown.append((label(field.name), text))
+    return shown
+
+
+def cite(catalog: Catalog, key: str) -> str:
+    source = catalog.source(key)
+    year = f", {source.year}" if source.year else ""
+    return f"[{key}] {source.title}{year}"
+
+
+def effect_words(finding: Finding) -> str:
+    return "no" if finding.effect is Effect.NONE else finding.effect.value
+
+
+def finding_line(finding: Finding, catalog: Catalog) -> str:
+    via = f" (via {finding.component})" if finding.component else ""
+    note = f"; {finding.note}" if finding.note else ""
+    return (
+        f"    - {finding.outcome.value}, {finding.horizon.value} horizon: "
+        f"{effect_words(finding)} effect, {label(finding.certainty.value)} certainty{via}"
+        f"{note}\n      {cite(catalog, finding.source)}"
+    )
+
+
+def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str:
+    phase, condition = recommendation.phase, recommendation.condition
+    scope = (
+        f"{'any phase' if phase is None else phase.value} "
+        f"{'any condition' if condition is None else label(condition.value)}"
+    )
+    certainty = (
+        ""
+        if recommendation.certainty is None
+        else f", {label(recommendation.certainty.value)} certainty"
+    )
+    note = f": {recommendation.note}" if recommendation.note else ""
+    return (
+        f"  - {label(recommendation.direction.value)} ({recommendation.strength.value}"
+        f"{certainty}), {scope}{note}\n    {cite(catalog, recommendation.source)}"
+    )

@@ -1,0 +1,371 @@
+"""The grammar of the ``painmodalities`` command: subcommands, options, argument types.
+
+Each argument type turns a bad value into a usage error that names what is allowed, and
+the parser raises :class:`UsageError` instead of exiting, so that
+:func:`painmodalities.cli.main` prints it and returns the exit code.
+"""
+
+import argparse
+import datetime
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import IO, NoReturn, TypeVar
+
+from painmodalities import __version__
+from painmodalities._validate import ID_PATTERN
+from painmodalities.errors import ValidationError
+from painmodalities.modalities import FAMILIES
+from painmodalities.scoring import Weights
+from painmodalities.serialization import DOCUMENT_TYPES
+from painmodalities.vocabulary import (
+    Activity,
+    Certainty,
+    Condition,
+    Criterion,
+    Phase,
+    Precaution,
+    RankedEnum,
+)
+
+__all__ = ["EPILOG", "PROG", "Handler", "Parser", "UsageError", "build_parser"]
+
+#: The command's name, as it appears in usage lines and error messages.
+PROG = "painmodalities"
+
+#: What runs a subcommand: its parsed arguments, stdout and stderr in; the exit code out.
+Handler = Callable[[argparse.Namespace, IO[str], IO[str]], int]
+
+EPILOG = """\
+examples:
+  painmodalities rank low_back chronic --explain
+  painmodalities rank neck --weeks 20 --precaution blood_clot --top 5
+  painmodalities rank low_back chronic --weights function=0.6,pain=0 --format json
+  painmodalities rank knee_osteoarthritis chronic --plot ranking.png
+  painmodalities list --kind massage
+  painmodalities show massage.swedish
+  painmodalities sources
+  painmodalities export > catalog.json && painmodalities validate catalog.json
+
+exit codes: 0 ok, 1 library error (bad file, unknown id, missing extra),
+2 usage error, 141 output pipe closed early.
+Evidence summaries for learning and software; not medical advice.
+"""
+
+
+class UsageError(Exception):
+    """Raised by the parser instead of exiting, so that :func:`main` returns the code."""
+
+    def __init__(self, message: str, usage: str) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors read ``painmodalities: error: ...`` and never exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self.format_usage())
+
+
+# -- argument types: each turns a bad value into a usage error naming what is allowed ----
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+E = TypeVar("E", bound=RankedEnum)
+
+
+def _member(enum_type: type[E], noun: str, hint: str = "") -> Callable[[str], E]:
+    """An argparse type reading a member of ``enum_type`` by its value, or naming the choices."""
+
+    def parse(text: str) -> E:
+        try:
+            return enum_type(text)
+        except ValueError:
+            choices = _choices(member.value for member in enum_type)
+            raise argparse.ArgumentTypeError(
+                f"unknown {noun} {text!r} (choose from {choices}{hint})"
+            ) from None
+
+    return parse
+
+
+_condition = _member(Condition, "condition")
+_phase = _member(Phase, "phase", ", or give --weeks N")
+_precaution = _member(Precaution, "precaution")
+_certainty = _member(Certainty, "certainty")
+
+
+def _weeks(text: str) -> Phase:
+    try:
+        weeks = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of weeks, got {text!r}") from None
+    try:
+        return Phase.from_weeks(weeks)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite number of weeks, 0 or more, got {text}"
+        ) from None
+
+
+def _positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, got {number}")
+    return number
+
+
+def _weights(text: str) -> Weights:
+    """Read ``function=0.4,pain=0.1``: the criteria not named keep their defaults."""
+    names = [criterion.value for criterion in Criterion]
+    given: dict[str, float] = {}
+    for item in text.split(","):
+        name, sep, value = (part.strip() for part in item.partition("="))
+        if not sep or not name or not value:
+            raise argparse.ArgumentTypeError(
+                f"malformed weights {text!r}: expected NAME=NUMBER pairs separated by commas, "
+                "such as function=0.4,durability=0.25"
+            )
+        if name not in names:
+            raise argparse.ArgumentTypeError(
+                f"unknown weight {name!r} (choose from {_choices(names)})"
+            )
+        if name in given:
+            raise argparse.ArgumentTypeError(f"weight {name!r} is given twice")
+        try:
+            given[name] = float(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"weight {name!r} needs a number, got {value!r}"
+            ) from None
+    try:
+        return Weights(**given)
+    except ValidationError as error:
+        raise argparse.ArgumentTypeError(f"invalid weights {text!r}: {error}") from None
+
+
+def _modality_id(text: str) -> str:
+    if ID_PATTERN.fullmatch(text) is None:
+        raise argparse.ArgumentTypeError(
+            f"expected a modality id such as massage.swedish, got {text!r}"
+        )
+    return text
+
+
+def _plot_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise argparse.ArgumentTypeError(f"--plot writes a .png or .svg file, got {text!r}")
+    return path
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a date such as 2026-01-31, got {text!r}"
+        ) from None
+
+
+# -- the parser ----------------------------------------------------------------------------
+
+
+def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
+    """The argument parser of the ``painmodalities`` command, with every subcommand.
+
+    Each subcommand's parsed arguments carry its function from ``handlers`` as ``handler``.
+    """
+    parser = Parser(
+        prog=PROG,
+        description="Rank and explore non-drug pain-care modalities by their cited evidence.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    with_catalog = Parser(add_help=False)
+    with_catalog.add_argument(
+        "--catalog",
+        metavar="FILE",
+        type=Path,
+        help="use the catalog in this JSON file instead of the built-in one",
+    )
+    with_catalog.add_argument(
+        "--extend",
+        metavar="FILE",
+        type=Path,
+        help="add the modalities and sources in this JSON file to the catalog "
+        "(they may cite its sources and use its modalities as components)",
+    )
+
+    ranking = commands.add_parser(
+        "rank",
+        parents=[with_catalog],
+        help="rank the modalities for one pain type, best for long-term function first",
+        description="Rank the modalities for CONDITION in PHASE (or --weeks N of pain), "
+        "best for long-term function first.",
+        epilog="examples:\n  painmodalities rank low_back chronic --explain\n"
+        "  painmodalities rank neck --weeks 20 --covered exercise.therapeutic "
+        "--covered acupuncture\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ranking.add_argument(
+        "condition",
+        metavar="CONDITION",
+        nargs="?",
+        type=_condition,
+        help=f"one of {_choices(c.value for c in Condition)}",
+    )
+    ranking.add_argument(
+        "phase",
+        metavar="PHASE",
+        nargs="?",
+        type=_phase,
+        help=f"one of {_choices(p.value for p in Phase)} (or give --weeks)",
+    )
+    ranking.add_argument(
+        "--weeks", type=_weeks, metavar="N", help="how long the pain has lasted, in weeks"
+    )
+    ranking.add_argument(
+        "--precaution",
+        action="append",
+        type=_precaution,
+        default=[],
+        metavar="NAME",
+        help="a patient circumstance that rules options out (repeatable): "
+        + _choices(p.value for p in Precaution),
+    )
+    ranking.add_argument(
+        "--covered",
+        action="append",
+        type=_modality_id,
+        metavar="ID",
+        help="a modality id the patient's insurance pays for (repeatable); "
+        "when given, every other modality is ruled out",
+    )
+    ranking.add_argument(
+        "--max-minutes",
+        type=_positive_int,
+        metavar="N",
+        help="the longest session the patient can attend",
+    )
+    ranking.add_argument(
+        "--exclude",
+        action="append",
+        type=_modality_id,
+        default=[],
+        metavar="ID",
+        help="rule out an id (repeatable)",
+    )
+    ranking.add_argument(
+        "--min-certainty",
+        type=_certainty,
+        metavar="LEVEL",
+        help="the lowest certainty a finding needs to be scored (default low): "
+        + _choices(c.value for c in Certainty),
+    )
+    ranking.add_argument(
+        "--weights",
+        type=_weights,
+        metavar="NAME=W,...",
+        help="criterion weights, such as function=0.4,durability=0.25,activity=0.25,pain=0.1 "
+        "(unnamed criteria keep these defaults)",
+    )
+    ranking.add_argument("--top", type=_positive_int, metavar="N", help="show only the N best")
+    ranking.add_argument(
+        "--explain", action="store_true", help="explain each score with its findings"
+    )
+    ranking.add_argument(
+        "--format",
+        choices=("table", "json", "document", "fhir"),
+        default="table",
+        help="output format: json is a summary for people and scripts; document is the "
+        "full ranking document that from_json(text, Ranking) reads back",
+    )
+    ranking.add_argument(
+        "--plot",
+        type=_plot_path,
+        metavar="FILE",
+        help="also draw the scores as stacked bars into FILE.png or FILE.svg (plot extra)",
+    )
+    ranking.add_argument(
+        "--fhir",
+        type=Path,
+        metavar="BUNDLE",
+        help="rank for each pain condition in this FHIR Bundle (fhir extra); "
+        "CONDITION and PHASE are then optional",
+    )
+    ranking.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="the date a FHIR Bundle is read at, YYYY-MM-DD (default today)",
+    )
+    ranking.add_argument(
+        "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
+    )
+    ranking.set_defaults(handler=handlers["rank"], usage=ranking.format_usage())
+
+    listing = commands.add_parser(
+        "list", parents=[with_catalog], help="list the modalities in the catalog"
+    )
+    listing.add_argument(
+        "--kind",
+        choices=[family.kind for family in FAMILIES],
+        help="only this family",
+    )
+    listing.add_argument(
+        "--activity", choices=[a.value for a in Activity], help="only active or passive"
+    )
+    listing.set_defaults(handler=handlers["list"])
+
+    showing = commands.add_parser(
+        "show",
+        parents=[with_catalog],
+        help="show one modality: attributes, findings, recommendations, expected benefit",
+    )
+    showing.add_argument("id", metavar="ID", help="a modality id, such as massage.swedish")
+    showing.set_defaults(handler=handlers["show"])
+
+    sourcing = commands.add_parser(
+        "sources", parents=[with_catalog], help="list the sources the catalog cites"
+    )
+    sourcing.set_defaults(handler=handlers["sources"])
+
+    schema = commands.add_parser("schema", help="print the JSON Schema of a document type")
+    schema.add_argument(
+        "type",
+        metavar="TYPE",
+        type=lambda text: text.replace("-", "_"),
+        choices=list(DOCUMENT_TYPES),
+        help=_choices(DOCUMENT_TYPES),
+    )
+    schema.set_defaults(handler=handlers["schema"])
+
+    validating = commands.add_parser(
+        "validate", help="check a catalog JSON file and print every problem"
+    )
+    validating.add_argument("file", metavar="FILE", type=Path, help="the catalog JSON file")
+    validating.add_argument(
+        "--extend",
+        action="store_true",
+        help="check FILE as a partial catalog that extends the built-in one",
+    )
+    validating.set_defaults(handler=handlers["validate"])
+
+    exporting = commands.add_parser(
+        "export", parents=[with_catalog], help="print the catalog as JSON or as a FHIR Bundle"
+    )
+    exporting.add_argument("--format", choices=("json", "fhir"), default="json")
+    exporting.add_argument("--fhir-version", choices=("R4B", "R5"), default="R4B")
+    exporting.set_defaults(handler=handlers["export"])
+    return parser
