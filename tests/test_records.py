@@ -1,10 +1,13 @@
 """Domain records: construction, validation at construction, and their methods."""
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from painmodalities import (
     Activity,
@@ -30,6 +33,7 @@ from painmodalities import (
     Strength,
     ValidationError,
 )
+from tests.strategies import modalities, pain_types
 
 CHRONIC_LBP = PainType(Condition.LOW_BACK, Phase.CHRONIC)
 
@@ -425,3 +429,18 @@ def test_pain_type_text_round_trip() -> None:
             pain = PainType(condition, phase)
             assert PainType.parse(str(pain)) == pain
     assert CHRONIC_LBP.label == "chronic low back pain"
+
+
+@given(modalities(), st.lists(pain_types(), min_size=1, max_size=6))
+def test_findings_index_built_on_first_use_is_right_from_any_thread(
+    modality: Modality, asked: list[PainType]
+) -> None:
+    """The index of findings by pain type, built on first use, is the same whichever of
+    many threads builds it first, and matches a scan of the findings in their order.
+    """
+    fresh = attrs.evolve(modality)  # a copy whose index is not built yet
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        found = list(pool.map(fresh.findings_for, asked * 4))
+    assert found == [
+        tuple(f for f in modality.findings if f.pain_type == pain) for pain in asked * 4
+    ]
