@@ -352,3 +352,25 @@ JSON_VALUES: st.SearchStrategy[Any] = st.recursive(
     ),
     max_leaves=12,
 )
+
+#: A path into a JSON document: object keys and array indexes from the root.
+JsonPath = tuple[str | int, ...]
+
+
+def json_paths(value: object, here: JsonPath = ()) -> list[JsonPath]:
+    """Every path into the JSON ``value``, the root (``()``) included."""
+    found = [here]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += json_paths(item, (*here, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += json_paths(item, (*here, index))
+    return found
+
+
+def value_at(document: Any, path: JsonPath) -> Any:
+    """The value at ``path`` in ``document``."""
+    for step in path:
+        document = document[step]
+    return document

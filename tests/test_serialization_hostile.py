@@ -21,9 +21,9 @@ from painmodalities import (
     to_json,
 )
 from painmodalities.schema import shipped_schema
-from tests.strategies import JSON_VALUES, words
+from tests.strategies import JSON_VALUES, JsonPath, json_paths, value_at, words
 
-Path = tuple[str | int, ...]
+Path = JsonPath
 
 
 def _load_or_problem(text: str | bytes, kind: type) -> object:
@@ -75,40 +75,22 @@ def _validator(kind: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(shipped_schema(kind))
 
 
-def _paths(value: object, here: Path = ()) -> list[Path]:
-    """Every path into ``value``, the root included."""
-    found = [here]
-    if isinstance(value, dict):
-        for key, item in value.items():
-            found += _paths(item, (*here, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            found += _paths(item, (*here, index))
-    return found
-
-
-def _at(document: Any, path: Path) -> Any:
-    for step in path:
-        document = document[step]
-    return document
-
-
 @st.composite
 def mutated(draw: st.DrawFn, kind: str) -> tuple[Any, str]:
     """A valid document with one to three random edits: delete, add or replace a value."""
     document = orjson.loads(_valid(kind))
     actions = []
     for _ in range(draw(st.integers(1, 3))):
-        paths = _paths(document)
+        paths = json_paths(document)
         path = draw(st.sampled_from(paths))
-        parent = _at(document, path)
+        parent = value_at(document, path)
         action = draw(st.sampled_from(["delete", "add", "replace"]))
         if not isinstance(parent, dict | list) or not parent:
             action = "replace"
         if action == "replace":
             value = draw(JSON_VALUES)
             if path:
-                _at(document, path[:-1])[path[-1]] = value
+                value_at(document, path[:-1])[path[-1]] = value
             else:
                 document = value
         elif action == "delete":
