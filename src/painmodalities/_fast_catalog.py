@@ -189,7 +189,7 @@ _MODALITY_FIELDS: Final = (
     "codings",
     "_by_pain_type",
 )
-#: Each family's own fields after the common ones, and how to read them.
+#: Each family's own fields, after the common ones (read by ``_Reader.family_fields``).
 _EXTRA: Final[Mapping[type[Modality], tuple[str, ...]]] = {
     Massage: ("technique", "mechanism_established"),
     Exercise: ("form",),
