@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from painmodalities import (
     FAMILIES,
     Activity,
+    Acupuncture,
     Catalog,
     Certainty,
     Coding,
@@ -31,13 +32,16 @@ from painmodalities import (
     Coverage,
     Direction,
     Effect,
+    Exercise,
     ExerciseForm,
     Finding,
     Horizon,
+    Massage,
     MassageTechnique,
     Outcome,
     PainType,
     Phase,
+    PhysicalTherapy,
     Precaution,
     Recommendation,
     Source,
@@ -459,11 +463,9 @@ def _any_special(document: dict[str, Any]) -> list[Any]:
 
 
 def _values_for(field: str, document: dict[str, Any]) -> st.SearchStrategy[Any]:
-    return st.one_of(
-        st.sampled_from(_field_values(field, document)),
-        st.sampled_from(_any_special(document)),
-        JSON_VALUES,
-    )
+    """Values for ``field``: half the time one near its own rule, else near another's, or any."""
+    own = st.sampled_from(_field_values(field, document))
+    return st.one_of(own, own, st.sampled_from(_any_special(document)), JSON_VALUES)
 
 
 def _record_edit(
@@ -472,14 +474,16 @@ def _record_edit(
     """One edit of one record of ``kind``: set a key (known or not), drop one, or repeat one."""
     path = draw(st.sampled_from(_records(document)[kind]))
     record = value_at(document, path)
-    action = draw(st.sampled_from(["set", "drop", "repeat"]))
+    action = draw(st.sampled_from(["set", "set", "drop", "repeat"]))
     if action == "repeat":
         return document, path, f"repeat a key of the {kind} at {path}"
     if action == "drop":
         key = draw(st.sampled_from(sorted(record)))
         del record[key]
         return document, None, f"drop {key!r} of the {kind} at {path}"
-    key = draw(st.sampled_from(RECORD_KEYS[kind]) | UNKNOWN_KEYS)
+    key = draw(st.sampled_from([*RECORD_KEYS[kind], ""]))  # "": a key it does not have
+    if not key:
+        key = draw(UNKNOWN_KEYS)
     record[key] = draw(_values_for(key, document))
     return document, None, f"set {key!r} of the {kind} at {path} to {record[key]!r}"
 
@@ -515,7 +519,7 @@ def _document_with(draw: st.DrawFn, kind: str) -> dict[str, Any]:
         document = orjson.loads(to_json(draw(catalogs())))
     else:
         document = orjson.loads(_built_in_document())
-    if kind in _records(document):
+    if kind == "anywhere" or kind in _records(document):
         return document
     document = orjson.loads(_built_in_document())
     if kind == "coding":  # the built-in catalog has none: give its first modality one
@@ -570,6 +574,11 @@ def test_fast_path_agrees_with_the_detailed_reader_on_edited_documents(
     """
     text, description = data.draw(edited_documents(kind), label="text")
     note(description)
+    _check_agreement(text)
+
+
+def _check_agreement(text: str | bytes) -> None:
+    """The fast path declines ``text`` or agrees with the detailed reader; so do the loaders."""
     detailed = _outcome(lambda: _detailed(text))
     quick = _read_catalog_quickly(text)
     if isinstance(detailed, Catalog):
@@ -585,6 +594,138 @@ def test_fast_path_agrees_with_the_detailed_reader_on_edited_documents(
     assert _outcome(lambda: load_catalog(text.encode() if isinstance(text, str) else text)) == (
         detailed
     )
+
+
+def _sweep_catalog() -> Catalog:
+    """A small catalog with a record of every kind, optional fields set and left out."""
+    pain = PainType(Condition.LOW_BACK, Phase.CHRONIC)
+
+    def finding(horizon: Horizon, source: str, note: str = "") -> Finding:
+        return Finding(
+            pain_type=pain,
+            outcome=Outcome.FUNCTION,
+            horizon=horizon,
+            effect=Effect.MODERATE,
+            certainty=Certainty.LOW,
+            source=source,
+            note=note,
+        )
+
+    massage = Massage(
+        id="massage.a",
+        name="Massage A",
+        activity=Activity.PASSIVE,
+        summary="why",
+        session_minutes=45,
+        coverage=Coverage.SOMETIMES,
+        precautions=frozenset(list(Precaution)[:2]),
+        findings=(finding(Horizon.LONG, "src-a", "table 2: row 3"),),
+        recommendations=(
+            Recommendation(
+                condition=Condition.LOW_BACK,
+                phase=Phase.CHRONIC,
+                direction=Direction.FOR,
+                strength=Strength.WEAK,
+                certainty=Certainty.LOW,
+                source="src-b",
+                note="rec 4",
+            ),
+            Recommendation(
+                condition=None,
+                phase=None,
+                direction=Direction.AGAINST,
+                strength=Strength.STRONG,
+                source="src-b",
+            ),
+        ),
+        codings=(Coding(system="urn:example:billing", code="A1", display="Massage"),),
+        technique=MassageTechnique.SWEDISH,
+        mechanism_established=False,
+    )
+    exercise = Exercise(
+        id="exercise.b",
+        name="Exercise B",
+        activity=Activity.ACTIVE,
+        form=ExerciseForm.YOGA,
+        findings=(finding(Horizon.SHORT, "src-a"), finding(Horizon.LONG, "src-b")),
+    )
+    programme = PhysicalTherapy(
+        id="physical_therapy.p",
+        name="Programme",
+        activity=Activity.ACTIVE,
+        components=("massage.a", "exercise.b"),
+    )
+    needles = Acupuncture(
+        id="acupuncture",
+        name="Acupuncture",
+        activity=Activity.PASSIVE,
+        findings=(finding(Horizon.SHORT, "src-b"),),
+    )
+    sources = (
+        Source(
+            key="src-a",
+            title="A review",
+            year=2020,
+            url="https://example.org/a",
+            kind="systematic review",
+            publisher="A journal",
+            read_confidence="high",
+        ),
+        Source(key="src-b", title="A guideline"),
+    )
+    return Catalog.assemble([massage, exercise, programme, needles], sources)
+
+
+_DROP = object()
+
+
+def _sweep_cases() -> list[tuple[str, JsonPath, str, Any]]:
+    """Every key of a record of each kind (and an unknown one), set to each near-rule value or
+    dropped: the edits of the property test above, all of them, on one small catalog.
+    """
+    document = orjson.loads(to_json(_sweep_catalog()))
+    records = _records(document)
+    targets = [
+        ("catalog", ()),
+        *(("source", path) for path in records["source"]),
+        *(("modality", path) for path in records["modality"]),
+        *(("recommendation", path) for path in records["recommendation"]),
+        ("coding", records["coding"][0]),
+        ("finding", records["finding"][0]),  # a massage's own finding
+        ("finding", records["finding"][-2]),  # a programme's finding, naming its component
+        ("pain_type", records["pain_type"][0]),
+    ]
+    return [
+        (kind, path, key, value)
+        for kind, path in targets
+        for key in [*RECORD_KEYS[kind], "x"]
+        for value in [_DROP, *_field_values(key, document)]
+    ]
+
+
+def test_every_near_rule_value_of_every_key_gets_the_detailed_outcome() -> None:
+    """Each key of each kind of record, set to each value near a rule (or dropped), is read
+    alike: the fast path declines it or agrees, and from_json gives the detailed outcome.
+
+    The systematic counterpart of the random edits above: every field's boundary values
+    (a year of 1899, 1441 minutes, 45.0, true for a number, a blank name, a bad key or id,
+    a pain type with an extra key...) are each tried once, so none is left to chance.
+    """
+    base = to_json(_sweep_catalog()).encode()
+    assert _read_catalog_quickly(base) is not None
+    failures: list[str] = []
+    for kind, path, key, value in _sweep_cases():
+        document = orjson.loads(base)
+        record = value_at(document, path)
+        if value is _DROP:
+            record.pop(key, None)
+        else:
+            record[key] = value
+        try:
+            _check_agreement(orjson.dumps(document))
+        except AssertionError as error:
+            failures.append(f"{kind} at {path}: {key!r} = {value!r}: {error}")
+    assert not failures, f"{len(failures)} disagreements:\n" + "\n".join(failures[:20])
 
 
 # -- 3. repeated keys in JSON text -----------------------------------------------------------
@@ -692,6 +833,38 @@ def test_repeats_a_key_finds_every_repeat(tree: Any, seed: int, style: Style) ->
 def test_repeats_a_key_examples(text: str, repeats: bool) -> None:
     """Hand-picked texts: escaped quotes and colons, equal keys spelt differently, nesting."""
     assert _check_repeats(text) is repeats
+
+
+def _as_long_as_orjson(text: str, *, newline: bool = False) -> str:
+    """``text`` padded with spaces (and a final newline) to the length of orjson's writing of
+    its document, indented as orjson indents when the text starts with a line break.
+    """
+    data = text.encode()
+    option = orjson.OPT_INDENT_2 if data[1:2] == b"\n" else 0
+    missing = len(orjson.dumps(orjson.loads(data), option=option)) - len(data)
+    assert missing >= 0
+    return text + " " * missing + ("\n" if newline else "")
+
+
+@pytest.mark.parametrize("newline", [False, True])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":1e9}',
+        '{"a":1,"b":{"c":0,"c":1e9}}',
+        '{\n"a":1,"a":1e9}',
+        '{"a":"x","a":1E9,"b":1e9}',
+    ],
+)
+def test_a_repeat_as_long_as_orjsons_own_writing_is_found(text: str, newline: bool) -> None:
+    """A repeat is found in text exactly as long as orjson's writing of what it parses to.
+
+    A short number spelling (``1e9`` is written back as ``1000000000.0``) makes room for the
+    repeated pair, so the text has the length of the document written back by orjson
+    (compact, or indented when the text starts with a line break), with or without a final
+    newline, yet it is not that writing.
+    """
+    assert _check_repeats(_as_long_as_orjson(text, newline=newline))
 
 
 # -- 4. examples -----------------------------------------------------------------------------
