@@ -647,7 +647,8 @@ def _sweep_catalog() -> Catalog:
         name="Exercise B",
         activity=Activity.ACTIVE,
         form=ExerciseForm.YOGA,
-        findings=(finding(Horizon.SHORT, "src-a"), finding(Horizon.LONG, "src-b")),
+        # one horizon apart: a single edit of either makes two findings with one key
+        findings=(finding(Horizon.SHORT, "src-a"), finding(Horizon.LONG, "src-a", "p. 2")),
     )
     programme = PhysicalTherapy(
         id="physical_therapy.p",
@@ -659,7 +660,12 @@ def _sweep_catalog() -> Catalog:
         id="acupuncture",
         name="Acupuncture",
         activity=Activity.PASSIVE,
-        findings=(finding(Horizon.SHORT, "src-b"),),
+        # not a component: a duplicate made here is not also a programme's mismatch
+        findings=(
+            finding(Horizon.SHORT, "src-b"),
+            finding(Horizon.LONG, "src-b", "p. 9"),
+            finding(Horizon.SHORT, "src-a"),
+        ),
     )
     sources = (
         Source(
@@ -680,21 +686,12 @@ _DROP = object()
 
 
 def _sweep_cases() -> list[tuple[str, JsonPath, str, Any]]:
-    """Every key of a record of each kind (and an unknown one), set to each near-rule value or
-    dropped: the edits of the property test above, all of them, on one small catalog.
+    """Every key of every record (and an unknown key), set to each near-rule value or dropped:
+    the edits of the property test above, all of them, on one small catalog.
     """
     document = orjson.loads(to_json(_sweep_catalog()))
     records = _records(document)
-    targets = [
-        ("catalog", ()),
-        *(("source", path) for path in records["source"]),
-        *(("modality", path) for path in records["modality"]),
-        *(("recommendation", path) for path in records["recommendation"]),
-        ("coding", records["coding"][0]),
-        ("finding", records["finding"][0]),  # a massage's own finding
-        ("finding", records["finding"][-2]),  # a programme's finding, naming its component
-        ("pain_type", records["pain_type"][0]),
-    ]
+    targets = [(kind, path) for kind, paths in records.items() for path in paths]
     return [
         (kind, path, key, value)
         for kind, path in targets
