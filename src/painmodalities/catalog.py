@@ -367,23 +367,8 @@ class Catalog:
         )
 
 
-#: The fields of a finding other than ``component``: what a programme copies from it.
-#: A finding's fields other than ``component`` (what a programme copies from it), with
-#: the pain type as its condition and phase, so that the whole tuple hashes at C speed.
+#: A finding's fields other than ``component``: what a programme copies from it.
 _content: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
-    *(
-        name
-        for field in attrs.fields(Finding)
-        if field.name != "component"
-        for name in (
-            ("pain_type.condition", "pain_type.phase")
-            if field.name == "pain_type"
-            else (field.name,)
-        )
-    )
-)
-#: The same fields as they are, cheap to compare (equal objects compare by identity first).
-_plain_content: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
     *(field.name for field in attrs.fields(Finding) if field.name != "component")
 )
 _source_of: Callable[[Finding | Recommendation], str] = operator.attrgetter("source")
@@ -404,7 +389,7 @@ def _in_order(carried: tuple[Finding, ...], expected: list[tuple[str, Finding]])
     What :meth:`Catalog.assemble` writes; a cheap first test before the order-free one.
     """
     return len(carried) == len(expected) and all(
-        finding.component == component and _plain_content(finding) == _plain_content(source)
+        finding.component == component and _content(finding) == _content(source)
         for finding, (component, source) in zip(carried, expected, strict=True)
     )
 
