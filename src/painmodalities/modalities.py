@@ -3,7 +3,8 @@
 A :class:`Modality` is abstract; each family (:class:`Massage`, :class:`Exercise`,
 :class:`PhysicalTherapy`, ...) adds what sets it apart and a ``kind`` tag that tells the
 families apart in JSON. Every modality is immutable and validated at construction, and
-indexes its findings by pain type once, so that scoring never scans them again.
+indexes its findings by pain type once, when first asked, so that scoring never scans
+them again.
 
 >>> from painmodalities import default_catalog, PainType
 >>> swedish = default_catalog()["massage.swedish"]
