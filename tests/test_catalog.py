@@ -240,7 +240,7 @@ def test_assemble_fills_programme_findings() -> None:
 
 # -- the built-in catalog against the dossier -----------------------------------------------
 
-MODALITY_COUNT, SOURCE_COUNT = 16, 24
+MODALITY_COUNT, SOURCE_COUNT = 16, 25
 
 
 def test_builtin_counts() -> None:

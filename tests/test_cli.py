@@ -790,7 +790,7 @@ def test_validate_valid_file(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     path.write_text(to_json(default_catalog()), encoding="utf-8")
     assert run(capsys, "validate", str(path)) == (
         EXIT_OK,
-        f"{path}: valid catalog: 16 modalities, 24 sources\n",
+        f"{path}: valid catalog: 16 modalities, 25 sources\n",
         "",
     )
 
@@ -848,7 +848,7 @@ def test_export_then_validate(capsys: pytest.CaptureFixture[str], tmp_path: Path
     path.write_text(out, encoding="utf-8")
     code, out, _ = run(capsys, "validate", str(path))
     assert code == EXIT_OK
-    assert out.endswith("valid catalog: 16 modalities, 24 sources\n")
+    assert out.endswith("valid catalog: 16 modalities, 25 sources\n")
 
 
 # -- output: rich or plain, colour, pipes, interrupts --------------------------------------
