@@ -1,6 +1,7 @@
 """Hypothesis profiles: ``ci`` (derandomized, 200 examples) when CI is set, ``dev`` otherwise.
 
-Run more locally with ``HYPOTHESIS_PROFILE=thorough pytest``.
+Run more locally with ``HYPOTHESIS_PROFILE=thorough pytest``, fewer while editing with
+``HYPOTHESIS_PROFILE=quick``.
 """
 
 import os
@@ -18,6 +19,9 @@ settings.register_profile(
 )
 settings.register_profile(
     "dev", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "quick", max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "thorough", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
