@@ -163,6 +163,21 @@ def _rebuild(kind: type[ValidationError], problems: tuple[Problem, ...]) -> Vali
     return error
 
 
+def invalid(
+    path: str,
+    expected: str,
+    value: object,
+    rule: str = "invalid",
+    *,
+    error: type[ValidationError] = ValidationError,
+) -> ValidationError:
+    """The error for the value at JSON ``path`` that breaks a rule: ``raise invalid(...)``.
+
+    The one way the library builds a single-problem error; ``error`` picks the leaf class.
+    """
+    return error(Problem(path, expected, value, rule))
+
+
 class InvalidDurationError(ValidationError):
     """A pain duration that is negative, non-finite or not a number."""
 
