@@ -395,37 +395,40 @@ class Weighing:
             found = self._values[numerator] = Fraction(numerator, self._denominator)
         return found
 
-    def _contribution(
-        self, index: int, raw: Fraction, scaled: int, gate: bool, findings: tuple[Finding, ...]
-    ) -> Contribution:
-        # Contributions without findings (activity, criteria nothing set) recur: share them.
-        key = (index, scaled, gate)
-        found = self._contributions.get(key) if not findings else None
-        if found is None:
-            found = Contribution(
-                criterion=_CRITERIA[index],
-                raw=raw,
-                share=self._shares[index],
-                value=self._value(self._scaled[index] * scaled if gate else 0),
-                findings=findings,
-            )
-            if not findings:
-                self._contributions[key] = found
-        return found
-
     def score(self, assessment: Assessment) -> Score:
-        """The :class:`Score` of ``assessment`` under these weights."""
+        """The :class:`Score` of ``assessment`` under these weights.
+
+        Each criterion contributes its share times its raw value, or 0 when the evidence
+        gate is closed; the value is the sum of the contributions.
+        """
         gate = assessment.has_benefit
+        shared = self._contributions
+        parts: list[Contribution] = []
+        total = 0
+        for index, (weight, raw, scaled, findings) in enumerate(
+            zip(self._scaled, assessment.raw, assessment._scaled, assessment.findings, strict=True)
+        ):
+            numerator = weight * scaled if gate else 0
+            total += numerator
+            # Contributions without findings (activity, criteria nothing set) recur: shared.
+            key = (index, scaled, gate)
+            part = None if findings else shared.get(key)
+            if part is None:
+                part = Contribution(
+                    criterion=_CRITERIA[index],
+                    raw=raw,
+                    share=self._shares[index],
+                    value=self._value(numerator),
+                    findings=findings,
+                )
+                if not findings:
+                    shared[key] = part
+            parts.append(part)
         return Score(
             modality_id=assessment.modality_id,
             pain_type=assessment.pain_type,
-            value=self._value(self.total(assessment)),
-            contributions=tuple(
-                self._contribution(index, raw, scaled, gate, findings)
-                for index, (raw, scaled, findings) in enumerate(
-                    zip(assessment.raw, assessment._scaled, assessment.findings, strict=True)
-                )
-            ),
+            value=self._value(total),
+            contributions=tuple(parts),
             has_benefit=gate,
             unscored=assessment.unscored,
             policy=assessment.policy,
