@@ -171,7 +171,7 @@ def invalid(
     *,
     error: type[ValidationError] = ValidationError,
 ) -> ValidationError:
-    """The error for the value at JSON ``path`` that breaks a rule: ``raise invalid(...)``.
+    """The error for the value at JSON ``path`` that breaks a rule, ready to raise.
 
     The one way the library builds a single-problem error; ``error`` picks the leaf class.
     """
