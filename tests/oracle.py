@@ -40,7 +40,7 @@ def rank_uncached(
     named = sorted(patient.exclude | (patient.covered or frozenset()))
     unknown = [modality_id for modality_id in named if modality_id not in catalog]
     if unknown:
-        raise UnknownModalityError(unknown[0], catalog.ids)
+        raise UnknownModalityError.for_id(unknown[0], catalog.ids)
     kept: list[tuple[Modality, Score]] = []
     excluded: list[Exclusion] = []
     for modality in catalog:

@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar, overload
 import attrs
 
 from painmodalities import _validate as check
+from painmodalities import _words
 from painmodalities.catalog import Catalog, default_catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
 from painmodalities.evidence import PainType
@@ -165,7 +166,7 @@ _EXCLUSION_RULES: Final = (
         ExclusionReason.PRECAUTION,
         lambda patient, modality: not patient.precautions.isdisjoint(modality.precautions),
         lambda patient, modality: (
-            f"precaution: {precaution.value.replace('_', ' ')}"
+            f"precaution: {_words.word(precaution)}"
             for precaution in sorted(patient.precautions & modality.precautions)
         ),
     ),
@@ -281,7 +282,7 @@ class Ranking:
         for option in self.options:
             if option.modality.id == modality_id:
                 return option
-        raise UnknownModalityError(modality_id, self.ids)
+        raise UnknownModalityError.for_id(modality_id, self.ids)
 
     def explain(self) -> str:
         """The whole ranking in plain language: each option, then each exclusion."""
@@ -542,7 +543,7 @@ class _Memo:
             named = sorted(patient.exclude | (patient.covered or frozenset()))
             unknown = [modality_id for modality_id in named if modality_id not in known]
             if unknown:
-                raise UnknownModalityError(unknown[0], ids)
+                raise UnknownModalityError.for_id(unknown[0], ids)
             excluded = [
                 Exclusion(modality=modality, reasons=patient.reasons_against(modality))
                 for modality in modalities
