@@ -23,10 +23,10 @@ from painmodalities import (
     rank,
     to_json,
 )
-from painmodalities import _validate as check
+from painmodalities import _rules as check
+from painmodalities._converter import FRACTION_PATTERN
 from painmodalities.modalities import FAMILIES
 from painmodalities.schema import DRAFT, schema_text, shipped_schema
-from painmodalities.serialization import FRACTION_PATTERN
 
 SCHEMAS = resources.files("painmodalities").joinpath("schemas")
 
@@ -93,7 +93,8 @@ def test_rules_come_from_the_validators_constants() -> None:
     massage = defs["Massage"]["properties"]
     assert massage["id"]["pattern"] == check.json_pattern(check.ID_PATTERN)
     assert massage["session_minutes"]["anyOf"][0]["maximum"] == check.MAX_SESSION_MINUTES
-    assert massage["name"]["pattern"] == check.NOT_BLANK_PATTERN
+    assert check.text.schema is not None
+    assert massage["name"]["pattern"] == check.text.schema["pattern"]
     assert defs["Finding"]["properties"]["certainty"]["enum"] == [c.value for c in Certainty]
     assert defs["Finding"]["properties"]["source"]["pattern"] == check.json_pattern(
         check.KEY_PATTERN

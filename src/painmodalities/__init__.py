@@ -18,11 +18,11 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time see _LAZY
+    from painmodalities._builtin import default_catalog
     from painmodalities.catalog import (
         Catalog,
         UnknownSourceError,
         composite_findings,
-        default_catalog,
     )
     from painmodalities.errors import (
         MISSING,
@@ -61,6 +61,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
         RankedOption,
         Ranking,
         Reason,
+        check_ranking,
         rank,
         rank_many,
     )
@@ -75,6 +76,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
         Score,
         ScoringPolicy,
         Weights,
+        check_score,
         score,
     )
     from painmodalities.serialization import (
@@ -109,7 +111,7 @@ _LAZY: dict[str, str] = {
     "Catalog": "painmodalities.catalog",
     "UnknownSourceError": "painmodalities.catalog",
     "composite_findings": "painmodalities.catalog",
-    "default_catalog": "painmodalities.catalog",
+    "default_catalog": "painmodalities._builtin",
     "MISSING": "painmodalities.errors",
     "CatalogIntegrityError": "painmodalities.errors",
     "InvalidDurationError": "painmodalities.errors",
@@ -140,6 +142,7 @@ _LAZY: dict[str, str] = {
     "RankedOption": "painmodalities.ranking",
     "Ranking": "painmodalities.ranking",
     "Reason": "painmodalities.ranking",
+    "check_ranking": "painmodalities.ranking",
     "rank": "painmodalities.ranking",
     "rank_many": "painmodalities.ranking",
     "json_schema": "painmodalities.schema",
@@ -150,6 +153,7 @@ _LAZY: dict[str, str] = {
     "Score": "painmodalities.scoring",
     "ScoringPolicy": "painmodalities.scoring",
     "Weights": "painmodalities.scoring",
+    "check_score": "painmodalities.scoring",
     "score": "painmodalities.scoring",
     "DOCUMENT_TYPES": "painmodalities.serialization",
     "SCHEMA_VERSION": "painmodalities.serialization",
@@ -231,6 +235,8 @@ __all__ = [
     "ValidationError",
     "Weights",
     "__version__",
+    "check_ranking",
+    "check_score",
     "composite_findings",
     "default_catalog",
     "from_json",
