@@ -78,9 +78,10 @@ def _structure_bool(value: object, _: type) -> bool:
 
 def _enum_hook(enum_type: type[RankedEnum]) -> Callable[[object, type], RankedEnum]:
     rule = check.member_of(enum_type)
+    members = rule.members  # the rule's own table, read inline: the hot path of loading
 
     def structure(value: object, _: type) -> RankedEnum:
-        member = rule.parse(value)
+        member = members.get(value) if type(value) is str else None
         if member is None:
             raise _problem(rule.expected, value, rule.code)
         return member
