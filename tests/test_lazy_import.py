@@ -1,4 +1,4 @@
-"""``import painmodalities`` loads nothing heavy; every public name still resolves."""
+"""``import painmodalities`` loads the core eagerly and no optional part; every name resolves."""
 
 import subprocess
 import sys
@@ -7,18 +7,49 @@ import pytest
 
 import painmodalities
 
+#: Modules that belong to optional parts: the package import never loads them.
+OPTIONAL = (
+    "painmodalities.cli",
+    "painmodalities._cli",
+    "painmodalities.fhir",
+    "painmodalities.plot",
+    "fhir",
+    "pydantic",
+    "matplotlib",
+    "rich",
+)
+#: The core and the JSON converter: the first ranking needs them, so the import loads them.
+CORE = (
+    "painmodalities.vocabulary",
+    "painmodalities.errors",
+    "painmodalities.evidence",
+    "painmodalities.modalities",
+    "painmodalities.catalog",
+    "painmodalities.scoring",
+    "painmodalities.ranking",
+    "painmodalities.serialization",
+)
 
-def test_import_loads_no_core_module() -> None:
-    """The package import alone loads neither the core modules nor cattrs."""
-    code = (
-        "import sys, painmodalities\n"
-        "heavy = [m for m in sys.modules if m.startswith(('painmodalities.', 'cattrs'))]\n"
-        "print(heavy)\n"
-    )
+
+def _loaded_after(code: str) -> set[str]:
+    script = f"import sys\n{code}\nprint('\\n'.join(sorted(sys.modules)))\n"
     result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "[]"
+    return set(result.stdout.split())
+
+
+def test_import_loads_the_core_and_no_optional_part() -> None:
+    """The package import loads every core module, and nothing of FHIR, plots or the CLI."""
+    loaded = _loaded_after("import painmodalities")
+    assert set(CORE) <= loaded
+    assert sorted(name for name in loaded if name.startswith(OPTIONAL)) == []
+
+
+def test_first_ranking_loads_no_optional_part() -> None:
+    """The import target (import, then a first ranking) stays clear of the optional parts."""
+    loaded = _loaded_after("import painmodalities as pm\npm.rank('low_back:chronic')")
+    assert sorted(name for name in loaded if name.startswith(OPTIONAL)) == []
 
 
 def test_every_public_name_resolves() -> None:
@@ -28,11 +59,11 @@ def test_every_public_name_resolves() -> None:
 
 
 def test_dir_lists_every_public_name() -> None:
-    """``dir()`` shows the public names before they are loaded."""
+    """``dir()`` shows every public name."""
     assert set(painmodalities.__all__) <= set(dir(painmodalities))
 
 
 def test_error_unknown_name() -> None:
     """An unknown name raises ``AttributeError`` naming it."""
     with pytest.raises(AttributeError, match="no_such_name"):
-        _ = painmodalities.no_such_name
+        _ = painmodalities.no_such_name  # type: ignore[attr-defined]

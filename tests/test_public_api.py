@@ -1,9 +1,12 @@
 """The public surface: declared, sorted, documented, and doctested."""
 
+import ast
 import doctest
 import importlib
 import inspect
 import pkgutil
+from collections import Counter
+from pathlib import Path
 from types import ModuleType
 
 import pytest
@@ -43,6 +46,25 @@ def test_every_module_name_is_exported() -> None:
             if module.__name__.endswith((".serialization", ".schema", ".cli", ".plot", ".fhir")):
                 continue
             assert name in exported, f"{module.__name__}.{name}"
+
+
+def test_each_public_name_is_named_once() -> None:
+    """``__init__`` imports each public name once, from its own module, and lists it once."""
+    tree = ast.parse(Path(painmodalities.__file__).read_text(encoding="utf-8"))
+    imported = Counter(
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    )
+    assert [name for name, count in imported.items() if count > 1] == []
+    assert set(imported) | {"__version__"} == set(painmodalities.__all__)
+    for name in imported:
+        value = getattr(painmodalities, name)
+        defined_in = getattr(value, "__module__", None)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert defined_in is not None
+            assert defined_in.startswith("painmodalities."), name
 
 
 @pytest.mark.parametrize("name", sorted(painmodalities.__all__))

@@ -131,3 +131,32 @@ def test_error_phase_from_bad_weeks(weeks: object, expected: str) -> None:
     assert error.expected == expected
     assert error.value is weeks
     assert error.rule == "duration"
+
+
+class _Declared(RankedEnum):
+    """A ranked enum declared outside vocabulary.py, with an alias."""
+
+    THIRD = "c"
+    FIRST = "a"
+    SECOND = "b"
+    ALSO_FIRST = "a"
+
+
+def test_an_enum_declared_anywhere_ranks_by_declaration() -> None:
+    """Members get their rank when their class is created, in any module; aliases add none."""
+    assert [member.rank for member in _Declared] == [0, 1, 2]
+    assert _Declared("a") is _Declared.FIRST
+    assert len(_Declared.__members__) == 4
+    assert sorted([_Declared.SECOND, _Declared.FIRST, _Declared.THIRD]) == list(_Declared)
+    assert _Declared.THIRD < _Declared.SECOND
+    assert max(_Declared) is _Declared.SECOND
+
+
+def test_library_enums_outside_vocabulary_rank_too() -> None:
+    """The ranking module's own enum compares by declaration order, like the vocabulary's."""
+    from painmodalities import ExclusionReason
+
+    members = list(ExclusionReason)
+    assert [member.rank for member in members] == list(range(len(members)))
+    backwards = members[::-1]
+    assert sorted(backwards) == members

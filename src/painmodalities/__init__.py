@@ -9,173 +9,92 @@ and ranks them for long-term function.
 >>> catalog["massage.swedish"].activity.value
 'passive'
 
-Names are imported on first use (PEP 562), so ``import painmodalities`` costs almost
-nothing: the catalog, the scoring machinery and the JSON converter load when a program
-first asks for them.
+Every public name is imported here, once, from the module that defines it: the first
+ranking needs the whole core and the JSON converter anyway (to read the built-in catalog),
+so importing them up front costs a program nothing it would not pay on first use. Optional
+parts (FHIR, plots, the command line) live in their own modules and are not imported.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time see _LAZY
-    from painmodalities._builtin import default_catalog
-    from painmodalities.catalog import (
-        Catalog,
-        UnknownSourceError,
-        composite_findings,
-    )
-    from painmodalities.errors import (
-        MISSING,
-        CatalogIntegrityError,
-        InvalidDurationError,
-        InvalidWeightsError,
-        PainModalitiesError,
-        Problem,
-        UnknownModalityError,
-        UnsupportedVersionError,
-        ValidationError,
-    )
-    from painmodalities.evidence import (
-        Finding,
-        PainType,
-        Recommendation,
-        Source,
-    )
-    from painmodalities.modalities import (
-        FAMILIES,
-        Acupuncture,
-        Coding,
-        Exercise,
-        ManualTherapy,
-        Massage,
-        Modality,
-        PhysicalAgent,
-        PhysicalTherapy,
-        Psychological,
-        Rehabilitation,
-    )
-    from painmodalities.ranking import (
-        Exclusion,
-        ExclusionReason,
-        Patient,
-        RankedOption,
-        Ranking,
-        Reason,
-        check_ranking,
-        rank,
-        rank_many,
-    )
-    from painmodalities.schema import (
-        json_schema,
-    )
-    from painmodalities.scoring import (
-        CERTAINTY_VALUES,
-        EFFECT_VALUES,
-        HORIZON_VALUES,
-        Contribution,
-        Score,
-        ScoringPolicy,
-        Weights,
-        check_score,
-        score,
-    )
-    from painmodalities.serialization import (
-        DOCUMENT_TYPES,
-        SCHEMA_VERSION,
-        from_json,
-        load_catalog,
-        to_json,
-    )
-    from painmodalities.vocabulary import (
-        Activity,
-        Certainty,
-        Condition,
-        Coverage,
-        Criterion,
-        Direction,
-        Effect,
-        ExerciseForm,
-        Horizon,
-        MassageTechnique,
-        Outcome,
-        Phase,
-        Precaution,
-        RankedEnum,
-        Strength,
-    )
+from painmodalities._builtin import default_catalog
+from painmodalities.catalog import Catalog, composite_findings
+from painmodalities.errors import (
+    MISSING,
+    CatalogIntegrityError,
+    CliError,
+    InvalidDurationError,
+    InvalidWeightsError,
+    MissingExtraError,
+    NotInCatalogError,
+    PainModalitiesError,
+    Problem,
+    UnknownModalityError,
+    UnknownSourceError,
+    UnsupportedVersionError,
+    ValidationError,
+)
+from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.modalities import (
+    FAMILIES,
+    Acupuncture,
+    Coding,
+    Exercise,
+    ManualTherapy,
+    Massage,
+    Modality,
+    PhysicalAgent,
+    PhysicalTherapy,
+    Psychological,
+    Rehabilitation,
+)
+from painmodalities.ranking import (
+    Exclusion,
+    ExclusionReason,
+    Patient,
+    RankedOption,
+    Ranking,
+    Reason,
+    check_ranking,
+    rank,
+    rank_many,
+)
+from painmodalities.schema import json_schema
+from painmodalities.scoring import (
+    CERTAINTY_VALUES,
+    EFFECT_VALUES,
+    HORIZON_VALUES,
+    Contribution,
+    Score,
+    ScoringPolicy,
+    Weights,
+    check_score,
+    score,
+)
+from painmodalities.serialization import (
+    DOCUMENT_TYPES,
+    SCHEMA_VERSION,
+    from_json,
+    load_catalog,
+    to_json,
+)
+from painmodalities.vocabulary import (
+    Activity,
+    Certainty,
+    Condition,
+    Coverage,
+    Criterion,
+    Direction,
+    Effect,
+    ExerciseForm,
+    Horizon,
+    MassageTechnique,
+    Outcome,
+    Phase,
+    Precaution,
+    RankedEnum,
+    Strength,
+)
 
 __version__ = "0.1.0"
-
-#: Where each public name lives; ``__getattr__`` imports it from there on first use.
-_LAZY: dict[str, str] = {
-    "Catalog": "painmodalities.catalog",
-    "UnknownSourceError": "painmodalities.catalog",
-    "composite_findings": "painmodalities.catalog",
-    "default_catalog": "painmodalities._builtin",
-    "MISSING": "painmodalities.errors",
-    "CatalogIntegrityError": "painmodalities.errors",
-    "InvalidDurationError": "painmodalities.errors",
-    "InvalidWeightsError": "painmodalities.errors",
-    "PainModalitiesError": "painmodalities.errors",
-    "Problem": "painmodalities.errors",
-    "UnknownModalityError": "painmodalities.errors",
-    "UnsupportedVersionError": "painmodalities.errors",
-    "ValidationError": "painmodalities.errors",
-    "Finding": "painmodalities.evidence",
-    "PainType": "painmodalities.evidence",
-    "Recommendation": "painmodalities.evidence",
-    "Source": "painmodalities.evidence",
-    "FAMILIES": "painmodalities.modalities",
-    "Acupuncture": "painmodalities.modalities",
-    "Coding": "painmodalities.modalities",
-    "Exercise": "painmodalities.modalities",
-    "ManualTherapy": "painmodalities.modalities",
-    "Massage": "painmodalities.modalities",
-    "Modality": "painmodalities.modalities",
-    "PhysicalAgent": "painmodalities.modalities",
-    "PhysicalTherapy": "painmodalities.modalities",
-    "Psychological": "painmodalities.modalities",
-    "Rehabilitation": "painmodalities.modalities",
-    "Exclusion": "painmodalities.ranking",
-    "ExclusionReason": "painmodalities.ranking",
-    "Patient": "painmodalities.ranking",
-    "RankedOption": "painmodalities.ranking",
-    "Ranking": "painmodalities.ranking",
-    "Reason": "painmodalities.ranking",
-    "check_ranking": "painmodalities.ranking",
-    "rank": "painmodalities.ranking",
-    "rank_many": "painmodalities.ranking",
-    "json_schema": "painmodalities.schema",
-    "CERTAINTY_VALUES": "painmodalities.scoring",
-    "EFFECT_VALUES": "painmodalities.scoring",
-    "HORIZON_VALUES": "painmodalities.scoring",
-    "Contribution": "painmodalities.scoring",
-    "Score": "painmodalities.scoring",
-    "ScoringPolicy": "painmodalities.scoring",
-    "Weights": "painmodalities.scoring",
-    "check_score": "painmodalities.scoring",
-    "score": "painmodalities.scoring",
-    "DOCUMENT_TYPES": "painmodalities.serialization",
-    "SCHEMA_VERSION": "painmodalities.serialization",
-    "from_json": "painmodalities.serialization",
-    "load_catalog": "painmodalities.serialization",
-    "to_json": "painmodalities.serialization",
-    "Activity": "painmodalities.vocabulary",
-    "Certainty": "painmodalities.vocabulary",
-    "Condition": "painmodalities.vocabulary",
-    "Coverage": "painmodalities.vocabulary",
-    "Criterion": "painmodalities.vocabulary",
-    "Direction": "painmodalities.vocabulary",
-    "Effect": "painmodalities.vocabulary",
-    "ExerciseForm": "painmodalities.vocabulary",
-    "Horizon": "painmodalities.vocabulary",
-    "MassageTechnique": "painmodalities.vocabulary",
-    "Outcome": "painmodalities.vocabulary",
-    "Phase": "painmodalities.vocabulary",
-    "Precaution": "painmodalities.vocabulary",
-    "RankedEnum": "painmodalities.vocabulary",
-    "Strength": "painmodalities.vocabulary",
-}
 
 __all__ = [
     "CERTAINTY_VALUES",
@@ -190,6 +109,7 @@ __all__ = [
     "Catalog",
     "CatalogIntegrityError",
     "Certainty",
+    "CliError",
     "Coding",
     "Condition",
     "Contribution",
@@ -208,7 +128,9 @@ __all__ = [
     "ManualTherapy",
     "Massage",
     "MassageTechnique",
+    "MissingExtraError",
     "Modality",
+    "NotInCatalogError",
     "Outcome",
     "PainModalitiesError",
     "PainType",
@@ -247,18 +169,3 @@ __all__ = [
     "score",
     "to_json",
 ]
-
-
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first access, then keep the name here."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """Every public name, loaded or not."""
-    return sorted({*globals(), *__all__})

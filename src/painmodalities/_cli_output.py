@@ -11,12 +11,13 @@ from typing import IO, Any
 import attrs
 import orjson
 
+from painmodalities import _words
 from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
 from painmodalities.modalities import Modality
 from painmodalities.ranking import Ranking
 from painmodalities.serialization import SCHEMA_VERSION, converter
-from painmodalities.vocabulary import Criterion, Effect
+from painmodalities.vocabulary import Criterion
 
 # -- output --------------------------------------------------------------------------------
 
@@ -79,10 +80,6 @@ def print_table(table: Table, stream: IO[str]) -> None:
 
 def print_json(document: object, stream: IO[str]) -> None:
     print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8"), file=stream)
-
-
-def label(value: str) -> str:
-    return value.replace("_", " ")
 
 
 def ranking_summary(ranking: Ranking) -> dict[str, Any]:
@@ -189,8 +186,8 @@ def family_fields(modality: Modality) -> list[tuple[str, str]]:
         elif isinstance(value, bool):
             text = "yes" if value else "no"
         else:
-            text = label(getattr(value, "value", str(value)))
-        shown.append((label(field.name), text))
+            text = _words.plain(getattr(value, "value", str(value)))
+        shown.append((_words.plain(field.name), text))
     return shown
 
 
@@ -200,16 +197,13 @@ def cite(catalog: Catalog, key: str) -> str:
     return f"[{key}] {source.title}{year}"
 
 
-def effect_words(finding: Finding) -> str:
-    return "no" if finding.effect is Effect.NONE else finding.effect.value
-
-
 def finding_line(finding: Finding, catalog: Catalog) -> str:
     via = f" (via {finding.component})" if finding.component else ""
     note = f"; {finding.note}" if finding.note else ""
     return (
         f"    - {finding.outcome.value}, {finding.horizon.value} horizon: "
-        f"{effect_words(finding)} effect, {label(finding.certainty.value)} certainty{via}"
+        f"{_words.effect_size(finding.effect)} effect, {_words.word(finding.certainty)} "
+        f"certainty{via}"
         f"{note}\n      {cite(catalog, finding.source)}"
     )
 
@@ -218,15 +212,15 @@ def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str
     phase, condition = recommendation.phase, recommendation.condition
     scope = (
         f"{'any phase' if phase is None else phase.value} "
-        f"{'any condition' if condition is None else label(condition.value)}"
+        f"{'any condition' if condition is None else _words.word(condition)}"
     )
     certainty = (
         ""
         if recommendation.certainty is None
-        else f", {label(recommendation.certainty.value)} certainty"
+        else f", {_words.word(recommendation.certainty)} certainty"
     )
     note = f": {recommendation.note}" if recommendation.note else ""
     return (
-        f"  - {label(recommendation.direction.value)} ({recommendation.strength.value}"
+        f"  - {_words.word(recommendation.direction)} ({recommendation.strength.value}"
         f"{certainty}), {scope}{note}\n    {cite(catalog, recommendation.source)}"
     )

@@ -1,42 +1,94 @@
-"""Plain-language explanations of scores: which findings drove them, with their sources."""
+"""Plain-language explanations of scores: which findings drove them, with their sources.
 
-from painmodalities.evidence import Finding
-from painmodalities.scoring import Score
-from painmodalities.vocabulary import Criterion, Effect
+It sits below :mod:`painmodalities.scoring` and reads a score through the small protocols
+here, so that scoring can import it and nothing imports back.
+"""
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Protocol
+
+from painmodalities import _words
+from painmodalities.evidence import Finding, PainType
+from painmodalities.vocabulary import Certainty, Criterion
+
+__all__ = ["ContributionParts", "ScoreParts", "explain_score"]
 
 _MAX_LISTED = 3
 
 
-def describe(finding: Finding) -> str:
-    """``moderate effect on function at long horizon, low certainty (jenkins-2025)``."""
-    via = f", via {finding.component}" if finding.component else ""
-    size = "no" if finding.effect is Effect.NONE else finding.effect.value
-    return (
-        f"{size} effect on {finding.outcome.value} "
-        f"at {finding.horizon.value} horizon, {finding.certainty.value.replace('_', ' ')} "
-        f"certainty ({finding.source}{via})"
-    )
+class ContributionParts(Protocol):
+    """What an explanation reads of a contribution (a :class:`~painmodalities.Contribution`)."""
+
+    @property
+    def criterion(self) -> Criterion:
+        """Which criterion."""
+
+    @property
+    def raw(self) -> Fraction:
+        """The criterion's value on its [0, 1] scale."""
+
+    @property
+    def value(self) -> Fraction:
+        """The weighted part of the score."""
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The findings that set ``raw``."""
+
+
+class _PolicyParts(Protocol):
+    @property
+    def min_certainty(self) -> Certainty:
+        """The certainty floor."""
+
+
+class ScoreParts(Protocol):
+    """What an explanation reads of a score (a :class:`~painmodalities.Score`)."""
+
+    @property
+    def pain_type(self) -> PainType:
+        """The pain type scored for."""
+
+    @property
+    def value(self) -> Fraction:
+        """The score."""
+
+    @property
+    def contributions(self) -> Sequence[ContributionParts]:
+        """One per criterion, in criterion order."""
+
+    @property
+    def has_benefit(self) -> bool:
+        """Whether the evidence gate is open."""
+
+    @property
+    def unscored(self) -> tuple[Finding, ...]:
+        """Findings below the certainty floor."""
+
+    @property
+    def policy(self) -> _PolicyParts:
+        """The policy scored under."""
 
 
 def _listed(findings: tuple[Finding, ...]) -> str:
-    shown = "; ".join(describe(finding) for finding in findings[:_MAX_LISTED])
+    shown = "; ".join(_words.describe(finding) for finding in findings[:_MAX_LISTED])
     more = len(findings) - _MAX_LISTED
     return shown + (f"; and {more} more" if more > 0 else "")
 
 
-def _part(score: Score, criterion: Criterion) -> str:
-    part = score.contribution(criterion)
-    number = f"{criterion.value} {float(part.value):.3f}"
-    if criterion is Criterion.ACTIVITY:
+def _part(part: ContributionParts) -> str:
+    number = f"{part.criterion.value} {float(part.value):.3f}"
+    if part.criterion is Criterion.ACTIVITY:
         return number + (" (active)" if part.raw else " (passive)")
     if not part.findings:
         return number + " (no finding shows benefit)"
     return f"{number} from {_listed(part.findings)}"
 
 
-def explain_score(score: Score) -> str:
+def explain_score(score: ScoreParts) -> str:
     """Explain ``score`` in a sentence or two, naming its findings and their sources."""
-    floor = score.policy.min_certainty.value.replace("_", " ")
+    floor = _words.word(score.policy.min_certainty)
     unscored = ""
     if score.unscored:
         unscored = (
@@ -48,5 +100,5 @@ def explain_score(score: Score) -> str:
             f"score 0: no finding at {floor} certainty or above shows benefit for "
             f"{score.pain_type.label} (evidence gate).{unscored}"
         )
-    parts = ", ".join(_part(score, criterion) for criterion in Criterion)
+    parts = ", ".join(_part(part) for part in score.contributions)
     return f"score {float(score.value):.3f} = {parts}.{unscored}"

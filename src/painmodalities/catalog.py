@@ -28,22 +28,16 @@ from painmodalities.errors import (
     CatalogIntegrityError,
     Problem,
     UnknownModalityError,
+    UnknownSourceError,
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
-__all__ = ["Catalog", "UnknownSourceError", "composite_findings"]
+__all__ = ["Catalog", "composite_findings"]
 
 T = TypeVar("T")
-
-
-class UnknownSourceError(UnknownModalityError):
-    """A source key the catalog does not hold (also a ``KeyError``)."""
-
-    def __str__(self) -> str:
-        return f"no source with key {self.modality_id!r} in the catalog"
 
 
 def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None]:
@@ -314,7 +308,7 @@ class Catalog:
         try:
             return self._by_id[modality_id]
         except (KeyError, TypeError):
-            raise UnknownModalityError(str(modality_id), self._by_id) from None
+            raise UnknownModalityError.for_id(str(modality_id), self._by_id) from None
 
     @overload
     def get(self, modality_id: str) -> Modality | None: ...
@@ -338,7 +332,7 @@ class Catalog:
         try:
             return self._by_key[key]
         except (KeyError, TypeError):
-            raise UnknownSourceError(str(key), self._by_key) from None
+            raise UnknownSourceError.for_key(str(key), self._by_key) from None
 
     def select(
         self,

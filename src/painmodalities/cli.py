@@ -37,12 +37,12 @@ from typing import IO
 import attrs
 import orjson
 
+from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities._cli_output import (
     Table,
     family_fields,
     finding_line,
-    label,
     print_json,
     print_ranking,
     print_table,
@@ -52,7 +52,7 @@ from painmodalities._cli_output import (
 from painmodalities._cli_parser import PROG, Handler, UsageError
 from painmodalities._cli_parser import build_parser as _build_parser
 from painmodalities.catalog import Catalog
-from painmodalities.errors import PainModalitiesError, ValidationError
+from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.ranking import Patient, rank
 from painmodalities.schema import json_schema
@@ -88,12 +88,6 @@ EXIT_USAGE = 2
 EXIT_BROKEN_PIPE = 141
 _EXIT_INTERRUPTED = 130
 
-_FHIR_EXTRA = "FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"
-
-
-class CliError(PainModalitiesError):
-    """A request the command line cannot carry out, such as a missing optional extra."""
-
 
 # -- shared steps --------------------------------------------------------------------------
 
@@ -118,11 +112,12 @@ def _load_catalog(args: argparse.Namespace) -> Catalog:
     return catalog
 
 
-def _optional_module(name: str, missing: str) -> ModuleType:
+def _fhir() -> ModuleType:
+    """``painmodalities.fhir``, or the error naming the ``fhir`` extra."""
     try:
-        return importlib.import_module(name)
+        return importlib.import_module("painmodalities.fhir")
     except ImportError:
-        raise CliError(missing) from None
+        raise MissingExtraError.for_extra("fhir", "FHIR support") from None
 
 
 # -- rank ----------------------------------------------------------------------------------
@@ -146,7 +141,7 @@ def _pain_types(
         return [PainType(args.condition, phase)], [], None
     if args.condition is not None and phase is None:
         raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
-    fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
+    fhir = _fhir()
     as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
     found = fhir.read_bundle(args.fhir, as_of=as_of)
     for problem in found.problems:
@@ -196,7 +191,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             plot_ranking(ranking, path)
             print(f"{PROG}: wrote {path}", file=stderr)
     if args.format == "fhir":
-        fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
+        fhir = _fhir()
         bundles = [
             fhir.export_ranking(r, version=args.fhir_version, subject=subject) for r in rankings
         ]
@@ -252,7 +247,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
     modality = catalog[args.id]
     out: list[str] = [f"{modality.name} ({modality.id})"]
-    precautions = ", ".join(label(p.value) for p in sorted(modality.precautions)) or "none listed"
+    precautions = ", ".join(_words.word(p) for p in sorted(modality.precautions)) or "none listed"
     attributes = [
         ("kind", modality.kind),
         ("activity", modality.activity.value),
@@ -351,7 +346,7 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
 def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
     if args.format == "fhir":
-        fhir = _optional_module("painmodalities.fhir", _FHIR_EXTRA)
+        fhir = _fhir()
         print_json(fhir.export_catalog(catalog, version=args.fhir_version), stdout)
     else:
         print(to_json(catalog, indent=True), file=stdout)

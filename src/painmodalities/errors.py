@@ -1,9 +1,12 @@
 """The library's errors: one root, and leaves that are also the builtin they mean.
 
 Catch :class:`PainModalitiesError` to catch everything the library raises on purpose.
-Each leaf also subclasses the builtin exception a Python user would expect
-(:class:`ValidationError` is a :class:`ValueError`, :class:`UnknownModalityError` is a
-:class:`KeyError`), so generic handlers keep working.
+Every error class of the library lives here. Each leaf also subclasses the builtin
+exception a Python user would expect (:class:`ValidationError` is a :class:`ValueError`,
+:class:`NotInCatalogError` a :class:`KeyError`, :class:`MissingExtraError` an
+:class:`ImportError`), so generic handlers keep working. The classes carry no machinery:
+no leaf overrides ``__init__``; a leaf that needs a shortcut has a factory classmethod
+(:meth:`UnknownModalityError.for_id`), and single-problem errors come from :func:`invalid`.
 
 Validation errors carry every :class:`Problem` found, each with the JSON path to the bad
 value, what was expected and what was found:
@@ -19,21 +22,30 @@ $: expected a finite, non-negative number of weeks, got -1
 import difflib
 import json
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, TypeVar
+
+import attrs
 
 __all__ = [
     "MISSING",
     "CatalogIntegrityError",
+    "CliError",
     "InvalidDurationError",
     "InvalidWeightsError",
+    "MissingExtraError",
+    "NotInCatalogError",
     "PainModalitiesError",
     "Problem",
     "UnknownModalityError",
+    "UnknownSourceError",
     "UnsupportedVersionError",
     "ValidationError",
 ]
 
 _MAX_SHOWN = 80
+
+_E = TypeVar("_E", bound=BaseException)
+_V = TypeVar("_V", bound="ValidationError")
 
 
 class _Missing:
@@ -42,12 +54,16 @@ class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
 
+    def __reduce__(self) -> str:
+        return "MISSING"  # the singleton survives pickling
+
 
 #: Stands for the value of a required key that was not given at all.
 MISSING: Final = _Missing()
 
 
 def _show(value: object) -> str:
+    """``value`` as a message shows it: JSON where possible, cut to a readable length."""
     if value is MISSING:
         return "nothing"
     try:
@@ -57,8 +73,12 @@ def _show(value: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
+@attrs.frozen
 class Problem:
     """One thing wrong with an input: where it is, what the rule wanted, what was there.
+
+    Two problems are equal when they show the same: same path, expectation and rule, and
+    the same value as a message prints it (so ``nan`` equals ``nan``).
 
     Attributes:
         path: JSON path to the bad value, such as ``$.modalities[3].findings[0].certainty``.
@@ -67,40 +87,18 @@ class Problem:
         rule: a short stable code naming the rule, such as ``duplicate_id``.
     """
 
-    __slots__ = ("expected", "path", "rule", "value")
-
-    def __init__(self, path: str, expected: str, value: object, rule: str = "invalid") -> None:
-        self.path = path
-        self.expected = expected
-        self.value = value
-        self.rule = rule
+    path: str
+    expected: str
+    value: object = attrs.field(eq=_show, hash=False)
+    rule: str = "invalid"
 
     def at(self, prefix: str) -> "Problem":
         """The same problem, its path placed under ``prefix`` (a JSON path)."""
         suffix = self.path[1:] if self.path.startswith("$") else "." + self.path
-        return Problem(prefix + suffix, self.expected, self.value, self.rule)
+        return attrs.evolve(self, path=prefix + suffix)
 
     def __str__(self) -> str:
         return f"{self.path}: expected {self.expected}, got {_show(self.value)}"
-
-    def __repr__(self) -> str:
-        return (
-            f"Problem(path={self.path!r}, expected={self.expected!r}, "
-            f"value={self.value!r}, rule={self.rule!r})"
-        )
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Problem):
-            return NotImplemented
-        return (self.path, self.expected, self.rule, _show(self.value)) == (
-            other.path,
-            other.expected,
-            other.rule,
-            _show(other.value),
-        )
-
-    def __hash__(self) -> int:
-        return hash((self.path, self.expected, self.rule))
 
 
 class PainModalitiesError(Exception):
@@ -111,17 +109,22 @@ class ValidationError(PainModalitiesError, ValueError):
     """Input that breaks a rule: a bad field, a malformed document, an inconsistent catalog.
 
     It carries every problem found, not only the first. ``path``, ``expected`` and
-    ``value`` give the first problem's, for the common single-problem case.
+    ``value`` give the first problem's, for the common single-problem case. Its one
+    argument is the tuple of problems (``args == (problems,)``), so it pickles as it is;
+    the classes below it add no constructor of their own.
     """
 
     def __init__(self, problems: Problem | Iterable[Problem]) -> None:
         found = (problems,) if isinstance(problems, Problem) else tuple(problems)
-        if not found:
-            found = (Problem("$", "valid input", MISSING),)
-        self.problems: tuple[Problem, ...] = found
-        super().__init__(self._message())
+        super().__init__(found or (Problem("$", "valid input", MISSING),))
 
-    def _message(self) -> str:
+    @property
+    def problems(self) -> tuple[Problem, ...]:
+        """Every problem found, in the order found."""
+        found: tuple[Problem, ...] = self.args[0]
+        return found
+
+    def __str__(self) -> str:
         if len(self.problems) == 1:
             return str(self.problems[0])
         lines = "\n".join(f"  - {problem}" for problem in self.problems)
@@ -147,20 +150,9 @@ class ValidationError(PainModalitiesError, ValueError):
         """The first problem's rule code."""
         return self.problems[0].rule
 
-    def at(self, prefix: str) -> "ValidationError":
+    def at(self: _V, prefix: str) -> _V:
         """The same error with every path placed under ``prefix``; keeps the class."""
-        moved = type(self).__new__(type(self))
-        ValidationError.__init__(moved, (problem.at(prefix) for problem in self.problems))
-        return moved
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), self.problems))
-
-
-def _rebuild(kind: type[ValidationError], problems: tuple[Problem, ...]) -> ValidationError:
-    error = kind.__new__(kind)
-    ValidationError.__init__(error, problems)
-    return error
+        return type(self)(problem.at(prefix) for problem in self.problems)
 
 
 def invalid(
@@ -171,7 +163,7 @@ def invalid(
     *,
     error: type[ValidationError] = ValidationError,
 ) -> ValidationError:
-    """The error for the value at JSON ``path`` that breaks a rule: ``raise invalid(...)``.
+    """Build the error for the value at JSON ``path`` that breaks a rule, ready to raise.
 
     The one way the library builds a single-problem error; ``error`` picks the leaf class.
     """
@@ -179,10 +171,7 @@ def invalid(
 
 
 class InvalidDurationError(ValidationError):
-    """A pain duration that is negative, non-finite or not a number."""
-
-    def __init__(self, value: object, expected: str, path: str = "$") -> None:
-        super().__init__(Problem(path, expected, value, rule="duration"))
+    """A pain duration that is negative, non-finite or not a number (rule ``duration``)."""
 
 
 class InvalidWeightsError(ValidationError):
@@ -201,26 +190,74 @@ class UnsupportedVersionError(ValidationError):
     """A document written for a newer major version of the format than this library reads."""
 
 
-class UnknownModalityError(PainModalitiesError, KeyError):
-    """A modality id the catalog does not hold.
+class NotInCatalogError(PainModalitiesError, KeyError):
+    """A key the catalog does not hold: a modality id or a source key (also a ``KeyError``).
+
+    Its arguments are the key asked for and the keys the catalog does hold, in catalog
+    order; build one with a leaf's factory.
+    """
+
+    @property
+    def key(self) -> str:
+        """The key that was asked for."""
+        return str(self.args[0]) if self.args else ""
+
+    @property
+    def known(self) -> tuple[str, ...]:
+        """The keys the catalog does hold, in catalog order."""
+        return tuple(self.args[1]) if len(self.args) > 1 else ()
+
+    def __str__(self) -> str:
+        return f"no key {self.key!r} in the catalog"
+
+
+class UnknownModalityError(NotInCatalogError):
+    """A modality id the catalog does not hold; the message suggests close ids.
 
     Attributes:
         modality_id: the id that was asked for.
         known: the ids the catalog does hold, in catalog order.
     """
 
-    def __init__(self, modality_id: str, known: Iterable[str] = ()) -> None:
-        self.modality_id = modality_id
-        self.known = tuple(known)
-        super().__init__(modality_id)
+    @classmethod
+    def for_id(cls: type[_E], modality_id: str, known: Iterable[str] = ()) -> _E:
+        """The error for ``modality_id``, given the ids the catalog holds."""
+        return cls(modality_id, tuple(known))
+
+    @property
+    def modality_id(self) -> str:
+        """The id that was asked for."""
+        return self.key
 
     def __str__(self) -> str:
-        close = _close_ids(self.modality_id, self.known)
+        close = _close_ids(self.key, self.known)
         hint = f"; did you mean {', '.join(close[:3])}?" if close else ""
-        return f"no modality with id {self.modality_id!r} in the catalog{hint}"
+        return f"no modality with id {self.key!r} in the catalog{hint}"
 
-    def __reduce__(self) -> tuple[object, ...]:
-        return (type(self), (self.modality_id, self.known))
+
+class UnknownSourceError(NotInCatalogError):
+    """A source key the catalog does not hold."""
+
+    @classmethod
+    def for_key(cls: type[_E], key: str, known: Iterable[str] = ()) -> _E:
+        """The error for source ``key``, given the keys the catalog holds."""
+        return cls(key, tuple(known))
+
+    def __str__(self) -> str:
+        return f"no source with key {self.key!r} in the catalog"
+
+
+class MissingExtraError(PainModalitiesError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+    @classmethod
+    def for_extra(cls: type[_E], extra: str, needs: str) -> _E:
+        """The error for ``needs`` (``"plotting"``), which the extra ``extra`` provides."""
+        return cls(f"{needs} needs the {extra} extra: pip install 'painmodalities[{extra}]'")
+
+
+class CliError(PainModalitiesError):
+    """A request the command line cannot carry out, such as a file that is not UTF-8 text."""
 
 
 def _close_ids(asked: str, known: tuple[str, ...]) -> list[str]:

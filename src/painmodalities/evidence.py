@@ -20,6 +20,7 @@ True
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities import _words
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
     Certainty,
@@ -97,15 +98,7 @@ class PainType:
     @property
     def label(self) -> str:
         """Plain words, such as ``chronic low back pain``."""
-        condition = {
-            Condition.LOW_BACK: "low back pain",
-            Condition.NECK: "neck pain",
-            Condition.KNEE_OSTEOARTHRITIS: "knee osteoarthritis",
-            Condition.HIP_OSTEOARTHRITIS: "hip osteoarthritis",
-            Condition.FIBROMYALGIA: "fibromyalgia",
-            Condition.TENSION_HEADACHE: "tension-type headache",
-        }[self.condition]
-        return f"{self.phase.value} {condition}"
+        return _words.pain_type(self.condition, self.phase)
 
 
 @attrs.frozen(kw_only=True)

@@ -13,7 +13,7 @@ import os
 import textwrap
 from typing import Any
 
-from painmodalities.errors import PainModalitiesError
+from painmodalities.errors import MissingExtraError
 from painmodalities.ranking import Ranking
 from painmodalities.vocabulary import Criterion
 
@@ -31,19 +31,13 @@ _BASE_INCHES = 1.6
 _WRAP = 90
 
 
-class MissingExtraError(PainModalitiesError, ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
-
-
 def _matplotlib() -> tuple[Any, Any, Any]:
     try:
         from matplotlib import rc_context  # noqa: PLC0415 (only when plotting)
         from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
         from matplotlib.figure import Figure  # noqa: PLC0415
     except ImportError:
-        raise MissingExtraError(
-            "plotting needs the plot extra: pip install 'painmodalities[plot]'"
-        ) from None
+        raise MissingExtraError.for_extra("plot", "plotting") from None
     return Figure, FigureCanvasAgg, rc_context
 
 

@@ -27,6 +27,7 @@ from typing import Any, Final, TypeVar, overload
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
@@ -106,7 +107,7 @@ class Patient:
             reasons.extend(
                 _reason(
                     ExclusionReason.PRECAUTION,
-                    f"precaution: {precaution.value.replace('_', ' ')}",
+                    f"precaution: {_words.word(precaution)}",
                 )
                 for precaution in sorted(common)
             )
@@ -249,7 +250,7 @@ class Ranking:
         for option in self.options:
             if option.modality.id == modality_id:
                 return option
-        raise UnknownModalityError(modality_id, self.ids)
+        raise UnknownModalityError.for_id(modality_id, self.ids)
 
     def explain(self) -> str:
         """The whole ranking in plain language: each option, then each exclusion."""
@@ -286,7 +287,7 @@ def _check_known(patient: Patient, catalog: Catalog) -> None:
     named = sorted(patient.exclude | (patient.covered or frozenset()))
     unknown = [modality_id for modality_id in named if modality_id not in catalog]
     if unknown:
-        raise UnknownModalityError(unknown[0], catalog.ids)
+        raise UnknownModalityError.for_id(unknown[0], catalog.ids)
 
 
 # Shared default arguments: immutable, so one instance of each serves every call (building
@@ -522,7 +523,7 @@ class _Memo:
             named = sorted(patient.exclude | (patient.covered or frozenset()))
             unknown = [modality_id for modality_id in named if modality_id not in known]
             if unknown:
-                raise UnknownModalityError(unknown[0], ids)
+                raise UnknownModalityError.for_id(unknown[0], ids)
             # A cheap test of each rule of Patient.reasons_against first, which then gives
             # the reasons for the few modalities ruled out. (A rule added there and not
             # here would show as cached != uncached in tests/test_rank_cache.py.)

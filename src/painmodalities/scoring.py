@@ -32,6 +32,7 @@ from typing import Any, Final
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities._explain import explain_score
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
@@ -247,8 +248,6 @@ class Score:
 
     def explain(self) -> str:
         """One or two plain sentences: what the score is and which findings drove it."""
-        from painmodalities._explain import explain_score  # noqa: PLC0415 (text only on demand)
-
         return explain_score(self)
 
 

@@ -14,12 +14,10 @@ True
 
 import enum
 import math
-from collections.abc import Mapping
 from numbers import Real
-from types import MappingProxyType
 from typing import Any
 
-from painmodalities.errors import InvalidDurationError
+from painmodalities.errors import InvalidDurationError, invalid
 
 __all__ = [
     "Activity",
@@ -40,45 +38,47 @@ __all__ = [
 ]
 
 
-def _rank_of(member: "RankedEnum") -> int:
-    return member.rank
-
-
 class RankedEnum(enum.Enum):
-    """An enum whose members compare by declaration order (their *rank*), not by value."""
+    """An enum whose members compare by declaration order (their *rank*), not by value.
+
+    Each member gets its rank when its class is created, wherever the class is declared.
+    """
+
+    _value_: str
+    _rank: int
+
+    def __init__(self, *_value: object) -> None:
+        # Members are created in declaration order, each before it joins _member_names_.
+        self._rank = len(type(self)._member_names_)
 
     @property
     def rank(self) -> int:
         """The member's position in declaration order, starting at 0."""
-        known = _RANKS.get(self)
-        return list(type(self)).index(self) if known is None else known
+        return self._rank
 
     # Members are singletons compared by identity, so identity hashing is consistent with
     # equality and avoids Enum's Python-level hash of the member name.
     __hash__ = object.__hash__
 
-    def _check(self, other: object) -> bool:
-        return type(other) is type(self)
-
     def __lt__(self, other: Any) -> bool:
-        if not self._check(other):
+        if type(other) is not type(self):
             return NotImplemented
-        return self.rank < _rank_of(other)
+        return self._rank < other._rank
 
     def __le__(self, other: Any) -> bool:
-        if not self._check(other):
+        if type(other) is not type(self):
             return NotImplemented
-        return self.rank <= _rank_of(other)
+        return self._rank <= other._rank
 
     def __gt__(self, other: Any) -> bool:
-        if not self._check(other):
+        if type(other) is not type(self):
             return NotImplemented
-        return self.rank > _rank_of(other)
+        return self._rank > other._rank
 
     def __ge__(self, other: Any) -> bool:
-        if not self._check(other):
+        if type(other) is not type(self):
             return NotImplemented
-        return self.rank >= _rank_of(other)
+        return self._rank >= other._rank
 
 
 class Activity(RankedEnum):
@@ -131,9 +131,15 @@ class Phase(RankedEnum):
         """
         given: object = weeks
         if isinstance(given, bool) or not isinstance(given, Real):
-            raise InvalidDurationError(given, "a number of weeks")
+            raise invalid("$", "a number of weeks", given, "duration", error=InvalidDurationError)
         if not math.isfinite(given) or given < 0:
-            raise InvalidDurationError(given, "a finite, non-negative number of weeks")
+            raise invalid(
+                "$",
+                "a finite, non-negative number of weeks",
+                given,
+                "duration",
+                error=InvalidDurationError,
+            )
         if given < ACUTE_WEEKS:
             return cls.ACUTE
         if given <= SUBACUTE_WEEKS:
@@ -248,16 +254,3 @@ class Criterion(RankedEnum):
     """Whether the patient does the work."""
     PAIN = "pain"
     """Best effect x certainty among pain findings (secondary)."""
-
-
-def _rank_table() -> Mapping[RankedEnum, int]:
-    return MappingProxyType(
-        {
-            member: position
-            for enum_type in RankedEnum.__subclasses__()
-            for position, member in enumerate(enum_type)
-        }
-    )
-
-
-_RANKS = _rank_table()

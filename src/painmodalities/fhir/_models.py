@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-from painmodalities.errors import MISSING, PainModalitiesError, Problem
+from painmodalities.errors import MISSING, MissingExtraError, Problem
 
 if TYPE_CHECKING:
     from fhir_core.fhirabstractmodel import FHIRAbstractModel
@@ -24,17 +24,11 @@ VERSIONS: Final[Mapping[str, str]] = MappingProxyType(
 _PACKAGES: Final[Mapping[str, str]] = {**VERSIONS, "STU3": "fhir.resources.STU3"}
 
 
-class MissingExtraError(PainModalitiesError, ImportError):
-    """The ``fhir`` extra is not installed."""
-
-
 def _package(version: str) -> Any:
     try:
         return importlib.import_module(_PACKAGES[version])
     except ImportError as error:
-        raise MissingExtraError(
-            "FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"
-        ) from error
+        raise MissingExtraError.for_extra("fhir", "FHIR support") from error
 
 
 def has_type(version: str, name: str) -> bool:

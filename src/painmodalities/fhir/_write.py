@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, ValidationError
@@ -68,12 +69,6 @@ _GRADE: Final[Mapping[Certainty, str]] = {
     Certainty.MODERATE: "moderate",
     Certainty.LOW: "low",
     Certainty.VERY_LOW: "very-low",
-}
-_HORIZON_WORDS: Final[Mapping[Horizon, str]] = {
-    Horizon.IMMEDIATE: "immediate (up to 1 month after the course)",
-    Horizon.SHORT: "short term (1 to under 6 months)",
-    Horizon.INTERMEDIATE: "intermediate term (6 to under 12 months)",
-    Horizon.LONG: "long term (12 months or more)",
 }
 #: The ``subject`` of a proposed ServiceRequest (required by FHIR) when no patient is named.
 _NO_SUBJECT: Final = "the patient the ranking was computed for (not named)"
@@ -265,7 +260,8 @@ class _Writer:
         benefits = self.benefits(modality)
         if benefits:
             shown = "; ".join(
-                f"{pain_type.label}: {_HORIZON_WORDS[horizon]}" for pain_type, horizon in benefits
+                f"{pain_type.label}: {_words.HORIZON_SPANS[horizon]}"
+                for pain_type, horizon in benefits
             )
             benefit = f"Benefit to function shown (low certainty or above) lasting: {shown}."
         else:
@@ -273,7 +269,7 @@ class _Writer:
                 "No benefit to function is shown at low certainty or above for any pain type."
             )
         precautions = ", ".join(
-            precaution.value.replace("_", " ") for precaution in sorted(modality.precautions)
+            _words.word(precaution) for precaution in sorted(modality.precautions)
         )
         caution = f" Not to be given with: {precautions}." if precautions else ""
         return f"{who} {benefit}{caution}"
@@ -282,11 +278,9 @@ class _Writer:
         self, modality: Modality, finding: Finding, number: int, source: Source
     ) -> dict[str, Any]:
         outcome = finding.outcome.value
-        size = "no" if finding.effect.value == "none" else finding.effect.value
-        title = (
-            f"{modality.name}: {size} effect on {outcome} in {finding.pain_type.label}, "
-            f"{_HORIZON_WORDS[finding.horizon]}"
-        )
+        span = _words.HORIZON_SPANS[finding.horizon]
+        size = _words.effect_size(finding.effect)
+        title = f"{modality.name}: {size} effect on {outcome} in {finding.pain_type.label}, {span}"
         resource: dict[str, Any] = {
             "resourceType": "Evidence",
             "id": self.evidence_id(modality.id, number),
@@ -299,7 +293,7 @@ class _Writer:
                 self.variable("exposure", modality.name),
                 self.variable(
                     "measuredVariable",
-                    f"{outcome}, {_HORIZON_WORDS[finding.horizon]}, against an inactive control",
+                    f"{outcome}, {span}, against an inactive control",
                 ),
             ],
             "statistic": [
@@ -336,7 +330,7 @@ class _Writer:
         return {
             "rating": {
                 "coding": [{"system": CERTAINTY_SYSTEMS[self.version], "code": grade}],
-                "text": certainty.value.replace("_", " "),
+                "text": _words.word(certainty),
             }
         }
 
