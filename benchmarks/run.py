@@ -566,7 +566,11 @@ def bench_scaling(settings: Settings) -> list[Row]:
 
 
 def bench_json(settings: Settings) -> list[Row]:
-    """Load and dump catalog documents against pydantic v2 and msgspec models."""
+    """Load and dump catalog documents against pydantic v2 and msgspec models.
+
+    No target: the old one (load within 1.5x of pydantic) measured a once-per-process cost
+    of about 2 ms and bought a second copy of every rule (issue 11); the ratios are shown.
+    """
     from importlib import resources
 
     import synthetic
@@ -607,7 +611,7 @@ def bench_json(settings: Settings) -> list[Row]:
                     show(median(loads["ours"])),
                     "-",
                     None,
-                    "≤ 1.5x pydantic",
+                    "",
                     "SKIPPED",
                 )
             )
@@ -621,8 +625,8 @@ def bench_json(settings: Settings) -> list[Row]:
                     show(median(loads["ours"])),
                     show(median(loads[name])),
                     ratio,
-                    "≤ 1.5x" if name == "pydantic" else "",
-                    verdict(ratio <= 1.5) if name == "pydantic" else "INFO",
+                    "",
+                    "INFO",
                 )
             )
         rows += [

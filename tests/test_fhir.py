@@ -885,3 +885,31 @@ def test_missing_extra_is_a_library_error() -> None:
         run.stdout.splitlines()
         == ["True FHIR support needs the fhir extra: pip install 'painmodalities[fhir]'"] * 2
     )
+
+
+@pytest.mark.parametrize("as_file", [False, True])
+@pytest.mark.parametrize(
+    ("text", "path", "rule"),
+    [
+        (
+            '{"resourceType": "Bundle", "type": "collection", "type": "batch"}',
+            "$.type",
+            "repeated_key",
+        ),
+        ('{"resourceType": "Bundle", "entry": ' + "[" * 40 + "]" * 40 + "}", "$", "depth"),
+    ],
+    ids=["repeated_key", "too_deep"],
+)
+def test_error_bundle_text_within_the_library_limits(
+    tmp_path: Path, text: str, path: str, rule: str, as_file: bool
+) -> None:
+    """Bundle text and files are read under the library's limits: a repeated key or an
+    over-deep document is the library's ValidationError, as for any other document.
+    """
+    source: str | Path = text
+    if as_file:
+        source = tmp_path / "bundle.json"
+        source.write_text(text, encoding="utf-8")
+    with pytest.raises(ValidationError) as caught:
+        read_bundle(source, as_of=AS_OF)
+    assert (caught.value.path, caught.value.rule) == (path, rule)

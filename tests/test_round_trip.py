@@ -1,7 +1,6 @@
 """JSON round trips of the domain records and the built-in catalog."""
 
 import pickle
-from collections.abc import Callable
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,16 +13,13 @@ from painmodalities import (
     PainType,
     Recommendation,
     Source,
-    ValidationError,
     default_catalog,
     from_json,
     rank,
     to_json,
 )
-from painmodalities.serialization import _record_hook, converter
 
 from .strategies import (
-    JSON_VALUES,
     catalogs,
     findings,
     modalities,
@@ -66,54 +62,6 @@ def test_builtin_catalog_round_trip() -> None:
     assert text.startswith(f'{{"schema_version":"{SCHEMA_VERSION}","modalities":[')
     assert from_json(text, Catalog) == default_catalog()
     assert to_json(from_json(text, Catalog)) == text
-
-
-def _outcome(hook: Callable[[object, type], object], kind: type, value: object) -> object:
-    """What a structure hook makes of ``value``: the object, or the problems it reports."""
-    try:
-        return hook(value, kind)
-    except ValidationError as error:
-        return ("error", type(error), error.problems)
-
-
-@st.composite
-def edited_finding_documents(draw: st.DrawFn) -> object:
-    """A finding as JSON, then maybe one key dropped, added or given any JSON value."""
-    document: dict[str, object] = converter().unstructure(draw(findings(st.just("k"))))
-    edit = draw(st.sampled_from(["none", "drop", "add", "replace", "pain_type"]))
-    key = draw(st.sampled_from(sorted(document)))
-    if edit == "drop":
-        del document[key]
-    elif edit == "add":
-        document[draw(st.text(max_size=8))] = draw(JSON_VALUES)
-    elif edit == "replace":
-        document[key] = draw(JSON_VALUES)
-    elif edit == "pain_type":
-        document["pain_type"] = draw(
-            st.fixed_dictionaries(
-                {"condition": st.sampled_from(["low_back", "neck", "knee"]) | JSON_VALUES},
-                optional={
-                    "phase": st.sampled_from(["acute", "chronic", "soon"]),
-                    "x": JSON_VALUES,
-                },
-            )
-        )
-    return document if draw(st.integers(0, 9)) else draw(JSON_VALUES)
-
-
-@given(edited_finding_documents())
-def test_fast_paths_agree_with_the_detailed_hooks(document: object) -> None:
-    """The shortcut hooks for findings and pain types give exactly what the detailed,
-    path-reporting hooks give, for valid and invalid input alike.
-    """
-    shared = converter()
-    assert _outcome(shared.get_structure_hook(Finding), Finding, document) == _outcome(
-        _record_hook(shared, Finding), Finding, document
-    )
-    pain = document.get("pain_type") if isinstance(document, dict) else document
-    assert _outcome(shared.get_structure_hook(PainType), PainType, pain) == _outcome(
-        _record_hook(shared, PainType), PainType, pain
-    )
 
 
 @given(catalogs(), pain_types(), st.data())

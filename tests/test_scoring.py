@@ -7,6 +7,7 @@ from fractions import Fraction as F
 import attrs
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from painmodalities import (
     Certainty,
@@ -17,15 +18,17 @@ from painmodalities import (
     PainType,
     Patient,
     Precaution,
+    Score,
     ScoringPolicy,
     UnknownModalityError,
     ValidationError,
     Weights,
+    check_score,
     default_catalog,
     rank,
     score,
 )
-from tests.strategies import modalities, pain_types, policies, weights
+from tests.strategies import modalities, pain_types, policies, scores, weights
 
 # Default weight shares: function 2/5, durability 1/4, activity 1/4, pain 1/10 (sum 1).
 # Effect: none 0, small 1/3, moderate 2/3, large 1. Certainty: very_low 1/4, low 1/2,
@@ -278,3 +281,38 @@ def test_weights_compare_by_their_exact_reading() -> None:
         "activity": 0.25,
         "pain": 0.1,
     }
+
+
+# -- check_score: what every result of score() satisfies ----------------------------------
+
+
+@given(scores())
+def test_check_score_passes_every_score(result: Score) -> None:
+    """check_score finds nothing wrong with any result of score()."""
+    assert check_score(result) == []
+
+
+@given(scores(), st.data())
+def test_check_score_reports_every_single_edit(result: Score, data: st.DataObject) -> None:
+    """One edit of the value, of a contribution's value, of a contribution's number out of
+    [0, 1], or of the criteria's order is always reported.
+    """
+    delta = data.draw(st.fractions(min_value=-1, max_value=1).filter(bool), label="delta")
+    index = data.draw(st.integers(0, len(result.contributions) - 1), label="index")
+    part = result.contributions[index]
+    parts = list(result.contributions)
+    edit = data.draw(st.sampled_from(["value", "part", "raw", "share", "order"]), label="edit")
+    if edit == "value":
+        edited = attrs.evolve(result, value=result.value + delta)
+    elif edit == "order":
+        parts[index], parts[index - 1] = parts[index - 1], parts[index]
+        edited = attrs.evolve(result, contributions=tuple(parts))
+    else:
+        out = 2 if delta > 0 else -2  # a raw value or share outside [0, 1]
+        parts[index] = {
+            "part": attrs.evolve(part, value=part.value + delta),
+            "raw": attrs.evolve(part, raw=part.raw + out),
+            "share": attrs.evolve(part, share=part.share + out),
+        }[edit]
+        edited = attrs.evolve(result, contributions=tuple(parts))
+    assert check_score(edited) != []

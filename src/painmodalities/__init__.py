@@ -15,7 +15,8 @@ so importing them up front costs a program nothing it would not pay on first use
 parts (FHIR, plots, the command line) live in their own modules and are not imported.
 """
 
-from painmodalities.catalog import Catalog, composite_findings, default_catalog
+from painmodalities._builtin import default_catalog
+from painmodalities.catalog import Catalog, composite_findings
 from painmodalities.errors import (
     MISSING,
     CatalogIntegrityError,
@@ -52,6 +53,7 @@ from painmodalities.ranking import (
     RankedOption,
     Ranking,
     Reason,
+    check_ranking,
     rank,
     rank_many,
 )
@@ -64,6 +66,7 @@ from painmodalities.scoring import (
     Score,
     ScoringPolicy,
     Weights,
+    check_score,
     score,
 )
 from painmodalities.serialization import (
@@ -154,6 +157,8 @@ __all__ = [
     "ValidationError",
     "Weights",
     "__version__",
+    "check_ranking",
+    "check_score",
     "composite_findings",
     "default_catalog",
     "from_json",

@@ -7,12 +7,12 @@ the parser raises :class:`UsageError` instead of exiting, so that
 
 import argparse
 import datetime
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, NoReturn, TypeVar
 
 from painmodalities import __version__
-from painmodalities._validate import ID_PATTERN
+from painmodalities import _rules as check
 from painmodalities.errors import ValidationError
 from painmodalities.modalities import FAMILIES
 from painmodalities.scoring import Weights
@@ -70,24 +70,21 @@ class Parser(argparse.ArgumentParser):
 # -- argument types: each turns a bad value into a usage error naming what is allowed ----
 
 
-def _choices(values: Iterable[str]) -> str:
-    return ", ".join(values)
-
-
 E = TypeVar("E", bound=RankedEnum)
 
 
 def _member(enum_type: type[E], noun: str, hint: str = "") -> Callable[[str], E]:
     """An argparse type reading a member of ``enum_type`` by its value, or naming the choices."""
+    rule = check.member_of(enum_type)
 
     def parse(text: str) -> E:
-        try:
-            return enum_type(text)
-        except ValueError:
-            choices = _choices(member.value for member in enum_type)
+        member = rule.parse(text)
+        if member is None:
+            choices = check.choices(enum_type, quoted=False)
             raise argparse.ArgumentTypeError(
                 f"unknown {noun} {text!r} (choose from {choices}{hint})"
-            ) from None
+            )
+        return member
 
     return parse
 
@@ -134,7 +131,7 @@ def _weights(text: str) -> Weights:
             )
         if name not in names:
             raise argparse.ArgumentTypeError(
-                f"unknown weight {name!r} (choose from {_choices(names)})"
+                f"unknown weight {name!r} (choose from {check.choices(Criterion, quoted=False)})"
             )
         if name in given:
             raise argparse.ArgumentTypeError(f"weight {name!r} is given twice")
@@ -151,9 +148,9 @@ def _weights(text: str) -> Weights:
 
 
 def _modality_id(text: str) -> str:
-    if ID_PATTERN.fullmatch(text) is None:
+    if not check.modality_id.accepts(text):
         raise argparse.ArgumentTypeError(
-            f"expected a modality id such as massage.swedish, got {text!r}"
+            f"expected a modality id such as {check.modality_id.example}, got {text!r}"
         )
     return text
 
@@ -223,14 +220,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         metavar="CONDITION",
         nargs="?",
         type=_condition,
-        help=f"one of {_choices(c.value for c in Condition)}",
+        help=f"one of {check.choices(Condition, quoted=False)}",
     )
     ranking.add_argument(
         "phase",
         metavar="PHASE",
         nargs="?",
         type=_phase,
-        help=f"one of {_choices(p.value for p in Phase)} (or give --weeks)",
+        help=f"one of {check.choices(Phase, quoted=False)} (or give --weeks)",
     )
     ranking.add_argument(
         "--weeks", type=_weeks, metavar="N", help="how long the pain has lasted, in weeks"
@@ -242,7 +239,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="a patient circumstance that rules options out (repeatable): "
-        + _choices(p.value for p in Precaution),
+        + check.choices(Precaution, quoted=False),
     )
     ranking.add_argument(
         "--covered",
@@ -271,7 +268,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         type=_certainty,
         metavar="LEVEL",
         help="the lowest certainty a finding needs to be scored (default low): "
-        + _choices(c.value for c in Certainty),
+        + check.choices(Certainty, quoted=False),
     )
     ranking.add_argument(
         "--weights",
@@ -347,7 +344,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         metavar="TYPE",
         type=lambda text: text.replace("-", "_"),
         choices=list(DOCUMENT_TYPES),
-        help=_choices(DOCUMENT_TYPES),
+        help=check.choices(DOCUMENT_TYPES, quoted=False),
     )
     schema.set_defaults(handler=handlers["schema"])
 

@@ -1,21 +1,26 @@
-"""JSON text before it becomes values: size, depth and repeated-key limits, then parsing.
+"""JSON input before it becomes values: the one text-input policy of the library.
 
-These checks run on the raw bytes, in C-speed passes (``bytes.translate``, ``split``,
-regular expressions), so that a hostile document is refused before parsing work grows
-with it. A repeated key is found by comparing key counts, and only then located by a
-slow second parse. (The fast catalog reader parses first and relies on the shape of a
-catalog for the depth, and on :func:`repeats_a_key`; see ``serialization``.)
+:func:`read_json` decides whether an argument is JSON text or a path to a file, reads the
+file, and applies the size, depth and repeated-key limits (:func:`parse_json`);
+:func:`~painmodalities.from_json`, :func:`~painmodalities.load_catalog` and the FHIR
+reader all read through it. The checks run on the raw bytes, in C-speed passes
+(``bytes.translate``, ``split``, regular expressions), so that a hostile document is
+refused before parsing work grows with it. A repeated key is found by comparing key
+counts, and only then located by a slow second parse.
 """
 
 import json
+import os
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 import orjson
 
 from painmodalities.errors import Problem, ValidationError
 
-__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "parse_json"]
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "is_json_text", "parse_json", "read_json"]
 
 #: Documents larger than this many bytes are refused before parsing.
 MAX_DOCUMENT_BYTES: Final = 64 * 1024 * 1024
@@ -129,24 +134,57 @@ def repeats_a_key(data: bytes, document: object, structure: bytes | None = None)
     """Whether the JSON text ``data``, parsed by orjson into ``document``, repeats a key.
 
     orjson keeps the last of a repeated key, so the document has fewer keys than the text
-    exactly when a key is repeated. Three checks, cheapest first:
-
-    - text that is exactly what orjson writes for the document (compact, or indented by
-      two spaces as :func:`~painmodalities.to_json` writes it, with or without a final
-      newline) has each key once, as orjson writes it;
-    - without a backslash in ``data`` every colon in a string is literal and written back
-      as it was, so the text and the document written back have as many colons unless a
-      key (its colon, and its value's colons) was dropped;
-    - otherwise the colons outside strings, which follow keys and nothing else, are counted
-      in both. ``structure`` is ``_outside_strings(data)`` if the caller has it.
+    exactly when a key is repeated. Outside strings a colon follows each key and nothing
+    else, so the colons outside strings of the text and of the document written back by
+    orjson are counted. ``structure`` is ``_outside_strings(data)`` if the caller has it.
     """
-    indented = data[1:2] == b"\n"
-    dumped = orjson.dumps(document, option=orjson.OPT_INDENT_2 if indented else 0)
-    extra = len(data) - len(dumped)
-    if (extra == 0 or (extra == 1 and data.endswith(b"\n"))) and data.startswith(dumped):
-        return False
-    if b"\\" not in data:
-        return data.count(b":") != dumped.count(b":")
     if structure is None:
         structure = _outside_strings(data)
+    dumped = orjson.dumps(document)
     return structure.count(b":") != _outside_strings(dumped).count(b":")
+
+
+def is_json_text(source: object) -> bool:
+    """Whether ``source`` is JSON text rather than a path.
+
+    JSON text is bytes, or a str that starts with ``{`` or ``[`` after white space.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        return True
+    return isinstance(source, str) and source.lstrip()[:1] in ("{", "[")
+
+
+def _unreadable(path: str, why: str) -> Problem:
+    return Problem("$", "a readable catalog file", f"{path}: {why}", "file")
+
+
+def read_json(
+    source: object,
+    *,
+    unreadable: Callable[[str, str], Problem] = _unreadable,
+    kinds: str = "a path or JSON text",
+) -> object:
+    """The JSON value of ``source``: JSON text (see :func:`is_json_text`) or a file's path.
+
+    Every limit of :func:`parse_json` applies, and a file over :data:`MAX_DOCUMENT_BYTES` is
+    refused before it is read. ``unreadable(path, why)`` words the problem of a file that
+    cannot be read; ``kinds`` what ``source`` may be.
+
+    Raises:
+        ValidationError: for anything else, a file that cannot be read, or text that is not
+            JSON within the limits.
+    """
+    if is_json_text(source):
+        return parse_json(source)  # type: ignore[arg-type]
+    if not isinstance(source, str | os.PathLike):
+        raise _problem(kinds, type(source).__name__)
+    path = Path(source)
+    try:
+        size = path.stat().st_size
+        data = b"" if size > MAX_DOCUMENT_BYTES else path.read_bytes()
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        why = getattr(error, "strerror", None) or str(error)
+        raise ValidationError(unreadable(os.fspath(source), why)) from None
+    if size > MAX_DOCUMENT_BYTES:
+        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", size, "size")
+    return parse_json(data)

@@ -7,6 +7,7 @@ that ids are unique, that every cited source exists, that every component exists
 programme contains itself, and that a programme's findings are exactly its components'.
 It reports every problem found, not only the first.
 
+>>> from painmodalities import default_catalog
 >>> catalog = default_catalog()
 >>> catalog["exercise.therapeutic"].name
 'Therapeutic exercise'
@@ -14,7 +15,6 @@ It reports every problem found, not only the first.
 ['physical_therapy.programme']
 """
 
-import functools
 import operator
 import re
 import threading
@@ -24,7 +24,7 @@ from typing import Any, TypeVar, overload
 
 import attrs
 
-from painmodalities._validate import as_tuple, reduce_by_init_fields
+from painmodalities._rules import as_tuple, reduce_by_init_fields
 from painmodalities.errors import (
     CatalogIntegrityError,
     Problem,
@@ -36,7 +36,7 @@ from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
-__all__ = ["Catalog", "composite_findings", "default_catalog"]
+__all__ = ["Catalog", "composite_findings"]
 
 T = TypeVar("T")
 
@@ -489,20 +489,3 @@ def _moved(problem: Problem, paths: list[str], source_paths: list[str]) -> Probl
 
 def _unknown_source(at: str, key: str) -> Problem:
     return Problem(f"{at}.source", "the key of a source in the catalog", key, "unknown_source")
-
-
-@functools.cache
-def default_catalog() -> Catalog:
-    """The built-in catalog, from the vetted evidence dossier (loaded once, then shared).
-
-    >>> len(default_catalog()) >= 16
-    True
-    """
-    # Imported here, not at module level: importlib.resources and the JSON converter cost
-    # more to import than the whole core, and only the first call needs them.
-    from importlib import resources  # noqa: PLC0415
-
-    from painmodalities.serialization import from_json  # noqa: PLC0415 (the edge imports us)
-
-    text = resources.files("painmodalities").joinpath("data/catalog.json").read_text("utf-8")
-    return from_json(text, Catalog)

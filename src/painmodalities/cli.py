@@ -38,6 +38,7 @@ import attrs
 import orjson
 
 from painmodalities import _words
+from painmodalities._builtin import default_catalog
 from painmodalities._cli_output import (
     Table,
     family_fields,
@@ -50,7 +51,7 @@ from painmodalities._cli_output import (
 )
 from painmodalities._cli_parser import PROG, Handler, UsageError
 from painmodalities._cli_parser import build_parser as _build_parser
-from painmodalities.catalog import Catalog, default_catalog
+from painmodalities.catalog import Catalog
 from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.ranking import Patient, rank

@@ -19,7 +19,7 @@ True
 
 import attrs
 
-from painmodalities import _validate as check
+from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
-from painmodalities import _validate as check
+from painmodalities import _rules as check
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (

@@ -26,13 +26,22 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
-from painmodalities import _validate as check
+from painmodalities import _rules as check
 from painmodalities import _words
-from painmodalities.catalog import Catalog, default_catalog
+from painmodalities._builtin import default_catalog
+from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.modalities import Modality
-from painmodalities.scoring import Assessment, Score, ScoringPolicy, Weighing, Weights, assess
+from painmodalities.scoring import (
+    Assessment,
+    Score,
+    ScoringPolicy,
+    Weighing,
+    Weights,
+    assess,
+    score,
+)
 from painmodalities.vocabulary import Precaution, RankedEnum
 
 __all__ = [
@@ -42,6 +51,7 @@ __all__ = [
     "RankedOption",
     "Ranking",
     "Reason",
+    "check_ranking",
     "rank",
     "rank_many",
 ]
@@ -571,3 +581,136 @@ class _Memo:
 
 def _memo(catalog: Catalog) -> _Memo:
     return catalog._kept(_Memo, _Memo)  # the catalog keeps our caches in its one slot
+
+
+# -- what every ranking satisfies: checked by tests, and by loading -------------------------
+
+
+def check_option(option: RankedOption) -> list[Problem]:
+    """The problems of one option on its own: its rank, and whose score it holds.
+
+    The rank is 1 or more and the score is the modality's. Empty for every option of
+    :func:`rank`.
+    """
+    problems: list[Problem] = []
+    if option.rank < 1:
+        problems.append(Problem("$.rank", "a rank of 1 or more", option.rank, "range"))
+    if option.score.modality_id != option.modality.id:
+        problems.append(
+            Problem(
+                "$.score.modality_id",
+                f'the option\'s modality id "{option.modality.id}"',
+                option.score.modality_id,
+                "score",
+            )
+        )
+    return problems
+
+
+def check_exclusion(exclusion: Exclusion) -> list[Problem]:
+    """The problems of one exclusion on its own: it gives at least one reason."""
+    if exclusion.reasons:
+        return []
+    return [Problem("$.reasons", "at least one reason", [], "reasons")]
+
+
+def _ranking_order(ranking: Ranking) -> list[Problem]:
+    """Each option's rank, score and place against what :func:`rank` computes."""
+    problems: list[Problem] = []
+    keys: list[tuple[bool, Any, bool, str] | None] = []
+    for index, option in enumerate(ranking.options):
+        at = f"$.options[{index}]"
+        if option.rank != index + 1:
+            problems.append(
+                Problem(f"{at}.rank", f"{index + 1} (ranks are 1, 2, 3... in order)", option.rank)
+            )
+        expected = score(option.modality, ranking.pain_type, ranking.weights, ranking.policy)
+        if option.score != expected:
+            problems.append(
+                Problem(
+                    f"{at}.score",
+                    f"the score the library computes for this modality ({expected.value})",
+                    str(option.score.value),
+                    "score",
+                )
+            )
+            keys.append(None)
+        else:
+            keys.append(order_key(option.modality, expected))
+    for index in range(1, len(keys)):
+        before, current = keys[index - 1], keys[index]
+        if before is not None and current is not None and current < before:
+            problems.append(
+                Problem(
+                    f"$.options[{index}]",
+                    "options in ranking order (evidence of benefit, score, active, id)",
+                    ranking.options[index].modality.id,
+                    "order",
+                )
+            )
+    return problems
+
+
+def check_ranking(ranking: Ranking) -> list[Problem]:
+    """Every way ``ranking`` breaks what :func:`rank` guarantees, each at its JSON path.
+
+    Each option is allowed by the patient's constraints, ranked 1, 2, 3... in ranking order,
+    with the score the library computes; each exclusion gives exactly the patient's reasons;
+    no modality appears twice; the patient names only modalities the ranking holds.
+    Empty for every result of :func:`rank`; loading a ranking document reports these.
+    """
+    problems = [
+        problem.at(f"$.options[{index}]")
+        for index, option in enumerate(ranking.options)
+        for problem in check_option(option)
+    ]
+    problems += [
+        problem.at(f"$.excluded[{index}]")
+        for index, exclusion in enumerate(ranking.excluded)
+        for problem in check_exclusion(exclusion)
+    ]
+    seen: set[str] = set()
+    for index, option in enumerate(ranking.options):
+        at = f"$.options[{index}].modality.id"
+        if option.modality.id in seen:
+            problems.append(Problem(at, "a unique id", option.modality.id, "duplicate_id"))
+        seen.add(option.modality.id)
+        if ranking.patient.reasons_against(option.modality):
+            problems.append(
+                Problem(
+                    at,
+                    "an option the patient's constraints allow (it belongs in excluded)",
+                    option.modality.id,
+                    "excluded_option",
+                )
+            )
+    problems += _ranking_order(ranking)
+    for index, exclusion in enumerate(ranking.excluded):
+        at = f"$.excluded[{index}]"
+        if exclusion.modality.id in seen:
+            problems.append(
+                Problem(f"{at}.modality.id", "a unique id", exclusion.modality.id, "duplicate_id")
+            )
+        seen.add(exclusion.modality.id)
+        reasons = ranking.patient.reasons_against(exclusion.modality)
+        if exclusion.reasons != reasons:
+            problems.append(
+                Problem(
+                    f"{at}.reasons",
+                    "the patient's reasons against this modality: "
+                    + ("; ".join(reason.detail for reason in reasons) or "none"),
+                    [reason.detail for reason in exclusion.reasons],
+                    "reasons",
+                )
+            )
+    named = ranking.patient.exclude | (ranking.patient.covered or frozenset())
+    problems += [
+        Problem(
+            "$.patient",
+            "ids of modalities in the ranking's options or exclusions",
+            unknown,
+            "unknown_modality",
+        )
+        for unknown in sorted(named - seen)
+    ]
+    return problems

@@ -2,11 +2,12 @@
 
 No maintained package turns attrs classes into JSON Schema, so this small generator does:
 each record becomes an object with ``additionalProperties: false``, its required keys and
-its fields' rules. A field's rule comes from the validator that enforces it (each validator
-in :mod:`painmodalities._validate` states its rule as a schema fragment, from the same
-constants); a field without one gets the schema of its type. Modality families are a
-``oneOf`` told apart by their ``kind`` constant. Every document also has
-``schema_version``.
+its fields' rules. A field's rule comes from the rule that validates it (each rule in
+:mod:`painmodalities._rules` states its schema fragment from the same definition as its
+check and message); a field without one gets the schema of its type. The keys a record's
+JSON carries beyond its fields come from :data:`~painmodalities.serialization.DERIVED`.
+Modality families are a ``oneOf`` told apart by their ``kind`` constant. Every document
+also has ``schema_version``.
 
 The schemas are shipped in the package as ``painmodalities/schemas/NAME.schema.json``
 (``scripts/build_schemas.py`` writes them; a test checks they equal the generated ones).
@@ -27,12 +28,11 @@ from typing import Any, Final, Union, get_args, get_origin
 import attrs
 import orjson
 
-from painmodalities import _validate as check
-from painmodalities.errors import Problem, ValidationError
+from painmodalities import _rules as check
+from painmodalities.errors import invalid
 from painmodalities.modalities import FAMILIES, Modality
-from painmodalities.ranking import Exclusion, RankedOption
-from painmodalities.scoring import Score
 from painmodalities.serialization import (
+    DERIVED,
     DOCUMENT_TYPES,
     FRACTION_PATTERN,
     SCHEMA_VERSION,
@@ -53,29 +53,6 @@ _SCALARS: Final[Mapping[type, Mapping[str, Any]]] = {
     float: {"type": "number"},
     bool: {"type": "boolean"},
     Fraction: {"type": "string", "pattern": FRACTION_PATTERN},
-}
-#: Keys a record's JSON carries beyond its fields: derived on write, checked or ignored on load.
-_DERIVED: Final[Mapping[type, Mapping[str, Mapping[str, Any]]]] = {
-    Score: {
-        "value_float": {
-            "type": "number",
-            "minimum": 0,
-            "maximum": 1,
-            "description": "value as the nearest float, for readers without fractions",
-        }
-    },
-    RankedOption: {
-        "explanation": {
-            "type": "string",
-            "description": "plain-language explanation (output only: ignored on load)",
-        }
-    },
-    Exclusion: {
-        "explanation": {
-            "type": "string",
-            "description": "plain-language explanation (output only: ignored on load)",
-        }
-    },
 }
 
 
@@ -127,7 +104,8 @@ class _Generator:
             items = self.of_type(get_args(kind)[0])
             return {"type": "array", "items": items, "uniqueItems": True}
         if isinstance(kind, type) and issubclass(kind, RankedEnum):
-            return check.enum_schema(kind)
+            schema = check.member_of(kind).schema
+            return dict(schema) if schema is not None else {}
         if kind in _SCALARS:
             return dict(_SCALARS[kind])
         if isinstance(kind, type) and attrs.has(kind):
@@ -135,7 +113,8 @@ class _Generator:
         raise TypeError(f"no JSON Schema for {kind!r}")
 
     def field(self, field: "attrs.Attribute[Any]") -> dict[str, Any]:
-        stated = check.schema_of(field.validator)
+        rule = field.validator if isinstance(field.validator, check.Rule) else None
+        stated = None if rule is None else rule.schema
         schema = dict(stated) if stated is not None else self.of_type(field.type)
         if field.default is not attrs.NOTHING and not isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
             schema["default"] = converter().unstructure(field.default)
@@ -154,7 +133,7 @@ class _Generator:
             properties[field.name] = self.field(field)
             if field.default is attrs.NOTHING:
                 required.append(field.name)
-        properties.update({key: dict(value) for key, value in _DERIVED.get(kind, {}).items()})
+        properties.update({key.name: dict(key.schema) for key in DERIVED.get(kind, ())})
         return {
             "description": _summary(kind),
             "type": "object",
@@ -182,23 +161,14 @@ class _Generator:
 def _resolve(kind: type | str) -> tuple[str, type]:
     if isinstance(kind, str):
         if kind not in DOCUMENT_TYPES:
-            raise ValidationError(
-                Problem(
-                    "$",
-                    "a document type: " + ", ".join(DOCUMENT_TYPES),
-                    kind,
-                    "enum",
-                )
-            )
+            raise invalid("$", "a document type: " + ", ".join(DOCUMENT_TYPES), kind, "enum")
         return kind, DOCUMENT_TYPES[kind]
     for name, known in DOCUMENT_TYPES.items():
         if kind is known:
             return name, known
     if isinstance(kind, type) and issubclass(kind, Modality) and kind in FAMILIES:
         return kind.kind, kind
-    raise ValidationError(
-        Problem("$", "a document type of the library", getattr(kind, "__name__", kind), "enum")
-    )
+    raise invalid("$", "a document type of the library", getattr(kind, "__name__", kind), "enum")
 
 
 def json_schema(kind: type | str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ from typing import Any, Final
 
 import attrs
 
-from painmodalities import _validate as check
+from painmodalities import _rules as check
 from painmodalities._explain import explain_score
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
@@ -46,6 +46,7 @@ __all__ = [
     "Score",
     "ScoringPolicy",
     "Weights",
+    "check_score",
     "score",
 ]
 
@@ -456,3 +457,72 @@ def score(
     """
     weights = Weights() if weights is None else weights
     return Weighing(weights).score(assess(modality, pain_type, policy))
+
+
+# -- what every score satisfies: checked by tests, and by loading ---------------------------
+
+
+def _in_unit(path: str, value: Fraction) -> list[Problem]:
+    if 0 <= value <= 1:
+        return []
+    return [Problem(path, "an exact number from 0 to 1", str(value), "range")]
+
+
+def check_contribution(part: Contribution) -> list[Problem]:
+    """The problems of one contribution: its numbers against each other.
+
+    ``raw`` and ``share`` are in [0, 1] and ``value`` is their product (or 0 when the
+    evidence gate is closed). Empty for every contribution :func:`score` makes.
+    """
+    problems = _in_unit("$.raw", part.raw) + _in_unit("$.share", part.share)
+    if part.value not in (part.share * part.raw, 0):
+        problems.append(
+            Problem(
+                "$.value",
+                f"share x raw ({part.share * part.raw}), or 0 when the evidence gate is closed",
+                str(part.value),
+                "contribution",
+            )
+        )
+    return problems
+
+
+def check_score(result: Score) -> list[Problem]:
+    """Every way ``result`` breaks what :func:`score` guarantees, each at its JSON path.
+
+    The value is in [0, 1] and is the sum of one contribution per criterion (in criterion
+    order), each consistent; a score whose evidence gate is closed has nothing to sum.
+    Empty for every result of :func:`score`; loading a score document reports these.
+    """
+    problems = [
+        problem.at(f"$.contributions[{index}]")
+        for index, part in enumerate(result.contributions)
+        for problem in check_contribution(part)
+    ]
+    problems += _in_unit("$.value", result.value)
+    criteria = tuple(part.criterion for part in result.contributions)
+    if criteria != tuple(Criterion):
+        problems.append(
+            Problem(
+                "$.contributions",
+                "one contribution per criterion, in the order "
+                + ", ".join(criterion.value for criterion in Criterion),
+                [criterion.value for criterion in criteria],
+                "contributions",
+            )
+        )
+    total = sum((part.value for part in result.contributions), _ZERO)
+    if total != result.value:
+        problems.append(
+            Problem("$.value", f"the sum of the contributions ({total})", str(result.value), "sum")
+        )
+    if not result.has_benefit and total != 0:
+        problems.append(
+            Problem(
+                "$.has_benefit",
+                "true, since the contributions are not all 0",
+                result.has_benefit,
+                "evidence_gate",
+            )
+        )
+    return problems

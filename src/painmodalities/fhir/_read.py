@@ -5,12 +5,11 @@ import datetime
 import os
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 import attrs
-import orjson
 
+from painmodalities._json_text import is_json_text, read_json
 from painmodalities.errors import MISSING, Problem, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.fhir import _models
@@ -153,34 +152,33 @@ def _fail(path: str, expected: str, value: object, rule: str) -> ValidationError
 
 
 def _load(bundle: object) -> Mapping[str, Any]:
+    """The bundle as a JSON object: a mapping as it is, else text or a file.
+
+    Text and files are read within the library's limits, by its one text-input policy.
+    """
     document: object
     if isinstance(bundle, Mapping):
         document = bundle
-    elif isinstance(bundle, bytes | str) and (
-        isinstance(bundle, bytes) or bundle.lstrip().startswith("{")
-    ):
-        try:
-            document = orjson.loads(bundle)
-        except orjson.JSONDecodeError as error:
-            raise _fail("$", f"JSON text ({error})", _clip(bundle), "json") from error
-    elif isinstance(bundle, str | os.PathLike):
-        path = Path(bundle)
-        try:
-            text = path.read_bytes()
-        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
-            why = getattr(error, "strerror", None) or str(error)
-            raise _fail(
-                "$", f"a readable FHIR Bundle file ({why})", str(bundle), "file"
-            ) from error
-        try:
-            document = orjson.loads(text)
-        except orjson.JSONDecodeError as error:
-            raise _fail("$", f"a file of JSON text ({error})", str(path), "json") from error
     else:
-        raise _fail("$", "JSON text, a file path or a mapping", type(bundle).__name__, "type")
+        try:
+            document = read_json(
+                bundle, unreadable=_unreadable, kinds="JSON text, a file path or a mapping"
+            )
+        except ValidationError as error:
+            if error.rule != "json":
+                raise
+            if isinstance(bundle, str | bytes) and is_json_text(bundle):
+                raise _fail("$", f"JSON text ({error.value})", _clip(bundle), "json") from error
+            raise _fail(
+                "$", f"a file of JSON text ({error.value})", str(bundle), "json"
+            ) from error
     if not isinstance(document, Mapping):
         raise _fail("$", "a JSON object (a FHIR Bundle)", document, "type")
     return document
+
+
+def _unreadable(path: str, why: str) -> Problem:
+    return Problem("$", f"a readable FHIR Bundle file ({why})", path, "file")
 
 
 def _clip(text: str | bytes) -> str:

@@ -15,7 +15,8 @@ from typing import Any, Final
 import attrs
 
 from painmodalities import _words
-from painmodalities.catalog import Catalog, default_catalog
+from painmodalities._builtin import default_catalog
+from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Source
 from painmodalities.fhir import _models

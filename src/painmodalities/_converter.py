@@ -1,0 +1,334 @@
+"""Records <-> JSON values: the one strict cattrs converter of the library.
+
+Its hooks only map shapes: a string to its enum member, an array to a tuple or a set, an
+object to a record, a ``kind`` tag to a modality family, a ``"13/20"`` string to an exact
+number. Nothing is coerced (``"1"`` is not ``1``, ``1`` is not ``true``), and nothing the
+records' validators check is checked again here: each record is validated once, when it is
+built, and its problems (at ``$.field``) are moved under the position being read. Every
+problem found in an object is reported, each with its JSON path.
+
+Only the records of the core below scoring are imported here; scores and rankings are read
+by the generic record hook, and :mod:`painmodalities.serialization` adds what their JSON
+carries beyond their fields.
+"""
+
+import functools
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from typing import Any, Final, TypeVar, get_args, get_origin
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ForbiddenExtraKeysError,
+    IterableValidationNote,
+)
+from cattrs.preconf.orjson import make_converter
+
+from painmodalities import _rules as check
+from painmodalities.errors import MISSING, Problem, ValidationError, invalid
+from painmodalities.modalities import FAMILIES, Modality
+from painmodalities.vocabulary import RankedEnum
+
+__all__ = ["FRACTION_PATTERN", "MAX_FRACTION_DIGITS", "converter", "make_strict_converter"]
+
+T = TypeVar("T")
+
+#: Numerators and denominators of exact numbers have at most this many digits.
+MAX_FRACTION_DIGITS: Final = 1000
+_DIGITS = f"[1-9][0-9]{{0,{MAX_FRACTION_DIGITS - 1}}}"
+_FRACTION = re.compile(rf"(0|{_DIGITS})(?:/({_DIGITS}))?")
+#: The JSON Schema pattern of an exact number (a non-negative fraction).
+FRACTION_PATTERN: Final = check.json_pattern(_FRACTION)
+_KINDS: Final = {family.kind: family for family in FAMILIES}
+
+
+def _problem(expected: str, value: object, rule: str = "type") -> ValidationError:
+    return invalid("$", expected, value, rule)
+
+
+# -- scalars: only the JSON type is checked here ------------------------------------------
+
+
+def _structure_str(value: object, _: type) -> str:
+    if type(value) is not str:
+        raise _problem("a string", value)
+    return value
+
+
+def _structure_int(value: object, _: type) -> int:
+    if type(value) is not int:
+        raise _problem("a whole number", value)
+    return value
+
+
+def _structure_float(value: object, _: type) -> float:
+    if type(value) not in (int, float):
+        raise _problem("a number", value)
+    return value  # type: ignore[return-value] # an int stays exact; the record checks it
+
+
+def _structure_bool(value: object, _: type) -> bool:
+    if type(value) is not bool:
+        raise _problem("true or false", value)
+    return value
+
+
+def _enum_hook(enum_type: type[RankedEnum]) -> Callable[[object, type], RankedEnum]:
+    rule = check.member_of(enum_type)
+    members = rule.members  # the rule's own table, read inline: the hot path of loading
+
+    def structure(value: object, _: type) -> RankedEnum:
+        member = members.get(value) if type(value) is str else None
+        if member is None:
+            raise _problem(rule.expected, value, rule.code)
+        return member
+
+    return structure
+
+
+def _structure_fraction(value: object, _: type) -> Fraction:
+    found = _FRACTION.fullmatch(value) if type(value) is str else None
+    if found is None:
+        raise _problem(
+            'an exact number from 0 up as a string such as "13/20" or "1"', value, "fraction"
+        )
+    numerator, denominator = found.groups()
+    return Fraction(int(numerator), 1 if denominator is None else int(denominator))
+
+
+def _unstructure_fraction(value: Fraction) -> str:
+    return str(value)
+
+
+# -- containers ---------------------------------------------------------------------------
+
+
+def _tuple_hook(
+    converter: cattrs.Converter, tuple_type: Any
+) -> Callable[[object, type], tuple[Any, ...]]:
+    item_type = get_args(tuple_type)[0]
+    structure_item = converter.get_structure_hook(item_type)
+
+    def structure(value: object, _: type) -> tuple[Any, ...]:
+        if type(value) is not list:
+            raise _problem("an array", value)
+        items: list[Any] = []
+        problems: list[Problem] = []
+        for index, item in enumerate(value):
+            try:
+                items.append(structure_item(item, item_type))
+            except ValidationError as error:
+                problems += (problem.at(f"$[{index}]") for problem in error.problems)
+        if problems:
+            raise ValidationError(problems)
+        return tuple(items)
+
+    return structure
+
+
+def _frozenset_hook(
+    converter: cattrs.Converter, set_type: Any
+) -> Callable[[object, type], frozenset[Any]]:
+    item_type = get_args(set_type)[0]
+    structure_item = converter.get_structure_hook(item_type)
+
+    def structure(value: object, _: type) -> frozenset[Any]:
+        if type(value) is not list:
+            raise _problem("an array", value)
+        items: set[Any] = set()
+        problems: list[Problem] = []
+        for index, item in enumerate(value):
+            try:
+                member = structure_item(item, item_type)
+            except ValidationError as error:
+                problems += (problem.at(f"$[{index}]") for problem in error.problems)
+                continue
+            if member in items:
+                problems.append(Problem(f"$[{index}]", "no repeated items", item, "duplicate"))
+            items.add(member)
+        if problems:
+            raise ValidationError(problems)
+        return frozenset(items)
+
+    return structure
+
+
+def _sort_key(item: object) -> tuple[int, str]:
+    return (item.rank, "") if isinstance(item, RankedEnum) else (0, str(item))
+
+
+def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
+    return [
+        item.value if isinstance(item, RankedEnum) else item
+        for item in sorted(value, key=_sort_key)
+    ]
+
+
+# -- records ------------------------------------------------------------------------------
+
+
+def _translate(error: BaseException, path: str) -> list[Problem]:
+    """Flatten a cattrs error tree into problems with JSON paths."""
+    if isinstance(error, ValidationError):
+        return [problem.at(path) for problem in error.problems]
+    if isinstance(error, ForbiddenExtraKeysError):
+        return [
+            Problem(f"{path}.{key}", "only the keys the record defines", key, "extra_key")
+            for key in sorted(error.extra_fields)
+        ]
+    if isinstance(error, cattrs.BaseValidationError):
+        problems: list[Problem] = []
+        for inner in error.exceptions:
+            inner_path = path
+            for note in getattr(inner, "__notes__", ()):
+                if isinstance(note, AttributeValidationNote):
+                    inner_path = f"{path}.{note.name}"
+                elif isinstance(note, IterableValidationNote):
+                    inner_path = f"{path}[{note.index}]"
+            if isinstance(inner, KeyError) and not isinstance(inner, ValidationError):
+                problems.append(Problem(inner_path, "a value (required)", MISSING, "required"))
+            else:
+                problems += _translate(inner, inner_path)
+        return problems
+    return [Problem(path, "a valid value", f"{type(error).__name__}: {error}", "invalid")]
+
+
+def _error_class(error: BaseException) -> type[ValidationError]:
+    """The most specific library error class shared by every leaf of a cattrs error tree."""
+    leaves: set[type[ValidationError]] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ValidationError):
+            leaves.add(type(current))
+        elif isinstance(current, cattrs.BaseValidationError):
+            pending.extend(current.exceptions)
+        else:
+            return ValidationError
+    return leaves.pop() if len(leaves) == 1 else ValidationError
+
+
+def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[object, type], T]:
+    """Structure ``record_type`` from an object: its fields' hooks, then its validators."""
+    generated = cattrs.gen.make_dict_structure_fn(
+        record_type,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+    )
+
+    def structure(value: object, _: type) -> T:
+        if type(value) is not dict:
+            raise _problem("an object", value)
+        try:
+            return generated(value, record_type)
+        except ValidationError:
+            raise
+        except (cattrs.BaseValidationError, ForbiddenExtraKeysError) as error:
+            raise _error_class(error)(_translate(error, "$")) from None
+
+    return structure
+
+
+def _family_hook(
+    converter: cattrs.Converter, family: type[Modality]
+) -> Callable[[object, type], Modality]:
+    """Structure one family, requiring its own ``kind`` tag."""
+    record = record_hook(converter, family)
+
+    def structure(value: object, _: type) -> Modality:
+        if type(value) is not dict:
+            raise _problem("an object", value)
+        kind = value.get("kind", MISSING)
+        if kind != family.kind:
+            rule = "required" if kind is MISSING else "enum"
+            raise invalid("$.kind", f'"{family.kind}"', kind, rule)
+        return record({key: item for key, item in value.items() if key != "kind"}, family)
+
+    return structure
+
+
+def _modality_hook(converter: cattrs.Converter) -> Callable[[object, type], Modality]:
+    """Structure any family, chosen by the ``kind`` tag."""
+    expected = check.choices(_KINDS)
+
+    def structure(value: object, _: type) -> Modality:
+        if type(value) is not dict:
+            raise _problem("an object", value)
+        kind = value.get("kind", MISSING)
+        family = _KINDS.get(kind) if type(kind) is str else None
+        if family is None:
+            rule = "required" if kind is MISSING else "enum"
+            raise invalid("$.kind", expected, kind, rule)
+        return converter.structure(value, family)
+
+    return structure
+
+
+def _modality_unstructure(converter: cattrs.Converter) -> Callable[[Modality], dict[str, Any]]:
+    by_family = {
+        family: cattrs.gen.make_dict_unstructure_fn(family, converter) for family in FAMILIES
+    }
+
+    def unstructure(modality: Modality) -> dict[str, Any]:
+        family = type(modality)
+        write = by_family.get(family) or cattrs.gen.make_dict_unstructure_fn(family, converter)
+        return {"kind": modality.kind, **write(modality)}
+
+    return unstructure
+
+
+def _origin(kind: Any) -> Any:
+    return get_origin(kind)
+
+
+def _is_modality(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Modality)
+
+
+def _is_record(kind: Any) -> bool:
+    return attrs.has(kind) and not _is_modality(kind)
+
+
+def make_strict_converter() -> cattrs.Converter:
+    """Build a converter: strict shapes, tagged modalities, every problem with its path."""
+    converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+    converter.register_structure_hook(str, _structure_str)
+    converter.register_structure_hook(int, _structure_int)
+    converter.register_structure_hook(float, _structure_float)
+    converter.register_structure_hook(bool, _structure_bool)
+    converter.register_structure_hook_factory(
+        lambda kind: isinstance(kind, type) and issubclass(kind, RankedEnum), _enum_hook
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: _origin(kind) is tuple, lambda kind: _tuple_hook(converter, kind)
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: _origin(kind) is frozenset, lambda kind: _frozenset_hook(converter, kind)
+    )
+    converter.register_unstructure_hook_factory(
+        lambda kind: _origin(kind) is frozenset, lambda _kind: _unstructure_frozenset
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: kind is Modality, lambda _kind: _modality_hook(converter)
+    )
+    converter.register_structure_hook_factory(
+        lambda kind: _is_modality(kind) and kind is not Modality,
+        lambda kind: _family_hook(converter, kind),
+    )
+    converter.register_structure_hook_factory(
+        _is_record, lambda kind: record_hook(converter, kind)
+    )
+    converter.register_unstructure_hook_func(_is_modality, _modality_unstructure(converter))
+    converter.register_structure_hook(Fraction, _structure_fraction)
+    converter.register_unstructure_hook(Fraction, _unstructure_fraction)
+    return converter
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The core's shared converter (built on first use; its hooks never change after)."""
+    return make_strict_converter()

@@ -1,0 +1,390 @@
+"""Field rules of the domain records: each one a single definition of what a field accepts.
+
+A rule is an attrs validator (``attrs.field(validator=check.text)``) and also states its
+JSON Schema fragment (:attr:`Rule.schema`) and its message (:attr:`Rule.expected`), all from
+the same constants, so that the records, :mod:`painmodalities.schema`, the JSON converter
+and the command line cannot drift apart. A broken rule raises
+:class:`~painmodalities.errors.ValidationError` at the field's JSON path (``$.field``), which
+a loader moves under the document position it is at. Rules are strict on purpose: no
+string is taken for an enum, no ``True`` for a number.
+
+>>> from painmodalities.vocabulary import Phase
+>>> text.expected, member_of(Phase).schema["enum"]
+('a non-empty UTF-8 string', ['acute', 'subacute', 'chronic'])
+>>> member_of(Phase).expected
+'one of "acute", "subacute", "chronic"'
+"""
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
+from typing import Any, Final, Generic, TypeVar
+
+import attrs
+
+from painmodalities.errors import Problem, ValidationError, invalid
+from painmodalities.vocabulary import RankedEnum
+
+__all__ = [
+    "ID_PATTERN",
+    "KEY_PATTERN",
+    "MAX_SESSION_MINUTES",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "Rule",
+    "any_text",
+    "as_frozenset",
+    "as_tuple",
+    "boolean",
+    "choices",
+    "fail",
+    "frozenset_of",
+    "frozenset_of_ids",
+    "member_of",
+    "modality_id",
+    "optional",
+    "optional_int_in",
+    "optional_member_of",
+    "optional_modality_id",
+    "source_key",
+    "stated",
+    "text",
+    "tuple_of",
+]
+
+E = TypeVar("E", bound=RankedEnum)
+
+#: Modality ids are dotted lower-case slugs: ``massage.swedish``, ``acupuncture``.
+ID_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
+#: Source keys are lower-case slugs with dashes: ``cochrane-massage-2015``.
+KEY_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+#: The longest session a modality or a patient may state, in minutes (a day).
+MAX_SESSION_MINUTES: Final = 24 * 60
+#: The years a source may have been published in.
+MIN_YEAR: Final = 1900
+MAX_YEAR: Final = 2100
+
+_NULL: Final = MappingProxyType({"type": "null"})
+
+
+def _frozen(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(schema))
+
+
+def fail(name: str, expected: str, value: object, rule: str = "invalid") -> ValidationError:
+    """The error for field ``name`` holding ``value`` where ``expected`` was wanted."""
+    return invalid(f"$.{name}", expected, value, rule)
+
+
+def choices(values: type[RankedEnum] | Iterable[str], *, quoted: bool = True) -> str:
+    """``one of "a", "b"``: the one wording of a closed set of values (an enum's in rank order).
+
+    ``quoted=False`` gives the bare list ``a, b`` that the command line shows.
+    """
+    names = [item.value if isinstance(item, RankedEnum) else str(item) for item in values]
+    if not quoted:
+        return ", ".join(names)
+    return "one of " + ", ".join(f'"{name}"' for name in names)
+
+
+@attrs.frozen(eq=False)
+class Rule:
+    """One field rule: an attrs validator that also states its schema fragment and message.
+
+    Attributes:
+        expected: what the rule asks for, as error messages say it.
+        code: the short rule code of its problems, such as ``enum`` or ``pattern``.
+        schema: the JSON Schema fragment of the values it accepts, or ``None`` when the
+            field's type says it all (records, tuples of records).
+        find: the problem with a value, at ``$`` (or under it, for an item), or ``None``.
+        error: the library error class it raises.
+    """
+
+    expected: str
+    code: str
+    schema: Mapping[str, Any] | None
+    find: Callable[[Any, Any], Problem | None] = attrs.field(repr=False)
+    error: type[ValidationError] = ValidationError
+
+    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
+        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
+        found = self.find(instance, value)
+        if found is not None:
+            raise self.error(found.at(f"$.{attribute.name}"))
+
+    def accepts(self, value: object, instance: object = None) -> bool:
+        """Whether ``value`` passes the rule (for parsers that word their own errors)."""
+        return self.find(instance, value) is None
+
+
+def _simple(
+    expected: str,
+    code: str,
+    schema: Mapping[str, Any] | None,
+    test: Callable[[Any], bool],
+) -> Rule:
+    """A rule that takes a value whole: ``test`` says yes or no."""
+
+    def find(_instance: object, value: object) -> Problem | None:
+        return None if test(value) else Problem("$", expected, value, code)
+
+    return Rule(expected, code, None if schema is None else _frozen(schema), find)
+
+
+@attrs.frozen
+class _Field:
+    """The stand-in attribute a hand-written validator is called with by :meth:`Rule.find`."""
+
+    name: str = "_"
+
+
+def stated(
+    schema: Mapping[str, Any], *, error: type[ValidationError] = ValidationError
+) -> Callable[[Callable[[Any, Any, Any], None]], Rule]:
+    """A rule from a hand-written validator, for rules that need the record (its own id).
+
+    attrs calls the validator itself, so its paths and messages are its own; ``schema`` is
+    what it accepts, stated once beside it.
+    """
+
+    def wrap(validator: Callable[[Any, Any, Any], None]) -> Rule:
+        def find(instance: object, value: object) -> Problem | None:
+            try:
+                validator(instance, _Field(), value)
+            except ValidationError as found:
+                return found.problems[0]
+            return None
+
+        doc = (validator.__doc__ or "a valid value").strip()
+        return _HandWritten(doc, "invalid", _frozen(schema), find, error, validator=validator)
+
+    return wrap
+
+
+@attrs.frozen(eq=False)
+class _HandWritten(Rule):
+    """A rule written as a plain validator: attrs calls it directly, keeping its paths."""
+
+    validator: Callable[[Any, Any, Any], None] = attrs.field(repr=False, kw_only=True)
+
+    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
+        """Run the hand-written validator."""
+        self.validator(instance, attribute, value)
+
+
+# -- enums --------------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class MemberOf(Rule, Generic[E]):
+    """A member of one enum: the validator takes members, :meth:`parse` takes values."""
+
+    enum_type: type[E] = attrs.field(kw_only=True)
+    members: Mapping[str, E] = attrs.field(kw_only=True, repr=False)
+
+    def parse(self, value: object) -> E | None:
+        """The member whose value is the string ``value``, or ``None``."""
+        return self.members.get(value) if type(value) is str else None
+
+
+def member_of(enum_type: type[E]) -> MemberOf[E]:
+    """Require a member of ``enum_type`` (its value string is not enough)."""
+    expected = choices(enum_type)
+
+    def find(_instance: object, value: object) -> Problem | None:
+        return None if type(value) is enum_type else Problem("$", expected, value, "enum")
+
+    return MemberOf(
+        expected,
+        "enum",
+        _frozen({"enum": [member.value for member in enum_type]}),
+        find,
+        enum_type=enum_type,
+        members=MappingProxyType({member.value: member for member in enum_type}),
+    )
+
+
+def optional(rule: Rule) -> Rule:
+    """``rule``, or ``None``."""
+
+    def find(instance: object, value: object) -> Problem | None:
+        return None if value is None else rule.find(instance, value)
+
+    schema = None if rule.schema is None else _frozen({"anyOf": [dict(rule.schema), dict(_NULL)]})
+    return Rule(rule.expected, rule.code, schema, find, rule.error)
+
+
+def optional_member_of(enum_type: type[RankedEnum]) -> Rule:
+    """Require ``None`` or a member of ``enum_type``."""
+    return optional(member_of(enum_type))
+
+
+# -- scalars ------------------------------------------------------------------------------
+
+
+def _encodable(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: Require ``True`` or ``False`` (not 0, 1 or a string).
+boolean: Final = _simple("true or false", "type", {"type": "boolean"}, lambda v: type(v) is bool)
+
+#: Require a string that is not blank (and has no lone surrogates: it must be UTF-8).
+#: JSON Schema's ``\S`` is Python's ``str.strip`` whitespace.
+text: Final = _simple(
+    "a non-empty UTF-8 string",
+    "text",
+    {"type": "string", "minLength": 1, "pattern": r"\S"},
+    lambda v: isinstance(v, str) and bool(v.strip()) and _encodable(v),
+)
+
+#: Require a string, possibly empty, without lone surrogates (it must be UTF-8).
+any_text: Final = _simple(
+    "a UTF-8 string", "text", {"type": "string"}, lambda v: isinstance(v, str) and _encodable(v)
+)
+
+
+def json_pattern(pattern: re.Pattern[str]) -> str:
+    """``pattern``, which rules use with ``fullmatch``, anchored for JSON Schema."""
+    return f"^(?:{pattern.pattern})$"
+
+
+@attrs.frozen(eq=False)
+class Matches(Rule):
+    """A string matching a pattern in full; ``noun`` and ``example`` word it for people."""
+
+    noun: str = attrs.field(kw_only=True)
+    example: str = attrs.field(kw_only=True)
+
+
+def matches(pattern: re.Pattern[str], noun: str, example: str) -> Matches:
+    """Require a string that matches ``pattern`` in full: a ``noun`` such as ``example``."""
+    expected = f'a {noun} such as "{example}"'
+
+    def find(_instance: object, value: object) -> Problem | None:
+        if isinstance(value, str) and pattern.fullmatch(value) is not None:
+            return None
+        return Problem("$", expected, value, "pattern")
+
+    return Matches(expected, "pattern", _pattern_schema(pattern), find, noun=noun, example=example)
+
+
+def _pattern_schema(pattern: re.Pattern[str]) -> Mapping[str, Any]:
+    return _frozen({"type": "string", "pattern": json_pattern(pattern)})
+
+
+#: Require a modality id: a dotted lower-case slug such as ``massage.swedish``.
+modality_id: Final = matches(ID_PATTERN, "dotted lower-case id", "massage.swedish")
+#: Require a source key: a lower-case slug such as ``acp-2017``.
+source_key: Final = matches(KEY_PATTERN, "lower-case source key", "acp-2017")
+#: Require ``None`` or a modality id.
+optional_modality_id: Final = optional(modality_id)
+#: The JSON Schema of a modality id.
+MODALITY_ID_SCHEMA: Final = _pattern_schema(ID_PATTERN)
+
+
+def optional_int_in(low: int, high: int) -> Rule:
+    """Require ``None`` or an ``int`` (not a bool) from ``low`` to ``high``."""
+    return optional(
+        _simple(
+            f"a whole number from {low} to {high}",
+            "range",
+            {"type": "integer", "minimum": low, "maximum": high},
+            lambda v: type(v) is int and low <= v <= high,
+        )
+    )
+
+
+# -- containers ---------------------------------------------------------------------------
+
+
+def tuple_of(kind: type, description: str) -> Rule:
+    """Require a tuple whose items are all instances of ``kind`` (a record type)."""
+    expected = f"a tuple of {description}"
+
+    def find(_instance: object, value: object) -> Problem | None:
+        if not isinstance(value, tuple):
+            return Problem("$", expected, value, "type")
+        for index, item in enumerate(value):
+            if not isinstance(item, kind):
+                return Problem(f"$[{index}]", description, item, "type")
+        return None
+
+    return Rule(expected, "type", None, find)
+
+
+def instance_of(kind: type, description: str) -> Rule:
+    """Require an instance of ``kind`` (a record type: its schema is its own)."""
+    return _simple(description, "type", None, lambda v: isinstance(v, kind))
+
+
+def _set_of(item: Rule, noun: str, items: str) -> Rule:
+    expected = f"a frozenset of {noun}"
+
+    def find(instance: object, value: object) -> Problem | None:
+        if not isinstance(value, frozenset):
+            return Problem("$", expected, value, "type")
+        for member in value:
+            if item.find(instance, member) is not None:
+                return Problem("$", items, member, item.code)
+        return None
+
+    assert item.schema is not None  # noqa: S101 (sets hold scalars with a schema)
+    schema = {"type": "array", "items": dict(item.schema), "uniqueItems": True}
+    return Rule(expected, "type", _frozen(schema), find)
+
+
+def frozenset_of(enum_type: type[RankedEnum]) -> Rule:
+    """Require a frozenset of ``enum_type`` members."""
+    return _set_of(member_of(enum_type), enum_type.__name__, f"members {choices(enum_type)}")
+
+
+#: Require a frozenset of modality ids.
+frozenset_of_ids: Final = _set_of(
+    modality_id, "modality ids", f'modality ids such as "{modality_id.example}"'
+)
+
+
+def as_tuple(value: object) -> object:
+    """Convert a list to a tuple so callers may pass either; other values pass through."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def as_frozenset(value: object) -> object:
+    """Convert a list, tuple or set to a frozenset; other values pass through."""
+    return frozenset(value) if isinstance(value, list | tuple | set) else value
+
+
+def rules_of(kind: type) -> Iterable[tuple["attrs.Attribute[Any]", Rule]]:
+    """The init fields of the attrs class ``kind`` that have a rule, with their rule."""
+    for field in attrs.fields(kind):
+        if field.init and isinstance(field.validator, Rule):
+            yield field, field.validator
+
+
+# -- pickling records with derived state --------------------------------------------------
+
+
+def rebuild(kind: type[Any], fields: dict[str, Any]) -> Any:
+    """Make ``kind(**fields)`` again: how records with derived indexes are unpickled."""
+    return kind(**fields)
+
+
+def reduce_by_init_fields(record: Any) -> tuple[Any, ...]:
+    """Pickle ``record`` by its init fields only, so derived indexes and caches are rebuilt.
+
+    Records with a derived index (a mapping proxy) or a private cache cannot be pickled
+    slot by slot; rebuilding them also runs their validators again.
+    """
+    fields = {
+        field.alias: getattr(record, field.name)
+        for field in attrs.fields(type(record))
+        if field.init
+    }
+    return (rebuild, (type(record), fields))
