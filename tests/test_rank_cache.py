@@ -19,7 +19,8 @@ from painmodalities import (
     rank,
     rank_many,
 )
-from painmodalities.ranking import _memo, _rank_uncached
+from painmodalities.ranking import _memo
+from tests.oracle import rank_uncached
 from tests.strategies import catalogs, pain_types, patients, policies, weights
 
 
@@ -55,7 +56,7 @@ def test_cached_rankings_equal_uncached(
     """
     for catalog, pain_type, patient, weights_, policy in calls * 2:
         cached = rank(pain_type, catalog=catalog, patient=patient, weights=weights_, policy=policy)
-        fresh = _rank_uncached(
+        fresh = rank_uncached(
             pain_type, catalog=catalog, patient=patient, weights=weights_, policy=policy
         )
         assert cached == fresh
@@ -64,7 +65,7 @@ def test_cached_rankings_equal_uncached(
     pairs = [(pain, patient) for other, pain, patient, _, _ in calls if other is catalog]
     streamed = rank_many(pairs, catalog=catalog, weights=weights_, policy=policy)
     assert list(streamed) == [
-        _rank_uncached(pain, catalog=catalog, patient=patient, weights=weights_, policy=policy)
+        rank_uncached(pain, catalog=catalog, patient=patient, weights=weights_, policy=policy)
         for pain, patient in pairs
     ]
     twin = Catalog(modalities=catalog.modalities, sources=catalog.sources)
@@ -82,13 +83,17 @@ def test_equal_weights_keep_the_callers_own() -> None:
 
 
 def test_weights_equal_as_numbers_but_read_apart_are_not_confused() -> None:
-    """2**60 == 2.0**60, but they read as different exact weights: no cache mixes them."""
+    """2**60 == 2.0**60, but they read as different exact weights: no cache mixes them.
+
+    Weights compare by their exact readings, so the two are different weights.
+    """
     big_int = Weights(function=2**60, durability=1, activity=3**30, pain=0)
     big_float = Weights(function=2.0**60, durability=1, activity=3**30, pain=0)
-    assert big_int == big_float
+    assert big_int.as_mapping() == big_float.as_mapping()
+    assert big_int != big_float
     assert big_int.shares() != big_float.shares()
     for weights_ in (big_int, big_float, big_int):
-        assert rank("knee_osteoarthritis:chronic", weights=weights_) == _rank_uncached(
+        assert rank("knee_osteoarthritis:chronic", weights=weights_) == rank_uncached(
             "knee_osteoarthritis:chronic", weights=weights_
         )
 
@@ -108,7 +113,7 @@ def test_caches_are_invisible_in_equality_hash_and_repr() -> None:
 def test_caches_are_bounded() -> None:
     """Every cache has a size limit, smaller for a larger catalog."""
     memo = _memo(default_catalog())
-    for cache in (memo.boards, memo.exclusions, memo.options, memo.rankings):
+    for cache in (memo.assessments, memo.boards, memo.exclusions, memo.options, memo.rankings):
         maxsize = cache.cache_info().maxsize
         assert maxsize is not None
         assert 8 <= maxsize <= 1 << 18
@@ -128,7 +133,7 @@ def test_threads_see_the_same_rankings() -> None:
     base = default_catalog()
     catalog = attrs.evolve(base)
     pain_types_ = list(base.pain_types())
-    expected = {pain: _rank_uncached(pain, catalog=catalog) for pain in pain_types_}
+    expected = {pain: rank_uncached(pain, catalog=catalog) for pain in pain_types_}
     failures: list[PainType] = []
 
     def work() -> None:

@@ -1,6 +1,7 @@
 """Scoring and ranking by hand: the default rankings of low back pain, worked out exactly."""
 
 import math
+import pickle
 from fractions import Fraction as F
 
 import attrs
@@ -13,6 +14,7 @@ from painmodalities import (
     Criterion,
     ExclusionReason,
     InvalidWeightsError,
+    Modality,
     PainType,
     Patient,
     Precaution,
@@ -26,8 +28,7 @@ from painmodalities import (
     rank,
     score,
 )
-
-from .strategies import scores
+from tests.strategies import modalities, pain_types, policies, scores, weights
 
 # Default weight shares: function 2/5, durability 1/4, activity 1/4, pain 1/10 (sum 1).
 # Effect: none 0, small 1/3, moderate 2/3, large 1. Certainty: very_low 1/4, low 1/2,
@@ -242,6 +243,44 @@ def test_error_patient_names_unknown_modality() -> None:
     with pytest.raises(UnknownModalityError) as caught:
         rank("neck:chronic", patient=Patient(exclude=frozenset({"massage.swede"})))
     assert caught.value.modality_id == "massage.swede"
+
+
+@given(modalities(), pain_types(), weights(), policies())
+def test_score_is_the_plain_weighted_mean(
+    modality: Modality, pain_type: PainType, weights_: Weights, policy: ScoringPolicy
+) -> None:
+    """The integer arithmetic behind score() gives exactly the plain fraction arithmetic.
+
+    Each share is the weight read from its decimal form over their total; each
+    contribution is share x raw (0 with the evidence gate closed); the value is their sum.
+    """
+    exact = [F(w) if isinstance(w, int) else F(repr(w)) for w in weights_.as_mapping().values()]
+    shares = [part / sum(exact) for part in exact]
+    assert list(weights_.shares().values()) == shares
+    result = score(modality, pain_type, weights_, policy)
+    for part, share in zip(result.contributions, shares, strict=True):
+        assert part.share == share
+        assert part.value == (share * part.raw if result.has_benefit else 0)
+    assert result.value == sum((part.value for part in result.contributions), F(0))
+    assert result == score(modality, pain_type, weights_, policy)
+
+
+def test_weights_compare_by_their_exact_reading() -> None:
+    """Weights equal as numbers and read alike are equal; read apart, they are not."""
+    assert Weights(function=1, durability=0) == Weights(function=1.0, durability=0.0)
+    assert hash(Weights(function=1)) == hash(Weights(function=1.0))
+    assert Weights(function=2**60) != Weights(function=2.0**60)
+    assert Weights(function=0.5) != Weights(function=0.25)
+    assert Weights() != "weights"
+    copied = pickle.loads(pickle.dumps(Weights(function=2**60)))  # noqa: S301 (our own bytes)
+    assert copied == Weights(function=2**60)
+    assert copied.shares() == Weights(function=2**60).shares()
+    assert attrs.asdict(Weights()) == {
+        "function": 0.4,
+        "durability": 0.25,
+        "activity": 0.25,
+        "pain": 0.1,
+    }
 
 
 # -- check_score: what every result of score() satisfies ----------------------------------

@@ -17,9 +17,10 @@ It reports every problem found, not only the first.
 
 import operator
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar, cast, overload
+from typing import Any, TypeVar, overload
 
 import attrs
 
@@ -57,6 +58,30 @@ def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None
     return check
 
 
+class _Keep:
+    """A catalog's one slot for a helper built from it (the ranking caches).
+
+    The helper is made on first use, once even when threads race, and kept until the
+    catalog goes. A pickled catalog carries no helper: its copy makes its own.
+    """
+
+    __slots__ = ("_lock", "_value")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value: object = None
+
+    def get(self, kind: type[T], build: Callable[[], T]) -> T:
+        """The helper, an instance of ``kind``; made by ``build()`` if there is none yet."""
+        found = self._value
+        if not isinstance(found, kind):
+            with self._lock:
+                found = self._value
+                if not isinstance(found, kind):
+                    found = self._value = build()
+        return found
+
+
 def composite_findings(
     programme: PhysicalTherapy, modalities: Mapping[str, Modality]
 ) -> tuple[Finding, ...]:
@@ -92,9 +117,9 @@ class Catalog:
     _by_key: Mapping[str, Source] = attrs.field(
         init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
     )
-    # Private helpers keyed by name (the ranking caches): they live and die with this
-    # catalog, so one catalog's results can never be served for another.
-    _memo: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False, factory=dict)
+    # The one helper kept with this catalog (the ranking caches): it lives and dies with
+    # this catalog, so one catalog's results can never be served for another.
+    _keep: "_Keep" = attrs.field(init=False, eq=False, repr=False, hash=False, factory=_Keep)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_id", MappingProxyType({m.id: m for m in self.modalities}))
@@ -202,15 +227,9 @@ class Catalog:
     def __reduce__(self) -> tuple[Any, ...]:
         return reduce_by_init_fields(self)  # caches and indexes are rebuilt, never pickled
 
-    def _cached(self, name: str, build: Callable[["Catalog"], T]) -> T:
-        """The private helper ``name`` of this catalog, built by ``build(self)`` on first use.
-
-        ``dict.setdefault`` is atomic, so racing threads agree on one helper.
-        """
-        found = self._memo.get(name)
-        if found is None:
-            found = self._memo.setdefault(name, build(self))
-        return cast("T", found)
+    def _kept(self, kind: type[T], build: Callable[["Catalog"], T]) -> T:
+        """The helper of type ``kind`` kept with this catalog, made by ``build(self)`` at first."""
+        return self._keep.get(kind, lambda: build(self))
 
     # -- integrity ---------------------------------------------------------------------
 

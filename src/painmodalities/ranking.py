@@ -21,7 +21,7 @@ adding or removing an option never reorders the rest.
 """
 
 import functools
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Final, TypeVar, overload
 
 import attrs
@@ -33,7 +33,15 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, UnknownModalityError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.modalities import Modality
-from painmodalities.scoring import Score, ScoringPolicy, Weights, _exact_key, _WeightsKey, score
+from painmodalities.scoring import (
+    Assessment,
+    Score,
+    ScoringPolicy,
+    Weighing,
+    Weights,
+    assess,
+    score,
+)
 from painmodalities.vocabulary import Precaution, RankedEnum
 
 __all__ = [
@@ -97,35 +105,18 @@ class Patient:
         default=frozenset(), converter=check.as_frozenset, validator=check.frozenset_of_ids
     )
 
+    def rules_out(self, modality: Modality) -> bool:
+        """Whether this patient's constraints rule ``modality`` out (a cheap test)."""
+        return any(rule.applies(self, modality) for rule in _EXCLUSION_RULES)
+
     def reasons_against(self, modality: Modality) -> tuple["Reason", ...]:
         """Every reason this patient's constraints rule ``modality`` out (empty if none)."""
-        reasons: list[Reason] = []
-        if modality.id in self.exclude:
-            reasons.append(_reason(ExclusionReason.EXCLUDED, "excluded on request"))
-        common = self.precautions & modality.precautions
-        if common:
-            reasons.extend(
-                _reason(
-                    ExclusionReason.PRECAUTION,
-                    f"precaution: {_words.word(precaution)}",
-                )
-                for precaution in sorted(common)
-            )
-        if self.covered is not None and modality.id not in self.covered:
-            reasons.append(_reason(ExclusionReason.NOT_COVERED, "not covered by insurance"))
-        if (
-            self.max_session_minutes is not None
-            and modality.session_minutes is not None
-            and modality.session_minutes > self.max_session_minutes
-        ):
-            reasons.append(
-                _reason(
-                    ExclusionReason.SESSION_TOO_LONG,
-                    f"sessions of {modality.session_minutes} minutes exceed the "
-                    f"patient's {self.max_session_minutes}",
-                )
-            )
-        return tuple(reasons)
+        return tuple(
+            _reason(rule.code, detail)
+            for rule in _EXCLUSION_RULES
+            if rule.applies(self, modality)
+            for detail in rule.details(self, modality)
+        )
 
 
 class ExclusionReason(RankedEnum):
@@ -154,6 +145,57 @@ class Reason:
 def _reason(code: ExclusionReason, detail: str) -> Reason:
     """A :class:`Reason`, built once per distinct reason: they are immutable, so shared."""
     return Reason(code=code, detail=detail)
+
+
+@attrs.frozen
+class _ExclusionRule:
+    """One way a patient's constraints rule a modality out.
+
+    ``applies`` is the cheap test; ``details`` words the reasons when it applies.
+    """
+
+    code: ExclusionReason
+    applies: Callable[[Patient, Modality], bool]
+    details: Callable[[Patient, Modality], Iterable[str]]
+
+
+def _too_long(patient: Patient, modality: Modality) -> bool:
+    limit, minutes = patient.max_session_minutes, modality.session_minutes
+    return limit is not None and minutes is not None and minutes > limit
+
+
+#: The exclusion rules, in the order their reasons are given: the one statement of them,
+#: read by Patient.rules_out and Patient.reasons_against.
+_EXCLUSION_RULES: Final = (
+    _ExclusionRule(
+        ExclusionReason.EXCLUDED,
+        lambda patient, modality: modality.id in patient.exclude,
+        lambda _patient, _modality: ("excluded on request",),
+    ),
+    _ExclusionRule(
+        ExclusionReason.PRECAUTION,
+        lambda patient, modality: not patient.precautions.isdisjoint(modality.precautions),
+        lambda patient, modality: (
+            f"precaution: {_words.word(precaution)}"
+            for precaution in sorted(patient.precautions & modality.precautions)
+        ),
+    ),
+    _ExclusionRule(
+        ExclusionReason.NOT_COVERED,
+        lambda patient, modality: (
+            patient.covered is not None and modality.id not in patient.covered
+        ),
+        lambda _patient, _modality: ("not covered by insurance",),
+    ),
+    _ExclusionRule(
+        ExclusionReason.SESSION_TOO_LONG,
+        _too_long,
+        lambda patient, modality: (
+            f"sessions of {modality.session_minutes} minutes exceed the "
+            f"patient's {patient.max_session_minutes}",
+        ),
+    ),
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -264,7 +306,12 @@ class Ranking:
 
 def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:
     """The sort key of the ranking order: evidence gate, score, activity, id."""
-    return (not result.has_benefit, -result.value, not modality.is_active, modality.id)
+    return _order(modality, result.has_benefit, result.value)
+
+
+def _order(modality: Modality, has_benefit: bool, value: Any) -> tuple[bool, Any, bool, str]:
+    # The ranking order, for any value that compares as the score does.
+    return (not has_benefit, -value, not modality.is_active, modality.id)
 
 
 #: Pain types parsed from text; only valid text gets in, so it holds at most one entry per
@@ -281,13 +328,6 @@ def _pain_type(value: object) -> PainType:
             found = _PARSED[value] = PainType.parse(value)
         return found
     raise ValidationError(Problem("$.pain_type", 'a PainType or "condition:phase"', value))
-
-
-def _check_known(patient: Patient, catalog: Catalog) -> None:
-    named = sorted(patient.exclude | (patient.covered or frozenset()))
-    unknown = [modality_id for modality_id in named if modality_id not in catalog]
-    if unknown:
-        raise UnknownModalityError.for_id(unknown[0], catalog.ids)
 
 
 # Shared default arguments: immutable, so one instance of each serves every call (building
@@ -348,9 +388,7 @@ def rank(
     found_pain_type, catalog, patient, weights, policy = _arguments(
         pain_type, catalog, patient, weights, policy
     )
-    options, excluded = _memo(catalog).rankings(
-        found_pain_type, _exact_key(weights), policy, patient
-    )
+    options, excluded = _memo(catalog).rankings(found_pain_type, weights, policy, patient)
     return Ranking(
         pain_type=found_pain_type,
         options=options,
@@ -391,7 +429,6 @@ def rank_many(
     ).rankings
     weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
     policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
-    key = _exact_key(weights)
     for pain_type, patient in requests:
         # The common case checked inline: this loop runs once per patient of a cohort.
         found_pain_type = pain_type if type(pain_type) is PainType else _pain_type(pain_type)
@@ -401,7 +438,7 @@ def rank_many(
             found_patient = patient
         else:
             found_patient = _checked(patient, Patient, "patient")
-        options, excluded = rankings(found_pain_type, key, policy, found_patient)
+        options, excluded = rankings(found_pain_type, weights, policy, found_patient)
         yield Ranking(
             pain_type=found_pain_type,
             options=options,
@@ -412,50 +449,16 @@ def rank_many(
         )
 
 
-def _rank_uncached(
-    pain_type: PainType | str,
-    *,
-    catalog: Catalog | None = None,
-    patient: Patient | None = None,
-    weights: Weights | None = None,
-    policy: ScoringPolicy | None = None,
-) -> Ranking:
-    """:func:`rank` computed afresh, with no cache: the reference the caches are tested on."""
-    found_pain_type, catalog, patient, weights, policy = _arguments(
-        pain_type, catalog, patient, weights, policy
-    )
-    _check_known(patient, catalog)
-    kept: list[tuple[tuple[bool, Any, bool, str], Modality, Score]] = []
-    excluded: list[Exclusion] = []
-    for modality in catalog:
-        reasons = patient.reasons_against(modality)
-        if reasons:
-            excluded.append(Exclusion(modality=modality, reasons=reasons))
-            continue
-        result = score(modality, found_pain_type, weights, policy)
-        kept.append((order_key(modality, result), modality, result))
-    kept.sort(key=lambda entry: entry[0])
-    return Ranking(
-        pain_type=found_pain_type,
-        options=tuple(
-            RankedOption(rank=position, modality=modality, score=result)
-            for position, (_, modality, result) in enumerate(kept, start=1)
-        ),
-        excluded=tuple(excluded),
-        patient=patient,
-        weights=weights,
-        policy=policy,
-    )
-
-
 # -- caches ------------------------------------------------------------------------------
 #
 # rank() is pure, and every input is immutable and hashable, so its work is cached on the
-# catalog (each catalog has its own caches: nothing is shared between catalogs) in four
-# bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
+# catalog (each catalog keeps its own caches in one slot: nothing is shared between
+# catalogs) in bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
 #
-# - boards: (pain type, weights, policy) -> every modality with its score, sorted by
-#   order_key, and the options when nothing is excluded: the O(n log n) part;
+# - assessments: (pain type, policy) -> each modality's Assessment: everything in its
+#   score that does not depend on the weights;
+# - boards: (pain type, weights, policy) -> the catalog in ranking order, sorted on exact
+#   integer totals (scoring.Weighing), and each modality's Score, made when first needed;
 # - exclusions: patient -> the ids ruled out and the exclusions with reasons (this also
 #   checks that the patient names only known ids, so an error is never cached);
 # - options: (pain type, weights, policy, ids ruled out) -> the options, ranked: patients
@@ -463,15 +466,17 @@ def _rank_uncached(
 # - rankings: (pain type, weights, policy, patient) -> options and exclusions, the one
 #   lookup a repeated call makes.
 #
-# Weights are keyed with the type of each number (scoring._exact_key): 2**60 == 2.0**60,
-# but their exact readings differ. Cached values hold only results (scores, options,
-# exclusions), never the caller's weights, policy or patient objects: equal keys give
-# results that are equal and print the same, and rank() puts the caller's own objects in
-# the Ranking it returns. Cache sizes are budgets of modalities held, divided by the
-# catalog's size, so memory stays bounded for a catalog of any size (a few megabytes for
-# the built-in one).
+# So a call with weights not seen before weighs the assessments already made, sorts
+# integers and builds scores only for the options it returns. Weights compare by their
+# exact reading (2**60 and 2.0**60 are different weights). Cached values hold only results
+# (scores, options, exclusions), never the caller's weights or patient objects: equal keys
+# give results that are equal and print the same, and rank() puts the caller's own
+# objects in the Ranking it returns. Cache sizes are budgets of modalities held, divided
+# by the catalog's size, so memory stays bounded for a catalog of any size (a few
+# megabytes for the built-in one).
 
-#: How many scored modalities the board cache of one catalog may hold.
+#: How many assessed and scored modalities the assessment and board caches may hold.
+_ASSESSMENT_BUDGET = 1 << 13
 _BOARD_BUDGET = 1 << 15
 #: How many excluded or ranked modalities the exclusion and option caches may hold.
 _PATIENT_BUDGET = 1 << 16
@@ -479,27 +484,56 @@ _OPTIONS_BUDGET = 1 << 16
 #: How many (key, shared result) pairs the ranking cache may hold, times the catalog size.
 _RANKING_BUDGET = 1 << 16
 
-_Entry = tuple[Modality, Score]
-_Board = tuple[tuple[_Entry, ...], tuple[RankedOption, ...]]
 _Excluded = tuple[frozenset[str], tuple[Exclusion, ...]]
 _Options = tuple[tuple[RankedOption, ...], tuple[Exclusion, ...]]
-
-
-def _ranked(entries: Iterable[_Entry]) -> tuple[RankedOption, ...]:
-    return tuple(
-        RankedOption(rank=position, modality=modality, score=result)
-        for position, (modality, result) in enumerate(entries, start=1)
-    )
 
 
 def _bounded(budget: int, size: int) -> int:
     return max(8, budget // size)
 
 
+class _Board:
+    """One (pain type, weights, policy): the catalog in ranking order, scored on demand."""
+
+    __slots__ = ("assessed", "order", "scores", "weighing")
+
+    def __init__(
+        self, modalities: tuple[Modality, ...], assessed: tuple[Assessment, ...], weights: Weights
+    ) -> None:
+        weighing = Weighing(weights)
+        totals = [weighing.total(assessment) for assessment in assessed]
+        self.order = sorted(
+            range(len(modalities)),
+            key=lambda index: _order(
+                modalities[index], assessed[index].has_benefit, totals[index]
+            ),
+        )
+        self.assessed = assessed
+        self.weighing = weighing
+        # Filled as options need them; a race makes equal scores twice, never a wrong one.
+        self.scores: list[Score | None] = [None] * len(modalities)
+
+    def ranked(
+        self, modalities: tuple[Modality, ...], gone: frozenset[str]
+    ) -> tuple[RankedOption, ...]:
+        """The options in order, leaving out the ids in ``gone``."""
+        options: list[RankedOption] = []
+        scores = self.scores
+        for index in self.order:
+            modality = modalities[index]
+            if modality.id in gone:
+                continue
+            result = scores[index]
+            if result is None:
+                result = scores[index] = self.weighing.score(self.assessed[index])
+            options.append(RankedOption(rank=len(options) + 1, modality=modality, score=result))
+        return tuple(options)
+
+
 class _Memo:
     """The ranking caches of one catalog (see the comment above)."""
 
-    __slots__ = ("boards", "exclusions", "options", "rankings")
+    __slots__ = ("assessments", "boards", "exclusions", "options", "rankings")
 
     def __init__(self, catalog: Catalog) -> None:
         # The closures hold the catalog's parts, not the catalog: no reference cycle.
@@ -507,15 +541,11 @@ class _Memo:
         known = frozenset(ids)
         size = max(1, len(modalities))
 
-        def board(pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy) -> _Board:
-            kept = [
-                (order_key(modality, result), modality, result)
-                for modality in modalities
-                for result in (score(modality, pain_type, key[0], policy),)
-            ]
-            kept.sort(key=lambda entry: entry[0])
-            entries = tuple((modality, result) for _, modality, result in kept)
-            return entries, _ranked(entries)
+        def assessments(pain_type: PainType, policy: ScoringPolicy) -> tuple[Assessment, ...]:
+            return tuple(assess(modality, pain_type, policy) for modality in modalities)
+
+        def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
+            return _Board(modalities, self.assessments(pain_type, policy), weights)
 
         def exclusions(patient: Patient) -> _Excluded:
             if patient == _NO_CONSTRAINTS:
@@ -524,39 +554,25 @@ class _Memo:
             unknown = [modality_id for modality_id in named if modality_id not in known]
             if unknown:
                 raise UnknownModalityError.for_id(unknown[0], ids)
-            # A cheap test of each rule of Patient.reasons_against first, which then gives
-            # the reasons for the few modalities ruled out. (A rule added there and not
-            # here would show as cached != uncached in tests/test_rank_cache.py.)
-            precautions, covered = patient.precautions, patient.covered
-            limit, exclude = patient.max_session_minutes, patient.exclude
             excluded = [
                 Exclusion(modality=modality, reasons=patient.reasons_against(modality))
                 for modality in modalities
-                if modality.id in exclude
-                or (precautions and not precautions.isdisjoint(modality.precautions))
-                or (covered is not None and modality.id not in covered)
-                or (
-                    limit is not None
-                    and modality.session_minutes is not None
-                    and modality.session_minutes > limit
-                )
+                if patient.rules_out(modality)
             ]
             return frozenset(item.modality.id for item in excluded), tuple(excluded)
 
         def options(
-            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, gone: frozenset[str]
+            pain_type: PainType, weights: Weights, policy: ScoringPolicy, gone: frozenset[str]
         ) -> tuple[RankedOption, ...]:
-            entries, everything = self.boards(pain_type, key, policy)
-            if not gone:
-                return everything
-            return _ranked(entry for entry in entries if entry[0].id not in gone)
+            return self.boards(pain_type, weights, policy).ranked(modalities, gone)
 
         def rankings(
-            pain_type: PainType, key: _WeightsKey, policy: ScoringPolicy, patient: Patient
+            pain_type: PainType, weights: Weights, policy: ScoringPolicy, patient: Patient
         ) -> _Options:
             gone, excluded = self.exclusions(patient)
-            return self.options(pain_type, key, policy, gone), excluded
+            return self.options(pain_type, weights, policy, gone), excluded
 
+        self.assessments = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(assessments)
         self.boards = functools.lru_cache(_bounded(_BOARD_BUDGET, size))(board)
         self.exclusions = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(exclusions)
         self.options = functools.lru_cache(_bounded(_OPTIONS_BUDGET, size))(options)
@@ -564,7 +580,7 @@ class _Memo:
 
 
 def _memo(catalog: Catalog) -> _Memo:
-    return catalog._cached("ranking", _Memo)  # the catalog keeps our caches
+    return catalog._kept(_Memo, _Memo)  # the catalog keeps our caches in its one slot
 
 
 # -- what every ranking satisfies: checked by tests, and by loading -------------------------

@@ -22,9 +22,9 @@ Fraction(13, 20)
 0.65
 """
 
-import functools
 import math
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Final
@@ -93,12 +93,37 @@ def _weight(_instance: object, attribute: Any, value: Any) -> None:
         )
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
-class Weights:
+def _reading(number: float) -> tuple[int, int]:
+    """A weight read exactly, as a reduced fraction: an int as is, a float as its decimal."""
+    if isinstance(number, int):
+        return int(number), 1
+    return Decimal(float.__repr__(number)).as_integer_ratio()
+
+
+class _ExactReading:
+    """The slots where :class:`Weights` keeps its exact reading, apart from its fields.
+
+    Made when the weights are, and read by equality, hashing, :meth:`Weights.shares`
+    and :class:`Weighing`; not fields, so ``attrs.fields``, ``attrs.asdict`` and the JSON
+    form of weights show only the four weights.
+    """
+
+    __slots__ = ("_exact", "_hash", "_scaled", "_shares")
+
+    _exact: tuple[tuple[int, int], ...]
+    _hash: int
+    _scaled: tuple[int, ...]
+    _shares: tuple[Fraction, ...]
+
+
+@attrs.frozen(kw_only=True, eq=False)
+class Weights(_ExactReading):
     """How much each criterion counts. Only their ratios matter.
 
     Each weight is finite and not negative, and at least one is positive. Weights are read
-    exactly from their decimal form (``0.4`` is two fifths).
+    exactly from their decimal form (``0.4`` is two fifths), once, when they are made; two
+    weights are equal when their exact readings are (``2**60`` and ``2.0**60`` are not:
+    the float reads as ``1152921504606847000``).
 
     Attributes:
         function: weight of the function criterion.
@@ -113,10 +138,31 @@ class Weights:
     pain: float = attrs.field(default=0.1, validator=_weight)
 
     def __attrs_post_init__(self) -> None:
-        if not any(self.as_mapping().values()):
+        numbers = self.as_mapping().values()
+        if not any(numbers):
             raise InvalidWeightsError(
                 Problem("$", "at least one positive weight", attrs.asdict(self), "weight")
             )
+        exact = tuple(_reading(number) for number in numbers)
+        common = math.lcm(*(denominator for _, denominator in exact))
+        scaled = tuple(numerator * (common // denominator) for numerator, denominator in exact)
+        total = sum(scaled)
+        object.__setattr__(self, "_exact", exact)
+        object.__setattr__(self, "_hash", hash(exact))
+        object.__setattr__(self, "_scaled", scaled)
+        object.__setattr__(self, "_shares", tuple(Fraction(part, total) for part in scaled))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Weights:
+            return NotImplemented
+        return self._exact == other._exact
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The exact reading is not pickled: the copy reads its weights afresh.
+        return _weights, (self.function, self.durability, self.activity, self.pain)
 
     def as_mapping(self) -> Mapping[Criterion, float]:
         """The weights by criterion, in criterion order."""
@@ -131,40 +177,11 @@ class Weights:
 
     def shares(self) -> Mapping[Criterion, Fraction]:
         """Each weight as an exact share of their total; the shares sum to 1."""
-        return _shares(_exact_key(self))
+        return MappingProxyType(dict(zip(Criterion, self._shares, strict=True)))
 
 
-_WeightsKey = tuple["Weights", type, type, type, type]
-
-
-def _exact_key(weights: Weights) -> _WeightsKey:
-    """A hashable key that is equal only for weights with equal exact shares.
-
-    ``Weights`` compare equal when their numbers do, but ``2**60 == 2.0**60`` while their
-    exact readings differ (an int is read as is, a float from its shortest decimal form),
-    so caches key on the weights together with the type of each number.
-    """
-    return (
-        weights,
-        type(weights.function),
-        type(weights.durability),
-        type(weights.activity),
-        type(weights.pain),
-    )
-
-
-@functools.lru_cache(maxsize=256)
-def _shares(key: _WeightsKey) -> Mapping[Criterion, Fraction]:
-    # Computed once per distinct weights: score() asks for every modality it scores. The
-    # mapping is read-only, so one instance is shared.
-    weights = key[0]
-    exact = {criterion: _exact(weight) for criterion, weight in weights.as_mapping().items()}
-    total = sum(exact.values(), _ZERO)
-    return MappingProxyType({criterion: value / total for criterion, value in exact.items()})
-
-
-def _exact(number: float) -> Fraction:
-    return Fraction(number) if isinstance(number, int) else Fraction(repr(number))
+def _weights(function: float, durability: float, activity: float, pain: float) -> Weights:
+    return Weights(function=function, durability=durability, activity=activity, pain=pain)
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)
@@ -251,9 +268,24 @@ class Score:
         return explain_score(self)
 
 
+#: Each effect x certainty on the [0, 1] scale, from the two tables above.
+_STRENGTHS: Final[Mapping[tuple[Effect, Certainty], Fraction]] = MappingProxyType(
+    {
+        (effect, certainty): effect_value * certainty_value
+        for effect, effect_value in EFFECT_VALUES.items()
+        for certainty, certainty_value in CERTAINTY_VALUES.items()
+    }
+)
+#: The least common denominator of every raw criterion value the tables can give: raw
+#: values times this are small integers, so weighted sums compare as integers.
+_SCALE: Final = math.lcm(
+    *(value.denominator for value in (*_STRENGTHS.values(), *HORIZON_VALUES.values(), _ONE))
+)
+
+
 def strength(finding: Finding) -> Fraction:
     """A finding's effect x certainty on the [0, 1] scale."""
-    return EFFECT_VALUES[finding.effect] * CERTAINTY_VALUES[finding.certainty]
+    return _STRENGTHS[finding.effect, finding.certainty]
 
 
 def _best(findings: list[Finding]) -> tuple[Fraction, tuple[Finding, ...]]:
@@ -269,6 +301,141 @@ def _durability(findings: list[Finding]) -> tuple[Fraction, tuple[Finding, ...]]
         return _ZERO, ()
     longest = max(finding.horizon for finding in lasting)
     return HORIZON_VALUES[longest], tuple(f for f in lasting if f.horizon is longest)
+
+
+def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
+    return tuple(value.numerator * (_SCALE // value.denominator) for value in raw)
+
+
+@attrs.frozen(kw_only=True)
+class Assessment:
+    """Everything in a modality's score for one pain type and policy except the weights.
+
+    Ranking assesses each modality once per pain type and policy, and weighs the same
+    assessment for every set of weights (:class:`Weighing`).
+
+    Attributes:
+        modality_id: the modality assessed.
+        pain_type: the pain type it was assessed for.
+        policy: the policy it was assessed under.
+        raw: each criterion's raw value on its [0, 1] scale, in criterion order.
+        findings: for each criterion, in criterion order, the findings that set it.
+        has_benefit: whether a scored finding shows benefit (the evidence gate is open).
+        unscored: findings for the pain type below the policy's certainty.
+    """
+
+    modality_id: str
+    pain_type: PainType
+    policy: ScoringPolicy
+    raw: tuple[Fraction, ...]
+    findings: tuple[tuple[Finding, ...], ...]
+    has_benefit: bool
+    unscored: tuple[Finding, ...] = ()
+    # The raw values times _SCALE: small integers, for exact weighted sums.
+    _scaled: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_scaled", _scaled(self.raw))
+
+
+def assess(
+    modality: Modality, pain_type: PainType, policy: ScoringPolicy | None = None
+) -> Assessment:
+    """Each criterion of ``modality`` for ``pain_type`` under ``policy``, before weighting."""
+    policy = ScoringPolicy() if policy is None else policy
+    found = modality.findings_for(pain_type)
+    scored = [finding for finding in found if policy.counts(finding)]
+    function_findings = [f for f in scored if f.outcome is Outcome.FUNCTION]
+    parts = (
+        _best(function_findings),
+        _durability(function_findings),
+        (_ONE if modality.is_active else _ZERO, ()),
+        _best([f for f in scored if f.outcome is Outcome.PAIN]),
+    )
+    return Assessment(
+        modality_id=modality.id,
+        pain_type=pain_type,
+        policy=policy,
+        raw=tuple(raw for raw, _ in parts),
+        findings=tuple(findings for _, findings in parts),
+        has_benefit=any(finding.shows_benefit for finding in scored),
+        unscored=tuple(finding for finding in found if not policy.counts(finding)),
+    )
+
+
+class Weighing:
+    """Scores assessments under one set of weights, with exact integer arithmetic.
+
+    Every value it gives is an integer over one denominator (the weights' common
+    denominator times the raw scale), so :meth:`total` compares scores exactly without
+    building a fraction, and equal fractions and contributions are built once and shared
+    between the scores it makes (they are immutable).
+    """
+
+    __slots__ = ("_contributions", "_denominator", "_scaled", "_shares", "_values")
+
+    def __init__(self, weights: Weights) -> None:
+        self._scaled = weights._scaled
+        self._shares = weights._shares
+        self._denominator = _SCALE * sum(weights._scaled)
+        self._values: dict[int, Fraction] = {}
+        self._contributions: dict[tuple[int, int, bool], Contribution] = {}
+
+    def total(self, assessment: Assessment) -> int:
+        """The score's value times a positive factor that depends only on the weights."""
+        if not assessment.has_benefit:
+            return 0
+        return sum(
+            weight * raw for weight, raw in zip(self._scaled, assessment._scaled, strict=True)
+        )
+
+    def _value(self, numerator: int) -> Fraction:
+        found = self._values.get(numerator)
+        if found is None:
+            found = self._values[numerator] = Fraction(numerator, self._denominator)
+        return found
+
+    def score(self, assessment: Assessment) -> Score:
+        """The :class:`Score` of ``assessment`` under these weights.
+
+        Each criterion contributes its share times its raw value, or 0 when the evidence
+        gate is closed; the value is the sum of the contributions.
+        """
+        gate = assessment.has_benefit
+        shared = self._contributions
+        parts: list[Contribution] = []
+        total = 0
+        for index, (weight, raw, scaled, findings) in enumerate(
+            zip(self._scaled, assessment.raw, assessment._scaled, assessment.findings, strict=True)
+        ):
+            numerator = weight * scaled if gate else 0
+            total += numerator
+            # Contributions without findings (activity, criteria nothing set) recur: shared.
+            key = (index, scaled, gate)
+            part = None if findings else shared.get(key)
+            if part is None:
+                part = Contribution(
+                    criterion=_CRITERIA[index],
+                    raw=raw,
+                    share=self._shares[index],
+                    value=self._value(numerator),
+                    findings=findings,
+                )
+                if not findings:
+                    shared[key] = part
+            parts.append(part)
+        return Score(
+            modality_id=assessment.modality_id,
+            pain_type=assessment.pain_type,
+            value=self._value(total),
+            contributions=tuple(parts),
+            has_benefit=gate,
+            unscored=assessment.unscored,
+            policy=assessment.policy,
+        )
+
+
+_CRITERIA: Final = tuple(Criterion)
 
 
 def score(
@@ -289,38 +456,7 @@ def score(
         The :class:`Score`, exact, with each criterion's contribution and findings.
     """
     weights = Weights() if weights is None else weights
-    policy = ScoringPolicy() if policy is None else policy
-    found = modality.findings_for(pain_type)
-    scored = [finding for finding in found if policy.counts(finding)]
-    unscored = tuple(finding for finding in found if not policy.counts(finding))
-    function_findings = [f for f in scored if f.outcome is Outcome.FUNCTION]
-    pain_findings = [f for f in scored if f.outcome is Outcome.PAIN]
-    raw: dict[Criterion, tuple[Fraction, tuple[Finding, ...]]] = {
-        Criterion.FUNCTION: _best(function_findings),
-        Criterion.DURABILITY: _durability(function_findings),
-        Criterion.ACTIVITY: (_ONE if modality.is_active else _ZERO, ()),
-        Criterion.PAIN: _best(pain_findings),
-    }
-    has_benefit = any(finding.shows_benefit for finding in scored)
-    contributions = tuple(
-        Contribution(
-            criterion=criterion,
-            raw=raw[criterion][0],
-            share=share,
-            value=share * raw[criterion][0] if has_benefit else _ZERO,
-            findings=raw[criterion][1],
-        )
-        for criterion, share in weights.shares().items()
-    )
-    return Score(
-        modality_id=modality.id,
-        pain_type=pain_type,
-        value=sum((part.value for part in contributions), _ZERO),
-        contributions=contributions,
-        has_benefit=has_benefit,
-        unscored=unscored,
-        policy=policy,
-    )
+    return Weighing(weights).score(assess(modality, pain_type, policy))
 
 
 # -- what every score satisfies: checked by tests, and by loading ---------------------------
