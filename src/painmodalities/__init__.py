@@ -87,6 +87,7 @@ if TYPE_CHECKING:  # the real imports, for type checkers and IDEs; at run time s
     from painmodalities.vocabulary import (
         Activity,
         Certainty,
+        Comparator,
         Condition,
         Coverage,
         Criterion,
@@ -158,6 +159,7 @@ _LAZY: dict[str, str] = {
     "to_json": "painmodalities.serialization",
     "Activity": "painmodalities.vocabulary",
     "Certainty": "painmodalities.vocabulary",
+    "Comparator": "painmodalities.vocabulary",
     "Condition": "painmodalities.vocabulary",
     "Coverage": "painmodalities.vocabulary",
     "Criterion": "painmodalities.vocabulary",
@@ -187,6 +189,7 @@ __all__ = [
     "CatalogIntegrityError",
     "Certainty",
     "Coding",
+    "Comparator",
     "Condition",
     "Contribution",
     "Coverage",

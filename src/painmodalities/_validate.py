@@ -168,6 +168,13 @@ def optional_modality_id(instance: object, attribute: Any, value: Any) -> None:
         modality_id(instance, attribute, value)
 
 
+@stated({"anyOf": [{"type": "string", "pattern": json_pattern(KEY_PATTERN)}, {"type": "null"}]})
+def optional_source_key(instance: object, attribute: Any, value: Any) -> None:
+    """Require ``None`` or a source key."""
+    if value is not None:
+        source_key(instance, attribute, value)
+
+
 def optional_int_in(low: int, high: int) -> Validator:
     """Require ``None`` or an ``int`` (not a bool) from ``low`` to ``high``."""
 

@@ -51,8 +51,7 @@ from cattrs.errors import (
 )
 from cattrs.preconf.orjson import make_converter
 
-from painmodalities._fast_catalog import read_catalog
-from painmodalities._json_text import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json, repeats_a_key
+from painmodalities._json_text import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     MISSING,
@@ -72,13 +71,7 @@ from painmodalities.ranking import (
 )
 from painmodalities.scoring import Contribution, Score, ScoringPolicy, Weights, score
 from painmodalities.vocabulary import (
-    Certainty,
-    Condition,
     Criterion,
-    Effect,
-    Horizon,
-    Outcome,
-    Phase,
     RankedEnum,
 )
 
@@ -386,84 +379,6 @@ def _is_record(kind: Any) -> bool:
     return attrs.has(kind) and not _is_modality(kind)
 
 
-def _pain_type_hook(converter: cattrs.Converter) -> Callable[[object, type], PainType]:
-    """Structure a pain type, returning one shared instance per (condition, phase).
-
-    Only an exact, valid ``{"condition": ..., "phase": ...}`` object takes the shortcut;
-    anything else goes through the detailed hook, so errors and paths are unchanged.
-    """
-    detailed = _record_hook(converter, PainType)
-    known = {
-        (condition.value, phase.value): PainType(condition, phase)
-        for condition in Condition
-        for phase in Phase
-    }
-
-    def structure(value: object, _: type) -> PainType:
-        if type(value) is dict and len(value) == 2:
-            condition, phase = value.get("condition"), value.get("phase")
-            if type(condition) is str and type(phase) is str:
-                found = known.get((condition, phase))
-                if found is not None:
-                    return found
-        return detailed(value, PainType)
-
-    return structure
-
-
-def _finding_hook(converter: cattrs.Converter) -> Callable[[object, type], Finding]:
-    """Structure a finding with dict lookups, the hot path of loading a catalog.
-
-    The shortcut takes only a well-formed object; on any doubt it defers to the detailed
-    hook, which reports every problem with its path exactly as before.
-    """
-    detailed = _record_hook(converter, Finding)
-    pain_type = _pain_type_hook(converter)
-    allowed = frozenset(field.name for field in attrs.fields(Finding))
-    required = frozenset(
-        field.name for field in attrs.fields(Finding) if field.default is attrs.NOTHING
-    )
-    outcomes = {member.value: member for member in Outcome}
-    horizons = {member.value: member for member in Horizon}
-    effects = {member.value: member for member in Effect}
-    certainties = {member.value: member for member in Certainty}
-
-    def structure(value: object, _: type) -> Finding:
-        if type(value) is dict and required <= value.keys() <= allowed:
-            outcome, horizon = value["outcome"], value["horizon"]
-            effect, certainty = value["effect"], value["certainty"]
-            note, component = value.get("note", ""), value.get("component")
-            if (
-                type(outcome) is str
-                and type(horizon) is str
-                and type(effect) is str
-                and type(certainty) is str
-                and type(value["source"]) is str
-                and type(note) is str
-                and (component is None or type(component) is str)
-                and outcome in outcomes
-                and horizon in horizons
-                and effect in effects
-                and certainty in certainties
-            ):
-                try:
-                    return Finding(
-                        pain_type=pain_type(value["pain_type"], PainType),
-                        outcome=outcomes[outcome],
-                        horizon=horizons[horizon],
-                        effect=effects[effect],
-                        certainty=certainties[certainty],
-                        source=value["source"],
-                        note=note,
-                        component=component,
-                    )
-                except ValidationError:
-                    pass
-        return detailed(value, Finding)
-
-    return structure
-
-
 def make_strict_converter() -> cattrs.Converter:
     """Build the library's converter: strict scalars, tagged modalities, paths on errors."""
     converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
@@ -493,8 +408,6 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(
         _is_record, lambda kind: _record_hook(converter, kind)
     )
-    converter.register_structure_hook(PainType, _pain_type_hook(converter))
-    converter.register_structure_hook(Finding, _finding_hook(converter))
     family_unstructure = _modality_unstructure(converter)
     converter.register_unstructure_hook_func(_is_modality, family_unstructure)
     converter.register_structure_hook(Fraction, _structure_fraction)
@@ -841,39 +754,7 @@ def from_json(text: str | bytes, kind: type[T]) -> T:
             that breaks a rule of ``kind``.
         UnsupportedVersionError: for a document of a newer major version.
     """
-    if kind is Catalog:
-        catalog = _read_catalog_quickly(text)
-        if catalog is not None:
-            return catalog  # type: ignore[return-value]
     return structure_document(parse_json(text), kind)
-
-
-def _read_catalog_quickly(text: str | bytes) -> Catalog | None:
-    """The catalog in ``text`` read by the fast reader, or ``None`` to read it in detail.
-
-    A catalog the fast reader accepts nests six levels deep at most, within
-    :data:`MAX_DEPTH`; the text's keys are counted against the document's after parsing.
-    Anything else (too large, not JSON, a repeated key, a value the fast reader is not sure
-    of) is left to :func:`parse_json` and the detailed hooks, which say what is wrong.
-    """
-    if type(text) not in (str, bytes) or len(text) > MAX_DOCUMENT_BYTES:
-        return None
-    try:
-        data = text.encode("utf-8") if isinstance(text, str) else text
-        if len(data) > MAX_DOCUMENT_BYTES:
-            return None
-        document = orjson.loads(data)
-        if type(document) is not dict:
-            return None
-        _check_version(document)
-    except (UnicodeEncodeError, orjson.JSONDecodeError, ValidationError):
-        return None
-    catalog = read_catalog(
-        {key: value for key, value in document.items() if key != "schema_version"}
-    )
-    if catalog is None or repeats_a_key(data, document):
-        return None
-    return catalog
 
 
 def _read(source: str | bytes | os.PathLike[str]) -> str | bytes:
