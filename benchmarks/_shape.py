@@ -23,6 +23,7 @@ Outcome = Literal["pain", "function"]
 Horizon = Literal["immediate", "short", "intermediate", "long"]
 Effect = Literal["none", "small", "moderate", "large"]
 Certainty = Literal["insufficient", "very_low", "low", "moderate", "high"]
+Comparator = Literal["inactive", "mixed"]
 Precaution = Literal[
     "blood_clot",
     "bleeding_risk",

@@ -10,6 +10,7 @@ from _shape import (
     NON_BLANK,
     Activity,
     Certainty,
+    Comparator,
     Condition,
     Coverage,
     Direction,
@@ -61,6 +62,7 @@ class Finding(Record, kw_only=True):
     horizon: Horizon
     effect: Effect
     certainty: Certainty
+    comparator: Comparator = "inactive"
     source: Key
     note: str = ""
     component: Id | None = None
@@ -96,6 +98,7 @@ class Modality(Record, tag_field="kind", kw_only=True):
     session_minutes: Annotated[int, Meta(ge=1, le=MAX_SESSION_MINUTES)] | None = None
     coverage: Coverage = "unknown"
     precautions: frozenset[Precaution] = frozenset()
+    precautions_source: Key | None = None
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     codings: tuple[Coding, ...] = ()

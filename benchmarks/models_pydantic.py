@@ -9,6 +9,7 @@ from _shape import (
     NON_BLANK,
     Activity,
     Certainty,
+    Comparator,
     Condition,
     Coverage,
     Direction,
@@ -62,6 +63,7 @@ class Finding(Record):
     horizon: Horizon
     effect: Effect
     certainty: Certainty
+    comparator: Comparator = "inactive"
     source: Key
     note: str = ""
     component: Id | None = None
@@ -97,6 +99,7 @@ class Modality(Record):
     session_minutes: Annotated[int, Field(ge=1, le=MAX_SESSION_MINUTES)] | None = None
     coverage: Coverage = "unknown"
     precautions: frozenset[Precaution] = frozenset()
+    precautions_source: Key | None = None
     findings: tuple[Finding, ...] = ()
     recommendations: tuple[Recommendation, ...] = ()
     codings: tuple[Coding, ...] = ()

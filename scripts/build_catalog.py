@@ -17,6 +17,7 @@ from painmodalities import (
     Activity,
     Catalog,
     Certainty,
+    Comparator,
     Condition,
     Coverage,
     Direction,
@@ -73,6 +74,7 @@ def build(directory: Path) -> Catalog:
             horizon=Horizon(row["horizon"]),
             effect=Effect(row["effect"]),
             certainty=Certainty(row["certainty"]),
+            comparator=Comparator(row["comparator"]),
             source=row["source"],
             note=note(row["locator"], row["basis"]),
         )
@@ -112,6 +114,7 @@ def build(directory: Path) -> Catalog:
                 session_minutes=int(row["session_minutes"]) if row["session_minutes"] else None,
                 coverage=Coverage(row["coverage"]),
                 precautions=frozenset(Precaution(p) for p in row["precautions"].split()),
+                precautions_source=row["precautions_source"] or None,
                 findings=tuple(findings[row["id"]]),
                 recommendations=tuple(recommendations[row["id"]]),
                 **extra,

@@ -16,6 +16,7 @@ from painmodalities import (
     Catalog,
     Certainty,
     Coding,
+    Comparator,
     Condition,
     Contribution,
     Coverage,
@@ -110,6 +111,7 @@ def findings(
         horizon=st.sampled_from(Horizon),
         effect=st.sampled_from(Effect),
         certainty=st.sampled_from(Certainty),
+        comparator=st.sampled_from(Comparator),
         source=keys,
         note=words(),
     )
@@ -183,6 +185,7 @@ def modalities(
         session_minutes=draw(st.none() | st.integers(1, 120)),
         coverage=draw(st.sampled_from(Coverage)),
         precautions=draw(st.frozensets(st.sampled_from(Precaution))),
+        precautions_source=draw(st.none() | keys),
         findings=_unique_findings(found),
         recommendations=tuple(draw(st.lists(recommendations(keys), max_size=2))),
         codings=tuple(draw(st.lists(codings(), max_size=1))),
@@ -259,7 +262,12 @@ def weights(draw: st.DrawFn, *, positive: bool = False) -> Weights:
 
 def policies() -> st.SearchStrategy[ScoringPolicy]:
     """Any scoring policy."""
-    return st.builds(ScoringPolicy, min_certainty=st.sampled_from(Certainty))
+    return st.builds(
+        ScoringPolicy,
+        min_certainty=st.sampled_from(Certainty),
+        comparators=st.frozensets(st.sampled_from(Comparator), min_size=1),
+        exclude_against=st.booleans(),
+    )
 
 
 @st.composite

@@ -12,6 +12,7 @@ from painmodalities import (
     Catalog,
     CatalogIntegrityError,
     Certainty,
+    Comparator,
     Condition,
     Coverage,
     Direction,
@@ -322,6 +323,7 @@ def test_builtin_matches_dossier_in_full() -> None:
                     horizon=Horizon(row["horizon"]),
                     effect=Effect(row["effect"]),
                     certainty=Certainty(row["certainty"]),
+                    comparator=Comparator(row["comparator"]),
                     source=row["source"],
                     note=f"{row['locator']}; {row['basis']}",
                 )
@@ -359,6 +361,7 @@ def test_builtin_matches_dossier_in_full() -> None:
             int(row["session_minutes"]) if row["session_minutes"] else None
         )
         assert {p.value for p in modality.precautions} == set(row["precautions"].split())
+        assert modality.precautions_source == (row["precautions_source"] or None)
         assert modality.summary == row["basis"]
     sources = {source.key: source for source in catalog.sources}
     assert set(sources) == {row["key"] for row in _rows("sources.csv")}
@@ -371,3 +374,37 @@ def test_builtin_matches_dossier_in_full() -> None:
             row["publisher"],
         )
         assert source.year == (int(row["year"]) if row["year"] else None)
+
+
+def test_error_unknown_precautions_source() -> None:
+    """A modality's precautions cite a source the catalog holds, like its findings do."""
+    cited = Source(key="trial-1", title="A trial")
+    with pytest.raises(CatalogIntegrityError) as caught:
+        Catalog(
+            modalities=(attrs.evolve(exercise(), precautions_source="fact-sheet"),),
+            sources=(cited,),
+        )
+    assert (caught.value.path, caught.value.rule, caught.value.value) == (
+        "$.modalities[0].precautions_source",
+        "unknown_source",
+        "fact-sheet",
+    )
+
+
+def test_builtin_precautions_cite_their_sources() -> None:
+    """Massage's precautions come from nccih-massage, spinal manipulation's from
+    natural-standard-smt; a modality with none recorded cites nothing.
+    """
+    catalog = default_catalog()
+    for modality in catalog:
+        if modality.precautions:
+            assert modality.precautions_source in {s.key for s in catalog.sources}
+        else:
+            assert modality.precautions_source is None
+    manipulation = catalog["manual.spinal_manipulation"]
+    assert manipulation.precautions_source == "natural-standard-smt"
+    assert manipulation.precautions == {
+        Precaution.BLEEDING_RISK,
+        Precaution.FRACTURE,
+        Precaution.WEAKENED_BONES,
+    }

@@ -311,9 +311,11 @@ def test_rank_min_certainty_lets_weaker_findings_count(
 def test_rank_with_a_catalog_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     full = default_catalog()
     kept = [full["exercise.yoga"], full["massage.swedish"]]
-    keys = {f.source for m in kept for f in m.findings} | {
-        r.source for m in kept for r in m.recommendations
-    }
+    keys = (
+        {f.source for m in kept for f in m.findings}
+        | {r.source for m in kept for r in m.recommendations}
+        | {m.precautions_source for m in kept if m.precautions_source}
+    )
     small = Catalog.assemble(kept, [s for s in full.sources if s.key in keys])
     path = tmp_path / "small.json"
     path.write_text(to_json(small), encoding="utf-8")

@@ -208,7 +208,12 @@ def test_6_active_over_passive_long_over_short(
     lasting = attrs.evolve(finding, horizon=list(Horizon)[short.rank + 1])
     # ids chosen so that the id tie-break would favour the option that must lose
     passive = attrs.evolve(
-        base, id="a.passive", activity=Activity.PASSIVE, findings=(finding,), recommendations=()
+        base,
+        id="a.passive",
+        activity=Activity.PASSIVE,
+        findings=(finding,),
+        recommendations=(),
+        precautions_source=None,
     )
     active = attrs.evolve(passive, id="z.active", activity=Activity.ACTIVE)
     brief = attrs.evolve(passive, id="a.brief")
@@ -232,8 +237,7 @@ def test_7_evidence_gate(
     assert gates == sorted(gates, reverse=True)
     for option in ranking:
         shown = any(
-            f.shows_benefit and f.certainty >= policy.min_certainty
-            for f in option.modality.findings_for(pain)
+            f.shows_benefit and policy.counts(f) for f in option.modality.findings_for(pain)
         )
         assert option.score.has_benefit is shown
         if not shown:

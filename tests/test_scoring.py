@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from painmodalities import (
     Certainty,
+    Comparator,
     Criterion,
     ExclusionReason,
     InvalidWeightsError,
@@ -66,13 +67,12 @@ CHRONIC_LOW_BACK = [
     ("physical_agent.tens", F(0)),
 ]
 ACUTE_LOW_BACK = [
-    # manipulation: function small*moderate 1/4 at immediate (1/4), pain 1/4, passive:
+    # heat: function small*moderate 1/4 at immediate (1/4), pain 1/4, passive:
     # 2/5*1/4 + 1/4*1/4 + 1/10*1/4 = 8/80 + 5/80 + 2/80 = 3/16
-    ("manual.spinal_manipulation", F(3, 16)),
-    # heat: the same grades (Cochrane 2006, moderate), so the same 3/16; tie broken by id
     ("physical_agent.heat", F(3, 16)),
     # everything else is gated: exercise's acute findings show no effect, massage's are very
-    # low; active first, then by id
+    # low, and spinal manipulation's (paige-2017) compare with active treatments too (mixed
+    # comparator: shown, not scored); active first, then by id
     ("exercise.tai_chi", F(0)),
     ("exercise.therapeutic", F(0)),
     ("exercise.yoga", F(0)),
@@ -81,6 +81,7 @@ ACUTE_LOW_BACK = [
     ("psychological.mindfulness", F(0)),
     ("rehabilitation.multidisciplinary", F(0)),
     ("acupuncture", F(0)),
+    ("manual.spinal_manipulation", F(0)),
     ("massage.deep_tissue", F(0)),
     ("massage.myofascial_release", F(0)),
     ("massage.structural", F(0)),
@@ -316,3 +317,52 @@ def test_check_score_reports_every_single_edit(result: Score, data: st.DataObjec
         }[edit]
         edited = attrs.evolve(result, contributions=tuple(parts))
     assert check_score(edited) != []
+
+
+def test_mixed_comparator_findings_are_shown_not_scored() -> None:
+    """Spinal manipulation's acute low back findings (paige-2017) compare it with active
+    treatments too: by default they are unscored and say why; a policy may add them.
+    """
+    manipulation = default_catalog()["manual.spinal_manipulation"]
+    acute = PainType.parse("low_back:acute")
+    assert {f.comparator for f in manipulation.findings_for(acute)} == {Comparator.MIXED}
+    default = score(manipulation, acute)
+    assert default.value == 0
+    assert not default.has_benefit
+    assert set(default.unscored) == set(manipulation.findings_for(acute))
+    assert {default.policy.why_unscored(f) for f in default.unscored} == {
+        "compared with active treatments too"
+    }
+    both = ScoringPolicy(comparators=frozenset({Comparator.INACTIVE, Comparator.MIXED}))
+    # the same grades as heat: 2/5*1/4 + 1/4*1/4 + 1/10*1/4 = 3/16
+    assert score(manipulation, acute, policy=both).value == F(3, 16)
+    assert both.why_unscored(manipulation.findings_for(acute)[0]) is None
+
+
+def test_why_unscored_names_every_reason() -> None:
+    """A finding below the floor and with a mixed comparator gives both reasons."""
+    finding = attrs.evolve(
+        default_catalog()["manual.spinal_manipulation"].findings[0],
+        certainty=Certainty.VERY_LOW,
+    )
+    assert ScoringPolicy().why_unscored(finding) == (
+        "below low certainty and compared with active treatments too"
+    )
+
+
+@pytest.mark.parametrize(
+    ("comparators", "rule"),
+    [(frozenset(), "range"), (frozenset({"mixed"}), "enum"), ("inactive", "type")],
+)
+def test_error_policy_comparators(comparators: object, rule: str) -> None:
+    """A policy scores at least one comparator, given as Comparator members."""
+    with pytest.raises(ValidationError) as caught:
+        ScoringPolicy(comparators=comparators)
+    assert (caught.value.path, caught.value.rule) == ("$.comparators", rule)
+
+
+def test_error_policy_exclude_against_is_a_bool() -> None:
+    """exclude_against takes True or False, not 1."""
+    with pytest.raises(ValidationError) as caught:
+        ScoringPolicy(exclude_against=1)  # type: ignore[arg-type]
+    assert (caught.value.path, caught.value.rule) == ("$.exclude_against", "type")

@@ -79,6 +79,7 @@ from painmodalities.serialization import (
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
+    Comparator,
     Condition,
     Coverage,
     Criterion,
@@ -111,6 +112,7 @@ __all__ = [
     "Certainty",
     "CliError",
     "Coding",
+    "Comparator",
     "Condition",
     "Contribution",
     "Coverage",

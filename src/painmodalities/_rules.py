@@ -285,6 +285,8 @@ modality_id: Final = matches(ID_PATTERN, "dotted lower-case id", "massage.swedis
 source_key: Final = matches(KEY_PATTERN, "lower-case source key", "acp-2017")
 #: Require ``None`` or a modality id.
 optional_modality_id: Final = optional(modality_id)
+#: Require ``None`` or a source key.
+optional_source_key: Final = optional(source_key)
 #: The JSON Schema of a modality id.
 MODALITY_ID_SCHEMA: Final = _pattern_schema(ID_PATTERN)
 
@@ -324,7 +326,7 @@ def instance_of(kind: type, description: str) -> Rule:
     return _simple(description, "type", None, lambda v: isinstance(v, kind))
 
 
-def _set_of(item: Rule, noun: str, items: str) -> Rule:
+def _set_of(item: Rule, noun: str, items: str, min_size: int = 0) -> Rule:
     expected = f"a frozenset of {noun}"
 
     def find(instance: object, value: object) -> Problem | None:
@@ -333,16 +335,22 @@ def _set_of(item: Rule, noun: str, items: str) -> Rule:
         for member in value:
             if item.find(instance, member) is not None:
                 return Problem("$", items, member, item.code)
+        if len(value) < min_size:
+            return Problem("$", f"a frozenset of at least {min_size} {noun}", [], "range")
         return None
 
     assert item.schema is not None  # noqa: S101 (sets hold scalars with a schema)
-    schema = {"type": "array", "items": dict(item.schema), "uniqueItems": True}
+    schema: dict[str, Any] = {"type": "array", "items": dict(item.schema), "uniqueItems": True}
+    if min_size:
+        schema["minItems"] = min_size
     return Rule(expected, "type", _frozen(schema), find)
 
 
-def frozenset_of(enum_type: type[RankedEnum]) -> Rule:
-    """Require a frozenset of ``enum_type`` members."""
-    return _set_of(member_of(enum_type), enum_type.__name__, f"members {choices(enum_type)}")
+def frozenset_of(enum_type: type[RankedEnum], *, min_size: int = 0) -> Rule:
+    """Require a frozenset of ``enum_type`` members, at least ``min_size`` of them."""
+    return _set_of(
+        member_of(enum_type), enum_type.__name__, f"members {choices(enum_type)}", min_size
+    )
 
 
 #: Require a frozenset of modality ids.

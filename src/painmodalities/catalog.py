@@ -253,6 +253,15 @@ class Catalog:
                     for number, recommendation in enumerate(modality.recommendations)
                     if recommendation.source not in keys
                 )
+            if modality.precautions_source is not None and modality.precautions_source not in keys:
+                problems.append(
+                    Problem(
+                        f"{at}.precautions_source",
+                        "the key of a source in the catalog",
+                        modality.precautions_source,
+                        "unknown_source",
+                    )
+                )
             if isinstance(modality, PhysicalTherapy):
                 problems += self._component_problems(at, modality)
         return problems

@@ -1,6 +1,6 @@
 """Evidence records: sources, pain types, graded findings and guideline recommendations.
 
-A :class:`Finding` is one graded result of a modality against an inactive control, for one
+A :class:`Finding` is one graded result of a modality against a control group, for one
 pain type, outcome and time horizon, citing the :class:`Source` it comes from. A
 :class:`Recommendation` is what a guideline body says; it is shown to users, never scored.
 
@@ -24,6 +24,7 @@ from painmodalities import _words
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
     Certainty,
+    Comparator,
     Condition,
     Direction,
     Effect,
@@ -103,7 +104,7 @@ class PainType:
 
 @attrs.frozen(kw_only=True)
 class Finding:
-    """One graded result of a modality against an inactive control.
+    """One graded result of a modality against a control group.
 
     Attributes:
         pain_type: the condition and phase the study population had.
@@ -111,6 +112,10 @@ class Finding:
         horizon: when, after the course ended.
         effect: how large the effect was (``none`` = not statistically significant).
         certainty: how much confidence the evidence allows (GRADE).
+        comparator: what the modality was compared with: ``inactive`` (the default: usual
+            care, placebo, sham, waitlist or no treatment) or ``mixed`` (the comparison groups
+            include active treatments too, so the finding does not isolate the modality's own
+            effect and is not scored under the default policy).
         source: the key of the :class:`Source` it comes from.
         note: where in the source, and how the row was graded.
         component: for a composite modality (a physical therapy programme), the id of the
@@ -122,6 +127,9 @@ class Finding:
     horizon: Horizon = attrs.field(validator=check.member_of(Horizon))
     effect: Effect = attrs.field(validator=check.member_of(Effect))
     certainty: Certainty = attrs.field(validator=check.member_of(Certainty))
+    comparator: Comparator = attrs.field(
+        default=Comparator.INACTIVE, validator=check.member_of(Comparator)
+    )
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
     component: str | None = attrs.field(default=None, validator=check.optional_modality_id)

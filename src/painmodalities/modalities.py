@@ -83,8 +83,11 @@ class Modality:
         summary: why the modality is modelled as it is, from the dossier.
         session_minutes: typical length of one session, if known.
         coverage: an insurance hint, never a promise.
-        precautions: patient circumstances under which it should not be given.
-        findings: graded results against inactive controls, each citing its source.
+        precautions: patient circumstances under which it should not be given. An empty
+            set means the evidence dossier records none, never that it is safe for everyone.
+        precautions_source: the key of the catalog source the precautions come from, or
+            ``None`` when none is recorded.
+        findings: graded results against control groups, each citing its source.
         recommendations: what guideline bodies say about it (shown, not scored).
         codings: codes in other terminologies, for example a user's own billing codes.
     """
@@ -104,6 +107,7 @@ class Modality:
         converter=check.as_frozenset,
         validator=check.frozenset_of(Precaution),
     )
+    precautions_source: str | None = attrs.field(default=None, validator=check.optional_source_key)
     findings: tuple[Finding, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(Finding, "a finding")
     )

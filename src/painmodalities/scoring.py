@@ -36,7 +36,7 @@ from painmodalities._explain import explain_score
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
-from painmodalities.vocabulary import Certainty, Criterion, Effect, Horizon, Outcome
+from painmodalities.vocabulary import Certainty, Comparator, Criterion, Effect, Horizon, Outcome
 
 __all__ = [
     "CERTAINTY_VALUES",
@@ -184,23 +184,47 @@ def _weights(function: float, durability: float, activity: float, pain: float) -
     return Weights(function=function, durability=durability, activity=activity, pain=pain)
 
 
+_INACTIVE_ONLY: Final = frozenset({Comparator.INACTIVE})
+
+
 @attrs.frozen(kw_only=True, cache_hash=True)
 class ScoringPolicy:
-    """Which findings count towards a score.
+    """Which findings count towards a score, and what a guideline's "against" does.
 
     Attributes:
         min_certainty: findings below this certainty are shown but not scored. The default,
             ``low``, leaves out ``very_low`` (GRADE: very little confidence in the estimate)
             and the dossier's ungraded single trials, which it enters at ``very_low``.
+        comparators: the comparators whose findings are scored. The default, ``inactive``
+            only, scores just the findings that isolate the modality's own effect; a finding
+            compared with active treatments too (``mixed``) is shown but not scored.
+        exclude_against: when true, a modality that an in-scope guideline recommendation
+            is against is excluded from the ranking (with that reason) instead of being
+            shown with a warning. Recommendations never change a score either way.
     """
 
     min_certainty: Certainty = attrs.field(
         default=Certainty.LOW, validator=check.member_of(Certainty)
     )
+    comparators: frozenset[Comparator] = attrs.field(
+        default=_INACTIVE_ONLY,
+        converter=check.as_frozenset,
+        validator=check.frozenset_of(Comparator, min_size=1),
+    )
+    exclude_against: bool = attrs.field(default=False, validator=check.boolean)
 
     def counts(self, finding: Finding) -> bool:
         """Whether ``finding`` is scored under this policy."""
-        return finding.certainty >= self.min_certainty
+        return finding.certainty >= self.min_certainty and finding.comparator in self.comparators
+
+    def why_unscored(self, finding: Finding) -> str | None:
+        """Why ``finding`` is not scored under this policy, in words; ``None`` if it is."""
+        reasons = []
+        if finding.certainty < self.min_certainty:
+            reasons.append(f"below {self.min_certainty.value.replace('_', ' ')} certainty")
+        if finding.comparator not in self.comparators:
+            reasons.append("compared with active treatments too")
+        return " and ".join(reasons) or None
 
 
 @attrs.frozen(kw_only=True)

@@ -22,6 +22,7 @@ from painmodalities.errors import InvalidDurationError, invalid
 __all__ = [
     "Activity",
     "Certainty",
+    "Comparator",
     "Condition",
     "Coverage",
     "Criterion",
@@ -186,6 +187,19 @@ class Certainty(RankedEnum):
     LOW = "low"
     MODERATE = "moderate"
     HIGH = "high"
+
+
+class Comparator(RankedEnum):
+    """What a finding's modality was compared with.
+
+    Only inactive-controlled findings isolate the modality's own effect, so only they are
+    scored by default (:class:`~painmodalities.ScoringPolicy` may add ``mixed``).
+    """
+
+    INACTIVE = "inactive"
+    """Usual care, placebo, sham, attention control, waitlist or no treatment."""
+    MIXED = "mixed"
+    """The pooled comparison groups include active treatments as well as inactive ones."""
 
 
 class Precaution(RankedEnum):
