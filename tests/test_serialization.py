@@ -138,7 +138,7 @@ def test_a_changed_explanation_is_ignored_and_recomputed() -> None:
 def test_schema_version_comes_first_in_every_document() -> None:
     """Every document starts with its format version."""
     for obj in (default_catalog(), PainType.parse("neck:acute"), Weights(), rank("neck:acute")):
-        assert to_json(obj).startswith('{"schema_version":"1.0",')
+        assert to_json(obj).startswith('{"schema_version":"2.0",')
 
 
 def test_frozensets_are_written_in_rank_order() -> None:

@@ -398,13 +398,13 @@ CASES = [
     pytest.param(
         raw("catalog", '{"modalities":[]}'),
         "$.schema_version",
-        'expected a version such as "1.0", got nothing',
+        'expected a version such as "2.0", got nothing',
         id="error_missing_version",
     ),
     pytest.param(
         raw("catalog", '{"schema_version":1.0,"modalities":[]}'),
         "$.schema_version",
-        'expected "MAJOR.MINOR", such as "1.0", got 1.0',
+        'expected "MAJOR.MINOR", such as "2.0", got 1.0',
         id="error_version_not_a_string",
     ),
     pytest.param(
