@@ -331,3 +331,31 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         UnrankedOption,
         Weights,
     } == set(DOCUMENT_TYPES.values())
+
+
+def test_a_format_1_catalog_is_read_with_the_new_fields_defaulted() -> None:
+    """A catalog written in format 1.x (no comparator, no precautions source) still loads:
+    its findings compare with inactive controls and its precautions cite nothing.
+    """
+    document = orjson.loads(to_json(default_catalog()))
+    document["schema_version"] = "1.0"
+    for modality in document["modalities"]:
+        del modality["precautions_source"]
+        for finding in modality["findings"]:
+            del finding["comparator"]
+    loaded = from_json(orjson.dumps(document), Catalog)
+    assert len(loaded) == len(default_catalog())
+    assert all(m.precautions_source is None for m in loaded)
+    assert {f.comparator.value for m in loaded for f in m.findings} == {"inactive"}
+
+
+def test_error_a_format_1_ranking_is_refused() -> None:
+    """A ranking of format 1.x meant something else (no unranked options, no guidelines):
+    it is refused, and the message says to rank again.
+    """
+    document = orjson.loads(to_json(rank("neck:chronic")))
+    document["schema_version"] = "1.3"
+    with pytest.raises(UnsupportedVersionError) as caught:
+        from_json(orjson.dumps(document), Ranking)
+    assert caught.value.path == "$.schema_version"
+    assert "rank again" in str(caught.value)
