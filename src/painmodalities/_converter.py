@@ -172,15 +172,9 @@ def _problems_at(path: str, error: Exception) -> list[Problem]:
     return [Problem(path, "a valid value", f"{type(error).__name__}: {error}", "invalid")]
 
 
-@attrs.frozen
-class _FieldReader:
-    """How one init field of a record is read: its key, its argument, its type's hook."""
-
-    key: str
-    argument: str
-    required: bool
-    kind: Any
-    structure: Callable[[Any, Any], Any]
+#: How one init field of a record is read: its JSON key, its ``__init__`` argument, whether
+#: it is required, its type, and its type's structure hook (a plain tuple: read per field).
+_FieldReader = tuple[str, str, bool, Any, Callable[[Any, Any], Any]]
 
 
 def _field_readers(converter: cattrs.Converter, record_type: type) -> tuple[_FieldReader, ...]:
@@ -188,7 +182,7 @@ def _field_readers(converter: cattrs.Converter, record_type: type) -> tuple[_Fie
     if any(isinstance(field.type, str) for field in fields if field.init):
         fields = attrs.fields(attrs.resolve_types(record_type))
     return tuple(
-        _FieldReader(
+        (
             field.name,
             field.alias,
             field.default is attrs.NOTHING,
@@ -210,7 +204,7 @@ def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[
     spends reading it.
     """
     readers = _field_readers(converter, record_type)
-    known = frozenset(reader.key for reader in readers)
+    known = frozenset(key for key, *_ in readers)
 
     def structure(value: object, _: type) -> T:
         if type(value) is not dict:
@@ -218,19 +212,17 @@ def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[
         arguments: dict[str, Any] = {}
         problems: list[Problem] = []
         kinds: set[type[ValidationError]] = set()
-        for reader in readers:
-            if reader.key in value:
+        for key, argument, required, kind, structure_field in readers:
+            if key in value:
                 try:
-                    arguments[reader.argument] = reader.structure(value[reader.key], reader.kind)
+                    arguments[argument] = structure_field(value[key], kind)
                 except Exception as error:  # every problem is reported, as cattrs does
-                    problems += _problems_at(f"$.{reader.key}", error)
+                    problems += _problems_at(f"$.{key}", error)
                     kinds.add(
                         type(error) if isinstance(error, ValidationError) else ValidationError
                     )
-            elif reader.required:
-                problems.append(
-                    Problem(f"$.{reader.key}", "a value (required)", MISSING, "required")
-                )
+            elif required:
+                problems.append(Problem(f"$.{key}", "a value (required)", MISSING, "required"))
                 kinds.add(ValidationError)
         if not known.issuperset(value):
             problems += (

@@ -305,40 +305,44 @@ class PhysicalTherapy(Modality):
         )
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Rehabilitation(Modality):
     """Multidisciplinary (biopsychosocial) rehabilitation."""
 
     kind: ClassVar[str] = "rehabilitation"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Psychological(Modality):
     """Psychological therapies the patient practises: CBT, mindfulness."""
 
     kind: ClassVar[str] = "psychological"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class ManualTherapy(Modality):
     """Manual therapy other than massage, such as spinal manipulation."""
 
     kind: ClassVar[str] = "manual_therapy"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Acupuncture(Modality):
     """Needling therapies."""
 
     kind: ClassVar[str] = "acupuncture"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class PhysicalAgent(Modality):
     """Physical agents applied to the patient: superficial heat, TENS."""
 
     kind: ClassVar[str] = "physical_agent"
+    __slots__ = ()
 
+
+# The families above without fields of their own are plain subclasses: they share the
+# record methods attrs made for Modality (each takes its class from the instance), so that
+# importing the library does not generate and compile them five more times.
 
 #: Every modality family, in the order the catalog lists kinds.
 FAMILIES: tuple[type[Modality], ...] = (
