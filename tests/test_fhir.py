@@ -1292,6 +1292,21 @@ def test_missing_extra_is_a_library_error() -> None:
     )
 
 
+def test_error_repeated_key_inside_a_resource() -> None:
+    """A key repeated inside an entry's resource is refused as from_json refuses it."""
+    text = (
+        '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": '
+        '{"resourceType": "Condition", "subject": {"reference": "Patient/a"}, '
+        '"subject": {"reference": "Patient/b"}}}]}'
+    )
+    with pytest.raises(ValidationError) as caught:
+        read_bundle(text, as_of=AS_OF)
+    assert (caught.value.path, caught.value.rule) == (
+        "$.entry[0].resource.subject",
+        "repeated_key",
+    )
+
+
 @pytest.mark.parametrize("as_file", [False, True])
 @pytest.mark.parametrize(
     ("text", "path", "rule"),
