@@ -352,8 +352,10 @@ def structure_document(document: object, kind: type[T]) -> T:
 
 
 def _document_type(kind: object) -> type[Any]:
-    """The document type ``kind`` names: a type of :data:`DOCUMENT_TYPES` (or a family of
-    modalities), or its name there (``"pain_type"``); else the library's error.
+    """The document type ``kind`` names, or the library's error.
+
+    ``kind`` is a class of :data:`DOCUMENT_TYPES` (or a family of modalities) or its name
+    there (``"pain_type"``).
     """
     if isinstance(kind, str) and kind in DOCUMENT_TYPES:
         return DOCUMENT_TYPES[kind]

@@ -14,6 +14,7 @@ True
 
 import enum
 import math
+from fractions import Fraction
 from numbers import Real
 from typing import Any
 
@@ -118,7 +119,7 @@ class Phase(RankedEnum):
     """More than 12 weeks."""
 
     @classmethod
-    def from_weeks(cls, weeks: float) -> "Phase":
+    def from_weeks(cls, weeks: float | Fraction) -> "Phase":
         """Map a pain duration in weeks to its phase.
 
         Args:
