@@ -298,8 +298,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "--fhir",
         type=Path,
         metavar="BUNDLE",
-        help="rank for each pain condition in this FHIR Bundle (fhir extra); "
-        "CONDITION and PHASE are then optional",
+        help="rank for each pain condition of the patient in this FHIR Bundle (fhir extra), "
+        "instead of CONDITION and PHASE",
+    )
+    ranking.add_argument(
+        "--patient",
+        metavar="ID",
+        help="with --fhir: the patient to read, as Patient/ID or ID "
+        "(needed when the bundle holds several)",
     )
     ranking.add_argument(
         "--as-of",
