@@ -14,7 +14,7 @@ carries beyond their fields.
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any, Final, TypeVar, get_args, get_origin
 
@@ -211,13 +211,26 @@ def _error_class(error: BaseException) -> type[ValidationError]:
     return leaves.pop() if len(leaves) == 1 else ValidationError
 
 
-def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[object, type], T]:
-    """Structure ``record_type`` from an object: its fields' hooks, then its validators."""
+def record_hook(
+    converter: cattrs.Converter,
+    record_type: type[T],
+    *,
+    renames: Mapping[str, str] | None = None,
+) -> Callable[[object, type], T]:
+    """Structure ``record_type`` from an object: its fields' hooks, then its validators.
+
+    ``renames`` maps a field's name to its key in the object, where they differ (the CDS
+    Hooks service reads camelCase wire names into snake_case fields this way).
+    """
+    overrides: dict[str, Any] = {
+        name: cattrs.gen.override(rename=key) for name, key in (renames or {}).items()
+    }
     generated = cattrs.gen.make_dict_structure_fn(
         record_type,
         converter,
         _cattrs_forbid_extra_keys=True,
         _cattrs_detailed_validation=True,
+        **overrides,
     )
 
     def structure(value: object, _: type) -> T:

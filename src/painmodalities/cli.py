@@ -359,6 +359,41 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     return EXIT_OK
 
 
+# -- serve ---------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
+    """Run the CDS Hooks service until interrupted (the ``service`` extra)."""
+    try:
+        service = importlib.import_module("painmodalities.service")
+        uvicorn = importlib.import_module("uvicorn")
+    except ImportError:
+        raise MissingExtraError.for_extra("service", "the CDS Hooks service") from None
+    clients = None
+    if args.trusted_clients is not None:
+        try:
+            clients = service.load_trusted_clients(_read_text(args.trusted_clients))
+        except ValidationError as error:
+            raise CliError(
+                f"{args.trusted_clients}: not a trusted-clients file: {error}"
+            ) from None
+    config = service.ServiceConfig(
+        catalog=_load_catalog(args),
+        trusted_clients=clients,
+        allow_unauthenticated=args.allow_unauthenticated,
+        public_url=args.public_url,
+    )
+    uvicorn.run(
+        service.create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 
@@ -372,6 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema": _schema,
         "validate": _validate,
         "export": _export,
+        "serve": _serve,
     }
     return _build_parser(handlers)
 
