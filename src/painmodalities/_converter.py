@@ -14,7 +14,7 @@ carries beyond their fields.
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any, Final, TypeVar, get_args, get_origin
 
@@ -172,17 +172,21 @@ def _problems_at(path: str, error: Exception) -> list[Problem]:
     return [Problem(path, "a valid value", f"{type(error).__name__}: {error}", "invalid")]
 
 
-#: How one init field of a record is read: its JSON key, its ``__init__`` argument, whether
-#: it is required, its type, and its type's structure hook (a plain tuple: read per field).
-_FieldReader = tuple[str, str, bool, Any, Callable[[Any, Any], Any]]
+#: How one init field of a record is read: its key in the object, its name (for paths), its
+#: ``__init__`` argument, whether it is required, its type, and its type's structure hook
+#: (a plain tuple: it is unpacked per field read).
+_FieldReader = tuple[str, str, str, bool, Any, Callable[[Any, Any], Any]]
 
 
-def _field_readers(converter: cattrs.Converter, record_type: type) -> tuple[_FieldReader, ...]:
+def _field_readers(
+    converter: cattrs.Converter, record_type: type, renames: Mapping[str, str]
+) -> tuple[_FieldReader, ...]:
     fields = attrs.fields(record_type)
     if any(isinstance(field.type, str) for field in fields if field.init):
         fields = attrs.fields(attrs.resolve_types(record_type))
     return tuple(
         (
+            renames.get(field.name, field.name),
             field.name,
             field.alias,
             field.default is attrs.NOTHING,
@@ -194,16 +198,23 @@ def _field_readers(converter: cattrs.Converter, record_type: type) -> tuple[_Fie
     )
 
 
-def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[object, type], T]:
+def record_hook(
+    converter: cattrs.Converter,
+    record_type: type[T],
+    *,
+    renames: Mapping[str, str] | None = None,
+) -> Callable[[object, type], T]:
     """Structure ``record_type`` from an object: its fields' hooks, then its validators.
 
-    Every field is read (each problem kept, at ``$.field``), keys the record does not define
-    are refused, and the record is built once, so its validators check it. The fields are
-    read in a loop over their readers rather than by code generated per record type:
-    generating and compiling that code cost more than a program reading one catalog
-    spends reading it.
+    Every field is read (each problem kept, at ``$.field``, the field's name), keys the
+    record does not define are refused, and the record is built once, so its validators
+    check it. ``renames`` maps a field's name to its key in the object, where they differ
+    (the CDS Hooks service reads camelCase wire names into snake_case fields this way).
+    The fields are read in a loop over their readers rather than by code generated per
+    record type: generating and compiling that code cost more than a program reading one
+    catalog spends reading it.
     """
-    readers = _field_readers(converter, record_type)
+    readers = _field_readers(converter, record_type, renames or {})
     known = frozenset(key for key, *_ in readers)
 
     def structure(value: object, _: type) -> T:
@@ -212,17 +223,17 @@ def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[
         arguments: dict[str, Any] = {}
         problems: list[Problem] = []
         kinds: set[type[ValidationError]] = set()
-        for key, argument, required, kind, structure_field in readers:
+        for key, name, argument, required, kind, structure_field in readers:
             if key in value:
                 try:
                     arguments[argument] = structure_field(value[key], kind)
                 except Exception as error:  # every problem is reported, as cattrs does
-                    problems += _problems_at(f"$.{key}", error)
+                    problems += _problems_at(f"$.{name}", error)
                     kinds.add(
                         type(error) if isinstance(error, ValidationError) else ValidationError
                     )
             elif required:
-                problems.append(Problem(f"$.{key}", "a value (required)", MISSING, "required"))
+                problems.append(Problem(f"$.{name}", "a value (required)", MISSING, "required"))
                 kinds.add(ValidationError)
         if not known.issuperset(value):
             problems += (

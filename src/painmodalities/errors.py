@@ -68,7 +68,10 @@ def _show(value: object) -> str:
     try:
         text = json.dumps(value, allow_nan=True, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:  # an int past Python's digit limit for str()
+            text = f"{type(value).__name__} too long to show"
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
