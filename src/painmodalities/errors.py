@@ -19,7 +19,6 @@ value, what was expected and what was found:
 $: expected a finite, non-negative number of weeks, got -1
 """
 
-import difflib
 import json
 from collections.abc import Iterable
 from typing import Final, TypeVar
@@ -265,6 +264,8 @@ class CliError(PainModalitiesError):
 
 def _close_ids(asked: str, known: tuple[str, ...]) -> list[str]:
     """Known ids that look like ``asked``, as a whole or by their last segment."""
+    import difflib  # noqa: PLC0415 (only on this error path, out of the import target)
+
     by_tail = {identifier.rsplit(".", 1)[-1]: identifier for identifier in known}
     close = difflib.get_close_matches(asked, known, n=3, cutoff=0.8)
     close += (
