@@ -504,3 +504,43 @@ def test_error_a_float_score_that_is_not_a_number_is_one_problem() -> None:
     assert [(problem.path, problem.rule) for problem in caught.value.problems] == [
         ("$.value_float", "number")
     ]
+
+
+_PAIN_TYPE_TEXT = '{"schema_version": "1.0", "condition": "neck", "phase": "acute"}'
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("pain_type", PainType), ("catalog", Catalog), ("weights", Weights)]
+)
+def test_from_json_reads_document_type_names(name: str, kind: type[Any]) -> None:
+    """A document type's name reads exactly as its class does."""
+    text = to_json(default_catalog()) if kind is Catalog else _PAIN_TYPE_TEXT
+    if kind is Weights:
+        text = to_json(Weights())
+    assert from_json(text, name) == from_json(text, kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        (dict, '"the class dict"'),
+        (str, '"the class str"'),
+        (ValidationError, '"the class ValidationError"'),
+        ("dict", '"dict"'),
+        ("PainType", '"PainType"'),
+        ("pain-type", '"pain-type"'),
+        (None, "null"),
+        (3, "3"),
+    ],
+)
+def test_error_from_json_not_a_document_type(kind: Any, shown: str) -> None:
+    """from_json with something that is not a document type (dict today returned a dict)
+    is the library's ValidationError naming the document types.
+    """
+    with pytest.raises(ValidationError) as caught:
+        from_json(_PAIN_TYPE_TEXT, kind)
+    error = caught.value
+    assert (error.path, error.rule) == ("$.kind", "document_type")
+    assert '"catalog", "modality"' in error.expected
+    assert '"pain_type"' in error.expected
+    assert str(error).endswith(f"got {shown}")

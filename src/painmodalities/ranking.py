@@ -63,19 +63,6 @@ __all__ = [
 T = TypeVar("T")
 
 
-@check.stated(
-    {
-        "anyOf": [
-            {"type": "array", "items": dict(check.MODALITY_ID_SCHEMA), "uniqueItems": True},
-            {"type": "null"},
-        ]
-    }
-)
-def _optional_ids(_instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        check.frozenset_of_ids(_instance, attribute, value)
-
-
 def _optional_frozenset(value: object) -> object:
     return None if value is None else check.as_frozenset(value)
 
@@ -100,7 +87,7 @@ class Patient:
         validator=check.frozenset_of(Precaution),
     )
     covered: frozenset[str] | None = attrs.field(
-        default=None, converter=_optional_frozenset, validator=_optional_ids
+        default=None, converter=_optional_frozenset, validator=check.optional_frozenset_of_ids
     )
     max_session_minutes: int | None = attrs.field(
         default=None, validator=check.optional_int_in(1, check.MAX_SESSION_MINUTES)
