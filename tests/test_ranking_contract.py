@@ -18,12 +18,14 @@ from painmodalities import (
     Direction,
     ExclusionReason,
     Massage,
+    NotRankedError,
     PainType,
     Patient,
     Phase,
     Precaution,
     Ranking,
     ScoringPolicy,
+    UnknownModalityError,
     default_catalog,
     rank,
 )
@@ -251,3 +253,34 @@ def test_activity_and_ids_order_a_tie() -> None:
     tied = [o for o in ranking.options if o.rank == 4]
     assert all(o.modality.activity is Activity.PASSIVE for o in tied)
     assert [o.modality.id for o in tied] == MASSAGES
+
+
+def test_error_option_of_an_unranked_modality_says_so() -> None:
+    """Asking for the option of an unranked modality says it is not ranked, and why."""
+    ranking = rank("low_back:chronic")
+    with pytest.raises(NotRankedError) as caught:
+        ranking.option("massage.swedish")
+    assert str(caught.value) == (
+        "'massage.swedish' is not ranked: no scored finding shows benefit for chronic low "
+        "back pain"
+    )
+    assert isinstance(caught.value, KeyError)
+    assert ranking.score_of("massage.swedish").value == 0
+
+
+def test_error_option_of_an_excluded_modality_gives_the_reasons() -> None:
+    """Asking for an excluded modality's option or score names every reason it is out."""
+    ranking = rank("neck:chronic", patient=Patient(precautions=frozenset({Precaution.FRACTURE})))
+    for ask in (ranking.option, ranking.score_of):
+        with pytest.raises(NotRankedError) as caught:
+            ask("manual.spinal_manipulation")
+        assert (
+            str(caught.value) == "'manual.spinal_manipulation' is excluded: precaution: fracture"
+        )
+
+
+def test_error_option_not_in_the_catalog() -> None:
+    """An id the catalog does not hold is an UnknownModalityError, with suggestions."""
+    with pytest.raises(UnknownModalityError) as caught:
+        rank("neck:chronic").option("massage.swede")
+    assert "did you mean massage.swedish" in str(caught.value)
