@@ -9,6 +9,7 @@ or above, compared with an inactive control, are scored.
 
 from fractions import Fraction as F
 
+import orjson
 import pytest
 
 from painmodalities import (
@@ -28,6 +29,7 @@ from painmodalities import (
     UnknownModalityError,
     default_catalog,
     rank,
+    to_json,
 )
 
 CATALOG = default_catalog()
@@ -284,3 +286,42 @@ def test_error_option_not_in_the_catalog() -> None:
     with pytest.raises(UnknownModalityError) as caught:
         rank("neck:chronic").option("massage.swede")
     assert "did you mean massage.swedish" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "pain_type", [PainType(condition, phase) for condition in Condition for phase in Phase]
+)
+def test_against_is_visible_in_every_output(
+    pain_type: PainType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each in-scope 'against' recommendation shows on its option in the API, the
+    explanation, the CLI, the JSON and the FHIR output.
+    """
+    from painmodalities.cli import main
+    from painmodalities.fhir import export_ranking
+
+    ranking = rank(pain_type)
+    warned = [(entry, warning) for entry in ranking.entries for warning in entry.warnings]
+    expected = {
+        (m.id, r.source)
+        for m in CATALOG
+        for r in m.recommendations_for(pain_type)
+        if r.direction is Direction.AGAINST
+    }
+    assert {(entry.modality.id, w.split(" recommends")[0]) for entry, w in warned} == {
+        (modality_id, source.upper().replace("-", " ")) for modality_id, source in expected
+    }
+    assert main(["rank", pain_type.condition.value, pain_type.phase.value]) == 0
+    table = capsys.readouterr().out
+    document = orjson.loads(to_json(ranking))
+    explanations = {
+        entry["modality"]["id"]: entry["explanation"]
+        for key in ("options", "unranked", "excluded")
+        for entry in document[key]
+    }
+    fhir_text = orjson.dumps(export_ranking(ranking)).decode("utf-8")
+    for entry, warning in warned:
+        assert warning in entry.explain()
+        assert f"- {entry.modality.id}: {warning}" in table
+        assert warning in explanations[entry.modality.id]
+        assert warning in fhir_text
