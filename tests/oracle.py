@@ -8,19 +8,18 @@ against it: it scores every modality with :func:`painmodalities.score` and sorts
 from painmodalities import (
     Catalog,
     Exclusion,
-    Modality,
     PainType,
     Patient,
     RankedOption,
     Ranking,
-    Score,
     ScoringPolicy,
     UnknownModalityError,
+    UnrankedOption,
     Weights,
     default_catalog,
     score,
 )
-from painmodalities.ranking import order_key
+from painmodalities.ranking import exclusion_reasons, omissions, order_key
 
 
 def rank_uncached(
@@ -31,7 +30,12 @@ def rank_uncached(
     weights: Weights | None = None,
     policy: ScoringPolicy | None = None,
 ) -> Ranking:
-    """What :func:`painmodalities.rank` returns for valid arguments, computed afresh."""
+    """What :func:`painmodalities.rank` returns for valid arguments, computed afresh.
+
+    Every modality is excluded (with every reason), ranked (a scored finding shows benefit;
+    rank 1 + the number of options with a higher score) or unranked; a programme goes
+    without the components the patient's constraints rule out.
+    """
     found_pain_type = PainType.parse(pain_type) if isinstance(pain_type, str) else pain_type
     catalog = default_catalog() if catalog is None else catalog
     patient = Patient() if patient is None else patient
@@ -41,21 +45,43 @@ def rank_uncached(
     unknown = [modality_id for modality_id in named if modality_id not in catalog]
     if unknown:
         raise UnknownModalityError.for_id(unknown[0], catalog.ids)
-    kept: list[tuple[Modality, Score]] = []
+    by_id = {modality.id: modality for modality in catalog}
+    kept: list[UnrankedOption] = []
     excluded: list[Exclusion] = []
     for modality in catalog:
-        reasons = patient.reasons_against(modality)
+        advice = modality.recommendations_for(found_pain_type)
+        reasons = exclusion_reasons(patient, modality, by_id, found_pain_type, policy)
         if reasons:
-            excluded.append(Exclusion(modality=modality, reasons=reasons))
-        else:
-            kept.append((modality, score(modality, found_pain_type, weights, policy)))
-    kept.sort(key=lambda entry: order_key(*entry))
+            excluded.append(Exclusion(modality=modality, reasons=reasons, recommendations=advice))
+            continue
+        without = omissions(patient, modality, by_id)
+        result = score(
+            modality,
+            found_pain_type,
+            weights,
+            policy,
+            without=frozenset(omission.component for omission in without),
+        )
+        kept.append(
+            UnrankedOption(
+                modality=modality, score=result, recommendations=advice, without=without
+            )
+        )
+    kept.sort(key=lambda entry: order_key(entry.modality, entry.score))
+    gated = [entry for entry in kept if entry.score.has_benefit]
     return Ranking(
         pain_type=found_pain_type,
         options=tuple(
-            RankedOption(rank=position, modality=modality, score=result)
-            for position, (modality, result) in enumerate(kept, start=1)
+            RankedOption(
+                rank=1 + sum(other.score.value > entry.score.value for other in gated),
+                modality=entry.modality,
+                score=entry.score,
+                recommendations=entry.recommendations,
+                without=entry.without,
+            )
+            for entry in gated
         ),
+        unranked=tuple(entry for entry in kept if not entry.score.has_benefit),
         excluded=tuple(excluded),
         patient=patient,
         weights=weights,

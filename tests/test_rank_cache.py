@@ -113,7 +113,8 @@ def test_caches_are_invisible_in_equality_hash_and_repr() -> None:
 def test_caches_are_bounded() -> None:
     """Every cache has a size limit, smaller for a larger catalog."""
     memo = _memo(default_catalog())
-    for cache in (memo.assessments, memo.boards, memo.exclusions, memo.options, memo.rankings):
+    caches = (memo.assessments, memo.advice, memo.boards, memo.constraints, memo.options)
+    for cache in (*caches, memo.rankings):
         maxsize = cache.cache_info().maxsize
         assert maxsize is not None
         assert 8 <= maxsize <= 1 << 18

@@ -370,13 +370,13 @@ CASES = [
     pytest.param(
         edit("ranking", put(lambda d: d["options"][0], "rank", 2)),
         "$.options[0].rank",
-        "expected 1 (ranks are 1, 2, 3... in order), got 2",
+        "expected 1 (1 + the number of options with a higher score), got 2",
         id="error_rank_out_of_sequence",
     ),
     pytest.param(
         edit("ranking", put(lambda d: d["excluded"][0]["reasons"][0], "detail", "too costly")),
         "$.excluded[0].reasons",
-        "expected the patient's reasons against this modality: excluded on request",
+        "expected the reasons against this modality: excluded on request",
         id="error_exclusion_reason_not_the_patients",
     ),
     pytest.param(
@@ -398,17 +398,17 @@ CASES = [
     pytest.param(
         raw("catalog", '{"modalities":[]}'),
         "$.schema_version",
-        'expected a version such as "1.0", got nothing',
+        'expected a version such as "2.0", got nothing',
         id="error_missing_version",
     ),
     pytest.param(
         raw("catalog", '{"schema_version":1.0,"modalities":[]}'),
         "$.schema_version",
-        'expected "MAJOR.MINOR", such as "1.0", got 1.0',
+        'expected "MAJOR.MINOR", such as "2.0", got 1.0',
         id="error_version_not_a_string",
     ),
     pytest.param(
-        raw("catalog", '{"schema_version":"2.1","modalities":[]}'),
+        raw("catalog", '{"schema_version":"3.1","modalities":[]}'),
         "$.schema_version",
         "upgrade painmodalities to read newer documents",
         id="error_newer_major_version",

@@ -6,7 +6,8 @@ and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
 
 import os
 from collections.abc import Sequence
-from typing import IO, Any
+from types import MappingProxyType
+from typing import IO, Any, Final
 
 import attrs
 import orjson
@@ -15,9 +16,10 @@ from painmodalities import _words
 from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
 from painmodalities.modalities import Modality
-from painmodalities.ranking import Ranking
+from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
+from painmodalities.scoring import Score
 from painmodalities.serialization import SCHEMA_VERSION, converter
-from painmodalities.vocabulary import Criterion
+from painmodalities.vocabulary import Criterion, Direction
 
 # -- output --------------------------------------------------------------------------------
 
@@ -82,6 +84,31 @@ def print_json(document: object, stream: IO[str]) -> None:
     print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8"), file=stream)
 
 
+def _entry_summary(entry: Entry) -> dict[str, Any]:
+    """What every summary entry says: which modality, and what guidelines say of it."""
+    return {
+        "id": entry.modality.id,
+        "name": entry.modality.name,
+        "kind": entry.modality.kind,
+        "activity": entry.modality.activity.value,
+        "guidance": list(entry.guidance),
+        "warnings": list(entry.warnings),
+    }
+
+
+def _scored_summary(entry: RankedOption | UnrankedOption) -> dict[str, Any]:
+    return {
+        "score": float(entry.score),
+        "has_benefit": entry.score.has_benefit,
+        "components": {
+            criterion.value: float(value) for criterion, value in entry.score.components.items()
+        },
+        "expected_benefit": lasts(entry.score),
+        "without": [omission.explain() for omission in entry.without],
+        "explanation": entry.score.explain(),
+    }
+
+
 def ranking_summary(ranking: Ranking) -> dict[str, Any]:
     """The ranking as a JSON-ready summary: stable keys, floats for scores.
 
@@ -93,31 +120,20 @@ def ranking_summary(ranking: Ranking) -> dict[str, Any]:
         "document": "ranking-summary",
         "pain_type": unstructure(ranking.pain_type),
         "label": ranking.pain_type.label,
+        "summary": ranking.summary,
         "weights": unstructure(ranking.weights),
         "policy": unstructure(ranking.policy),
         "patient": unstructure(ranking.patient),
         "options": [
-            {
-                "rank": option.rank,
-                "id": option.modality.id,
-                "name": option.modality.name,
-                "kind": option.modality.kind,
-                "activity": option.modality.activity.value,
-                "score": float(option.score),
-                "has_benefit": option.score.has_benefit,
-                "components": {
-                    criterion.value: float(value)
-                    for criterion, value in option.score.components.items()
-                },
-                "expected_benefit": benefit(option.modality, ranking),
-                "explanation": option.score.explain(),
-            }
+            {"rank": option.rank, **_entry_summary(option), **_scored_summary(option)}
             for option in ranking
+        ],
+        "unranked": [
+            {**_entry_summary(entry), **_scored_summary(entry)} for entry in ranking.unranked
         ],
         "excluded": [
             {
-                "id": exclusion.modality.id,
-                "name": exclusion.modality.name,
+                **_entry_summary(exclusion),
                 "reasons": [
                     {"code": reason.code.value, "detail": reason.detail}
                     for reason in exclusion.reasons
@@ -128,10 +144,9 @@ def ranking_summary(ranking: Ranking) -> dict[str, Any]:
     }
 
 
-def benefit(modality: Modality, ranking: Ranking) -> str | None:
-    horizon = modality.expected_benefit(
-        ranking.pain_type, min_certainty=ranking.policy.min_certainty
-    )
+def lasts(result: Score) -> str | None:
+    """How long the scored evidence shows a function benefit lasting, as its horizon's value."""
+    horizon = result.lasts
     return None if horizon is None else horizon.value
 
 
@@ -140,7 +155,8 @@ def print_ranking(
 ) -> None:
     """Print the ranking as a table, then the explanations if ``explain``.
 
-    Then the exclusions, and the modalities a FHIR bundle says were already ``tried``.
+    Then the guideline warnings, the unranked options, the exclusions, and the modalities a
+    FHIR bundle says were already ``tried``. When nothing is ranked it says so in words.
     """
     rows = tuple(
         (
@@ -149,29 +165,92 @@ def print_ranking(
             f"{float(option.score):.3f}",
             *(f"{float(option.score.components[c]):.3f}" for c in Criterion),
             option.modality.activity.value,
-            benefit(option.modality, ranking) or "-",
+            lasts(option.score) or "-",
+            guideline_column(option),
         )
         for option in ranking
     )
-    print_table(
-        Table(
-            headers=("#", "id", "score", *(c.value for c in Criterion), "active?", "lasts"),
-            rows=rows,
-            title=f"Ranking for {ranking.pain_type.label}, best for long-term function first",
-            right=frozenset({0, *range(2, 3 + len(Criterion))}),
-        ),
-        stream,
-    )
+    title = f"Ranking for {ranking.pain_type.label}, best for long-term function first"
+    if not ranking.options:
+        print(title, file=stream)
+        print(ranking.summary, file=stream)
+    else:
+        print_table(
+            Table(
+                headers=(
+                    "#",
+                    "id",
+                    "score",
+                    *(c.value for c in Criterion),
+                    "active?",
+                    "lasts",
+                    "guideline",
+                ),
+                rows=rows,
+                title=title,
+                right=frozenset({0, *range(2, 3 + len(Criterion))}),
+            ),
+            stream,
+        )
     if explain:
         print("", file=stream)
         for option in ranking:
             print(option.explain(), file=stream)
-    if ranking.excluded:
-        print("\nRuled out by the patient's constraints:", file=stream)
-        for exclusion in ranking.excluded:
-            print(f"- {exclusion.explain()}", file=stream)
+    print_ranking_notes(ranking, stream, explain=explain)
     if tried:
         print(f"\nAlready tried, from the FHIR bundle: {', '.join(tried)}", file=stream)
+
+
+#: The guideline column's words for each direction, most important first.
+_DIRECTION_SHORT: Final = MappingProxyType(
+    {
+        Direction.AGAINST: "AGAINST",
+        Direction.ONLY_WITH_EXERCISE: "with exercise",
+        Direction.FOR: "for",
+    }
+)
+
+
+def guideline_column(entry: Entry) -> str:
+    """What guidelines say of an option, in a few words: ``AGAINST``, ``for``, or ``-``."""
+    directions = sorted({advice.direction for advice in entry.recommendations})
+    return ", ".join(_DIRECTION_SHORT[direction] for direction in directions) or "-"
+
+
+def _unranked_line(unranked: UnrankedOption) -> str:
+    shown = len(unranked.score.unscored)
+    tail = f" ({shown} finding(s) shown, not scored)" if shown else ""
+    omitted = "".join(f", {omission.explain()}" for omission in unranked.without)
+    return f"{unranked.modality.id}{omitted}{tail}"
+
+
+def print_ranking_notes(ranking: Ranking, stream: IO[str], *, explain: bool) -> None:
+    """Print what the table does not show, after it.
+
+    Programmes ranked without a component, guideline warnings, the unranked options and the
+    exclusions.
+    """
+    reduced = [option for option in ranking if option.without]
+    if reduced:
+        print("\nRanked without a component the patient may not have:", file=stream)
+        for option in reduced:
+            omitted = "; ".join(omission.explain() for omission in option.without)
+            print(f"- {option.modality.id}: {omitted}", file=stream)
+    warned = [entry for entry in ranking.entries if entry.warnings]
+    if warned:
+        print("\nGuideline warnings:", file=stream)
+        for entry in warned:
+            for warning in entry.warnings:
+                print(f"- {entry.modality.id}: {warning}", file=stream)
+    if ranking.unranked:
+        print("\nNot ranked (no scored finding of benefit):", file=stream)
+        for unranked in ranking.unranked:
+            line = unranked.explain() if explain else _unranked_line(unranked)
+            print(f"- {line}", file=stream)
+    if ranking.excluded:
+        print("\nRuled out:", file=stream)
+        for exclusion in ranking.excluded:
+            print(f"- {exclusion.explain()}", file=stream)
 
 
 def family_fields(modality: Modality) -> list[tuple[str, str]]:

@@ -42,6 +42,9 @@ class _PolicyParts(Protocol):
     def min_certainty(self) -> Certainty:
         """The certainty floor."""
 
+    def why_unscored(self, finding: Finding, /) -> str | None:
+        """Why ``finding`` is not scored, in words."""
+
 
 class ScoreParts(Protocol):
     """What an explanation reads of a score (a :class:`~painmodalities.Score`)."""
@@ -64,7 +67,7 @@ class ScoreParts(Protocol):
 
     @property
     def unscored(self) -> tuple[Finding, ...]:
-        """Findings below the certainty floor."""
+        """Findings the policy does not score."""
 
     @property
     def policy(self) -> _PolicyParts:
@@ -86,19 +89,23 @@ def _part(part: ContributionParts) -> str:
     return f"{number} from {_listed(part.findings)}"
 
 
+def _not_scored(score: ScoreParts) -> str:
+    """The findings shown but not scored, grouped by why, or nothing."""
+    why: dict[str, list[Finding]] = {}
+    for finding in score.unscored:
+        why.setdefault(score.policy.why_unscored(finding) or "not scored", []).append(finding)
+    return "".join(
+        f" Not scored, {reason}: {_listed(tuple(findings))}." for reason, findings in why.items()
+    )
+
+
 def explain_score(score: ScoreParts) -> str:
     """Explain ``score`` in a sentence or two, naming its findings and their sources."""
-    floor = _words.word(score.policy.min_certainty)
-    unscored = ""
-    if score.unscored:
-        unscored = (
-            f" {len(score.unscored)} finding(s) below {floor} certainty are shown, not "
-            f"scored: {_listed(score.unscored)}."
-        )
+    unscored = _not_scored(score)
     if not score.has_benefit:
         return (
-            f"score 0: no finding at {floor} certainty or above shows benefit for "
-            f"{score.pain_type.label} (evidence gate).{unscored}"
+            f"score 0: no scored finding shows benefit for {score.pain_type.label} "
+            f"(evidence gate).{unscored}"
         )
     parts = ", ".join(_part(part) for part in score.contributions)
     return f"score {float(score.value):.3f} = {parts}.{unscored}"

@@ -16,20 +16,27 @@ from typing import Final, Protocol
 from painmodalities.vocabulary import (
     Certainty,
     Condition,
+    Direction,
     Effect,
     Horizon,
     Outcome,
     Phase,
+    Precaution,
 )
 
 __all__ = [
     "CONDITION_WORDS",
     "HORIZON_SPANS",
     "FindingParts",
+    "GuidanceParts",
     "describe",
     "effect_size",
+    "guidance",
+    "guideline",
+    "in_sentence",
     "pain_type",
     "plain",
+    "precautions_text",
     "word",
 ]
 
@@ -112,3 +119,95 @@ def describe(finding: FindingParts) -> str:
         f"at {finding.horizon.value} horizon, {word(finding.certainty)} "
         f"certainty ({finding.source}{via})"
     )
+
+
+#: Names whose first word keeps its capital inside a sentence (a proper adjective).
+_PROPER_WORDS: Final = frozenset({"Swedish"})
+
+
+def in_sentence(name: str) -> str:
+    """A display name as it reads inside a sentence: ``Acupuncture`` -> ``acupuncture``.
+
+    Acronyms (``TENS``) and proper adjectives (``Swedish``) keep their capitals.
+    """
+    first = name.split(" ", 1)[0]
+    if first in _PROPER_WORDS or first[1:2].isupper():
+        return name
+    return name[:1].lower() + name[1:]
+
+
+def guideline(source_key: str) -> str:
+    """A guideline's short name from its citation key: ``nice-ng59`` -> ``NICE NG59``."""
+    return source_key.upper().replace("-", " ")
+
+
+class GuidanceParts(Protocol):
+    """What :func:`guidance` reads of a :class:`~painmodalities.Recommendation`."""
+
+    @property
+    def condition(self) -> Condition | None:
+        """The condition covered, or any."""
+
+    @property
+    def phase(self) -> Phase | None:
+        """The phase covered, or any."""
+
+    @property
+    def direction(self) -> Direction:
+        """For, against, or only with exercise."""
+
+    @property
+    def source(self) -> str:
+        """The guideline's source key."""
+
+
+def _scope(recommendation: GuidanceParts) -> str:
+    condition, phase = recommendation.condition, recommendation.phase
+    if condition is None:
+        return "any pain" if phase is None else f"{phase.value} pain"
+    words = CONDITION_WORDS[condition]
+    return words if phase is None else f"{phase.value} {words}"
+
+
+def guidance(recommendation: GuidanceParts, name: str) -> str:
+    """What a guideline says of the modality called ``name``, as one sentence.
+
+    ``NICE NG59 recommends against acupuncture for low back pain``; a recommendation
+    restricted to a package with exercise says so.
+    """
+    who, what, scope = (
+        guideline(recommendation.source),
+        in_sentence(name),
+        _scope(recommendation),
+    )
+    if recommendation.direction is Direction.AGAINST:
+        return f"{who} recommends against {what} for {scope}"
+    if recommendation.direction is Direction.ONLY_WITH_EXERCISE:
+        return f"{who} recommends {what} for {scope} only as part of a package with exercise"
+    return f"{who} recommends {what} for {scope}"
+
+
+#: How an empty list of precautions reads: the dossier records none, which is not "safe".
+NO_PRECAUTIONS: Final = "no precautions recorded in the evidence dossier"
+
+
+class _PrecautionParts(Protocol):
+    @property
+    def precautions(self) -> frozenset[Precaution]:
+        """The precautions."""
+
+    @property
+    def precautions_source(self) -> str | None:
+        """The key of their source."""
+
+
+def precautions_text(modality: _PrecautionParts) -> str:
+    """A modality's precautions in words with their source, or that none is recorded.
+
+    ``bleeding risk, fracture, weakened bones (natural-standard-smt)``.
+    """
+    if not modality.precautions:
+        return NO_PRECAUTIONS
+    listed = ", ".join(word(precaution) for precaution in sorted(modality.precautions))
+    source = modality.precautions_source
+    return f"{listed} ({source})" if source else listed

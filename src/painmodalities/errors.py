@@ -33,6 +33,7 @@ __all__ = [
     "InvalidWeightsError",
     "MissingExtraError",
     "NotInCatalogError",
+    "NotRankedError",
     "PainModalitiesError",
     "Problem",
     "UnknownModalityError",
@@ -247,6 +248,26 @@ class UnknownSourceError(NotInCatalogError):
 
     def __str__(self) -> str:
         return f"no source with key {self.key!r} in the catalog"
+
+
+class NotRankedError(PainModalitiesError, KeyError):
+    """A modality the ranking holds but does not rank: it is unranked or excluded.
+
+    Its arguments are the modality id and the message saying which, and why.
+    """
+
+    @classmethod
+    def for_id(cls: type[_E], modality_id: str, message: str) -> _E:
+        """The error for ``modality_id``, with the words that say why it is not ranked."""
+        return cls(modality_id, message)
+
+    @property
+    def modality_id(self) -> str:
+        """The id that was asked for."""
+        return str(self.args[0]) if self.args else ""
+
+    def __str__(self) -> str:
+        return str(self.args[1]) if len(self.args) > 1 else self.modality_id
 
 
 class MissingExtraError(PainModalitiesError, ImportError):

@@ -41,6 +41,20 @@ def _matplotlib() -> tuple[Any, Any, Any]:
     return Figure, FigureCanvasAgg, rc_context
 
 
+def _draw_nothing_ranked(axes: Any, ranking: Ranking) -> None:
+    """A ranking with no option: the sentence that says so, and what is unranked or out."""
+    axes.set_axis_off()
+    axes.set_title(f"Ranking for {ranking.pain_type.label}", loc="left", fontsize=11)
+    lines = [ranking.summary]
+    if ranking.unranked:
+        names = ", ".join(entry.modality.id for entry in ranking.unranked)
+        lines.append(textwrap.fill(f"Not ranked (no scored finding of benefit): {names}", _WRAP))
+    if ranking.excluded:
+        names = ", ".join(exclusion.modality.id for exclusion in ranking.excluded)
+        lines.append(textwrap.fill(f"Ruled out: {names}", _WRAP))
+    axes.text(0.0, 1.0, "\n\n".join(lines), va="top", fontsize=9, transform=axes.transAxes)
+
+
 def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
     """Draw ``ranking`` as stacked horizontal bars of its score components into ``path``.
 
@@ -61,6 +75,11 @@ def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
     figure = figure_class(figsize=(9.0, height), layout="constrained")
     canvas_class(figure)
     axes = figure.add_subplot()
+    if not options:
+        _draw_nothing_ranked(axes, ranking)
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "painmodalities"}):
+            figure.savefig(os.fspath(path), metadata=_metadata(os.fspath(path)))
+        return
     labels = [f"{option.rank}. {option.modality.name}" for option in options]
     positions = list(range(len(options)))
     left = [0.0] * len(options)
@@ -76,9 +95,7 @@ def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
         )
         left = [start + width for start, width in zip(left, widths, strict=True)]
     for position, option in zip(positions, options, strict=True):
-        text = (
-            f"{float(option.score):.3f}" if option.score.has_benefit else "0 (no scored benefit)"
-        )
+        text = f"{float(option.score):.3f}" + (" (guideline against)" if option.warnings else "")
         axes.text(float(option.score) + 0.01, position, text, va="center", fontsize=8)
     axes.set_yticks(positions, labels, fontsize=8)
     axes.set_xlim(0, 1.12)
@@ -93,11 +110,14 @@ def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
     axes.set_ylim(len(options) - 0.5, -1.3)  # best at the top, room for the legend
     axes.spines[["top", "right"]].set_visible(False)
     xlabel = "score for long-term function: the sum of the weighted criteria"
+    if ranking.unranked:
+        unranked = ", ".join(entry.modality.id for entry in ranking.unranked)
+        xlabel += "\n" + textwrap.fill(
+            f"not ranked (no scored finding of benefit): {unranked}", width=_WRAP
+        )
     if ranking.excluded:
         ruled_out = ", ".join(exclusion.modality.id for exclusion in ranking.excluded)
-        xlabel += "\n" + textwrap.fill(
-            f"ruled out by the patient's constraints: {ruled_out}", width=_WRAP
-        )
+        xlabel += "\n" + textwrap.fill(f"ruled out: {ruled_out}", width=_WRAP)
     axes.set_xlabel(xlabel, fontsize=9)
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": "painmodalities"}):
         figure.savefig(os.fspath(path), metadata=_metadata(os.fspath(path)))

@@ -21,7 +21,8 @@ adding or removing an option never reorders the rest.
 """
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
 import attrs
@@ -30,9 +31,9 @@ from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
-from painmodalities.errors import Problem, UnknownModalityError, ValidationError
-from painmodalities.evidence import PainType
-from painmodalities.modalities import Modality
+from painmodalities.errors import NotRankedError, Problem, UnknownModalityError, ValidationError
+from painmodalities.evidence import PainType, Recommendation
+from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
     Assessment,
     Score,
@@ -42,15 +43,18 @@ from painmodalities.scoring import (
     assess,
     score,
 )
-from painmodalities.vocabulary import Precaution, RankedEnum
+from painmodalities.vocabulary import Direction, Precaution, RankedEnum
 
 __all__ = [
+    "Entry",
     "Exclusion",
     "ExclusionReason",
+    "Omission",
     "Patient",
     "RankedOption",
     "Ranking",
     "Reason",
+    "UnrankedOption",
     "check_ranking",
     "rank",
     "rank_many",
@@ -107,12 +111,16 @@ class Patient:
 
 
 class ExclusionReason(RankedEnum):
-    """Why a patient's constraints rule a modality out."""
+    """Why a modality is ruled out for a patient."""
 
     EXCLUDED = "excluded"
     PRECAUTION = "precaution"
     NOT_COVERED = "not_covered"
     SESSION_TOO_LONG = "session_too_long"
+    COMPONENT_RULED_OUT = "component_ruled_out"
+    """Every component of a programme is ruled out (one reason per component)."""
+    GUIDELINE_AGAINST = "guideline_against"
+    """An in-scope guideline recommends against it (only with ``exclude_against``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -185,54 +193,278 @@ _EXCLUSION_RULES: Final = (
 )
 
 
+# -- what a patient's constraints and the policy do to programmes and guidelines ---------
+
+#: The exclusion rules that follow a component into its programme: the patient's own
+#: precautions and explicit exclusions (coverage and session length are the programme's own).
+_COMPONENT_CODES: Final = frozenset({ExclusionReason.EXCLUDED, ExclusionReason.PRECAUTION})
+
+
 @attrs.frozen(kw_only=True)
-class Exclusion:
-    """A modality the patient's constraints ruled out, with every reason.
+class Omission:
+    """A programme component the patient's constraints rule out: the programme goes without it.
+
+    None of the component's findings is scored or shown for the programme, so the patient is
+    never steered to a programme by evidence from a part of it they must not have.
+
+    Attributes:
+        component: the id of the component left out.
+        name: the component's display name.
+        reasons: why the patient's constraints rule it out.
+    """
+
+    component: str = attrs.field(validator=check.modality_id)
+    name: str = attrs.field(validator=check.text)
+    reasons: tuple[Reason, ...] = attrs.field(
+        converter=check.as_tuple, validator=check.tuple_of(Reason, "a reason")
+    )
+
+    def explain(self) -> str:
+        """``without structural massage (precaution: blood clot)``."""
+        why = "; ".join(reason.detail for reason in self.reasons)
+        return f"without {_words.in_sentence(self.name)} ({why})"
+
+
+def omissions(
+    patient: Patient, modality: Modality, modalities: Mapping[str, Modality]
+) -> tuple[Omission, ...]:
+    """The components of programme ``modality`` that ``patient`` may not have.
+
+    ``modalities`` maps ids to the catalog's modalities. Empty for anything but a programme.
+    """
+    if not isinstance(modality, PhysicalTherapy):
+        return ()
+    found: list[Omission] = []
+    for component in modality.components:
+        part = modalities.get(component)
+        if part is None or not patient.rules_out(part):
+            continue
+        reasons = tuple(
+            reason for reason in patient.reasons_against(part) if reason.code in _COMPONENT_CODES
+        )
+        if reasons:
+            found.append(Omission(component=component, name=part.name, reasons=reasons))
+    return tuple(found)
+
+
+def _without(omitted: tuple[Omission, ...]) -> frozenset[str]:
+    return frozenset(omission.component for omission in omitted)
+
+
+def _all_components(modality: Modality, omitted: tuple[Omission, ...]) -> bool:
+    return isinstance(modality, PhysicalTherapy) and len(omitted) == len(modality.components)
+
+
+def _patient_reasons(
+    patient: Patient, modality: Modality, omitted: tuple[Omission, ...]
+) -> tuple[Reason, ...]:
+    """The patient's own reasons against ``modality``, and its components' when none is left."""
+    reasons = patient.reasons_against(modality) if patient.rules_out(modality) else ()
+    if _all_components(modality, omitted):
+        reasons += tuple(
+            _reason(
+                ExclusionReason.COMPONENT_RULED_OUT,
+                f"{_words.in_sentence(omission.name)}: {reason.detail}",
+            )
+            for omission in omitted
+            for reason in omission.reasons
+        )
+    return reasons
+
+
+def _guideline_reasons(
+    modality: Modality, pain_type: PainType, policy: ScoringPolicy
+) -> tuple[Reason, ...]:
+    """With ``policy.exclude_against``, one reason per in-scope recommendation against it."""
+    if not policy.exclude_against:
+        return ()
+    return tuple(
+        _reason(ExclusionReason.GUIDELINE_AGAINST, _words.guidance(advice, modality.name))
+        for advice in modality.recommendations_for(pain_type)
+        if advice.direction is Direction.AGAINST
+    )
+
+
+def exclusion_reasons(
+    patient: Patient,
+    modality: Modality,
+    modalities: Mapping[str, Modality],
+    pain_type: PainType,
+    policy: ScoringPolicy,
+) -> tuple[Reason, ...]:
+    """Every reason ``modality`` is ruled out for ``patient`` (empty if it is not).
+
+    The patient's constraints first (a programme all of whose components are ruled out
+    gives each component's reasons), then, with ``policy.exclude_against``, each in-scope
+    guideline recommendation against it.
+    """
+    omitted = omissions(patient, modality, modalities)
+    return _patient_reasons(patient, modality, omitted) + _guideline_reasons(
+        modality, pain_type, policy
+    )
+
+
+# -- the entries of a ranking ------------------------------------------------------------
+
+
+class _Guided:
+    """What every entry of a ranking shares: its modality and the guidelines in scope."""
+
+    __slots__ = ()
+    modality: Modality
+    recommendations: tuple[Recommendation, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """Each in-scope recommendation against the modality, as a sentence."""
+        return tuple(
+            _words.guidance(advice, self.modality.name)
+            for advice in self.recommendations
+            if advice.direction is Direction.AGAINST
+        )
+
+    @property
+    def guidance(self) -> tuple[str, ...]:
+        """Every in-scope recommendation as a sentence, those against it first."""
+        return tuple(
+            _words.guidance(advice, self.modality.name)
+            for advice in sorted(self.recommendations, key=_direction)
+        )
+
+    def _guidance_text(self) -> str:
+        return "".join(
+            f" {_GUIDANCE_LABELS[advice.direction]}: "
+            f"{_words.guidance(advice, self.modality.name)}."
+            for advice in sorted(self.recommendations, key=_direction)
+        )
+
+
+def _direction(advice: Recommendation) -> Direction:
+    return advice.direction
+
+
+_GUIDANCE_LABELS: Final = MappingProxyType(
+    {
+        Direction.AGAINST: "Warning",
+        Direction.ONLY_WITH_EXERCISE: "Condition",
+        Direction.FOR: "Guideline",
+    }
+)
+
+
+def _recommendations() -> Any:
+    return attrs.field(
+        default=(),
+        converter=check.as_tuple,
+        validator=check.tuple_of(Recommendation, "a recommendation"),
+    )
+
+
+def _omitted() -> Any:
+    return attrs.field(
+        default=(), converter=check.as_tuple, validator=check.tuple_of(Omission, "an omission")
+    )
+
+
+def _omitted_text(without: tuple[Omission, ...]) -> str:
+    return "".join(f", {omission.explain()}" for omission in without)
+
+
+@attrs.frozen(kw_only=True)
+class Exclusion(_Guided):
+    """A modality ruled out for the patient, with every reason.
 
     Attributes:
         modality: the modality ruled out.
         reasons: every reason, in a stable order.
+        recommendations: the guideline recommendations whose scope covers the pain type.
     """
 
     modality: Modality
     reasons: tuple[Reason, ...]
+    recommendations: tuple[Recommendation, ...] = _recommendations()
 
     def explain(self) -> str:
-        """One line: what was ruled out and why."""
+        """One line: what was ruled out, why, and what guidelines say."""
         why = "; ".join(reason.detail for reason in self.reasons)
-        return f"{self.modality.name} ({self.modality.id}): excluded: {why}"
+        return (
+            f"{self.modality.name} ({self.modality.id}): excluded: {why}." + self._guidance_text()
+        )
 
 
 @attrs.frozen(kw_only=True)
-class RankedOption:
-    """One option in a ranking.
+class RankedOption(_Guided):
+    """One ranked option: the patient may have it and a scored finding shows benefit.
 
     Attributes:
-        rank: 1 for the best option.
+        rank: 1 + the number of options with a higher score (ties share a rank).
         modality: the modality.
         score: its score, with the findings behind it.
+        recommendations: the guideline recommendations whose scope covers the pain type.
+        without: programme components the patient's constraints rule out (their findings
+            are left out of the score).
     """
 
     rank: int
     modality: Modality
     score: Score
+    recommendations: tuple[Recommendation, ...] = _recommendations()
+    without: tuple[Omission, ...] = _omitted()
 
     def explain(self) -> str:
         """A short plain-language explanation naming the findings that drove the score."""
-        return f"{self.rank}. {self.modality.name} ({self.modality.activity.value}): " + (
-            self.score.explain()
+        return (
+            f"{self.rank}. {self.modality.name} ({self.modality.activity.value})"
+            f"{_omitted_text(self.without)}: {self.score.explain()}" + self._guidance_text()
         )
 
 
 @attrs.frozen(kw_only=True)
-class Ranking:
-    """The ranked options for one pain type, and what the patient's constraints removed.
+class UnrankedOption(_Guided):
+    """An option the patient may have with no scored finding of benefit: it gets no rank.
 
-    Iterating gives the :class:`RankedOption` objects, best first.
+    Attributes:
+        modality: the modality.
+        score: its score (0), with its findings shown but not scored.
+        recommendations: the guideline recommendations whose scope covers the pain type.
+        without: programme components the patient's constraints rule out.
+    """
+
+    modality: Modality
+    score: Score
+    recommendations: tuple[Recommendation, ...] = _recommendations()
+    without: tuple[Omission, ...] = _omitted()
+
+    def explain(self) -> str:
+        """Why it is not ranked, naming the findings shown but not scored."""
+        return (
+            f"{self.modality.name} ({self.modality.activity.value})"
+            f"{_omitted_text(self.without)}: not ranked: {self.score.explain()}"
+            + self._guidance_text()
+        )
+
+
+Entry = RankedOption | UnrankedOption | Exclusion
+
+
+def _excluded_error(exclusion: Exclusion) -> NotRankedError:
+    why = "; ".join(reason.detail for reason in exclusion.reasons)
+    modality_id = exclusion.modality.id
+    return NotRankedError.for_id(modality_id, f"{modality_id!r} is excluded: {why}")
+
+
+@attrs.frozen(kw_only=True)
+class Ranking:
+    """The options for one pain type, best first, and what has no evidence or is ruled out.
+
+    Every modality of the catalog is in exactly one of ``options``, ``unranked`` and
+    ``excluded``. Iterating, ``len()``, indexing and :meth:`top` use ``options``.
 
     Attributes:
         pain_type: the pain type ranked for.
-        options: the options, best first.
+        options: the options the patient may have whose evidence gate is open, best first.
+        unranked: the options the patient may have with no scored finding of benefit, in
+            a stable order (active first, then id); they have no rank.
         excluded: the modalities ruled out, in catalog order, each with every reason.
         patient: the patient's constraints.
         weights: the weights used.
@@ -241,6 +473,7 @@ class Ranking:
 
     pain_type: PainType
     options: tuple[RankedOption, ...]
+    unranked: tuple[UnrankedOption, ...] = ()
     excluded: tuple[Exclusion, ...] = ()
     patient: Patient = Patient()
     weights: Weights = Weights()
@@ -267,32 +500,101 @@ class Ranking:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        """The option ids, best first."""
+        """The ranked option ids, best first."""
         return tuple(option.modality.id for option in self.options)
 
-    def option(self, modality_id: str) -> RankedOption:
-        """The option for ``modality_id``.
+    @property
+    def available(self) -> tuple[RankedOption | UnrankedOption, ...]:
+        """Every option the patient may have: the ranked ones, then the unranked."""
+        return (*self.options, *self.unranked)
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every entry: the options, then the unranked, then the exclusions."""
+        return (*self.options, *self.unranked, *self.excluded)
+
+    def entry(self, modality_id: str) -> Entry:
+        """The ranked option, unranked option or exclusion of ``modality_id``.
 
         Raises:
-            UnknownModalityError: if it is not among the options (absent or excluded).
+            UnknownModalityError: if the ranking does not hold ``modality_id`` at all.
         """
-        for option in self.options:
-            if option.modality.id == modality_id:
-                return option
-        raise UnknownModalityError.for_id(modality_id, self.ids)
+        for found in self.entries:
+            if found.modality.id == modality_id:
+                return found
+        raise UnknownModalityError.for_id(
+            modality_id, [found.modality.id for found in self.entries]
+        )
+
+    def option(self, modality_id: str) -> RankedOption:
+        """The ranked option for ``modality_id``.
+
+        Raises:
+            NotRankedError: if the modality is unranked or excluded (the message says which,
+                and why).
+            UnknownModalityError: if the ranking does not hold ``modality_id`` at all.
+        """
+        found = self.entry(modality_id)
+        if isinstance(found, RankedOption):
+            return found
+        if isinstance(found, UnrankedOption):
+            raise NotRankedError.for_id(
+                modality_id,
+                f"{modality_id!r} is not ranked: no scored finding shows benefit for "
+                f"{self.pain_type.label}",
+            )
+        raise _excluded_error(found)
+
+    def score_of(self, modality_id: str) -> Score:
+        """The score of ``modality_id``, ranked or unranked (an unranked score is 0).
+
+        Raises:
+            NotRankedError: if the modality is excluded (it was not scored).
+            UnknownModalityError: if the ranking does not hold ``modality_id`` at all.
+        """
+        found = self.entry(modality_id)
+        if isinstance(found, Exclusion):
+            raise _excluded_error(found)
+        return found.score
+
+    @property
+    def summary(self) -> str:
+        """The ranking in one sentence; when nothing is ranked, it says so."""
+        if not self.options:
+            return f"No option has scored evidence of benefit for {self.pain_type.label}."
+        first = [option.modality.name for option in self.options if option.rank == 1]
+        lead = (
+            f"{first[0]} ranks first"
+            if len(first) == 1
+            else f"{', '.join(first[:-1])} and {first[-1]} share first place"
+        )
+        return (
+            f"{lead} for long-term function in {self.pain_type.label}; "
+            f"{len(self.options)} ranked, {len(self.unranked)} without scored evidence of "
+            f"benefit, {len(self.excluded)} ruled out."
+        )
 
     def explain(self) -> str:
-        """The whole ranking in plain language: each option, then each exclusion."""
+        """The whole ranking in plain language: options, then the unranked and exclusions."""
         lines = [f"Ranking for {self.pain_type.label}, best for long-term function first:"]
+        if not self.options:
+            lines.append(self.summary)
         lines += [option.explain() for option in self.options]
+        if self.unranked:
+            lines.append("Not ranked (no scored finding of benefit):")
+            lines += [f"- {unranked.explain()}" for unranked in self.unranked]
         if self.excluded:
-            lines.append("Ruled out by the patient's constraints:")
+            lines.append("Ruled out:")
             lines += [f"- {exclusion.explain()}" for exclusion in self.excluded]
         return "\n".join(lines)
 
 
 def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:
-    """The sort key of the ranking order: evidence gate, score, activity, id."""
+    """The sort key of the ranking order: evidence gate, score, activity, id.
+
+    Ranked options (gate open) come before unranked ones; among them the higher score
+    first, then active before passive, then the id.
+    """
     return _order(modality, result.has_benefit, result.value)
 
 
@@ -375,10 +677,13 @@ def rank(
     found_pain_type, catalog, patient, weights, policy = _arguments(
         pain_type, catalog, patient, weights, policy
     )
-    options, excluded = _memo(catalog).rankings(found_pain_type, weights, policy, patient)
+    options, unranked, excluded = _memo(catalog).rankings(
+        found_pain_type, weights, policy, patient
+    )
     return Ranking(
         pain_type=found_pain_type,
         options=options,
+        unranked=unranked,
         excluded=excluded,
         patient=patient,
         weights=weights,
@@ -405,7 +710,7 @@ def rank_many(
     ...     ("low_back:chronic", Patient(exclude={"exercise.therapeutic"})),
     ... ]
     >>> [ranking.ids[0] for ranking in rank_many(cohort)]
-    ['exercise.therapeutic', 'physical_therapy.programme']
+    ['exercise.therapeutic', 'psychological.mindfulness']
 
     Raises:
         ValidationError: for a malformed pain type or argument (when its pair is read).
@@ -425,10 +730,11 @@ def rank_many(
             found_patient = patient
         else:
             found_patient = _checked(patient, Patient, "patient")
-        options, excluded = rankings(found_pain_type, weights, policy, found_patient)
+        options, unranked, excluded = rankings(found_pain_type, weights, policy, found_patient)
         yield Ranking(
             pain_type=found_pain_type,
             options=options,
+            unranked=unranked,
             excluded=excluded,
             patient=found_patient,
             weights=weights,
@@ -444,14 +750,17 @@ def rank_many(
 #
 # - assessments: (pain type, policy) -> each modality's Assessment: everything in its
 #   score that does not depend on the weights;
+# - advice: (pain type, policy) -> each modality's recommendations in scope, and the
+#   guideline reasons that exclude it under the policy;
 # - boards: (pain type, weights, policy) -> the catalog in ranking order, sorted on exact
 #   integer totals (scoring.Weighing), and each modality's Score, made when first needed;
-# - exclusions: patient -> the ids ruled out and the exclusions with reasons (this also
-#   checks that the patient names only known ids, so an error is never cached);
-# - options: (pain type, weights, policy, ids ruled out) -> the options, ranked: patients
-#   who rule out the same modalities share them;
-# - rankings: (pain type, weights, policy, patient) -> options and exclusions, the one
-#   lookup a repeated call makes.
+# - constraints: patient -> what the patient's constraints rule out (with reasons) and
+#   the programme components they leave out (this also checks that the patient names only
+#   known ids, so an error is never cached);
+# - options: (pain type, weights, policy, ids ruled out, components left out) -> the ranked
+#   and unranked options: patients who rule out the same modalities share them;
+# - rankings: (pain type, weights, policy, patient) -> options, unranked and exclusions, the
+#   one lookup a repeated call makes.
 #
 # So a call with weights not seen before weighs the assessments already made, sorts
 # integers and builds scores only for the options it returns. Weights compare by their
@@ -465,24 +774,54 @@ def rank_many(
 #: How many assessed and scored modalities the assessment and board caches may hold.
 _ASSESSMENT_BUDGET = 1 << 13
 _BOARD_BUDGET = 1 << 15
-#: How many excluded or ranked modalities the exclusion and option caches may hold.
+#: How many excluded or ranked modalities the constraint and option caches may hold.
 _PATIENT_BUDGET = 1 << 16
 _OPTIONS_BUDGET = 1 << 16
 #: How many (key, shared result) pairs the ranking cache may hold, times the catalog size.
 _RANKING_BUDGET = 1 << 16
 
-_Excluded = tuple[frozenset[str], tuple[Exclusion, ...]]
-_Options = tuple[tuple[RankedOption, ...], tuple[Exclusion, ...]]
+#: Programme indexes with the components a patient's constraints leave out.
+_Omitted = tuple[tuple[int, tuple[Omission, ...]], ...]
+_Options = tuple[tuple[RankedOption, ...], tuple[UnrankedOption, ...]]
+_Result = tuple[tuple[RankedOption, ...], tuple[UnrankedOption, ...], tuple[Exclusion, ...]]
 
 
 def _bounded(budget: int, size: int) -> int:
     return max(8, budget // size)
 
 
+@attrs.frozen
+class _Constraints:
+    """What one patient's constraints do to a catalog, whatever the pain type.
+
+    ``gone`` holds the ids ruled out, ``reasons`` their indexes with the patient's reasons
+    (in catalog order), ``omitted`` the programmes left without some of their components.
+    """
+
+    gone: frozenset[str]
+    reasons: tuple[tuple[int, tuple[Reason, ...]], ...]
+    omitted: _Omitted
+
+
+_NO_CONSTRAINT_EFFECT: Final = _Constraints(frozenset(), (), ())
+
+
+@attrs.frozen
+class _Advice:
+    """One pain type and policy: what guidelines say of each modality.
+
+    ``recommendations`` holds each modality's recommendations in scope; ``against`` the
+    indexes the policy excludes for a guideline's "against", with their reasons.
+    """
+
+    recommendations: tuple[tuple[Recommendation, ...], ...]
+    against: tuple[tuple[int, tuple[Reason, ...]], ...]
+
+
 class _Board:
     """One (pain type, weights, policy): the catalog in ranking order, scored on demand."""
 
-    __slots__ = ("assessed", "order", "scores", "weighing")
+    __slots__ = ("assessed", "order", "scores", "totals", "weighing")
 
     def __init__(
         self, modalities: tuple[Modality, ...], assessed: tuple[Assessment, ...], weights: Weights
@@ -496,72 +835,173 @@ class _Board:
             ),
         )
         self.assessed = assessed
+        self.totals = totals
         self.weighing = weighing
         # Filled as options need them; a race makes equal scores twice, never a wrong one.
         self.scores: list[Score | None] = [None] * len(modalities)
 
+    def _score(self, index: int) -> Score:
+        found = self.scores[index]
+        if found is None:
+            found = self.scores[index] = self.weighing.score(self.assessed[index])
+        return found
+
     def ranked(
-        self, modalities: tuple[Modality, ...], gone: frozenset[str]
-    ) -> tuple[RankedOption, ...]:
-        """The options in order, leaving out the ids in ``gone``."""
+        self,
+        modalities: tuple[Modality, ...],
+        gone: frozenset[str],
+        advice: _Advice,
+        altered: Mapping[int, tuple[Assessment, tuple[Omission, ...]]],
+    ) -> _Options:
+        """The ranked and unranked options, leaving out the ids in ``gone``.
+
+        ``altered`` maps the index of a programme that goes without some components to its
+        assessment without them; it takes its own place in the order.
+        """
+        order: Iterable[int] = self.order
+        totals = self.totals
+        if altered:
+            totals = list(totals)
+            for index, (assessment, _) in altered.items():
+                totals[index] = self.weighing.total(assessment)
+            order = sorted(
+                self.order,
+                key=lambda index: _order(
+                    modalities[index],
+                    (altered[index][0] if index in altered else self.assessed[index]).has_benefit,
+                    totals[index],
+                ),
+            )
         options: list[RankedOption] = []
-        scores = self.scores
-        for index in self.order:
+        unranked: list[UnrankedOption] = []
+        rank_of_total: dict[int, int] = {}
+        for index in order:
             modality = modalities[index]
             if modality.id in gone:
                 continue
-            result = scores[index]
-            if result is None:
-                result = scores[index] = self.weighing.score(self.assessed[index])
-            options.append(RankedOption(rank=len(options) + 1, modality=modality, score=result))
-        return tuple(options)
+            change = altered.get(index)
+            without: tuple[Omission, ...] = ()
+            if change is None:
+                result = self._score(index)
+            else:
+                result, without = self.weighing.score(change[0]), change[1]
+            recommendations = advice.recommendations[index]
+            if result.has_benefit:
+                total = totals[index]
+                # Sorted by score, so the first option with a total gives its rank to ties.
+                place = rank_of_total.setdefault(total, len(options) + 1)
+                options.append(
+                    RankedOption(
+                        rank=place,
+                        modality=modality,
+                        score=result,
+                        recommendations=recommendations,
+                        without=without,
+                    )
+                )
+            else:
+                unranked.append(
+                    UnrankedOption(
+                        modality=modality,
+                        score=result,
+                        recommendations=recommendations,
+                        without=without,
+                    )
+                )
+        return tuple(options), tuple(unranked)
 
 
 class _Memo:
     """The ranking caches of one catalog (see the comment above)."""
 
-    __slots__ = ("assessments", "boards", "exclusions", "options", "rankings")
+    __slots__ = ("advice", "assessments", "boards", "constraints", "options", "rankings")
 
     def __init__(self, catalog: Catalog) -> None:
         # The closures hold the catalog's parts, not the catalog: no reference cycle.
         modalities, ids = catalog.modalities, catalog.ids
-        known = frozenset(ids)
+        by_id = MappingProxyType(dict(zip(ids, modalities, strict=True)))
         size = max(1, len(modalities))
 
         def assessments(pain_type: PainType, policy: ScoringPolicy) -> tuple[Assessment, ...]:
             return tuple(assess(modality, pain_type, policy) for modality in modalities)
 
+        def advice(pain_type: PainType, policy: ScoringPolicy) -> _Advice:
+            against = (
+                (index, _guideline_reasons(modality, pain_type, policy))
+                for index, modality in enumerate(modalities)
+            )
+            return _Advice(
+                recommendations=tuple(m.recommendations_for(pain_type) for m in modalities),
+                against=tuple((index, reasons) for index, reasons in against if reasons),
+            )
+
         def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
             return _Board(modalities, self.assessments(pain_type, policy), weights)
 
-        def exclusions(patient: Patient) -> _Excluded:
+        def constraints(patient: Patient) -> _Constraints:
             if patient == _NO_CONSTRAINTS:
-                return frozenset(), ()
+                return _NO_CONSTRAINT_EFFECT
             named = sorted(patient.exclude | (patient.covered or frozenset()))
-            unknown = [modality_id for modality_id in named if modality_id not in known]
+            unknown = [modality_id for modality_id in named if modality_id not in by_id]
             if unknown:
                 raise UnknownModalityError.for_id(unknown[0], ids)
-            excluded = [
-                Exclusion(modality=modality, reasons=patient.reasons_against(modality))
-                for modality in modalities
-                if patient.rules_out(modality)
-            ]
-            return frozenset(item.modality.id for item in excluded), tuple(excluded)
+            reasons: list[tuple[int, tuple[Reason, ...]]] = []
+            omitted: list[tuple[int, tuple[Omission, ...]]] = []
+            for index, modality in enumerate(modalities):
+                left_out = omissions(patient, modality, by_id)
+                found = _patient_reasons(patient, modality, left_out)
+                if found:
+                    reasons.append((index, found))
+                elif left_out:
+                    omitted.append((index, left_out))
+            return _Constraints(
+                gone=frozenset(modalities[index].id for index, _ in reasons),
+                reasons=tuple(reasons),
+                omitted=tuple(omitted),
+            )
 
         def options(
-            pain_type: PainType, weights: Weights, policy: ScoringPolicy, gone: frozenset[str]
-        ) -> tuple[RankedOption, ...]:
-            return self.boards(pain_type, weights, policy).ranked(modalities, gone)
+            pain_type: PainType,
+            weights: Weights,
+            policy: ScoringPolicy,
+            gone: frozenset[str],
+            omitted: _Omitted,
+        ) -> _Options:
+            altered = {
+                index: (
+                    assess(modalities[index], pain_type, policy, without=_without(left_out)),
+                    left_out,
+                )
+                for index, left_out in omitted
+            }
+            return self.boards(pain_type, weights, policy).ranked(
+                modalities, gone, self.advice(pain_type, policy), altered
+            )
 
         def rankings(
             pain_type: PainType, weights: Weights, policy: ScoringPolicy, patient: Patient
-        ) -> _Options:
-            gone, excluded = self.exclusions(patient)
-            return self.options(pain_type, weights, policy, gone), excluded
+        ) -> _Result:
+            ruled = self.constraints(patient)
+            found = self.advice(pain_type, policy)
+            reasons = dict(ruled.reasons)
+            for index, against in found.against:
+                reasons[index] = reasons.get(index, ()) + against
+            gone = ruled.gone | {modalities[index].id for index, _ in found.against}
+            ranked, unranked = self.options(pain_type, weights, policy, gone, ruled.omitted)
+            excluded = tuple(
+                Exclusion(
+                    modality=modalities[index],
+                    reasons=reasons[index],
+                    recommendations=found.recommendations[index],
+                )
+                for index in sorted(reasons)
+            )
+            return ranked, unranked, excluded
 
         self.assessments = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(assessments)
+        self.advice = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(advice)
         self.boards = functools.lru_cache(_bounded(_BOARD_BUDGET, size))(board)
-        self.exclusions = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(exclusions)
+        self.constraints = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(constraints)
         self.options = functools.lru_cache(_bounded(_OPTIONS_BUDGET, size))(options)
         self.rankings = functools.lru_cache(_bounded(_RANKING_BUDGET, size))(rankings)
 
@@ -582,13 +1022,32 @@ def check_option(option: RankedOption) -> list[Problem]:
     problems: list[Problem] = []
     if option.rank < 1:
         problems.append(Problem("$.rank", "a rank of 1 or more", option.rank, "range"))
-    if option.score.modality_id != option.modality.id:
+    return problems + _own_score(option)
+
+
+def _own_score(entry: RankedOption | UnrankedOption) -> list[Problem]:
+    if entry.score.modality_id == entry.modality.id:
+        return []
+    return [
+        Problem(
+            "$.score.modality_id",
+            f'the option\'s modality id "{entry.modality.id}"',
+            entry.score.modality_id,
+            "score",
+        )
+    ]
+
+
+def check_unranked(unranked: UnrankedOption) -> list[Problem]:
+    """The problems of one unranked option on its own: its score is its modality's, and 0."""
+    problems = _own_score(unranked)
+    if unranked.score.has_benefit:
         problems.append(
             Problem(
-                "$.score.modality_id",
-                f'the option\'s modality id "{option.modality.id}"',
-                option.score.modality_id,
-                "score",
+                "$.score.has_benefit",
+                "false: an option with a scored finding of benefit is ranked",
+                value=True,
+                rule="evidence_gate",
             )
         )
     return problems
@@ -601,38 +1060,108 @@ def check_exclusion(exclusion: Exclusion) -> list[Problem]:
     return [Problem("$.reasons", "at least one reason", [], "reasons")]
 
 
-def _ranking_order(ranking: Ranking) -> list[Problem]:
-    """Each option's rank, score and place against what :func:`rank` computes."""
+def _entry_problems(
+    ranking: Ranking, at: str, entry: Entry, modalities: Mapping[str, Modality]
+) -> list[Problem]:
+    """One entry against what :func:`rank` computes for it: reasons, guidelines, score."""
     problems: list[Problem] = []
-    keys: list[tuple[bool, Any, bool, str] | None] = []
-    for index, option in enumerate(ranking.options):
-        at = f"$.options[{index}]"
-        if option.rank != index + 1:
-            problems.append(
-                Problem(f"{at}.rank", f"{index + 1} (ranks are 1, 2, 3... in order)", option.rank)
-            )
-        expected = score(option.modality, ranking.pain_type, ranking.weights, ranking.policy)
-        if option.score != expected:
+    modality = entry.modality
+    reasons = exclusion_reasons(
+        ranking.patient, modality, modalities, ranking.pain_type, ranking.policy
+    )
+    if isinstance(entry, Exclusion):
+        if entry.reasons != reasons:
             problems.append(
                 Problem(
-                    f"{at}.score",
-                    f"the score the library computes for this modality ({expected.value})",
-                    str(option.score.value),
-                    "score",
+                    f"{at}.reasons",
+                    "the reasons against this modality: "
+                    + ("; ".join(reason.detail for reason in reasons) or "none"),
+                    [reason.detail for reason in entry.reasons],
+                    "reasons",
                 )
             )
-            keys.append(None)
-        else:
-            keys.append(order_key(option.modality, expected))
-    for index in range(1, len(keys)):
-        before, current = keys[index - 1], keys[index]
-        if before is not None and current is not None and current < before:
+    elif reasons:
+        problems.append(
+            Problem(
+                f"{at}.modality.id",
+                "an option the patient's constraints and the policy allow "
+                "(it belongs in excluded)",
+                modality.id,
+                "excluded_option",
+            )
+        )
+    in_scope = modality.recommendations_for(ranking.pain_type)
+    if entry.recommendations != in_scope:
+        problems.append(
+            Problem(
+                f"{at}.recommendations",
+                f"the {len(in_scope)} recommendation(s) of this modality whose scope covers "
+                f"{ranking.pain_type.label}",
+                len(entry.recommendations),
+                "recommendations",
+            )
+        )
+    if isinstance(entry, Exclusion):
+        return problems
+    omitted = omissions(ranking.patient, modality, modalities)
+    if entry.without != omitted:
+        problems.append(
+            Problem(
+                f"{at}.without",
+                "the components the patient's constraints rule out: "
+                + (", ".join(omission.component for omission in omitted) or "none"),
+                [omission.component for omission in entry.without],
+                "without",
+            )
+        )
+    expected = score(
+        modality, ranking.pain_type, ranking.weights, ranking.policy, without=_without(omitted)
+    )
+    if entry.score != expected:
+        problems.append(
+            Problem(
+                f"{at}.score",
+                f"the score the library computes for this modality ({expected.value})",
+                str(entry.score.value),
+                "score",
+            )
+        )
+    return problems
+
+
+def _ranking_order(ranking: Ranking) -> list[Problem]:
+    """Each option's place and rank: in ranking order, with competition ranks."""
+    problems: list[Problem] = []
+    for name, entries in (("options", ranking.options), ("unranked", ranking.unranked)):
+        keys = [order_key(entry.modality, entry.score) for entry in entries]
+        problems += [
+            Problem(
+                f"$.{name}[{index}]",
+                f"{name} in ranking order (score, active, id)",
+                entries[index].modality.id,
+                "order",
+            )
+            for index in range(1, len(keys))
+            if keys[index] < keys[index - 1]
+        ]
+    values = [option.score.value for option in ranking.options]
+    for index, option in enumerate(ranking.options):
+        expected = 1 + sum(1 for value in values if value > option.score.value)
+        if option.rank != expected:
             problems.append(
                 Problem(
-                    f"$.options[{index}]",
-                    "options in ranking order (evidence of benefit, score, active, id)",
-                    ranking.options[index].modality.id,
-                    "order",
+                    f"$.options[{index}].rank",
+                    f"{expected} (1 + the number of options with a higher score)",
+                    option.rank,
+                )
+            )
+        if not option.score.has_benefit:
+            problems.append(
+                Problem(
+                    f"$.options[{index}].score.has_benefit",
+                    "true: an option with no scored finding of benefit is unranked",
+                    value=False,
+                    rule="evidence_gate",
                 )
             )
     return problems
@@ -641,63 +1170,51 @@ def _ranking_order(ranking: Ranking) -> list[Problem]:
 def check_ranking(ranking: Ranking) -> list[Problem]:
     """Every way ``ranking`` breaks what :func:`rank` guarantees, each at its JSON path.
 
-    Each option is allowed by the patient's constraints, ranked 1, 2, 3... in ranking order,
-    with the score the library computes; each exclusion gives exactly the patient's reasons;
-    no modality appears twice; the patient names only modalities the ranking holds.
+    Each entry is where the patient's constraints and the policy put it, with the reasons,
+    recommendations, omitted components and score the library computes; options have open
+    evidence gates and competition ranks, in ranking order; unranked options have closed
+    gates; no modality appears twice; the patient names only modalities the ranking holds.
     Empty for every result of :func:`rank`; loading a ranking document reports these.
     """
+    lists: tuple[tuple[str, tuple[Entry, ...], Callable[[Any], list[Problem]]], ...] = (
+        ("options", ranking.options, check_option),
+        ("unranked", ranking.unranked, check_unranked),
+        ("excluded", ranking.excluded, check_exclusion),
+    )
     problems = [
-        problem.at(f"$.options[{index}]")
-        for index, option in enumerate(ranking.options)
-        for problem in check_option(option)
+        problem.at(f"$.{name}[{index}]")
+        for name, entries, check_one in lists
+        for index, entry in enumerate(entries)
+        for problem in check_one(entry)
     ]
+    modalities: dict[str, Modality] = {}
+    for name, entries, _ in lists:
+        for index, entry in enumerate(entries):
+            if entry.modality.id in modalities:
+                problems.append(
+                    Problem(
+                        f"$.{name}[{index}].modality.id",
+                        "a unique id",
+                        entry.modality.id,
+                        "duplicate_id",
+                    )
+                )
+            modalities.setdefault(entry.modality.id, entry.modality)
     problems += [
-        problem.at(f"$.excluded[{index}]")
-        for index, exclusion in enumerate(ranking.excluded)
-        for problem in check_exclusion(exclusion)
+        problem
+        for name, entries, _ in lists
+        for index, entry in enumerate(entries)
+        for problem in _entry_problems(ranking, f"$.{name}[{index}]", entry, modalities)
     ]
-    seen: set[str] = set()
-    for index, option in enumerate(ranking.options):
-        at = f"$.options[{index}].modality.id"
-        if option.modality.id in seen:
-            problems.append(Problem(at, "a unique id", option.modality.id, "duplicate_id"))
-        seen.add(option.modality.id)
-        if ranking.patient.reasons_against(option.modality):
-            problems.append(
-                Problem(
-                    at,
-                    "an option the patient's constraints allow (it belongs in excluded)",
-                    option.modality.id,
-                    "excluded_option",
-                )
-            )
     problems += _ranking_order(ranking)
-    for index, exclusion in enumerate(ranking.excluded):
-        at = f"$.excluded[{index}]"
-        if exclusion.modality.id in seen:
-            problems.append(
-                Problem(f"{at}.modality.id", "a unique id", exclusion.modality.id, "duplicate_id")
-            )
-        seen.add(exclusion.modality.id)
-        reasons = ranking.patient.reasons_against(exclusion.modality)
-        if exclusion.reasons != reasons:
-            problems.append(
-                Problem(
-                    f"{at}.reasons",
-                    "the patient's reasons against this modality: "
-                    + ("; ".join(reason.detail for reason in reasons) or "none"),
-                    [reason.detail for reason in exclusion.reasons],
-                    "reasons",
-                )
-            )
     named = ranking.patient.exclude | (ranking.patient.covered or frozenset())
     problems += [
         Problem(
             "$.patient",
-            "ids of modalities in the ranking's options or exclusions",
+            "ids of modalities in the ranking's options, unranked options or exclusions",
             unknown,
             "unknown_modality",
         )
-        for unknown in sorted(named - seen)
+        for unknown in sorted(named - modalities.keys())
     ]
     return problems

@@ -32,6 +32,7 @@ from typing import Any, Final
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities import _words
 from painmodalities._explain import explain_score
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
@@ -215,7 +216,7 @@ class ScoringPolicy:
         """Why ``finding`` is not scored under this policy, in words; ``None`` if it is."""
         reasons = []
         if finding.certainty < self.min_certainty:
-            reasons.append(f"below {self.min_certainty.value.replace('_', ' ')} certainty")
+            reasons.append(f"below {_words.word(self.min_certainty)} certainty")
         if finding.comparator not in self.comparators:
             reasons.append("compared with active treatments too")
         return " and ".join(reasons) or None
@@ -251,8 +252,9 @@ class Score:
         value: the score, exact, in [0, 1]; ``float(score)`` gives it as a float.
         contributions: one per criterion, in criterion order, summing to ``value``.
         has_benefit: whether a scored finding shows benefit (the evidence gate is open).
-        unscored: findings for the pain type below the policy's certainty: shown, not
-            scored.
+        unscored: findings for the pain type the policy does not score (below its certainty
+            floor, or compared with active treatments too): shown, not scored;
+            ``policy.why_unscored(finding)`` says why.
         policy: the policy the score was computed under.
     """
 
@@ -280,6 +282,16 @@ class Score:
     def contribution(self, criterion: Criterion) -> Contribution:
         """The contribution of ``criterion``."""
         return next(part for part in self.contributions if part.criterion is criterion)
+
+    @property
+    def lasts(self) -> Horizon | None:
+        """How long the scored evidence shows a function benefit lasting, or ``None``.
+
+        The horizon of the findings behind the durability criterion: only findings this
+        score used (its policy's certainty and comparators, without any component left out).
+        """
+        findings = self.contribution(Criterion.DURABILITY).findings
+        return findings[0].horizon if findings else None
 
     def explain(self) -> str:
         """One or two plain sentences: what the score is and which findings drove it."""
@@ -357,11 +369,21 @@ class Assessment:
 
 
 def assess(
-    modality: Modality, pain_type: PainType, policy: ScoringPolicy | None = None
+    modality: Modality,
+    pain_type: PainType,
+    policy: ScoringPolicy | None = None,
+    *,
+    without: frozenset[str] = frozenset(),
 ) -> Assessment:
-    """Each criterion of ``modality`` for ``pain_type`` under ``policy``, before weighting."""
+    """Each criterion of ``modality`` for ``pain_type`` under ``policy``, before weighting.
+
+    ``without`` names programme components the patient may not have: their findings are
+    left out entirely, neither scored nor shown.
+    """
     policy = ScoringPolicy() if policy is None else policy
     found = modality.findings_for(pain_type)
+    if without:
+        found = tuple(finding for finding in found if finding.component not in without)
     scored = [finding for finding in found if policy.counts(finding)]
     function_findings = [f for f in scored if f.outcome is Outcome.FUNCTION]
     parts = (
@@ -461,6 +483,8 @@ def score(
     pain_type: PainType,
     weights: Weights | None = None,
     policy: ScoringPolicy | None = None,
+    *,
+    without: frozenset[str] = frozenset(),
 ) -> Score:
     """Score ``modality`` for long-term function in ``pain_type``.
 
@@ -469,12 +493,14 @@ def score(
         pain_type: the condition and phase.
         weights: how much each criterion counts; :class:`Weights` defaults if ``None``.
         policy: which findings count; :class:`ScoringPolicy` defaults if ``None``.
+        without: ids of programme components whose findings are left out (a component the
+            patient's constraints rule out: its evidence must not carry the programme).
 
     Returns:
         The :class:`Score`, exact, with each criterion's contribution and findings.
     """
     weights = Weights() if weights is None else weights
-    return Weighing(weights).score(assess(modality, pain_type, policy))
+    return Weighing(weights).score(assess(modality, pain_type, policy, without=without))
 
 
 # -- what every score satisfies: checked by tests, and by loading ---------------------------

@@ -3,7 +3,8 @@
 Wire rules:
 
 - Every document is a JSON object with ``schema_version`` (``"MAJOR.MINOR"``) first.
-  A document of a newer major version than :data:`SCHEMA_VERSION` is refused.
+  A document of a newer major version than :data:`SCHEMA_VERSION` is refused; so is a
+  1.x ranking (format 2.0 changed what a ranking holds). Other 1.x documents are read.
 - Enums are written as their string values; records as objects whose keys are the attrs
   field names; tuples as arrays; frozensets as arrays sorted by rank, without duplicates.
 - Modality families are told apart by a ``kind`` tag (``"massage"``, ``"exercise"``, ...).
@@ -30,7 +31,7 @@ the checks of loaded scores and rankings (:func:`~painmodalities.scoring.check_s
 >>> from painmodalities import PainType
 >>> text = to_json(PainType.parse("neck:chronic"))
 >>> text
-'{"schema_version":"1.0","condition":"neck","phase":"chronic"}'
+'{"schema_version":"2.0","condition":"neck","phase":"chronic"}'
 >>> from_json(text, PainType) == PainType.parse("neck:chronic")
 True
 """
@@ -66,13 +67,16 @@ from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Coding, Modality
 from painmodalities.ranking import (
     Exclusion,
+    Omission,
     Patient,
     RankedOption,
     Ranking,
     Reason,
+    UnrankedOption,
     check_exclusion,
     check_option,
     check_ranking,
+    check_unranked,
 )
 from painmodalities.scoring import (
     Contribution,
@@ -101,8 +105,9 @@ __all__ = [
 
 T = TypeVar("T")
 
-#: The format version this library writes. Documents of the same major version are read.
-SCHEMA_VERSION: Final = "1.0"
+#: The format version this library writes. Documents of the same major version are read, and
+#: 1.x documents of every type whose shape 2.0 kept (see :func:`from_json`).
+SCHEMA_VERSION: Final = "2.0"
 
 #: Every document type by name, as ``painmodalities schema TYPE`` and the schema files name it.
 DOCUMENT_TYPES: Final[Mapping[str, type]] = MappingProxyType(
@@ -121,6 +126,8 @@ DOCUMENT_TYPES: Final[Mapping[str, type]] = MappingProxyType(
         "contribution": Contribution,
         "ranking": Ranking,
         "ranked_option": RankedOption,
+        "unranked_option": UnrankedOption,
+        "omission": Omission,
         "exclusion": Exclusion,
         "reason": Reason,
     }
@@ -179,10 +186,15 @@ def _nearest(given: object, result: Score) -> Problem | None:
     )
 
 
-def _text(value: object) -> Problem | None:
-    if type(value) is str:
-        return None
-    return Problem("$.explanation", "a string (the explanation is recomputed)", value, "type")
+def _text(name: str) -> Callable[[object], Problem | None]:
+    """The shape check of an output-only text key: a string, recomputed on load."""
+
+    def shape(value: object) -> Problem | None:
+        if type(value) is str:
+            return None
+        return Problem(f"$.{name}", f"a string (the {name} is recomputed)", value, "type")
+
+    return shape
 
 
 _VALUE_FLOAT: Final = DerivedKey(
@@ -209,13 +221,32 @@ _EXPLANATION: Final = DerivedKey(
         }
     ),
     lambda record: record.explain(),
-    _text,
+    _text("explanation"),
+)
+_SUMMARY: Final = DerivedKey(
+    "summary",
+    MappingProxyType(
+        {
+            "type": "string",
+            "description": "the ranking in one sentence; says so when nothing is ranked "
+            "(output only: ignored on load)",
+        }
+    ),
+    lambda ranking: ranking.summary,
+    _text("summary"),
+    after="pain_type",
 )
 
 #: The keys each record's JSON carries beyond its fields, declared once for the converter
 #: and the schema generator.
 DERIVED: Final[Mapping[type, tuple[DerivedKey, ...]]] = MappingProxyType(
-    {Score: (_VALUE_FLOAT,), RankedOption: (_EXPLANATION,), Exclusion: (_EXPLANATION,)}
+    {
+        Score: (_VALUE_FLOAT,),
+        RankedOption: (_EXPLANATION,),
+        UnrankedOption: (_EXPLANATION,),
+        Exclusion: (_EXPLANATION,),
+        Ranking: (_SUMMARY,),
+    }
 )
 
 #: What a loaded record must satisfy beyond its fields' rules, beside what it constrains.
@@ -224,6 +255,7 @@ _CHECKS: Final[Mapping[type, Callable[[Any], list[Problem]]]] = MappingProxyType
         Contribution: check_contribution,
         Score: check_score,
         RankedOption: check_option,
+        UnrankedOption: check_unranked,
         Exclusion: check_exclusion,
         Ranking: check_ranking,
     }
@@ -320,7 +352,17 @@ def to_json(obj: object, *, indent: bool = False) -> str:
     return orjson.dumps(document, option=option).decode("utf-8")
 
 
-def _check_version(document: Mapping[str, Any]) -> None:
+#: Document types whose meaning changed in format 2.0 (unranked options, recommendations
+#: beside every entry, shared ranks): a 1.x document of these is refused, not misread.
+_SINCE_2: Final = frozenset({Ranking, RankedOption, Exclusion})
+
+
+def _check_version(document: Mapping[str, Any], kind: object = None) -> None:
+    """Refuse a document of a major version this library does not read as ``kind``.
+
+    Format 2.0 reads 1.x documents of every type whose shape it kept (catalogs,
+    modalities, findings, patients, policies...: the fields 2.0 added take their defaults).
+    """
     version = document.get("schema_version", MISSING)
     if version is MISSING:
         raise invalid(
@@ -328,9 +370,21 @@ def _check_version(document: Mapping[str, Any]) -> None:
         )
     found = _VERSION.fullmatch(version) if type(version) is str else None
     if found is None:
-        raise invalid("$.schema_version", '"MAJOR.MINOR", such as "1.0"', version, "version")
-    supported = int(SCHEMA_VERSION.split(".", 1)[0])
-    if int(found.group(1)) != supported:
+        raise invalid(
+            "$.schema_version", f'"MAJOR.MINOR", such as "{SCHEMA_VERSION}"', version, "version"
+        )
+    supported, major = int(SCHEMA_VERSION.split(".", 1)[0]), int(found.group(1))
+    if major < supported and kind in _SINCE_2:
+        raise UnsupportedVersionError(
+            Problem(
+                "$.schema_version",
+                f"major version {supported} (a {getattr(kind, '__name__', kind)} of format "
+                f"{major}.x has no unranked options or recommendations: rank again)",
+                version,
+                "version",
+            )
+        )
+    if major > supported:
         raise UnsupportedVersionError(
             Problem(
                 "$.schema_version",
@@ -346,7 +400,7 @@ def structure_document(document: object, kind: type[T]) -> T:
     """Read a parsed JSON document (with its ``schema_version``) into ``kind``."""
     if type(document) is not dict:
         raise _problem("a JSON object", document)
-    _check_version(document)
+    _check_version(document, kind)
     body = {key: value for key, value in document.items() if key != "schema_version"}
     return converter().structure(body, kind)
 

@@ -55,9 +55,13 @@ EXTENSIONS: Final[Mapping[str, str]] = MappingProxyType(
         ),
         "score": "RequestGroup/RequestOrchestration action: valueDecimal, the score in [0, 1]",
         "excluded": (
-            "GuidanceResponse: one per modality the patient's constraints ruled out; "
-            "sub-extensions modality (valueCanonical of its ActivityDefinition), then per "
+            "GuidanceResponse: one per modality the patient's constraints or the policy ruled "
+            "out; sub-extensions modality (valueCanonical of its ActivityDefinition), then per "
             "reason a reason (valueCode) and a detail (valueString)"
+        ),
+        "unranked": (
+            "GuidanceResponse: one per modality the patient may have with no scored finding "
+            "of benefit for the pain type; valueCanonical of its ActivityDefinition"
         ),
     }
 )
@@ -268,11 +272,11 @@ class _Writer:
             benefit = (
                 "No benefit to function is shown at low certainty or above for any pain type."
             )
-        precautions = ", ".join(
-            _words.word(precaution) for precaution in sorted(modality.precautions)
-        )
-        caution = f" Not to be given with: {precautions}." if precautions else ""
-        return f"{who} {benefit}{caution}"
+        if modality.precautions:
+            caution = f"Not to be given with: {_words.precautions_text(modality)}."
+        else:
+            caution = f"Precautions: {_words.NO_PRECAUTIONS}."
+        return f"{who} {benefit} {caution}"
 
     def evidence(
         self, modality: Modality, finding: Finding, number: int, source: Source
@@ -435,9 +439,20 @@ class _Writer:
             **self.reasons(ranking.pain_type),
             "result": result_reference if self.version == "R4B" else [result_reference],
         }
-        if ranking.excluded:
-            response["extension"] = [self.excluded_extension(gone) for gone in ranking.excluded]
-            response["note"] = [{"text": gone.explain()} for gone in ranking.excluded]
+        extensions = [self.excluded_extension(gone) for gone in ranking.excluded] + [
+            {
+                "url": self.extension_url("unranked"),
+                "valueCanonical": self.activity_url(u.modality),
+            }
+            for u in ranking.unranked
+        ]
+        if extensions:
+            response["extension"] = extensions
+        response["note"] = [
+            {"text": ranking.summary},
+            *({"text": f"Not ranked: {entry.explain()}"} for entry in ranking.unranked),
+            *({"text": f"Ruled out: {gone.explain()}"} for gone in ranking.excluded),
+        ]
         group: dict[str, Any] = {
             "resourceType": group_type,
             "id": slug,
@@ -447,9 +462,10 @@ class _Writer:
             **about,
             **self.reasons(ranking.pain_type),
         }
+        # Ids and paths by position: tied options share a rank, never an id.
         requests = [
-            self.service_request(option, f"{slug}-{option.rank}", subject, ranking.pain_type)
-            for option in ranking.options
+            self.service_request(option, index, f"{slug}-{index + 1}", subject, ranking.pain_type)
+            for index, option in enumerate(ranking.options)
         ]
         actions = [
             self.action(option, index, request["id"])
@@ -457,21 +473,33 @@ class _Writer:
         ]
         if actions:
             group["action"] = actions
-        definitions = [
-            self.activity_definition(option.modality, f"$.options[{index}].modality", [])
-            for index, option in enumerate(ranking.options)
-        ] + [
-            self.activity_definition(gone.modality, f"$.excluded[{index}].modality", [])
-            for index, gone in enumerate(ranking.excluded)
-        ]
+        definitions = (
+            [
+                self.activity_definition(option.modality, f"$.options[{index}].modality", [])
+                for index, option in enumerate(ranking.options)
+            ]
+            + [
+                self.activity_definition(entry.modality, f"$.unranked[{index}].modality", [])
+                for index, entry in enumerate(ranking.unranked)
+            ]
+            + [
+                self.activity_definition(gone.modality, f"$.excluded[{index}].modality", [])
+                for index, gone in enumerate(ranking.excluded)
+            ]
+        )
         return [response, group, *requests, *definitions]
 
     def service_request(
-        self, option: RankedOption, request_id: str, subject: str | None, pain_type: PainType
+        self,
+        option: RankedOption,
+        index: int,
+        request_id: str,
+        subject: str | None,
+        pain_type: PainType,
     ) -> dict[str, Any]:
         """The proposed request an action carries (FHIR's rule rqg-1 wants one per action)."""
         modality = option.modality
-        concept = self.modality_concept(modality, f"$.options[{option.rank - 1}].modality")
+        concept = self.modality_concept(modality, f"$.options[{index}].modality")
         return {
             "resourceType": "ServiceRequest",
             "id": request_id,
@@ -491,9 +519,7 @@ class _Writer:
             ],
             "prefix": str(option.rank),
             "title": modality.name,
-            "description": (
-                f"{modality.name} ({modality.activity.value}): {option.score.explain()}"
-            ),
+            "description": option.explain(),
             "code": [self.modality_concept(modality, f"$.options[{index}].modality")],
             "resource": {"reference": f"ServiceRequest/{request_id}"},
         }
