@@ -718,7 +718,8 @@ def _wilson(share: Fraction, samples: int) -> tuple[float, float]:
     scale = 1 + z2 / samples
     center = (p + z2 / (2 * samples)) / scale
     half = _Z95 * math.sqrt(p * (1 - p) / samples + z2 / (4 * samples * samples)) / scale
-    return max(0.0, center - half), min(1.0, center + half)
+    # The interval always holds the share itself (rounding may not, at 0 and 1).
+    return max(0.0, min(p, center - half)), min(1.0, max(p, center + half))
 
 
 def _draw(rng: random.Random) -> tuple[int, int, int, int]:
