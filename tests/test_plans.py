@@ -330,9 +330,8 @@ def _float_beyond(bound: Fraction, upward: bool) -> float | None:
     return None
 
 
-def _with(weights: Weights, criterion: Criterion, value: float) -> Weights | None:
-    changed = attrs.evolve(weights, **{criterion.value: value})
-    return changed
+def _with(weights: Weights, criterion: Criterion, value: float) -> Weights:
+    return attrs.evolve(weights, **{criterion.value: value})
 
 
 @given(catalogs(min_size=1), pain_types(), weights(positive=True), policies())
@@ -349,7 +348,6 @@ def test_stability_is_exact(
 
     def first_with(criterion: Criterion, value: float) -> frozenset[str]:
         moved = _with(w, criterion, value)
-        assert moved is not None
         return _first(rank(pain, catalog=catalog, weights=moved, policy=policy))
 
     for bound in found.bounds:
@@ -428,7 +426,7 @@ def test_acceptability_of_dominance() -> None:
     found = acceptability("neck:chronic", catalog=_strong_and_weak(), samples=500)
     assert found.first_rank["exercise.strong"] == 1
     assert found.first_rank["massage.weak"] == 0
-    assert [option.modality_id for option in found.options][0] == "exercise.strong"
+    assert found.options[0].modality_id == "exercise.strong"
 
 
 def test_acceptability_splits_an_exact_tie() -> None:
@@ -518,3 +516,111 @@ def test_acceptability_respects_strict_dominance(catalog: Catalog, pain: PainTyp
             assert found.first_rank[b] == 0
         if all(beats(b, a) for a in raws if a != b):
             assert found.first_rank[b] == 1
+
+
+# -- FHIR and the command line ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("version", ["R4B", "R5"])
+def test_fhir_plan_has_a_core_group_of_exactly_one_and_an_adjunct_group_of_any(
+    version: str,
+) -> None:
+    from painmodalities.fhir import export_plan
+
+    care = plan("neck:chronic", patient=Patient(precautions={Precaution.BLOOD_CLOT}))
+    bundle = export_plan(care, version=version)
+    group = bundle["entry"][0]["resource"]
+    expected = "RequestGroup" if version == "R4B" else "RequestOrchestration"
+    assert group["resourceType"] == expected
+    core, adjunct = group["action"]
+    assert core["selectionBehavior"] == "exactly-one"
+    assert [action["title"] for action in core["action"]] == [
+        item.modality.name for item in care.core_choices
+    ]
+    assert adjunct["selectionBehavior"] == "any"
+    assert "short-term relief" in adjunct["action"][0]["description"]
+
+
+def test_fhir_plan_without_core_says_so() -> None:
+    from painmodalities.fhir import export_plan
+
+    group = export_plan(plan("low_back:acute"))["entry"][0]["resource"]
+    assert [action["id"] for action in group["action"]] == ["adjunct"]
+    assert any("No active option" in note["text"] for note in group["note"])
+
+
+def test_error_fhir_plan_of_something_else() -> None:
+    from painmodalities.fhir import export_plan
+
+    with pytest.raises(ValidationError):
+        export_plan("neck:chronic")  # type: ignore[arg-type]
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from painmodalities.cli import main
+
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_cli_plan_table_fits_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["plan", "neck", "chronic", "--precaution", "blood_clot"], capsys)
+    assert code == 0
+    assert "Active core" in out
+    assert "short-term relief, not a long-term solution" in out
+    assert "without structural massage" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
+
+
+def test_cli_plan_without_active_core(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["plan", "low_back", "acute"], capsys)
+    assert code == 0
+    assert "No active option has scored evidence for acute low back pain." in out
+    assert "Symptom relief only" in out
+
+
+def test_cli_plan_json_is_the_plan_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["plan", "low_back", "chronic", "--format", "json"], capsys)
+    assert code == 0
+    assert from_json(out, CarePlan) == plan("low_back:chronic")
+
+
+def test_cli_plan_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(["plan", "neck", "chronic", "--format", "fhir"], capsys)
+    assert code == 0
+    assert orjson.loads(out)["entry"][0]["resource"]["resourceType"] == "RequestGroup"
+
+
+def test_cli_rank_stability_and_acceptability(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["rank", "neck", "chronic", "--stability", "--acceptability", "--top", "1"], capsys
+    )
+    assert code == 0
+    assert "Stability of first place:" in out
+    assert "Physical therapy programme (exercise-led) ranks first under 100% of" in out
+    tail = out[out.index("Stability of first place:") :]
+    assert max(len(line) for line in tail.splitlines()) <= 80
+
+
+def test_cli_rank_json_carries_stability(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(
+        ["rank", "neck", "chronic", "--stability", "--acceptability", "--format", "json"],
+        capsys,
+    )
+    assert code == 0
+    document = orjson.loads(out)
+    assert document["stability"]["first"] == ["physical_therapy.programme"]
+    assert document["acceptability"]["first_rank"]["physical_therapy.programme"] == 1.0
+
+
+def test_error_cli_stability_with_the_full_document(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["rank", "neck", "chronic", "--stability", "--format", "document"], capsys)
+    assert code == 2
+    assert "--stability and --acceptability work with --format table or json" in err
+
+
+def test_error_cli_plan_needs_a_phase(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["plan", "neck"], capsys)
+    assert code == 2
+    assert "PHASE" in err
