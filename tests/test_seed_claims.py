@@ -3,6 +3,8 @@
 Built-in catalog, default scoring policy, unless a test says otherwise.
 """
 
+from fractions import Fraction
+
 from painmodalities import (
     Activity,
     Certainty,
@@ -29,11 +31,13 @@ from painmodalities import (
 CATALOG = default_catalog()
 
 
-def _score(ranking: Ranking, modality_id: str) -> object:
+def _score(ranking: Ranking, modality_id: str) -> Fraction:
     """The score of a ranked or unranked option."""
     entry = ranking.entry(modality_id)
     assert isinstance(entry, RankedOption | UnrankedOption)
     return entry.score.value
+
+
 MASSAGES = [m for m in CATALOG if isinstance(m, Massage)]
 ALL_PAIN_TYPES = [PainType(condition, phase) for condition in Condition for phase in Phase]
 CHRONIC = [PainType(condition, Phase.CHRONIC) for condition in Condition]

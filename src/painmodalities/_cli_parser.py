@@ -149,6 +149,16 @@ def _weights(text: str) -> Weights:
         raise argparse.ArgumentTypeError(f"invalid weights {text!r}: {error}") from None
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port from 0 to 65535, got {text!r}")
+    return port
+
+
 def _modality_id(text: str) -> str:
     if not check.modality_id.accepts(text):
         raise argparse.ArgumentTypeError(
@@ -223,6 +233,79 @@ def _add_patient_options(parser: argparse.ArgumentParser) -> None:
         help="criterion weights, such as function=0.4,durability=0.25,activity=0.25,pain=0.1 "
         "(unnamed criteria keep these defaults)",
     )
+
+
+def _add_serve(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``serve`` subcommand: the CDS Hooks service."""
+    serving = commands.add_parser(
+        "serve",
+        parents=[with_catalog],
+        help="run the CDS Hooks service (the service extra)",
+        description="Serve the CDS Hooks 2.0 services over HTTP until interrupted.",
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serving.add_argument("--port", type=_port, default=8080, help="port to listen on")
+    serving.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the base URL clients call, for the tokens' aud (default: as each request says)",
+    )
+    who = serving.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--trusted-clients",
+        metavar="FILE",
+        type=Path,
+        help='JSON file {"clients": [{"iss": ..., "jwks": {...}}]} of the CDS clients trusted',
+    )
+    who.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="accept calls without a signed token (sandboxes only)",
+    )
+    serving.set_defaults(handler=handler)
+
+
+def _add_plan(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``plan`` subcommand: an active core with passive adjuncts."""
+    planning = commands.add_parser(
+        "plan",
+        parents=[with_catalog],
+        help="a care plan: an active core, with passive adjuncts for relief",
+        description="A care plan for CONDITION in PHASE: the best-ranked active option (with "
+        "its equal choices) as the core, and passive options with scored evidence as "
+        "adjuncts, each labelled with how long its benefit is shown to last.",
+        epilog="examples:\n  painmodalities plan low_back chronic\n"
+        "  painmodalities plan neck chronic --precaution blood_clot --format fhir\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    planning.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=_condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+    )
+    planning.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=_phase,
+        help=f"one of {check.choices(Phase, quoted=False)}",
+    )
+    _add_patient_options(planning)
+    planning.add_argument(
+        "--format",
+        choices=("table", "json", "fhir"),
+        default="table",
+        help="output format: json is the care plan document that from_json(text, CarePlan) "
+        "reads back",
+    )
+    planning.add_argument(
+        "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
+    )
+    planning.set_defaults(handler=handler, usage=planning.format_usage())
 
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
@@ -305,8 +388,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "--fhir",
         type=Path,
         metavar="BUNDLE",
-        help="rank for each pain condition in this FHIR Bundle (fhir extra); "
-        "CONDITION and PHASE are then optional",
+        help="rank for each pain condition of the patient in this FHIR Bundle (fhir extra), "
+        "instead of CONDITION and PHASE",
+    )
+    ranking.add_argument(
+        "--patient",
+        metavar="ID",
+        help="with --fhir: the patient to read, as Patient/ID or ID "
+        "(needed when the bundle holds several)",
     )
     ranking.add_argument(
         "--as-of",
@@ -330,41 +419,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     )
     ranking.set_defaults(handler=handlers["rank"], usage=ranking.format_usage())
 
-    planning = commands.add_parser(
-        "plan",
-        parents=[with_catalog],
-        help="a care plan: an active core, with passive adjuncts for relief",
-        description="A care plan for CONDITION in PHASE: the best-ranked active option (with "
-        "its equal choices) as the core, and passive options with scored evidence as "
-        "adjuncts, each labelled with how long its benefit is shown to last.",
-        epilog="examples:\n  painmodalities plan low_back chronic\n"
-        "  painmodalities plan neck chronic --precaution blood_clot --format fhir\n",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    planning.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=_condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    planning.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=_phase,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
-    _add_patient_options(planning)
-    planning.add_argument(
-        "--format",
-        choices=("table", "json", "fhir"),
-        default="table",
-        help="output format: json is the care plan document that from_json(text, CarePlan) "
-        "reads back",
-    )
-    planning.add_argument(
-        "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
-    )
-    planning.set_defaults(handler=handlers["plan"], usage=planning.format_usage())
+    _add_plan(commands, with_catalog, handlers["plan"])
 
     listing = commands.add_parser(
         "list", parents=[with_catalog], help="list the modalities in the catalog"
@@ -419,4 +474,6 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     exporting.add_argument("--format", choices=("json", "fhir"), default="json")
     exporting.add_argument("--fhir-version", choices=("R4B", "R5"), default="R4B")
     exporting.set_defaults(handler=handlers["export"])
+
+    _add_serve(commands, with_catalog, handlers["serve"])
     return parser

@@ -138,21 +138,27 @@ def _pain_types(
     if args.condition is None and phase is not None:
         raise UsageError("--weeks needs CONDITION", args.usage)
     if args.fhir is None:
+        if args.patient is not None:
+            raise UsageError("--patient needs --fhir BUNDLE", args.usage)
         if args.condition is None:
             raise UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
         if phase is None:
             raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
         return [PainType(args.condition, phase)], [], None
-    if args.condition is not None and phase is None:
-        raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
+    if args.condition is not None:
+        raise UsageError(
+            "give CONDITION and PHASE or --fhir BUNDLE, not both: the bundle names the "
+            "patient's pain types",
+            args.usage,
+        )
     fhir = _fhir()
     as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
-    found = fhir.read_bundle(args.fhir, as_of=as_of)
+    found = fhir.read_bundle(args.fhir, as_of=as_of, patient=args.patient)
     for problem in found.problems:
         print(f"{PROG}: warning: {args.fhir}: {problem}", file=stderr)
+    for note in found.notes:
+        print(f"{PROG}: note: {args.fhir}: {note}", file=stderr)
     pain_types = list(found.pain_types)
-    if args.condition is not None and phase is not None:
-        pain_types = [PainType(args.condition, phase)]
     if not pain_types:
         raise CliError(f"{args.fhir}: the bundle names no pain condition the catalog knows")
     return pain_types, [str(modality_id) for modality_id in found.tried], found.subject
@@ -405,6 +411,41 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     return EXIT_OK
 
 
+# -- serve ---------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
+    """Run the CDS Hooks service until interrupted (the ``service`` extra)."""
+    try:
+        service = importlib.import_module("painmodalities.service")
+        uvicorn = importlib.import_module("uvicorn")
+    except ImportError:
+        raise MissingExtraError.for_extra("service", "the CDS Hooks service") from None
+    clients = None
+    if args.trusted_clients is not None:
+        try:
+            clients = service.load_trusted_clients(_read_text(args.trusted_clients))
+        except ValidationError as error:
+            raise CliError(
+                f"{args.trusted_clients}: not a trusted-clients file: {error}"
+            ) from None
+    config = service.ServiceConfig(
+        catalog=_load_catalog(args),
+        trusted_clients=clients,
+        allow_unauthenticated=args.allow_unauthenticated,
+        public_url=args.public_url,
+    )
+    uvicorn.run(
+        service.create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 
@@ -419,6 +460,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema": _schema,
         "validate": _validate,
         "export": _export,
+        "serve": _serve,
     }
     return _build_parser(handlers)
 
