@@ -646,12 +646,127 @@ def bench_json(settings: Settings) -> list[Row]:
 
 # -- report --------------------------------------------------------------------------------
 
+# -- 6. care plans, stability and acceptability (issue 14) -----------------------------------
+
+#: Targets of issue 14, on one core, for the built-in catalog.
+STABILITY_LIMIT = 1e-3
+ACCEPTABILITY_LIMIT = 1.0
+#: Steps per weight of the brute-force stability sweep.
+SWEEP_STEPS = 50
+
+
+def bench_plans(settings: Settings) -> list[Row]:
+    """plan() cold and warm, stability() against a sweep, acceptability(10_000)."""
+    import attrs
+
+    from painmodalities import (
+        Catalog,
+        Criterion,
+        Weights,
+        acceptability,
+        default_catalog,
+        plan,
+        rank,
+        stability,
+    )
+
+    catalog = default_catalog()
+    pain = "neck:chronic"
+
+    def fresh() -> Catalog:
+        return Catalog(modalities=catalog.modalities, sources=catalog.sources)
+
+    ranking = rank(pain, catalog=catalog)
+    first = {option.modality.id for option in ranking if option.rank == 1}
+
+    def sweep() -> object:
+        # The same weights, one at a time over a grid: re-rank at every step.
+        changed = []
+        for criterion in Criterion:
+            for step in range(1, SWEEP_STEPS + 1):
+                moved = attrs.evolve(Weights(), **{criterion.value: step / 10})
+                found = rank(pain, catalog=catalog, weights=moved)
+                if {option.modality.id for option in found if option.rank == 1} != first:
+                    changed.append((criterion, step))
+        return changed
+
+    samples = interleaved(
+        {
+            "plan_warm": lambda: plan(pain, catalog=catalog),
+            "rank_warm": lambda: rank(pain, catalog=catalog),
+            "plan_cold": lambda: plan(pain, catalog=fresh()),
+            "catalog_copy": fresh,
+            "stability": lambda: stability(ranking),
+            "sweep": sweep,
+        },
+        settings.repeat,
+    )
+    stable = median(samples["stability"])
+    draws = 1_000 if settings.quick else 10_000
+    weights_drawn = [
+        Weights(function=0.1 + index * 1e-6, durability=0.3, activity=0.2, pain=0.4)
+        for index in range(draws)
+    ]
+
+    def naive() -> object:
+        # SMAA by brute force: one rank() call (a cache miss) per weight vector.
+        return [rank(pain, catalog=catalog, weights=w).ids for w in weights_drawn]
+
+    smaa = interleaved(
+        {"ours": lambda: acceptability(pain, samples=draws), "naive": naive},
+        max(1, min(settings.repeat, 3)),
+        budget=0,
+    )
+    accept = median(smaa["ours"])
+    return [
+        Row(
+            "plans",
+            "warm `plan()`, built-in catalog, neck:chronic, vs warm `rank()` it builds on",
+            show(median(samples["plan_warm"])),
+            show(median(samples["rank_warm"])),
+            paired_ratio(samples["plan_warm"], samples["rank_warm"]),
+            "",
+            "INFO",
+        ),
+        Row(
+            "plans",
+            "cold `plan()` (a new catalog each call: nothing cached) vs the catalog copy alone",
+            show(median(samples["plan_cold"])),
+            show(median(samples["catalog_copy"])),
+            paired_ratio(samples["plan_cold"], samples["catalog_copy"]),
+            "",
+            "INFO",
+        ),
+        Row(
+            "plans",
+            f"`stability()` (exact) vs a brute-force sweep of the same weights "
+            f"({SWEEP_STEPS} steps per weight, re-ranked)",
+            show(stable),
+            show(median(samples["sweep"])),
+            paired_ratio(samples["stability"], samples["sweep"]),
+            "< 1 ms",
+            verdict(stable < STABILITY_LIMIT),
+        ),
+        Row(
+            "plans",
+            f"`acceptability(samples={draws})`, built-in catalog, vs {draws} `rank()` calls "
+            "with other weights (SMAA by brute force)",
+            show(accept),
+            show(median(smaa["naive"])),
+            paired_ratio(smaa["ours"], smaa["naive"]),
+            "< 1 s" if not settings.quick else "",
+            verdict(accept < ACCEPTABILITY_LIMIT) if not settings.quick else "INFO",
+        ),
+    ]
+
+
 SECTIONS: dict[str, Callable[[Settings], list[Row]]] = {
     "import": bench_import,
     "ranking": bench_ranking,
     "cohort": bench_cohort,
     "scaling": bench_scaling,
     "json": bench_json,
+    "plans": bench_plans,
 }
 
 

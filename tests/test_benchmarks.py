@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = ROOT / "benchmarks" / "run.py"
-SECTIONS = {"import", "ranking", "cohort", "scaling", "json"}
+SECTIONS = {"import", "ranking", "cohort", "scaling", "json", "plans"}
 
 
 @pytest.mark.skipif(not RUN.exists(), reason="benchmarks/ is not shipped in the sdist")

@@ -184,3 +184,25 @@ def test_claim_11_coverage_hint_and_insurance_exclusion() -> None:
         assert {e.modality.id for e in (*ranking.options, *ranking.unranked)} == covered
         for exclusion in ranking.excluded:
             assert [r.code for r in exclusion.reasons] == [ExclusionReason.NOT_COVERED]
+
+
+def test_claim_12_massage_is_a_short_term_adjunct_to_an_active_core() -> None:
+    """For chronic low back and chronic neck pain the plan's core is active, and every
+    massage in the plan is a passive adjunct labelled short-term relief, never the core.
+    """
+    from painmodalities import PlanRole, plan
+
+    massage_ids = {m.id for m in MASSAGES}
+    seen_massage = False
+    for pain in ("low_back:chronic", "neck:chronic"):
+        care = plan(pain)
+        assert care.core is not None, pain
+        assert all(item.modality.activity is Activity.ACTIVE for item in care.core_choices)
+        assert not massage_ids & {item.modality.id for item in care.core_choices}
+        for item in care.adjuncts:
+            if item.modality.id in massage_ids:
+                seen_massage = True
+                assert item.role is PlanRole.ADJUNCT
+                assert item.short_term
+                assert "short-term relief, not a long-term solution" in item.labels
+    assert seen_massage  # chronic neck pain offers massage as an adjunct

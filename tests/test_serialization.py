@@ -41,6 +41,7 @@ from painmodalities import (
     rank,
     to_json,
 )
+from painmodalities.plans import Acceptability, CarePlan, Stability, acceptability, stability
 from painmodalities.schema import shipped_schema
 from painmodalities.serialization import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json
 from tests import strategies as s
@@ -67,6 +68,11 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "omission": s.omissions(),
     "exclusion": s.exclusions(),
     "reason": s.reasons(),
+    "care_plan": (s.rankings(max_size=4) | s.default_rankings()).map(CarePlan.from_ranking),
+    "stability": s.rankings(max_size=4).map(stability),
+    "acceptability": st.tuples(s.catalogs(max_size=4), s.pain_types(), st.integers(0, 99)).map(
+        lambda drawn: acceptability(drawn[1], catalog=drawn[0], samples=20, seed=drawn[2])
+    ),
 }
 
 
@@ -330,6 +336,9 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         Source,
         UnrankedOption,
         Weights,
+        CarePlan,
+        Stability,
+        Acceptability,
     } == set(DOCUMENT_TYPES.values())
 
 

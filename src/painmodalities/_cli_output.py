@@ -5,6 +5,7 @@ and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
 """
 
 import os
+import textwrap
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import IO, Any, Final
@@ -16,6 +17,7 @@ from painmodalities import _words
 from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
 from painmodalities.modalities import Modality
+from painmodalities.plans import Acceptability, CarePlan, Stability
 from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
 from painmodalities.serialization import SCHEMA_VERSION, converter
@@ -303,3 +305,102 @@ def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str
         f"  - {_words.word(recommendation.direction)} ({recommendation.strength.value}"
         f"{certainty}), {scope}{note}\n    {cite(catalog, recommendation.source)}"
     )
+
+
+# -- care plans, stability and acceptability ---------------------------------------------------
+
+#: The width plan, stability and acceptability texts are wrapped to.
+WIDTH: Final = 80
+
+
+def _wrapped(text: str, stream: IO[str], indent: str = "") -> None:
+    """Print ``text`` wrapped to :data:`WIDTH` columns, continuation lines indented."""
+    print(
+        textwrap.fill(text, WIDTH, subsequent_indent=indent + "  ", break_on_hyphens=False),
+        file=stream,
+    )
+
+
+def print_plan(care: CarePlan, stream: IO[str]) -> None:
+    """Print a care plan: the summary, the core and adjuncts as tables, labels and notes."""
+    print(f"Care plan for {care.pain_type.label}", file=stream)
+    _wrapped(care.summary, stream)
+    parts = (
+        ("Active core (choose one; it carries long-term care)", care.core_choices),
+        (
+            "Adjuncts (may be added for relief)"
+            if care.core_choices
+            else "Symptom relief only (no active option has scored evidence)",
+            care.adjuncts,
+        ),
+    )
+    for title, items in parts:
+        if not items:
+            continue
+        print("", file=stream)
+        print_table(
+            Table(
+                headers=("#", "id", "score", "function", "pain"),
+                rows=tuple(
+                    (
+                        str(item.rank),
+                        item.modality.id,
+                        f"{float(item.score):.3f}",
+                        "-" if item.function_lasts is None else item.function_lasts.value,
+                        "-" if item.pain_lasts is None else item.pain_lasts.value,
+                    )
+                    for item in items
+                ),
+                title=f"{title}; benefit shown up to:",
+                right=frozenset({0, 2}),
+            ),
+            stream,
+        )
+        for item in items:
+            notes = [*item.labels, *(o.explain() for o in item.option.without)]
+            notes += list(item.option.warnings)
+            if notes:
+                _wrapped(f"- {item.modality.id}: {'; '.join(notes)}", stream)
+    notes = [note for note in care.notes if note not in care.summary]
+    if notes:
+        print("", file=stream)
+        for note in notes:
+            _wrapped(note, stream)
+
+
+def print_sureness(
+    found_stability: Stability | None, found_acceptability: Acceptability | None, stream: IO[str]
+) -> None:
+    """Print what ``--stability`` and ``--acceptability`` ask for, after a ranking."""
+    for found in (found_stability, found_acceptability):
+        if found is None:
+            continue
+        print("", file=stream)
+        title = "Stability of first place" if found is found_stability else "Acceptability"
+        print(f"{title}:", file=stream)
+        for line in found.explain().splitlines():
+            _wrapped(line, stream)
+
+
+def sureness_summary(
+    found_stability: Stability | None, found_acceptability: Acceptability | None
+) -> dict[str, Any]:
+    """The ``stability`` and ``acceptability`` keys of a ranking summary, when asked for."""
+    unstructure = converter().unstructure
+    found: dict[str, Any] = {}
+    if found_stability is not None:
+        found["stability"] = {
+            **unstructure(found_stability),
+            "explanation": found_stability.explain(),
+        }
+    if found_acceptability is not None:
+        found["acceptability"] = {
+            "samples": found_acceptability.samples,
+            "seed": found_acceptability.seed,
+            "first_rank": {
+                modality_id: float(share)
+                for modality_id, share in found_acceptability.first_rank.items()
+            },
+            "explanation": found_acceptability.explain(),
+        }
+    return found

@@ -41,6 +41,8 @@ examples:
   painmodalities rank neck --weeks 20 --precaution blood_clot --top 5
   painmodalities rank low_back chronic --weights function=0.6,pain=0 --format json
   painmodalities rank knee_osteoarthritis chronic --plot ranking.png
+  painmodalities rank low_back chronic --stability --acceptability
+  painmodalities plan neck chronic --precaution blood_clot
   painmodalities list --kind massage
   painmodalities show massage.swedish
   painmodalities sources
@@ -184,6 +186,55 @@ def _date(text: str) -> datetime.date:
 # -- the parser ----------------------------------------------------------------------------
 
 
+def _add_patient_options(parser: argparse.ArgumentParser) -> None:
+    """The options that say what rules options out, and how they are weighed (rank, plan)."""
+    parser.add_argument(
+        "--precaution",
+        action="append",
+        type=_precaution,
+        default=[],
+        metavar="NAME",
+        help="a patient circumstance that rules options out (repeatable): "
+        + check.choices(Precaution, quoted=False),
+    )
+    parser.add_argument(
+        "--covered",
+        action="append",
+        type=_modality_id,
+        metavar="ID",
+        help="a modality id the patient's insurance pays for (repeatable); "
+        "when given, every other modality is ruled out",
+    )
+    parser.add_argument(
+        "--max-minutes",
+        type=_positive_int,
+        metavar="N",
+        help="the longest session the patient can attend",
+    )
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        type=_modality_id,
+        default=[],
+        metavar="ID",
+        help="rule out an id (repeatable)",
+    )
+    parser.add_argument(
+        "--min-certainty",
+        type=_certainty,
+        metavar="LEVEL",
+        help="the lowest certainty a finding needs to be scored (default low): "
+        + check.choices(Certainty, quoted=False),
+    )
+    parser.add_argument(
+        "--weights",
+        type=_weights,
+        metavar="NAME=W,...",
+        help="criterion weights, such as function=0.4,durability=0.25,activity=0.25,pain=0.1 "
+        "(unnamed criteria keep these defaults)",
+    )
+
+
 def _add_serve(
     commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
 ) -> None:
@@ -214,6 +265,47 @@ def _add_serve(
         help="accept calls without a signed token (sandboxes only)",
     )
     serving.set_defaults(handler=handler)
+
+
+def _add_plan(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``plan`` subcommand: an active core with passive adjuncts."""
+    planning = commands.add_parser(
+        "plan",
+        parents=[with_catalog],
+        help="a care plan: an active core, with passive adjuncts for relief",
+        description="A care plan for CONDITION in PHASE: the best-ranked active option (with "
+        "its equal choices) as the core, and passive options with scored evidence as "
+        "adjuncts, each labelled with how long its benefit is shown to last.",
+        epilog="examples:\n  painmodalities plan low_back chronic\n"
+        "  painmodalities plan neck chronic --precaution blood_clot --format fhir\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    planning.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=_condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+    )
+    planning.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=_phase,
+        help=f"one of {check.choices(Phase, quoted=False)}",
+    )
+    _add_patient_options(planning)
+    planning.add_argument(
+        "--format",
+        choices=("table", "json", "fhir"),
+        default="table",
+        help="output format: json is the care plan document that from_json(text, CarePlan) "
+        "reads back",
+    )
+    planning.add_argument(
+        "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
+    )
+    planning.set_defaults(handler=handler, usage=planning.format_usage())
 
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
@@ -274,51 +366,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     ranking.add_argument(
         "--weeks", type=_weeks, metavar="N", help="how long the pain has lasted, in weeks"
     )
-    ranking.add_argument(
-        "--precaution",
-        action="append",
-        type=_precaution,
-        default=[],
-        metavar="NAME",
-        help="a patient circumstance that rules options out (repeatable): "
-        + check.choices(Precaution, quoted=False),
-    )
-    ranking.add_argument(
-        "--covered",
-        action="append",
-        type=_modality_id,
-        metavar="ID",
-        help="a modality id the patient's insurance pays for (repeatable); "
-        "when given, every other modality is ruled out",
-    )
-    ranking.add_argument(
-        "--max-minutes",
-        type=_positive_int,
-        metavar="N",
-        help="the longest session the patient can attend",
-    )
-    ranking.add_argument(
-        "--exclude",
-        action="append",
-        type=_modality_id,
-        default=[],
-        metavar="ID",
-        help="rule out an id (repeatable)",
-    )
-    ranking.add_argument(
-        "--min-certainty",
-        type=_certainty,
-        metavar="LEVEL",
-        help="the lowest certainty a finding needs to be scored (default low): "
-        + check.choices(Certainty, quoted=False),
-    )
-    ranking.add_argument(
-        "--weights",
-        type=_weights,
-        metavar="NAME=W,...",
-        help="criterion weights, such as function=0.4,durability=0.25,activity=0.25,pain=0.1 "
-        "(unnamed criteria keep these defaults)",
-    )
+    _add_patient_options(ranking)
     ranking.add_argument("--top", type=_positive_int, metavar="N", help="show only the N best")
     ranking.add_argument(
         "--explain", action="store_true", help="explain each score with its findings"
@@ -358,7 +406,20 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     ranking.add_argument(
         "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
     )
+    ranking.add_argument(
+        "--stability",
+        action="store_true",
+        help="also say how far each weight may move before first place changes",
+    )
+    ranking.add_argument(
+        "--acceptability",
+        action="store_true",
+        help="also say how often each option ranks first across 10,000 weightings drawn "
+        "uniformly (seeded: the same on every machine)",
+    )
     ranking.set_defaults(handler=handlers["rank"], usage=ranking.format_usage())
+
+    _add_plan(commands, with_catalog, handlers["plan"])
 
     listing = commands.add_parser(
         "list", parents=[with_catalog], help="list the modalities in the catalog"

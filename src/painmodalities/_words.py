@@ -11,7 +11,7 @@ one place. It imports only the vocabulary.
 import enum
 from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Final, Protocol
+from typing import Final, Protocol, SupportsFloat
 
 from painmodalities.vocabulary import (
     Certainty,
@@ -27,14 +27,21 @@ from painmodalities.vocabulary import (
 __all__ = [
     "CONDITION_WORDS",
     "HORIZON_SPANS",
+    "SHORT_TERM",
+    "SYMPTOM_RELIEF",
+    "WITH_EXERCISE",
     "FindingParts",
     "GuidanceParts",
     "describe",
     "effect_size",
+    "first_under",
     "guidance",
     "guideline",
     "in_sentence",
+    "no_active_option",
+    "no_adjunct",
     "pain_type",
+    "percent",
     "plain",
     "precautions_text",
     "word",
@@ -211,3 +218,42 @@ def precautions_text(modality: _PrecautionParts) -> str:
     listed = ", ".join(word(precaution) for precaution in sorted(modality.precautions))
     source = modality.precautions_source
     return f"{listed} ({source})" if source else listed
+
+
+# -- care plans (painmodalities.plans) -------------------------------------------------------
+
+#: The label of a plan member no scored finding shows helping at the long horizon.
+SHORT_TERM: Final = "short-term relief, not a long-term solution"
+#: The label of an adjunct a guideline allows only beside exercise.
+WITH_EXERCISE: Final = "only as part of a package with exercise"
+#: The label of a passive option offered when the plan has no active core.
+SYMPTOM_RELIEF: Final = "symptom relief only"
+
+
+def no_active_option(pain_label: str) -> str:
+    """``No active option has scored evidence for acute low back pain.``."""
+    return f"No active option has scored evidence for {pain_label}."
+
+
+def no_adjunct(pain_label: str) -> str:
+    """What a plan says when no passive option may be added."""
+    return (
+        f"No passive option the patient may have has scored evidence of benefit for "
+        f"{pain_label} without a guideline against it."
+    )
+
+
+def percent(share: SupportsFloat) -> str:
+    """A share in [0, 1] as a whole percentage: ``71%`` (``<1%`` above 0, ``>99%`` below 1)."""
+    value = float(share)
+    shown = round(value * 100)
+    if value > 0 and shown == 0:
+        return "<1%"
+    if value < 1 and shown == 100:
+        return ">99%"
+    return f"{shown}%"
+
+
+def first_under(name: str, share: SupportsFloat) -> str:
+    """``Exercise therapy ranks first under 71% of weightings``."""
+    return f"{name} ranks first under {percent(share)} of weightings"

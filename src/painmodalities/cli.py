@@ -44,17 +44,21 @@ from painmodalities._cli_output import (
     family_fields,
     finding_line,
     print_json,
+    print_plan,
     print_ranking,
+    print_sureness,
     print_table,
     ranking_summary,
     recommendation_line,
+    sureness_summary,
 )
 from painmodalities._cli_parser import PROG, Handler, UsageError
 from painmodalities._cli_parser import build_parser as _build_parser
 from painmodalities.catalog import Catalog
 from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
-from painmodalities.ranking import Patient, rank
+from painmodalities.plans import Acceptability, Stability, acceptability, plan, stability
+from painmodalities.ranking import Patient, Ranking, rank
 from painmodalities.schema import json_schema
 from painmodalities.scoring import ScoringPolicy
 from painmodalities.serialization import (
@@ -169,20 +173,44 @@ def _patient(args: argparse.Namespace) -> Patient:
     )
 
 
+def _policy(args: argparse.Namespace) -> ScoringPolicy:
+    if args.min_certainty is None:
+        return ScoringPolicy()
+    return ScoringPolicy(min_certainty=args.min_certainty)
+
+
+def _sureness(
+    args: argparse.Namespace, rankings: list[Ranking], catalog: Catalog
+) -> list[tuple[Stability | None, Acceptability | None]]:
+    """Each ranking's stability and acceptability, as ``--stability``/``--acceptability`` ask."""
+    if (args.stability or args.acceptability) and args.format not in ("table", "json"):
+        raise UsageError(
+            "--stability and --acceptability work with --format table or json", args.usage
+        )
+    return [
+        (
+            stability(ranking) if args.stability else None,
+            acceptability(
+                ranking.pain_type, catalog=catalog, patient=ranking.patient, policy=ranking.policy
+            )
+            if args.acceptability
+            else None,
+        )
+        for ranking in rankings
+    ]
+
+
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     pain_types, tried, subject = _pain_types(args, stderr)
     catalog = _load_catalog(args)
-    policy = (
-        ScoringPolicy()
-        if args.min_certainty is None
-        else ScoringPolicy(min_certainty=args.min_certainty)
-    )
+    policy = _policy(args)
     rankings = [
         rank(
             pain_type, catalog=catalog, patient=_patient(args), weights=args.weights, policy=policy
         )
         for pain_type in pain_types
     ]
+    sureness = _sureness(args, rankings, catalog)  # of the whole rankings, before --top
     if args.top:  # --top applies to every output: table, JSON, FHIR and the plot
         rankings = [attrs.evolve(r, options=r.top(args.top)) for r in rankings]
     if args.plot is not None:
@@ -206,7 +234,10 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         full = [orjson.loads(to_json(r)) for r in rankings]
         print_json(full[0] if len(full) == 1 else full, stdout)
     elif args.format == "json":
-        documents = [ranking_summary(r) for r in rankings]
+        documents = [
+            {**ranking_summary(r), **sureness_summary(*sure)}
+            for r, sure in zip(rankings, sureness, strict=True)
+        ]
         if args.fhir is None:
             print_json(documents[0], stdout)
         else:
@@ -218,6 +249,27 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             if number:
                 print("", file=stdout)
             print_ranking(ranking, stdout, explain=args.explain, tried=tried)
+            print_sureness(*sureness[number], stdout)
+    return EXIT_OK
+
+
+# -- plan ----------------------------------------------------------------------------------
+
+
+def _plan(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
+    care = plan(
+        PainType(args.condition, args.phase),
+        catalog=_load_catalog(args),
+        patient=_patient(args),
+        weights=args.weights,
+        policy=_policy(args),
+    )
+    if args.format == "fhir":
+        print_json(_fhir().export_plan(care, version=args.fhir_version), stdout)
+    elif args.format == "json":
+        print(to_json(care, indent=True), file=stdout)
+    else:
+        print_plan(care, stdout)
     return EXIT_OK
 
 
@@ -401,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``painmodalities`` command, with every subcommand."""
     handlers: dict[str, Handler] = {
         "rank": _rank,
+        "plan": _plan,
         "list": _list,
         "show": _show,
         "sources": _sources,

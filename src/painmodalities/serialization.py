@@ -65,6 +65,7 @@ from painmodalities.errors import (
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Coding, Modality
+from painmodalities.plans import Acceptability, CarePlan, Stability, check_plan
 from painmodalities.ranking import (
     Exclusion,
     Omission,
@@ -130,6 +131,9 @@ DOCUMENT_TYPES: Final[Mapping[str, type]] = MappingProxyType(
         "omission": Omission,
         "exclusion": Exclusion,
         "reason": Reason,
+        "care_plan": CarePlan,
+        "stability": Stability,
+        "acceptability": Acceptability,
     }
 )
 
@@ -236,6 +240,18 @@ _SUMMARY: Final = DerivedKey(
     _text("summary"),
     after="pain_type",
 )
+_PLAN_SUMMARY: Final = DerivedKey(
+    "summary",
+    MappingProxyType(
+        {
+            "type": "string",
+            "description": "the plan in one sentence; says so when it has no active core "
+            "(output only: ignored on load)",
+        }
+    ),
+    lambda care: care.summary,
+    _text("summary"),
+)
 
 #: The keys each record's JSON carries beyond its fields, declared once for the converter
 #: and the schema generator.
@@ -246,6 +262,7 @@ DERIVED: Final[Mapping[type, tuple[DerivedKey, ...]]] = MappingProxyType(
         UnrankedOption: (_EXPLANATION,),
         Exclusion: (_EXPLANATION,),
         Ranking: (_SUMMARY,),
+        CarePlan: (_PLAN_SUMMARY,),
     }
 )
 
@@ -258,6 +275,7 @@ _CHECKS: Final[Mapping[type, Callable[[Any], list[Problem]]]] = MappingProxyType
         UnrankedOption: check_unranked,
         Exclusion: check_exclusion,
         Ranking: check_ranking,
+        CarePlan: check_plan,
     }
 )
 

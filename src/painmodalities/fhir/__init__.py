@@ -13,6 +13,8 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   ``PlanDefinition``, ``Evidence`` and ``Citation`` resources (R4B by default, or R5).
 - :func:`export_ranking` writes a ranking as a ``GuidanceResponse`` with a ``RequestGroup``
   (R4B) or ``RequestOrchestration`` (R5).
+- :func:`export_plan` writes a care plan as a ``RequestGroup`` / ``RequestOrchestration``
+  with a core group (exactly one) and an adjunct group (any).
 
 Only SNOMED CT codes verified by the dossier (:data:`SNOMED_VERIFIED`) are ever written.
 
@@ -48,6 +50,7 @@ from painmodalities.fhir._write import (
     CANONICAL_BASE,
     EXTENSIONS,
     export_catalog,
+    export_plan,
     export_ranking,
     fhir_id,
 )
@@ -70,6 +73,7 @@ __all__ = [
     "Skipped",
     "SnomedConcept",
     "export_catalog",
+    "export_plan",
     "export_ranking",
     "fhir_id",
     "prior_care_for",

@@ -29,6 +29,7 @@ from painmodalities.fhir._codes import (
     modality_codes,
 )
 from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.plans import CarePlan, PlanItem
 from painmodalities.ranking import Exclusion, RankedOption, Ranking
 from painmodalities.vocabulary import Activity, Certainty, Horizon
 
@@ -36,6 +37,7 @@ __all__ = [
     "CANONICAL_BASE",
     "EXTENSIONS",
     "export_catalog",
+    "export_plan",
     "export_ranking",
     "fhir_id",
 ]
@@ -544,6 +546,70 @@ class _Writer:
             parts.append({"url": "detail", "valueString": reason.detail})
         return {"url": self.extension_url("excluded"), "extension": parts}
 
+    # -- care plan ---------------------------------------------------------------------
+
+    def plan_resources(self, care: CarePlan, subject: str | None) -> list[dict[str, Any]]:
+        """A request group: the core choices (exactly one) and the adjuncts (any)."""
+        pain_type = care.pain_type
+        slug = f"plan-{pain_type.condition.value}-{pain_type.phase.value}".replace("_", "-")
+        group_type = "RequestGroup" if self.version == "R4B" else "RequestOrchestration"
+        about = {} if subject is None else {"subject": {"reference": subject}}
+        requests: list[dict[str, Any]] = []
+        groups: list[dict[str, Any]] = []
+        parts = (
+            ("core", care.core_choices, "exactly-one", "Active core: choose one"),
+            (
+                "adjunct",
+                care.adjuncts,
+                "any",
+                "Adjuncts: may be added for relief"
+                if care.core_choices
+                else "Symptom relief only: no active option has scored evidence",
+            ),
+        )
+        for name, items, behaviour, title in parts:
+            if not items:
+                continue
+            actions = []
+            for item in items:
+                index = len(requests)
+                request = self.service_request(
+                    item.option, index, f"{slug}-{index + 1}", subject, pain_type
+                )
+                requests.append(request)
+                actions.append(self.plan_action(item, index, request["id"]))
+            groups.append(
+                {
+                    "id": name,
+                    "title": title,
+                    "selectionBehavior": behaviour,
+                    "action": actions,
+                }
+            )
+        group: dict[str, Any] = {
+            "resourceType": group_type,
+            "id": slug,
+            "instantiatesCanonical": [self.plan_url()],
+            "status": "draft",
+            "intent": "proposal",
+            **about,
+            **self.reasons(pain_type),
+            "note": [{"text": care.summary}, *({"text": note} for note in care.notes)],
+        }
+        if groups:
+            group["action"] = groups
+        definitions = [
+            self.activity_definition(item.modality, f"$.members[{index}].modality", [])
+            for index, item in enumerate(care.members)
+        ]
+        return [group, *requests, *definitions]
+
+    def plan_action(self, item: PlanItem, index: int, request_id: str) -> dict[str, Any]:
+        """An option's action, described by what the plan says of it."""
+        action = self.action(item.option, index, request_id)
+        action["description"] = item.explain()
+        return action
+
     # -- bundle ------------------------------------------------------------------------
 
     def bundle(self, resources: list[dict[str, Any]]) -> dict[str, Any]:
@@ -680,3 +746,39 @@ def export_ranking(
             Problem("$.subject", 'a FHIR reference such as "Patient/123"', subject, "pattern")
         )
     return writer.bundle(writer.ranking_resources(ranking, subject))
+
+
+def export_plan(
+    care: CarePlan,
+    *,
+    version: str = "R4B",
+    base: str = CANONICAL_BASE,
+    subject: str | None = None,
+) -> dict[str, Any]:
+    """A care plan as a FHIR ``Bundle``: a request group with a core and an adjunct group.
+
+    The request group is a ``RequestGroup`` (R4B) or ``RequestOrchestration`` (R5). The
+    ``core`` group (``selectionBehavior`` ``exactly-one``) holds the equal core choices;
+    the ``adjunct`` group (``any``) holds the adjuncts, or the options for symptom relief
+    only when the plan has no active core. Each action carries a proposed
+    ``ServiceRequest`` and what the plan says of it; the group's notes give the plan's
+    summary and its notes ("No active option has scored evidence ..."). The
+    ``ActivityDefinition`` of every member follows.
+
+    Args:
+        care: the plan to write.
+        version: ``"R4B"`` (the default) or ``"R5"``.
+        base: the base of every canonical and extension URL.
+        subject: a reference to the patient, as for :func:`export_ranking`.
+
+    Raises:
+        ValidationError: as for :func:`export_ranking`.
+    """
+    writer = _Writer(_check_version(version), _check_base(base))
+    if not isinstance(care, CarePlan):
+        raise ValidationError(Problem("$.plan", "a CarePlan", care, "type"))
+    if subject is not None and (not isinstance(subject, str) or not re.fullmatch(r"\S+", subject)):
+        raise ValidationError(
+            Problem("$.subject", 'a FHIR reference such as "Patient/123"', subject, "pattern")
+        )
+    return writer.bundle(writer.plan_resources(care, subject))
