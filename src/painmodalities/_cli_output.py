@@ -153,12 +153,17 @@ def lasts(result: Score) -> str | None:
 
 
 def print_ranking(
-    ranking: Ranking, stream: IO[str], *, explain: bool, tried: Sequence[str] = ()
+    ranking: Ranking,
+    stream: IO[str],
+    *,
+    explain: bool,
+    prior: Sequence[tuple[str, str]] = (),
 ) -> None:
     """Print the ranking as a table, then the explanations if ``explain``.
 
-    Then the guideline warnings, the unranked options, the exclusions, and the modalities a
-    FHIR bundle says were already ``tried``. When nothing is ranked it says so in words.
+    Then the guideline warnings, the unranked options, the exclusions, and what the record
+    (a FHIR bundle) says was already referred or done (``prior``: modality id and words).
+    When nothing is ranked it says so in words.
     """
     rows = tuple(
         (
@@ -199,8 +204,10 @@ def print_ranking(
         for option in ranking:
             print(option.explain(), file=stream)
     print_ranking_notes(ranking, stream, explain=explain)
-    if tried:
-        print(f"\nAlready tried, from the FHIR bundle: {', '.join(tried)}", file=stream)
+    if prior:
+        print("\nAlready in the record (FHIR bundle):", file=stream)
+        for modality_id, words in prior:
+            print(f"- {modality_id}: {words}", file=stream)
 
 
 #: The guideline column's words for each direction, most important first.

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import IO
+from typing import IO, Any
 
 import attrs
 import orjson
@@ -129,8 +129,8 @@ def _fhir() -> ModuleType:
 
 def _pain_types(
     args: argparse.Namespace, stderr: IO[str]
-) -> tuple[list[PainType], list[str], str | None]:
-    """The pain types to rank for, the ids a FHIR bundle says were tried, and its patient."""
+) -> tuple[list[PainType], Any, str | None]:
+    """The pain types to rank for, the FHIR bundle's import (or ``None``), and its patient."""
     phase: Phase | None = args.phase
     if args.phase is not None and args.weeks is not None:
         raise UsageError("give PHASE or --weeks, not both", args.usage)
@@ -144,7 +144,7 @@ def _pain_types(
             raise UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
         if phase is None:
             raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
-        return [PainType(args.condition, phase)], [], None
+        return [PainType(args.condition, phase)], None, None
     if args.condition is not None:
         raise UsageError(
             "give CONDITION and PHASE or --fhir BUNDLE, not both: the bundle names the "
@@ -161,7 +161,7 @@ def _pain_types(
     pain_types = list(found.pain_types)
     if not pain_types:
         raise CliError(f"{args.fhir}: the bundle names no pain condition the catalog knows")
-    return pain_types, [str(modality_id) for modality_id in found.tried], found.subject
+    return pain_types, found, found.subject
 
 
 def _patient(args: argparse.Namespace) -> Patient:
@@ -200,8 +200,20 @@ def _sureness(
     ]
 
 
+def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[str, str]]:
+    """What the record says was already referred or done, per modality of the ranking."""
+    if record is None:
+        return []
+    fhir = _fhir()
+    return [
+        (entry.modality.id, item.words)
+        for entry in ranking.entries
+        for item in fhir.prior_care_for(record, entry.modality.id, catalog=catalog)
+    ]
+
+
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    pain_types, tried, subject = _pain_types(args, stderr)
+    pain_types, record, subject = _pain_types(args, stderr)
     catalog = _load_catalog(args)
     policy = _policy(args)
     rankings = [
@@ -242,13 +254,30 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             print_json(documents[0], stdout)
         else:
             print_json(
-                {"schema_version": SCHEMA_VERSION, "rankings": documents, "tried": tried}, stdout
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "rankings": documents,
+                    "tried": list(record.tried),
+                    "prior_care": [
+                        {
+                            "target": item.target,
+                            "kind": item.kind,
+                            "approximate": item.approximate,
+                            "date": None if item.date is None else item.date.isoformat(),
+                            "words": item.words,
+                        }
+                        for item in record.prior_care
+                    ],
+                },
+                stdout,
             )
     else:
         for number, ranking in enumerate(rankings):
             if number:
                 print("", file=stdout)
-            print_ranking(ranking, stdout, explain=args.explain, tried=tried)
+            print_ranking(
+                ranking, stdout, explain=args.explain, prior=_prior_care(record, ranking, catalog)
+            )
             print_sureness(*sureness[number], stdout)
     return EXIT_OK
 
