@@ -34,6 +34,7 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
 from painmodalities.modalities import (
     FAMILIES,
     Acupuncture,
@@ -106,6 +107,7 @@ __all__ = [
     "DOCUMENT_TYPES",
     "EFFECT_VALUES",
     "FAMILIES",
+    "GRID_QUESTIONS",
     "HORIZON_VALUES",
     "MISSING",
     "SCHEMA_VERSION",
@@ -129,6 +131,8 @@ __all__ = [
     "Exercise",
     "ExerciseForm",
     "Finding",
+    "GridCell",
+    "GridRow",
     "Horizon",
     "InvalidDurationError",
     "InvalidWeightsError",
@@ -140,6 +144,7 @@ __all__ = [
     "NotInCatalogError",
     "NotRankedError",
     "Omission",
+    "OptionGrid",
     "Outcome",
     "PainModalitiesError",
     "PainType",
@@ -169,6 +174,7 @@ __all__ = [
     "__version__",
     "check_ranking",
     "check_score",
+    "compare",
     "composite_findings",
     "default_catalog",
     "from_json",
