@@ -77,9 +77,7 @@ def test_chronic_low_back_by_hand() -> None:
     assert ranking.excluded == ()
     assert all(u.score.value == 0 and not u.score.has_benefit for u in ranking.unranked)
     acupuncture = ranking.option("acupuncture")
-    assert acupuncture.warnings == (
-        "NICE NG59 recommends against acupuncture for low back pain",
-    )
+    assert acupuncture.warnings == ("NICE NG59 recommends against acupuncture for low back pain",)
     assert "NICE NG59 recommends against acupuncture for low back pain" in ranking.explain()
 
 
@@ -142,11 +140,9 @@ def test_chronic_neck_with_a_blood_clot_launders_nothing() -> None:
     assert [(w.component, [r.detail for r in w.reasons]) for w in programme.without] == [
         ("massage.structural", ["precaution: blood clot"])
     ]
-    used = {
-        f.component
-        for part in programme.score.contributions
-        for f in part.findings
-    } | {f.component for f in programme.score.unscored}
+    used = {f.component for part in programme.score.contributions for f in part.findings} | {
+        f.component for f in programme.score.unscored
+    }
     assert "massage.structural" not in used
     assert "without structural massage (precaution: blood clot)" in programme.explain()
 
@@ -159,9 +155,7 @@ def test_programme_excluded_when_every_component_is_ruled_out() -> None:
         precautions=frozenset({Precaution.FRACTURE}), exclude=frozenset({"exercise.therapeutic"})
     )
     ranking = rank("neck:chronic", patient=patient)
-    exclusion = next(
-        e for e in ranking.excluded if e.modality.id == "physical_therapy.programme"
-    )
+    exclusion = next(e for e in ranking.excluded if e.modality.id == "physical_therapy.programme")
     assert [(r.code, r.detail) for r in exclusion.reasons] == [
         (ExclusionReason.COMPONENT_RULED_OUT, "therapeutic exercise: excluded on request"),
         (ExclusionReason.COMPONENT_RULED_OUT, "structural massage: precaution: fracture"),

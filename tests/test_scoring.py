@@ -32,6 +32,7 @@ from painmodalities import (
 )
 from tests.strategies import modalities, pain_types, policies, scores, weights
 
+
 def test_components_sum_to_value_and_name_their_findings() -> None:
     """Contributions sum to the score; each names the findings that set it."""
     result = score(default_catalog()["exercise.therapeutic"], PainType.parse("low_back:chronic"))

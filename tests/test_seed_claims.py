@@ -34,6 +34,8 @@ def _score(ranking: Ranking, modality_id: str) -> object:
     entry = ranking.entry(modality_id)
     assert isinstance(entry, RankedOption | UnrankedOption)
     return entry.score.value
+
+
 MASSAGES = [m for m in CATALOG if isinstance(m, Massage)]
 ALL_PAIN_TYPES = [PainType(condition, phase) for condition in Condition for phase in Phase]
 CHRONIC = [PainType(condition, Phase.CHRONIC) for condition in Condition]

@@ -7,6 +7,7 @@ and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
 import os
 import shutil
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import IO, Any, Final
@@ -295,21 +296,33 @@ RANK_CAPTION: Final = (
 EXPLAIN_LISTED: Final = 3
 
 
-def rank_label(ranking: Ranking, option: RankedOption) -> str:
-    """The option's rank as printed: ``=1`` when another option shares it, else ``1``."""
-    shared = sum(1 for other in ranking if other.rank == option.rank) > 1
-    return f"={option.rank}" if shared else str(option.rank)
+def shared_ranks(ranking: Ranking) -> frozenset[int]:
+    """The rank numbers two or more of ``ranking``'s options share."""
+    counts = Counter(option.rank for option in ranking)
+    return frozenset(number for number, count in counts.items() if count > 1)
+
+
+def rank_label(option: RankedOption, shared: frozenset[int]) -> str:
+    """The option's rank as printed: ``=1`` when options share it (``shared``), else ``1``."""
+    return f"={option.rank}" if option.rank in shared else str(option.rank)
 
 
 def _option_name(entry: Entry) -> str:
     return f"{entry.modality.name} ({entry.modality.activity.value})"
 
 
-def rank_table(ranking: Ranking, *, ids: bool = False) -> Table:
-    """The ranking's options as a table: names first, then the score and its parts."""
+def rank_table(
+    ranking: Ranking, *, ids: bool = False, shared: frozenset[int] | None = None
+) -> Table:
+    """The ranking's options as a table: names first, then the score and its parts.
+
+    ``shared``: the rank numbers shared in the whole ranking (when ``ranking`` keeps only
+    the best few), by default those shared among its options.
+    """
+    shared = shared_ranks(ranking) if shared is None else shared
     rows = tuple(
         (
-            rank_label(ranking, option),
+            rank_label(option, shared),
             _option_name(option),
             *((option.modality.id,) if ids else ()),
             f"{float(option.score):.3f}",
@@ -346,14 +359,17 @@ def print_ranking(
     tried: Sequence[str] = (),
     full: bool = False,
     ids: bool = False,
+    shared: frozenset[int] | None = None,
 ) -> None:
     """Print the ranking as a table, then the explanations if ``explain``.
 
     Then the guideline warnings, the unranked options, the exclusions, and the modalities a
     FHIR bundle says were already ``tried``. When nothing is ranked it says so in words.
-    ``full`` lists every finding in the explanations; ``ids`` adds an id column.
+    ``full`` lists every finding in the explanations; ``ids`` adds an id column; ``shared``
+    names the rank numbers shared in the whole ranking (see :func:`rank_table`).
     """
-    table = rank_table(ranking, ids=ids)
+    shared = shared_ranks(ranking) if shared is None else shared
+    table = rank_table(ranking, ids=ids, shared=shared)
     if not ranking.options:
         say(table.title, stream)
         say(ranking.summary, stream)
@@ -362,7 +378,7 @@ def print_ranking(
     if explain:
         for option in ranking:
             print("", file=stream)
-            print_explained(option, stream, full=full, label=rank_label(ranking, option) + ".")
+            print_explained(option, stream, full=full, label=rank_label(option, shared) + ".")
     print_ranking_notes(ranking, stream, explain=explain, full=full)
     if tried:
         print("", file=stream)

@@ -51,6 +51,7 @@ from painmodalities._cli_output import (
     print_table,
     ranking_summary,
     recommendation_line,
+    shared_ranks,
 )
 from painmodalities._cli_parser import PROG, Handler, UsageError
 from painmodalities._cli_parser import build_parser as _build_parser
@@ -209,6 +210,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         )
         for pain_type in pain_types
     ]
+    shared = [shared_ranks(r) for r in rankings]  # of the whole ranking, before --top
     if args.top:  # --top applies to every output: table, JSON, FHIR and the plot
         rankings = [attrs.evolve(r, options=r.top(args.top)) for r in rankings]
     if args.plot is not None:
@@ -240,7 +242,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                 {"schema_version": SCHEMA_VERSION, "rankings": documents, "tried": tried}, stdout
             )
     else:
-        for number, ranking in enumerate(rankings):
+        for number, (ranking, ties) in enumerate(zip(rankings, shared, strict=True)):
             if number:
                 print("", file=stdout)
             print_ranking(
@@ -250,6 +252,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
                 tried=tried,
                 full=args.full,
                 ids=args.ids,
+                shared=ties,
             )
     return EXIT_OK
 
@@ -456,7 +459,13 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
-    grid = compare(args.ids, args.pain_type, patient=_patient(args), catalog=catalog)
+    patient = _patient(args)
+    grid = compare(
+        args.ids,
+        args.pain_type,
+        patient=None if patient == Patient() else patient,
+        catalog=catalog,
+    )
     if args.format == "json":
         print_json(grid_summary(grid), stdout)
     elif args.format == "markdown":
