@@ -158,7 +158,7 @@ AnyModality = (
 class Catalog(Record, kw_only=True):
     """The document shape of ``Catalog``."""
 
-    schema_version: Annotated[str, Meta(pattern=r"^1\.(0|[1-9][0-9]{0,3})$")]
+    schema_version: Annotated[str, Meta(pattern=r"^2\.(0|[1-9][0-9]{0,3})$")]
     modalities: tuple[AnyModality, ...]
     sources: tuple[Source, ...] = ()
 

@@ -173,7 +173,7 @@ AnyModality = Annotated[
 class Catalog(Record):
     """The document shape of ``Catalog``."""
 
-    schema_version: Annotated[str, Field(pattern=r"^1\.(0|[1-9][0-9]{0,3})$")]
+    schema_version: Annotated[str, Field(pattern=r"^2\.(0|[1-9][0-9]{0,3})$")]
     modalities: tuple[AnyModality, ...]
     sources: tuple[Source, ...] = ()
 

@@ -31,6 +31,7 @@ from painmodalities import (
     Massage,
     MassageTechnique,
     Modality,
+    Omission,
     Outcome,
     PainType,
     Patient,
@@ -45,6 +46,7 @@ from painmodalities import (
     ScoringPolicy,
     Source,
     Strength,
+    UnrankedOption,
     Weights,
     default_catalog,
     rank,
@@ -289,9 +291,11 @@ def patients(draw: st.DrawFn, catalog: Catalog) -> Patient:
 @st.composite
 def rankings(draw: st.DrawFn, *, max_size: int = 6) -> Ranking:
     """A ranking of a generated catalog for a generated patient, weights and policy."""
-    catalog = draw(catalogs(max_size=max_size))
+    # Most findings are about the pain type ranked, or nothing would be ranked.
+    pain = draw(pain_types())
+    catalog = draw(catalogs(max_size=max_size, pains=st.just(pain) | pain_types()))
     return rank(
-        draw(pain_types()),
+        pain,
         catalog=catalog,
         patient=draw(patients(catalog)),
         weights=draw(weights()),
@@ -334,6 +338,25 @@ def ranked_options() -> st.SearchStrategy[RankedOption]:
     return default_rankings().filter(len).flatmap(lambda ranking: st.sampled_from(ranking.options))
 
 
+def unranked_options() -> st.SearchStrategy[UnrankedOption]:
+    """An unranked option of a ranking of the built-in catalog."""
+    return (
+        default_rankings()
+        .filter(lambda ranking: ranking.unranked)
+        .flatmap(lambda ranking: st.sampled_from(ranking.unranked))
+    )
+
+
+def omissions() -> st.SearchStrategy[Omission]:
+    """A programme component left out, with one or more reasons."""
+    return st.builds(
+        Omission,
+        component=slugs().map(lambda slug: f"massage.{slug}"),
+        name=names(),
+        reasons=st.lists(reasons(), min_size=1, max_size=3).map(tuple),
+    )
+
+
 def reasons() -> st.SearchStrategy[Reason]:
     """A reason to rule a modality out."""
     return st.builds(Reason, code=st.sampled_from(ExclusionReason), detail=names())
@@ -345,6 +368,7 @@ def exclusions() -> st.SearchStrategy[Exclusion]:
         Exclusion,
         modality=modalities(),
         reasons=st.lists(reasons(), min_size=1, max_size=3).map(tuple),
+        recommendations=st.lists(recommendations(source_keys()), max_size=2).map(tuple),
     )
 
 

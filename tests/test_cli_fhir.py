@@ -32,8 +32,85 @@ def test_rank_from_fixture_bundle(capsys: pytest.CaptureFixture[str]) -> None:
     assert "Ranking for chronic fibromyalgia" in out
     assert out.index("chronic low back pain") < out.index("chronic fibromyalgia")
     assert "painmodalities: warning:" in err
-    assert "444831000124102" in err  # the referral code that is not verified is reported
+    assert "202725007" in err  # the condition the catalog does not cover is reported
+    assert "444831000124102" not in err  # the referrals are read, no longer unmapped
     assert "Traceback" not in err
+
+
+def _two_patients(tmp_path: Path) -> str:
+    def condition(patient: str, code: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Condition",
+            "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": code}]},
+            "subject": {"reference": f"Patient/{patient}"},
+            "onsetDateTime": "2020-01-01",
+        }
+
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"resource": {"resourceType": "Patient", "id": "a"}},
+            {"resource": {"resourceType": "Patient", "id": "b"}},
+            {"resource": condition("a", "M54.5")},
+            {"resource": condition("b", "M54.2")},
+        ],
+    }
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps(bundle), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("patient", "ranked", "left_out"),
+    [("a", "chronic low back pain", "Patient/b"), ("Patient/b", "chronic neck pain", "Patient/a")],
+)
+def test_rank_from_bundle_for_one_patient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], patient: str, ranked: str, left_out: str
+) -> None:
+    """--patient picks one patient of a bundle; the other's condition is reported."""
+    argv = ["rank", "--fhir", _two_patients(tmp_path), "--as-of", "2024-01-01", "--top", "1"]
+    assert main([*argv, "--patient", patient]) == 0
+    out, err = capsys.readouterr()
+    assert f"Ranking for {ranked}" in out
+    assert out.count("Ranking for") == 1
+    assert f"its subject {left_out}" in err
+
+
+def test_error_bundle_of_two_patients_without_patient(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bundle of two patients without --patient is refused (exit 1), naming both."""
+    assert main(["rank", "--fhir", _two_patients(tmp_path), "--as-of", "2024-01-01"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("painmodalities: error: $.entry")
+    assert '["Patient/a", "Patient/b"]' in err
+
+
+def test_error_unknown_patient(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A --patient the bundle does not hold is refused (exit 1)."""
+    argv = ["rank", "--fhir", _two_patients(tmp_path), "--as-of", "2024-01-01"]
+    assert main([*argv, "--patient", "c"]) == 1
+    assert "$.patient" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["rank", "low_back", "chronic", "--fhir", BRENDA], "not both"),
+        (["rank", "low_back", "--weeks", "20", "--fhir", BRENDA], "not both"),
+        (["rank", "low_back", "--fhir", BRENDA], "not both"),
+        (["rank", "low_back", "chronic", "--patient", "a"], "--patient needs --fhir"),
+    ],
+)
+def test_error_contradictory_fhir_arguments(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A pain type given beside --fhir, or --patient without it, is a usage error (exit 2)."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    assert message in err
 
 
 @pytest.mark.parametrize("version", ["R4B", "R5"])

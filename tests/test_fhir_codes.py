@@ -23,17 +23,51 @@ def _rows(name: str) -> list[dict[str, str]]:
 
 
 def test_snomed_table_is_exactly_the_verified_rows() -> None:
-    """Every verified row of snomed.csv is shipped, with its display, and nothing else."""
+    """Every verified row of snomed.csv is shipped, with its display and its marks (generic,
+    approximate), and nothing else.
+    """
     verified = {
-        row["snomed_id"]: (row["target"], row["display"], "generic" in row["status"])
+        row["snomed_id"]: (
+            row["target"],
+            row["display"],
+            "generic" in row["status"],
+            "approximate" in row["status"],
+        )
         for row in _rows("snomed.csv")
         if row["status"].startswith("verified")
     }
     shipped = {
-        code: (concept.target, concept.display, concept.generic)
+        code: (concept.target, concept.display, concept.generic, concept.approximate)
         for code, concept in SNOMED_VERIFIED.items()
     }
     assert shipped == verified
+
+
+def test_referral_codes_are_shipped_with_their_words() -> None:
+    """The referral rows are shipped: each says what it points to and is worded as a
+    referral, never as the modality; only referral codes carry words.
+    """
+    referrals = {
+        code: (concept.refers_to, concept.approximate, concept.words)
+        for code, concept in SNOMED_VERIFIED.items()
+        if concept.is_referral
+    }
+    assert referrals == {
+        "444831000124102": ("physical_therapy.programme", False, "referred for physical therapy"),
+        "308449000": ("manual.spinal_manipulation", True, "referred to a chiropractor"),
+        "81294000": ("family:psychological", True, "referred for psychotherapy"),
+    }
+    kinds = {modality.kind for modality in default_catalog()}
+    for concept in SNOMED_VERIFIED.values():
+        assert bool(concept.words) is concept.is_referral
+        assert not (concept.is_referral and concept.is_modality)
+        target = concept.refers_to
+        if target is not None and target.startswith("family:"):
+            assert target.removeprefix("family:") in kinds
+        elif target is not None:
+            assert target in default_catalog()
+        elif concept.is_modality:
+            assert concept.target in default_catalog()
 
 
 def test_uncoded_modalities_are_the_not_verified_modality_rows() -> None:
@@ -48,9 +82,7 @@ def test_uncoded_modalities_are_the_not_verified_modality_rows() -> None:
 
 def test_icd10cm_table_is_exactly_the_verified_rows() -> None:
     """Every ICD-10-CM row whose status says verified is shipped; G44.2 (unverified) is not."""
-    # The meaning column holds unquoted commas (M54.5), so split from both ends.
-    lines = (CODES / "icd10cm.csv").read_text(encoding="utf-8").splitlines()[1:]
-    rows = [(line.split(",")[0], line.split(",")[1], line.rsplit(",", 1)[1]) for line in lines]
+    rows = [(row["prefix"], row["condition"], row["status"]) for row in _rows("icd10cm.csv")]
     verified = {
         prefix: Condition(condition)
         for prefix, condition, status in rows

@@ -280,9 +280,12 @@ def test_precautions_in_usage(catalog_bundle: dict[str, Any]) -> None:
     }
     assert definitions["massage.swedish"]["usage"].endswith(
         "Not to be given with: blood clot, fracture, weakened bones, open wound, "
-        "skin infection, recent surgery."
+        "skin infection, recent surgery (nccih-massage)."
     )
     assert "Not to be given" not in definitions["exercise.therapeutic"]["usage"]
+    assert definitions["exercise.therapeutic"]["usage"].endswith(
+        "Precautions: no precautions recorded in the evidence dossier."
+    )
 
 
 def test_certainty_system_differs_by_version() -> None:
@@ -553,7 +556,18 @@ def _check_ranking(
         assert [p["valueCode"] for p in parts if p["url"] == "reason"] == [
             r.code.value for r in exclusion.reasons
         ]
-    assert [n["text"] for n in response.get("note", [])] == [e.explain() for e in ranking.excluded]
+    assert [n["text"] for n in response["note"]] == [
+        ranking.summary,
+        *(f"Not ranked: {u.explain()}" for u in ranking.unranked),
+        *(f"Ruled out: {e.explain()}" for e in ranking.excluded),
+    ]
+    unranked = [e for e in response.get("extension", []) if e["url"].endswith("/unranked")]
+    assert [definitions[e["valueCanonical"]]["identifier"][0]["value"] for e in unranked] == [
+        u.modality.id for u in ranking.unranked
+    ]
+    for action, option in zip(actions, ranking.options, strict=True):
+        for warning in option.warnings:
+            assert warning in action["description"]
     reasons = (
         response["reasonCode"] if version == "R4B" else [r["concept"] for r in response["reason"]]
     )

@@ -18,6 +18,7 @@ from painmodalities import (
     Catalog,
     Certainty,
     Effect,
+    Exclusion,
     Finding,
     Horizon,
     Modality,
@@ -25,6 +26,7 @@ from painmodalities import (
     PainType,
     Patient,
     PhysicalTherapy,
+    RankedOption,
     Ranking,
     ScoringPolicy,
     Weights,
@@ -51,6 +53,19 @@ def _position(ranking: Ranking, modality_id: str) -> int:
     return ranking.option(modality_id).rank
 
 
+def _ruled_out_components(catalog: Catalog, patient: Patient) -> set[tuple[str, str]]:
+    """(programme, component) pairs whose component the patient's precautions or explicit
+    exclusions rule out.
+    """
+    return {
+        (modality.id, component)
+        for modality in catalog
+        if isinstance(modality, PhysicalTherapy)
+        for component in modality.components
+        if component in patient.exclude or patient.precautions & catalog[component].precautions
+    }
+
+
 def _free_ids(catalog: Catalog) -> list[str]:
     """Ids no programme depends on: they can change or go without touching another option."""
     used = {c for m in catalog if isinstance(m, PhysicalTherapy) for c in m.components}
@@ -61,19 +76,27 @@ def _free_ids(catalog: Catalog) -> list[str]:
 def test_1_bounded_and_total(
     catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
 ) -> None:
-    """Every score is a finite value in [0, 1]; ranks run 1..n; the order is total and the
-    same on every call (ties: evidence first, then active, then id).
+    """Every score is a finite value in [0, 1]; an option's rank is 1 + the number of options
+    with a strictly higher score; the order is total and the same on every call (inside a
+    tie: active first, then id); options, unranked options and exclusions together are the
+    catalog, each modality exactly once.
     """
     patient = data.draw(patients(catalog))
     ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
-    assert [option.rank for option in ranking] == list(range(1, len(ranking) + 1))
-    for option in ranking:
-        assert 0 <= option.score.value <= 1
-        assert math.isfinite(float(option.score))
-        assert sum(option.score.components.values()) == option.score.value
-    keys = [order_key(option.modality, option.score) for option in ranking]
-    assert keys == sorted(keys)
-    assert len(set(keys)) == len(keys)
+    values = [option.score.value for option in ranking]
+    assert [option.rank for option in ranking] == [
+        1 + sum(other > value for other in values) for value in values
+    ]
+    for entry in ranking.available:
+        assert 0 <= entry.score.value <= 1
+        assert math.isfinite(float(entry.score))
+        assert sum(entry.score.components.values()) == entry.score.value
+    for entries in (ranking.options, ranking.unranked):
+        keys = [order_key(entry.modality, entry.score) for entry in entries]
+        assert keys == sorted(keys)
+        assert len(set(keys)) == len(keys)
+    held = [entry.modality.id for entry in ranking.entries]
+    assert sorted(held) == sorted(catalog.ids)
     assert rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy) == ranking
 
 
@@ -88,9 +111,13 @@ def test_2_permutation_invariance(
     shuffled = list(catalog.modalities)
     random.shuffle(shuffled)
     reordered = Catalog(modalities=tuple(shuffled), sources=tuple(reversed(catalog.sources)))
-    assert _pairs(rank(pain, catalog=reordered, weights=w)) == _pairs(
-        rank(pain, catalog=catalog, weights=w)
+    before, after = (
+        rank(pain, catalog=catalog, weights=w),
+        rank(pain, catalog=reordered, weights=w),
     )
+    assert _pairs(after) == _pairs(before)
+    assert [o.rank for o in after] == [o.rank for o in before]
+    assert [u.modality.id for u in after.unranked] == [u.modality.id for u in before.unranked]
 
 
 @given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
@@ -156,10 +183,16 @@ def test_4_monotonicity(
         modalities=tuple(improved if m.id == chosen.id else m for m in catalog),
         sources=catalog.sources,
     )
-    before = rank(pain, catalog=catalog, weights=w, policy=policy).option(chosen.id)
-    after = rank(pain, catalog=better_catalog, weights=w, policy=policy).option(chosen.id)
+    before = rank(pain, catalog=catalog, weights=w, policy=policy).entry(chosen.id)
+    after = rank(pain, catalog=better_catalog, weights=w, policy=policy).entry(chosen.id)
+    # a guideline's "against" rules it out either way
+    assume(not isinstance(before, Exclusion))
+    assert not isinstance(before, Exclusion)
+    assert not isinstance(after, Exclusion)
     assert after.score.value >= before.score.value
-    assert after.rank <= before.rank
+    if isinstance(before, RankedOption):
+        assert isinstance(after, RankedOption)  # never moved from the options to the unranked
+        assert after.rank <= before.rank
 
 
 def _dominates(a: Mapping[Any, Fraction], b: Mapping[Any, Fraction]) -> bool:
@@ -225,23 +258,26 @@ def test_6_active_over_passive_long_over_short(
     assert _position(ranking, "z.durable") < _position(ranking, "a.brief")
 
 
-@given(ANY_CATALOG, FEW_PAINS, weights(), policies())
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
 def test_7_evidence_gate(
-    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
 ) -> None:
-    """An option with no scored finding of benefit scores 0 and never outranks one with
-    such a finding, whatever the weights.
+    """A modality with no scored finding of benefit for the pain type is never ranked: it
+    is listed in unranked, with score 0; every ranked option has such a finding.
     """
-    ranking = rank(pain, catalog=catalog, weights=w, policy=policy)
-    gates = [option.score.has_benefit for option in ranking]
-    assert gates == sorted(gates, reverse=True)
-    for option in ranking:
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
+    ruled = _ruled_out_components(catalog, patient)
+    for entry in ranking.available:
         shown = any(
-            f.shows_benefit and policy.counts(f) for f in option.modality.findings_for(pain)
+            f.shows_benefit and policy.counts(f)
+            for f in entry.modality.findings_for(pain)
+            if (entry.modality.id, f.component) not in ruled
         )
-        assert option.score.has_benefit is shown
+        assert entry.score.has_benefit is shown
+        assert isinstance(entry, RankedOption) is shown
         if not shown:
-            assert option.score.value == 0
+            assert entry.score.value == 0
 
 
 @given(
@@ -266,40 +302,52 @@ def test_8_weight_scale_invariance(
     )
 
 
+def _own_rules(patient: Patient, modality: Modality) -> int:
+    """How many reasons the patient's own constraints give against ``modality``."""
+    return (
+        (modality.id in patient.exclude)
+        + len(patient.precautions & modality.precautions)
+        + (patient.covered is not None and modality.id not in patient.covered)
+        + (
+            patient.max_session_minutes is not None
+            and modality.session_minutes is not None
+            and modality.session_minutes > patient.max_session_minutes
+        )
+    )
+
+
 @given(ANY_CATALOG, FEW_PAINS, st.data())
 def test_9_exclusion(catalog: Catalog, pain: PainType, data: st.DataObject) -> None:
-    """What the patient's constraints remove never appears among the options, and appears
-    in excluded with every reason; options and exclusions together are the catalog.
+    """What the patient's constraints remove never appears among the options or the
+    unranked, and appears in excluded with every reason (a programme all of whose components
+    are ruled out gives each component's reasons).
     """
     patient: Patient = data.draw(patients(catalog))
     ranking = rank(pain, catalog=catalog, patient=patient)
     excluded = {exclusion.modality.id: exclusion for exclusion in ranking.excluded}
-    assert set(ranking.ids).isdisjoint(excluded)
-    assert sorted([*ranking.ids, *excluded]) == sorted(catalog.ids)
+    kept = {entry.modality.id for entry in ranking.available}
+    assert kept.isdisjoint(excluded)
+    assert sorted([*kept, *excluded]) == sorted(catalog.ids)
+    ruled = _ruled_out_components(catalog, patient)
     for modality in catalog:
-        reasons = patient.reasons_against(modality)
-        ruled_out = (
-            modality.id in patient.exclude
-            or bool(patient.precautions & modality.precautions)
-            or (patient.covered is not None and modality.id not in patient.covered)
-            or (
-                patient.max_session_minutes is not None
-                and modality.session_minutes is not None
-                and modality.session_minutes > patient.max_session_minutes
-            )
+        own = _own_rules(patient, modality)
+        components = [
+            c for m, c in ruled if m == modality.id
+        ]  # ruled-out components of a programme
+        every = isinstance(modality, PhysicalTherapy) and len(components) == len(
+            modality.components
         )
-        assert bool(reasons) is ruled_out
-        if ruled_out:
-            assert excluded[modality.id].reasons == reasons
-            assert len(reasons) == (
-                (modality.id in patient.exclude)
-                + len(patient.precautions & modality.precautions)
-                + (patient.covered is not None and modality.id not in patient.covered)
-                + (
-                    patient.max_session_minutes is not None
-                    and modality.session_minutes is not None
-                    and modality.session_minutes > patient.max_session_minutes
+        assert (modality.id in excluded) is bool(own or every)
+        if modality.id in excluded:
+            reasons = excluded[modality.id].reasons
+            assert reasons[:own] == patient.reasons_against(modality)
+            assert len(reasons) == own + (
+                sum(
+                    (c in patient.exclude) + len(patient.precautions & catalog[c].precautions)
+                    for c in components
                 )
+                if every
+                else 0
             )
 
 
@@ -314,6 +362,29 @@ def test_10_round_trip(
     assert rank(pain, catalog=again, patient=patient, weights=w, policy=policy) == rank(
         pain, catalog=catalog, patient=patient, weights=w, policy=policy
     )
+
+
+@given(catalogs(pains=FEW_PAINS, min_size=1), FEW_PAINS, weights(), policies(), st.data())
+def test_11_no_laundering(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """No option's score uses a finding of a modality or programme component that the
+    patient's constraints rule out: a programme goes without such a component, and says so.
+    """
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
+    ruled = _ruled_out_components(catalog, patient)
+    excluded = {exclusion.modality.id for exclusion in ranking.excluded}
+    for entry in ranking.available:
+        assert patient.reasons_against(entry.modality) == ()
+        used = [f for part in entry.score.contributions for f in part.findings]
+        for finding in (*used, *entry.score.unscored):
+            assert (entry.modality.id, finding.component) not in ruled
+        left_out = {omission.component for omission in entry.without}
+        assert left_out == {c for m, c in ruled if m == entry.modality.id}
+    reduced = {e.modality.id for e in ranking.available if e.without}
+    for programme_id, _ in ruled:
+        assert programme_id in excluded or programme_id in reduced
 
 
 def test_strength_tables_are_strictly_increasing() -> None:

@@ -1,4 +1,4 @@
-"""``import painmodalities`` loads the core eagerly and no optional part; every name resolves."""
+"""``import painmodalities`` loads the core eagerly, the edge on use; every name resolves."""
 
 import subprocess
 import sys
@@ -27,8 +27,9 @@ CORE = (
     "painmodalities.catalog",
     "painmodalities.scoring",
     "painmodalities.ranking",
-    "painmodalities.serialization",
 )
+#: Documents and their schema: a ranking never needs them, so their names load on use.
+EDGE = ("painmodalities.serialization", "painmodalities.schema")
 
 
 def _loaded_after(code: str) -> set[str]:
@@ -50,6 +51,22 @@ def test_first_ranking_loads_no_optional_part() -> None:
     """The import target (import, then a first ranking) stays clear of the optional parts."""
     loaded = _loaded_after("import painmodalities as pm\npm.rank('low_back:chronic')")
     assert sorted(name for name in loaded if name.startswith(OPTIONAL)) == []
+    assert sorted(name for name in loaded if name in EDGE) == []
+
+
+@pytest.mark.parametrize("name", ["to_json", "json_schema", "SCHEMA_VERSION"])
+def test_an_edge_name_loads_its_module_on_first_use(name: str) -> None:
+    """Reading a name of the documents or the schema imports them, and gives that name."""
+    loaded = _loaded_after(f"import painmodalities as pm\nassert pm.{name} is not None")
+    assert set(EDGE) <= loaded
+    assert sorted(name for name in loaded if name.startswith(OPTIONAL)) == []
+
+
+def test_star_import_gives_the_edge_names() -> None:
+    """``from painmodalities import *`` binds the edge's names too."""
+    namespace: dict[str, object] = {}
+    exec("from painmodalities import *", namespace)  # noqa: S102 (a fixed statement)
+    assert set(painmodalities.__all__) <= namespace.keys()
 
 
 def test_every_public_name_resolves() -> None:
@@ -66,4 +83,4 @@ def test_dir_lists_every_public_name() -> None:
 def test_error_unknown_name() -> None:
     """An unknown name raises ``AttributeError`` naming it."""
     with pytest.raises(AttributeError, match="no_such_name"):
-        _ = painmodalities.no_such_name  # type: ignore[attr-defined]
+        _ = painmodalities.no_such_name

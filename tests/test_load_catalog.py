@@ -67,7 +67,7 @@ def document(*modalities: object, sources: tuple[object, ...] = (), **extra: obj
 
     return orjson.dumps(
         {
-            "schema_version": "1.0",
+            "schema_version": "2.0",
             "modalities": [as_json(item) for item in modalities],
             "sources": [as_json(item) for item in sources],
             **extra,

@@ -190,7 +190,7 @@ def test_recommendations_beside_every_option(pain_type: PainType) -> None:
     """
     patient = Patient(precautions=frozenset({Precaution.FRACTURE}))
     ranking = rank(pain_type, patient=patient)
-    entries = [*ranking.options, *ranking.unranked, *ranking.excluded]
+    entries = ranking.entries
     assert sorted(e.modality.id for e in entries) == sorted(CATALOG.ids)
     for entry in entries:
         in_scope = entry.modality.recommendations_for(pain_type)

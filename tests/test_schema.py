@@ -147,7 +147,7 @@ def test_the_schema_refuses_what_the_loader_refuses() -> None:
         {**good, "max_session_minutes": 0},
         {**good, "exclude": ["Massage"]},
         {key: value for key, value in good.items() if key != "schema_version"},
-        {**good, "schema_version": "2.0"},
+        {**good, "schema_version": "3.0"},
     ):
         assert not validator.is_valid(bad), bad
 

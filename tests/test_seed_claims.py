@@ -3,6 +3,8 @@
 Built-in catalog, default scoring policy, unless a test says otherwise.
 """
 
+from fractions import Fraction
+
 from painmodalities import (
     Activity,
     Certainty,
@@ -29,7 +31,7 @@ from painmodalities import (
 CATALOG = default_catalog()
 
 
-def _score(ranking: Ranking, modality_id: str) -> object:
+def _score(ranking: Ranking, modality_id: str) -> Fraction:
     """The score of a ranked or unranked option."""
     entry = ranking.entry(modality_id)
     assert isinstance(entry, RankedOption | UnrankedOption)

@@ -22,6 +22,7 @@ from painmodalities import (
     Exclusion,
     Finding,
     Modality,
+    Omission,
     PainType,
     Patient,
     RankedOption,
@@ -31,6 +32,7 @@ from painmodalities import (
     Score,
     ScoringPolicy,
     Source,
+    UnrankedOption,
     UnsupportedVersionError,
     ValidationError,
     Weights,
@@ -61,6 +63,8 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     "contribution": s.contributions(),
     "ranking": s.rankings(max_size=4) | s.default_rankings(),
     "ranked_option": s.ranked_options(),
+    "unranked_option": s.unranked_options(),
+    "omission": s.omissions(),
     "exclusion": s.exclusions(),
     "reason": s.reasons(),
 }
@@ -118,8 +122,13 @@ def test_rankings_carry_explanations_and_exclusions() -> None:
     document = orjson.loads(to_json(ranking))
     assert document["options"][0]["explanation"] == ranking[0].explain()
     assert document["excluded"][0]["explanation"] == (
-        "Swedish (relaxation) massage (massage.swedish): excluded: excluded on request"
+        "Swedish (relaxation) massage (massage.swedish): excluded: excluded on request. "
+        "Condition: NICE NG59 recommends Swedish (relaxation) massage for low back pain only "
+        "as part of a package with exercise. Guideline: WHO 2023 CLBP recommends Swedish "
+        "(relaxation) massage for chronic low back pain."
     )
+    assert document["summary"] == ranking.summary
+    assert document["unranked"][0]["explanation"] == ranking.unranked[0].explain()
     assert document["excluded"][0]["reasons"] == [
         {"code": "excluded", "detail": "excluded on request"}
     ]
@@ -165,12 +174,12 @@ def test_to_json_refuses_what_is_not_a_record() -> None:
 
 
 def test_newer_major_version_is_refused_with_a_message_that_says_so() -> None:
-    """A document of format 2.x is refused: this library reads 1.x, upgrade to read it."""
-    text = '{"schema_version":"2.0","condition":"neck","phase":"acute"}'
+    """A document of format 3.x is refused: this library reads 2.x, upgrade to read it."""
+    text = '{"schema_version":"3.0","condition":"neck","phase":"acute"}'
     with pytest.raises(UnsupportedVersionError) as caught:
         from_json(text, PainType)
     assert caught.value.path == "$.schema_version"
-    assert caught.value.value == "2.0"
+    assert caught.value.value == "3.0"
     assert "upgrade painmodalities to read newer documents" in str(caught.value)
     assert isinstance(caught.value, ValidationError)
 
@@ -309,6 +318,7 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         Exclusion,
         Finding,
         Modality,
+        Omission,
         PainType,
         Patient,
         RankedOption,
@@ -318,5 +328,34 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         Score,
         ScoringPolicy,
         Source,
+        UnrankedOption,
         Weights,
     } == set(DOCUMENT_TYPES.values())
+
+
+def test_a_format_1_catalog_is_read_with_the_new_fields_defaulted() -> None:
+    """A catalog written in format 1.x (no comparator, no precautions source) still loads:
+    its findings compare with inactive controls and its precautions cite nothing.
+    """
+    document = orjson.loads(to_json(default_catalog()))
+    document["schema_version"] = "1.0"
+    for modality in document["modalities"]:
+        del modality["precautions_source"]
+        for finding in modality["findings"]:
+            del finding["comparator"]
+    loaded = from_json(orjson.dumps(document), Catalog)
+    assert len(loaded) == len(default_catalog())
+    assert all(m.precautions_source is None for m in loaded)
+    assert {f.comparator.value for m in loaded for f in m.findings} == {"inactive"}
+
+
+def test_error_a_format_1_ranking_is_refused() -> None:
+    """A ranking of format 1.x meant something else (no unranked options, no guidelines):
+    it is refused, and the message says to rank again.
+    """
+    document = orjson.loads(to_json(rank("neck:chronic")))
+    document["schema_version"] = "1.3"
+    with pytest.raises(UnsupportedVersionError) as caught:
+        from_json(orjson.dumps(document), Ranking)
+    assert caught.value.path == "$.schema_version"
+    assert "rank again" in str(caught.value)

@@ -370,13 +370,13 @@ CASES = [
     pytest.param(
         edit("ranking", put(lambda d: d["options"][0], "rank", 2)),
         "$.options[0].rank",
-        "expected 1 (ranks are 1, 2, 3... in order), got 2",
+        "expected 1 (1 + the number of options with a higher score), got 2",
         id="error_rank_out_of_sequence",
     ),
     pytest.param(
         edit("ranking", put(lambda d: d["excluded"][0]["reasons"][0], "detail", "too costly")),
         "$.excluded[0].reasons",
-        "expected the patient's reasons against this modality: excluded on request",
+        "expected the reasons against this modality: excluded on request",
         id="error_exclusion_reason_not_the_patients",
     ),
     pytest.param(
@@ -408,7 +408,7 @@ CASES = [
         id="error_version_not_a_string",
     ),
     pytest.param(
-        raw("catalog", '{"schema_version":"2.1","modalities":[]}'),
+        raw("catalog", '{"schema_version":"3.1","modalities":[]}'),
         "$.schema_version",
         "upgrade painmodalities to read newer documents",
         id="error_newer_major_version",
@@ -504,3 +504,43 @@ def test_error_a_float_score_that_is_not_a_number_is_one_problem() -> None:
     assert [(problem.path, problem.rule) for problem in caught.value.problems] == [
         ("$.value_float", "number")
     ]
+
+
+_PAIN_TYPE_TEXT = '{"schema_version": "1.0", "condition": "neck", "phase": "acute"}'
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("pain_type", PainType), ("catalog", Catalog), ("weights", Weights)]
+)
+def test_from_json_reads_document_type_names(name: str, kind: type[Any]) -> None:
+    """A document type's name reads exactly as its class does."""
+    text = to_json(default_catalog()) if kind is Catalog else _PAIN_TYPE_TEXT
+    if kind is Weights:
+        text = to_json(Weights())
+    assert from_json(text, name) == from_json(text, kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "shown"),
+    [
+        (dict, '"the class dict"'),
+        (str, '"the class str"'),
+        (ValidationError, '"the class ValidationError"'),
+        ("dict", '"dict"'),
+        ("PainType", '"PainType"'),
+        ("pain-type", '"pain-type"'),
+        (None, "null"),
+        (3, "3"),
+    ],
+)
+def test_error_from_json_not_a_document_type(kind: Any, shown: str) -> None:
+    """from_json with something that is not a document type (dict today returned a dict)
+    is the library's ValidationError naming the document types.
+    """
+    with pytest.raises(ValidationError) as caught:
+        from_json(_PAIN_TYPE_TEXT, kind)
+    error = caught.value
+    assert (error.path, error.rule) == ("$.kind", "document_type")
+    assert '"catalog", "modality"' in error.expected
+    assert '"pain_type"' in error.expected
+    assert str(error).endswith(f"got {shown}")

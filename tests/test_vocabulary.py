@@ -1,6 +1,8 @@
 """The controlled vocabulary: dossier string values, rank ordering, phases from weeks."""
 
 import math
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -131,6 +133,42 @@ def test_error_phase_from_bad_weeks(weeks: object, expected: str) -> None:
     assert error.expected == expected
     assert error.value is weeks
     assert error.rule == "duration"
+
+
+_TOO_LARGE = "a finite, non-negative number of weeks a float can hold"
+
+
+@pytest.mark.parametrize(
+    ("weeks", "expected"),
+    [
+        (10**400, _TOO_LARGE),
+        (-(10**400), _TOO_LARGE),
+        (10**5000, _TOO_LARGE),  # past Python's digit limit for str(): still shown
+        (Fraction(10**400, 3), _TOO_LARGE),
+        (Decimal("1e400"), "a number of weeks"),
+        (Decimal("-1e400"), "a number of weeks"),
+    ],
+    ids=["10**400", "-10**400", "10**5000", "Fraction", "Decimal", "-Decimal"],
+)
+def test_error_phase_from_huge_weeks(weeks: object, expected: str) -> None:
+    """Huge ints, Fractions and Decimals are the library's InvalidDurationError, never an
+    OverflowError, and the error prints.
+    """
+    with pytest.raises(InvalidDurationError) as caught:
+        Phase.from_weeks(weeks)  # type: ignore[arg-type]
+    assert (caught.value.path, caught.value.expected, caught.value.rule) == (
+        "$",
+        expected,
+        "duration",
+    )
+    assert str(caught.value).startswith(f"$: expected {expected}, got ")
+
+
+def test_phase_from_large_exact_weeks() -> None:
+    """Exact numbers a float can hold still map by their exact value."""
+    assert Phase.from_weeks(10**300) is Phase.CHRONIC
+    assert Phase.from_weeks(Fraction(10**400, 10**399)) is Phase.SUBACUTE
+    assert Phase.from_weeks(Fraction(12 * 10**400 + 1, 10**400)) is Phase.CHRONIC
 
 
 class _Declared(RankedEnum):

@@ -9,11 +9,17 @@ and ranks them for long-term function.
 >>> catalog["massage.swedish"].activity.value
 'passive'
 
-Every public name is imported here, once, from the module that defines it: the first
-ranking needs the whole core and the JSON converter anyway (to read the built-in catalog),
-so importing them up front costs a program nothing it would not pay on first use. Optional
-parts (FHIR, plots, the command line) live in their own modules and are not imported.
+Every public name is imported here, once, from the module that defines it. The core and
+the JSON converter are imported up front: the first ranking needs them anyway (to read the
+built-in catalog), so deferring them would only move the cost into the first call. The
+documents and their schema (:mod:`painmodalities.serialization`,
+:mod:`painmodalities.schema`) sit at the edge and a ranking never needs them: their names
+are imported when first read (PEP 562), which keeps them out of the import target (import
+and a first ranking). Optional parts (FHIR, plots, the command line) live in their own
+modules and are not imported.
 """
+
+from typing import TYPE_CHECKING
 
 from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog, composite_findings
@@ -62,7 +68,6 @@ from painmodalities.ranking import (
     rank,
     rank_many,
 )
-from painmodalities.schema import json_schema
 from painmodalities.scoring import (
     CERTAINTY_VALUES,
     EFFECT_VALUES,
@@ -73,13 +78,6 @@ from painmodalities.scoring import (
     Weights,
     check_score,
     score,
-)
-from painmodalities.serialization import (
-    DOCUMENT_TYPES,
-    SCHEMA_VERSION,
-    from_json,
-    load_catalog,
-    to_json,
 )
 from painmodalities.vocabulary import (
     Activity,
@@ -99,6 +97,16 @@ from painmodalities.vocabulary import (
     RankedEnum,
     Strength,
 )
+
+if TYPE_CHECKING:  # read from the edge when first asked for: see __getattr__
+    from painmodalities.schema import json_schema
+    from painmodalities.serialization import (
+        DOCUMENT_TYPES,
+        SCHEMA_VERSION,
+        from_json,
+        load_catalog,
+        to_json,
+    )
 
 __version__ = "0.1.0"
 
@@ -185,3 +193,19 @@ __all__ = [
     "score",
     "to_json",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """A public name of the documents or schema module, imported when first read (PEP 562)."""
+    if name in __all__:
+        from painmodalities import schema, serialization  # noqa: PLC0415 (the edge, on use)
+
+        for module in (serialization, schema):
+            if name in module.__all__:
+                return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """The module's names, the ones :func:`__getattr__` imports on first use included."""
+    return sorted({*globals(), *__all__})

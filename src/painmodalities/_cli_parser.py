@@ -150,6 +150,16 @@ def _weights(text: str) -> Weights:
         raise argparse.ArgumentTypeError(f"invalid weights {text!r}: {error}") from None
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a TCP port from 0 to 65535, got {text!r}")
+    return port
+
+
 def _modality_id(text: str) -> str:
     if not check.modality_id.accepts(text):
         raise argparse.ArgumentTypeError(
@@ -231,6 +241,38 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- the parser ----------------------------------------------------------------------------
+
+
+def _add_serve(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``serve`` subcommand: the CDS Hooks service."""
+    serving = commands.add_parser(
+        "serve",
+        parents=[with_catalog],
+        help="run the CDS Hooks service (the service extra)",
+        description="Serve the CDS Hooks 2.0 services over HTTP until interrupted.",
+    )
+    serving.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serving.add_argument("--port", type=_port, default=8080, help="port to listen on")
+    serving.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the base URL clients call, for the tokens' aud (default: as each request says)",
+    )
+    who = serving.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "--trusted-clients",
+        metavar="FILE",
+        type=Path,
+        help='JSON file {"clients": [{"iss": ..., "jwks": {...}}]} of the CDS clients trusted',
+    )
+    who.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="accept calls without a signed token (sandboxes only)",
+    )
+    serving.set_defaults(handler=handler)
 
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
@@ -329,8 +371,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "--fhir",
         type=Path,
         metavar="BUNDLE",
-        help="rank for each pain condition in this FHIR Bundle (fhir extra); "
-        "CONDITION and PHASE are then optional",
+        help="rank for each pain condition of the patient in this FHIR Bundle (fhir extra), "
+        "instead of CONDITION and PHASE",
+    )
+    ranking.add_argument(
+        "--patient",
+        metavar="ID",
+        help="with --fhir: the patient to read, as Patient/ID or ID "
+        "(needed when the bundle holds several)",
     )
     ranking.add_argument(
         "--as-of",
@@ -340,11 +388,6 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     )
     ranking.add_argument(
         "--fhir-version", choices=("R4B", "R5"), default="R4B", help="FHIR version written"
-    )
-    ranking.add_argument(
-        "--quiet",
-        action="store_true",
-        help="do not print the FHIR import's warnings (what the bundle holds that is not used)",
     )
     ranking.set_defaults(handler=handlers["rank"], usage=ranking.format_usage())
 
@@ -359,7 +402,6 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     listing.add_argument(
         "--activity", choices=[a.value for a in Activity], help="only active or passive"
     )
-    add_format_argument(listing)
     listing.set_defaults(handler=handlers["list"])
 
     showing = commands.add_parser(
@@ -368,14 +410,14 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         help="show one modality: attributes, findings, recommendations, expected benefit",
     )
     showing.add_argument("id", metavar="ID", help="a modality id, such as massage.swedish")
-    add_format_argument(showing)
     showing.set_defaults(handler=handlers["show"])
 
     sourcing = commands.add_parser(
         "sources", parents=[with_catalog], help="list the sources the catalog cites"
     )
-    add_format_argument(sourcing)
     sourcing.set_defaults(handler=handlers["sources"])
+    for reading in (listing, showing, sourcing):
+        add_format_argument(reading)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a document type")
     schema.add_argument(
@@ -416,6 +458,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     exporting.add_argument("--fhir-version", choices=("R4B", "R5"), default="R4B")
     exporting.set_defaults(handler=handlers["export"])
     add_teaching_commands(commands, with_catalog, handlers)
+    _add_serve(commands, with_catalog, handlers["serve"])
     return parser
 
 
@@ -430,7 +473,7 @@ def add_format_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--full`` and ``--ids`` for the ranking's table and explanations."""
+    """``--full`` and ``--ids`` for the ranking's table and explanations, and ``--quiet``."""
     parser.add_argument(
         "--full",
         action="store_true",
@@ -438,6 +481,11 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ids", action="store_true", help="add a column with each option's id to the table"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not print the FHIR import's warnings (what the bundle holds that is not used)",
     )
 
 

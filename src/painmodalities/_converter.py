@@ -14,17 +14,12 @@ carries beyond their fields.
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.errors import (
-    AttributeValidationNote,
-    ForbiddenExtraKeysError,
-    IterableValidationNote,
-)
 from cattrs.preconf.orjson import make_converter
 
 from painmodalities import _rules as check
@@ -170,65 +165,91 @@ def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
 # -- records ------------------------------------------------------------------------------
 
 
-def _translate(error: BaseException, path: str) -> list[Problem]:
-    """Flatten a cattrs error tree into problems with JSON paths."""
+def _problems_at(path: str, error: Exception) -> list[Problem]:
+    """The problems of ``error``, raised while reading the value at ``path``."""
     if isinstance(error, ValidationError):
         return [problem.at(path) for problem in error.problems]
-    if isinstance(error, ForbiddenExtraKeysError):
-        return [
-            Problem(f"{path}.{key}", "only the keys the record defines", key, "extra_key")
-            for key in sorted(error.extra_fields)
-        ]
-    if isinstance(error, cattrs.BaseValidationError):
-        problems: list[Problem] = []
-        for inner in error.exceptions:
-            inner_path = path
-            for note in getattr(inner, "__notes__", ()):
-                if isinstance(note, AttributeValidationNote):
-                    inner_path = f"{path}.{note.name}"
-                elif isinstance(note, IterableValidationNote):
-                    inner_path = f"{path}[{note.index}]"
-            if isinstance(inner, KeyError) and not isinstance(inner, ValidationError):
-                problems.append(Problem(inner_path, "a value (required)", MISSING, "required"))
-            else:
-                problems += _translate(inner, inner_path)
-        return problems
     return [Problem(path, "a valid value", f"{type(error).__name__}: {error}", "invalid")]
 
 
-def _error_class(error: BaseException) -> type[ValidationError]:
-    """The most specific library error class shared by every leaf of a cattrs error tree."""
-    leaves: set[type[ValidationError]] = set()
-    pending = [error]
-    while pending:
-        current = pending.pop()
-        if isinstance(current, ValidationError):
-            leaves.add(type(current))
-        elif isinstance(current, cattrs.BaseValidationError):
-            pending.extend(current.exceptions)
-        else:
-            return ValidationError
-    return leaves.pop() if len(leaves) == 1 else ValidationError
+#: How one init field of a record is read: its key in the object, its name (for paths), its
+#: ``__init__`` argument, whether it is required, its type, and its type's structure hook
+#: (a plain tuple: it is unpacked per field read).
+_FieldReader = tuple[str, str, str, bool, Any, Callable[[Any, Any], Any]]
 
 
-def record_hook(converter: cattrs.Converter, record_type: type[T]) -> Callable[[object, type], T]:
-    """Structure ``record_type`` from an object: its fields' hooks, then its validators."""
-    generated = cattrs.gen.make_dict_structure_fn(
-        record_type,
-        converter,
-        _cattrs_forbid_extra_keys=True,
-        _cattrs_detailed_validation=True,
+def _field_readers(
+    converter: cattrs.Converter, record_type: type, renames: Mapping[str, str]
+) -> tuple[_FieldReader, ...]:
+    fields = attrs.fields(record_type)
+    if any(isinstance(field.type, str) for field in fields if field.init):
+        fields = attrs.fields(attrs.resolve_types(record_type))
+    return tuple(
+        (
+            renames.get(field.name, field.name),
+            field.name,
+            field.alias,
+            field.default is attrs.NOTHING,
+            field.type,
+            converter.get_structure_hook(field.type),
+        )
+        for field in fields
+        if field.init
     )
+
+
+def record_hook(
+    converter: cattrs.Converter,
+    record_type: type[T],
+    *,
+    renames: Mapping[str, str] | None = None,
+) -> Callable[[object, type], T]:
+    """Structure ``record_type`` from an object: its fields' hooks, then its validators.
+
+    Every field is read (each problem kept, at ``$.field``, the field's name), keys the
+    record does not define are refused, and the record is built once, so its validators
+    check it. ``renames`` maps a field's name to its key in the object, where they differ
+    (the CDS Hooks service reads camelCase wire names into snake_case fields this way).
+    The fields are read in a loop over their readers rather than by code generated per
+    record type: generating and compiling that code cost more than a program reading one
+    catalog spends reading it.
+    """
+    readers = _field_readers(converter, record_type, renames or {})
+    known = frozenset(key for key, *_ in readers)
 
     def structure(value: object, _: type) -> T:
         if type(value) is not dict:
             raise _problem("an object", value)
+        arguments: dict[str, Any] = {}
+        problems: list[Problem] = []
+        kinds: set[type[ValidationError]] = set()
+        for key, name, argument, required, kind, structure_field in readers:
+            if key in value:
+                try:
+                    arguments[argument] = structure_field(value[key], kind)
+                except Exception as error:  # every problem is reported, as cattrs does
+                    problems += _problems_at(f"$.{name}", error)
+                    kinds.add(
+                        type(error) if isinstance(error, ValidationError) else ValidationError
+                    )
+            elif required:
+                problems.append(Problem(f"$.{name}", "a value (required)", MISSING, "required"))
+                kinds.add(ValidationError)
+        if not known.issuperset(value):
+            problems += (
+                Problem(f"$.{key}", "only the keys the record defines", key, "extra_key")
+                for key in sorted(value.keys() - known)
+            )
+            kinds.add(ValidationError)
+        if problems:
+            # the most specific library error class every problem shares
+            raise (kinds.pop() if len(kinds) == 1 else ValidationError)(problems)
         try:
-            return generated(value, record_type)
+            return record_type(**arguments)
         except ValidationError:
             raise
-        except (cattrs.BaseValidationError, ForbiddenExtraKeysError) as error:
-            raise _error_class(error)(_translate(error, "$")) from None
+        except Exception as error:  # a record's own failure, as a problem
+            raise ValidationError(_problems_at("$", error)) from None
 
     return structure
 
@@ -269,14 +290,13 @@ def _modality_hook(converter: cattrs.Converter) -> Callable[[object, type], Moda
 
 
 def _modality_unstructure(converter: cattrs.Converter) -> Callable[[Modality], dict[str, Any]]:
-    by_family = {
-        family: cattrs.gen.make_dict_unstructure_fn(family, converter) for family in FAMILIES
-    }
+    @functools.cache  # one writer per family, made when a modality of it is first written
+    def writer(family: type) -> Callable[[Modality], dict[str, Any]]:
+        return cattrs.gen.make_dict_unstructure_fn(family, converter)
 
     def unstructure(modality: Modality) -> dict[str, Any]:
-        family = type(modality)
-        write = by_family.get(family) or cattrs.gen.make_dict_unstructure_fn(family, converter)
-        return {"kind": modality.kind, **write(modality)}
+        family: type = type(modality)
+        return {"kind": modality.kind, **writer(family)(modality)}
 
     return unstructure
 

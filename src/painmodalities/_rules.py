@@ -15,6 +15,7 @@ string is taken for an enum, no ``True`` for a number.
 'one of "acute", "subacute", "chronic"'
 """
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -37,17 +38,19 @@ __all__ = [
     "as_tuple",
     "boolean",
     "choices",
+    "distinct_ids",
     "fail",
     "frozenset_of",
     "frozenset_of_ids",
     "member_of",
     "modality_id",
+    "non_negative_number",
     "optional",
+    "optional_frozenset_of_ids",
     "optional_int_in",
     "optional_member_of",
     "optional_modality_id",
     "source_key",
-    "stated",
     "text",
     "tuple_of",
 ]
@@ -129,47 +132,6 @@ def _simple(
         return None if test(value) else Problem("$", expected, value, code)
 
     return Rule(expected, code, None if schema is None else _frozen(schema), find)
-
-
-@attrs.frozen
-class _Field:
-    """The stand-in attribute a hand-written validator is called with by :meth:`Rule.find`."""
-
-    name: str = "_"
-
-
-def stated(
-    schema: Mapping[str, Any], *, error: type[ValidationError] = ValidationError
-) -> Callable[[Callable[[Any, Any, Any], None]], Rule]:
-    """A rule from a hand-written validator, for rules that need the record (its own id).
-
-    attrs calls the validator itself, so its paths and messages are its own; ``schema`` is
-    what it accepts, stated once beside it.
-    """
-
-    def wrap(validator: Callable[[Any, Any, Any], None]) -> Rule:
-        def find(instance: object, value: object) -> Problem | None:
-            try:
-                validator(instance, _Field(), value)
-            except ValidationError as found:
-                return found.problems[0]
-            return None
-
-        doc = (validator.__doc__ or "a valid value").strip()
-        return _HandWritten(doc, "invalid", _frozen(schema), find, error, validator=validator)
-
-    return wrap
-
-
-@attrs.frozen(eq=False)
-class _HandWritten(Rule):
-    """A rule written as a plain validator: attrs calls it directly, keeping its paths."""
-
-    validator: Callable[[Any, Any, Any], None] = attrs.field(repr=False, kw_only=True)
-
-    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
-        """Run the hand-written validator."""
-        self.validator(instance, attribute, value)
 
 
 # -- enums --------------------------------------------------------------------------------
@@ -303,6 +265,26 @@ def optional_int_in(low: int, high: int) -> Rule:
     )
 
 
+def non_negative_number(
+    code: str = "range", *, error: type[ValidationError] = ValidationError
+) -> Rule:
+    """Require a finite ``int`` or ``float`` (not a bool) from 0 up; ``code`` names the rule.
+
+    A value that is not a number is a ``type`` problem ("a number"); a number that is
+    negative, infinite or NaN breaks the rule itself. ``error`` picks the leaf class raised.
+    """
+    expected = "a finite, non-negative number"
+
+    def find(_instance: object, value: object) -> Problem | None:
+        if type(value) is bool or not isinstance(value, int | float):
+            return Problem("$", "a number", value, "type")
+        if not math.isfinite(value) or value < 0:
+            return Problem("$", expected, value, code)
+        return None
+
+    return Rule(expected, code, _frozen({"type": "number", "minimum": 0}), find, error)
+
+
 # -- containers ---------------------------------------------------------------------------
 
 
@@ -357,6 +339,42 @@ def frozenset_of(enum_type: type[RankedEnum], *, min_size: int = 0) -> Rule:
 frozenset_of_ids: Final = _set_of(
     modality_id, "modality ids", f'modality ids such as "{modality_id.example}"'
 )
+
+
+def distinct_ids(*, other_than: str) -> Rule:
+    """Require a non-empty tuple of distinct modality ids, none equal to the record's own.
+
+    ``other_than`` names the record's field holding its own id: a programme built from
+    itself is a ``component_cycle``, an id named twice a ``duplicate_id``.
+    """
+    expected = "a non-empty tuple of modality ids"
+    distinct = "a distinct component other than the programme itself"
+
+    def find(instance: object, value: object) -> Problem | None:
+        if not isinstance(value, tuple) or not value:
+            return Problem("$", expected, value, "type")
+        own = getattr(instance, other_than, None)
+        seen: set[str] = set()
+        for index, item in enumerate(value):
+            if not modality_id.accepts(item):
+                return Problem(f"$[{index}]", "a modality id", item, "pattern")
+            if item in seen or item == own:
+                rule = "component_cycle" if item == own else "duplicate_id"
+                return Problem(f"$[{index}]", distinct, item, rule)
+            seen.add(item)
+        return None
+
+    schema = {
+        "type": "array",
+        "items": dict(MODALITY_ID_SCHEMA),
+        "minItems": 1,
+        "uniqueItems": True,
+    }
+    return Rule(expected, "type", _frozen(schema), find)
+
+
+#: Require ``None`` or a frozenset of modality ids.
+optional_frozenset_of_ids: Final = optional(frozenset_of_ids)
 
 
 def as_tuple(value: object) -> object:

@@ -162,23 +162,29 @@ def _pain_types(
     if args.condition is None and phase is not None:
         raise UsageError("--weeks needs CONDITION", args.usage)
     if args.fhir is None:
+        if args.patient is not None:
+            raise UsageError("--patient needs --fhir BUNDLE", args.usage)
         if args.condition is None:
             raise UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
         if phase is None:
             raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
         return [PainType(args.condition, phase)], [], None
-    if args.condition is not None and phase is None:
-        raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
+    if args.condition is not None:
+        raise UsageError(
+            "give CONDITION and PHASE or --fhir BUNDLE, not both: the bundle names the "
+            "patient's pain types",
+            args.usage,
+        )
     fhir = _fhir()
     as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
     bundle = _read_text(args.fhir).encode() if str(args.fhir) == STDIN else args.fhir
-    found = fhir.read_bundle(bundle, as_of=as_of)
-    if not args.quiet:
+    found = fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
+    if not args.quiet:  # --quiet: what the bundle holds that is not used goes unsaid
         for problem in found.problems:
             print(f"{PROG}: warning: {_shown(args.fhir)}: {problem}", file=stderr)
+        for note in found.notes:
+            print(f"{PROG}: note: {_shown(args.fhir)}: {note}", file=stderr)
     pain_types = list(found.pain_types)
-    if args.condition is not None and phase is not None:
-        pain_types = [PainType(args.condition, phase)]
     if not pain_types:
         raise CliError(
             f"{_shown(args.fhir)}: the bundle names no pain condition the catalog knows"
@@ -487,6 +493,41 @@ def _plot(args: argparse.Namespace, _stdout: IO[str], stderr: IO[str]) -> int:
     return EXIT_OK
 
 
+# -- serve ---------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
+    """Run the CDS Hooks service until interrupted (the ``service`` extra)."""
+    try:
+        service = importlib.import_module("painmodalities.service")
+        uvicorn = importlib.import_module("uvicorn")
+    except ImportError:
+        raise MissingExtraError.for_extra("service", "the CDS Hooks service") from None
+    clients = None
+    if args.trusted_clients is not None:
+        try:
+            clients = service.load_trusted_clients(_read_text(args.trusted_clients))
+        except ValidationError as error:
+            raise CliError(
+                f"{args.trusted_clients}: not a trusted-clients file: {error}"
+            ) from None
+    config = service.ServiceConfig(
+        catalog=_load_catalog(args),
+        trusted_clients=clients,
+        allow_unauthenticated=args.allow_unauthenticated,
+        public_url=args.public_url,
+    )
+    uvicorn.run(
+        service.create_app(config),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
+    return EXIT_OK
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 
@@ -502,6 +543,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export": _export,
         "compare": _compare,
         "plot": _plot,
+        "serve": _serve,
     }
     return _build_parser(handlers)
 

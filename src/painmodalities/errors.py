@@ -19,7 +19,6 @@ value, what was expected and what was found:
 $: expected a finite, non-negative number of weeks, got -1
 """
 
-import difflib
 import json
 from collections.abc import Iterable
 from typing import Final, TypeVar
@@ -70,7 +69,10 @@ def _show(value: object) -> str:
     try:
         text = json.dumps(value, allow_nan=True, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:  # an int past Python's digit limit for str()
+            text = f"{type(value).__name__} too long to show"
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
@@ -283,6 +285,8 @@ class CliError(PainModalitiesError):
 
 def _close_ids(asked: str, known: tuple[str, ...]) -> list[str]:
     """Known ids that look like ``asked``, as a whole or by their last segment."""
+    import difflib  # noqa: PLC0415 (only on this error path, out of the import target)
+
     by_tail = {identifier.rsplit(".", 1)[-1]: identifier for identifier in known}
     close = difflib.get_close_matches(asked, known, n=3, cutoff=0.8)
     close += (

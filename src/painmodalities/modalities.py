@@ -252,35 +252,6 @@ class Exercise(Modality):
     form: ExerciseForm = attrs.field(validator=check.member_of(ExerciseForm))
 
 
-@check.stated(
-    {
-        "type": "array",
-        "items": dict(check.MODALITY_ID_SCHEMA),
-        "minItems": 1,
-        "uniqueItems": True,
-    }
-)
-def _check_components(instance: "PhysicalTherapy", _attribute: Any, value: Any) -> None:
-    if not isinstance(value, tuple) or not value:
-        raise check.fail("components", "a non-empty tuple of modality ids", value, "type")
-    seen: set[str] = set()
-    for index, component in enumerate(value):
-        if not isinstance(component, str) or check.ID_PATTERN.fullmatch(component) is None:
-            raise ValidationError(
-                Problem(f"$.components[{index}]", "a modality id", component, "pattern")
-            )
-        if component in seen or component == instance.id:
-            raise ValidationError(
-                Problem(
-                    f"$.components[{index}]",
-                    "a distinct component other than the programme itself",
-                    component,
-                    "component_cycle" if component == instance.id else "duplicate_id",
-                )
-            )
-        seen.add(component)
-
-
 @attrs.frozen(kw_only=True, cache_hash=True)
 class PhysicalTherapy(Modality):
     """A physical therapist's programme built from other catalog modalities.
@@ -295,7 +266,7 @@ class PhysicalTherapy(Modality):
     kind: ClassVar[str] = "physical_therapy"
 
     components: tuple[str, ...] = attrs.field(
-        converter=check.as_tuple, validator=_check_components
+        converter=check.as_tuple, validator=check.distinct_ids(other_than="id")
     )
 
     def _allowed_components(self) -> tuple[frozenset[str | None], str]:
@@ -305,40 +276,44 @@ class PhysicalTherapy(Modality):
         )
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Rehabilitation(Modality):
     """Multidisciplinary (biopsychosocial) rehabilitation."""
 
     kind: ClassVar[str] = "rehabilitation"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Psychological(Modality):
     """Psychological therapies the patient practises: CBT, mindfulness."""
 
     kind: ClassVar[str] = "psychological"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class ManualTherapy(Modality):
     """Manual therapy other than massage, such as spinal manipulation."""
 
     kind: ClassVar[str] = "manual_therapy"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class Acupuncture(Modality):
     """Needling therapies."""
 
     kind: ClassVar[str] = "acupuncture"
+    __slots__ = ()
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
 class PhysicalAgent(Modality):
     """Physical agents applied to the patient: superficial heat, TENS."""
 
     kind: ClassVar[str] = "physical_agent"
+    __slots__ = ()
 
+
+# The families above without fields of their own are plain subclasses: they share the
+# record methods attrs made for Modality (each takes its class from the instance), so that
+# importing the library does not generate and compile them five more times.
 
 #: Every modality family, in the order the catalog lists kinds.
 FAMILIES: tuple[type[Modality], ...] = (

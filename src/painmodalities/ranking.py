@@ -63,19 +63,6 @@ __all__ = [
 T = TypeVar("T")
 
 
-@check.stated(
-    {
-        "anyOf": [
-            {"type": "array", "items": dict(check.MODALITY_ID_SCHEMA), "uniqueItems": True},
-            {"type": "null"},
-        ]
-    }
-)
-def _optional_ids(_instance: object, attribute: Any, value: Any) -> None:
-    if value is not None:
-        check.frozenset_of_ids(_instance, attribute, value)
-
-
 def _optional_frozenset(value: object) -> object:
     return None if value is None else check.as_frozenset(value)
 
@@ -100,7 +87,7 @@ class Patient:
         validator=check.frozenset_of(Precaution),
     )
     covered: frozenset[str] | None = attrs.field(
-        default=None, converter=_optional_frozenset, validator=_optional_ids
+        default=None, converter=_optional_frozenset, validator=check.optional_frozenset_of_ids
     )
     max_session_minutes: int | None = attrs.field(
         default=None, validator=check.optional_int_in(1, check.MAX_SESSION_MINUTES)
@@ -511,6 +498,11 @@ class Ranking:
         return tuple(option.modality.id for option in self.options)
 
     @property
+    def available(self) -> tuple[RankedOption | UnrankedOption, ...]:
+        """Every option the patient may have: the ranked ones, then the unranked."""
+        return (*self.options, *self.unranked)
+
+    @property
     def entries(self) -> tuple[Entry, ...]:
         """Every entry: the options, then the unranked, then the exclusions."""
         return (*self.options, *self.unranked, *self.excluded)
@@ -701,7 +693,7 @@ def rank_many(
     ...     ("low_back:chronic", Patient(exclude={"exercise.therapeutic"})),
     ... ]
     >>> [ranking.ids[0] for ranking in rank_many(cohort)]
-    ['exercise.therapeutic', 'physical_therapy.programme']
+    ['exercise.therapeutic', 'psychological.mindfulness']
 
     Raises:
         ValidationError: for a malformed pain type or argument (when its pair is read).
@@ -1121,8 +1113,20 @@ def _entry_problems(
 
 
 def _ranking_order(ranking: Ranking) -> list[Problem]:
-    """Each option's rank and place: competition ranks, in ranking order."""
+    """Each option's place and rank: in ranking order, with competition ranks."""
     problems: list[Problem] = []
+    for name, entries in (("options", ranking.options), ("unranked", ranking.unranked)):
+        keys = [order_key(entry.modality, entry.score) for entry in entries]
+        problems += [
+            Problem(
+                f"$.{name}[{index}]",
+                f"{name} in ranking order (score, active, id)",
+                entries[index].modality.id,
+                "order",
+            )
+            for index in range(1, len(keys))
+            if keys[index] < keys[index - 1]
+        ]
     values = [option.score.value for option in ranking.options]
     for index, option in enumerate(ranking.options):
         expected = 1 + sum(1 for value in values if value > option.score.value)
@@ -1143,18 +1147,6 @@ def _ranking_order(ranking: Ranking) -> list[Problem]:
                     rule="evidence_gate",
                 )
             )
-    for name, entries in (("options", ranking.options), ("unranked", ranking.unranked)):
-        keys = [order_key(entry.modality, entry.score) for entry in entries]
-        problems += [
-            Problem(
-                f"$.{name}[{index}]",
-                "entries in ranking order (score, active, id)",
-                entries[index].modality.id,
-                "order",
-            )
-            for index in range(1, len(keys))
-            if keys[index] < keys[index - 1]
-        ]
     return problems
 
 

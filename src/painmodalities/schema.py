@@ -22,13 +22,13 @@ The schemas are shipped in the package as ``painmodalities/schemas/NAME.schema.j
 import types
 from collections.abc import Mapping
 from fractions import Fraction
-from importlib import resources
 from typing import Any, Final, Union, get_args, get_origin
 
 import attrs
 import orjson
 
 from painmodalities import _rules as check
+from painmodalities._builtin import package_data
 from painmodalities.errors import invalid
 from painmodalities.modalities import FAMILIES, Modality
 from painmodalities.serialization import (
@@ -207,6 +207,5 @@ def schema_text(kind: type | str) -> str:
 def shipped_schema(name: str) -> dict[str, Any]:
     """The schema file shipped in the package for the document type ``name``."""
     _resolve(name)
-    path = resources.files("painmodalities").joinpath(f"schemas/{name}.schema.json")
-    loaded: dict[str, Any] = orjson.loads(path.read_bytes())
+    loaded: dict[str, Any] = orjson.loads(package_data(f"schemas/{name}.schema.json"))
     return loaded

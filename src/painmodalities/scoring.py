@@ -84,14 +84,8 @@ _ZERO: Final = Fraction(0)
 _ONE: Final = Fraction(1)
 
 
-@check.stated({"type": "number", "minimum": 0})
-def _weight(_instance: object, attribute: Any, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidWeightsError(Problem(f"$.{attribute.name}", "a number", value, "type"))
-    if not math.isfinite(value) or value < 0:
-        raise InvalidWeightsError(
-            Problem(f"$.{attribute.name}", "a finite, non-negative number", value, "weight")
-        )
+#: A weight: a finite number from 0 up (not a bool), an ``InvalidWeightsError`` otherwise.
+_weight: Final = check.non_negative_number("weight", error=InvalidWeightsError)
 
 
 def _reading(number: float) -> tuple[int, int]:

@@ -42,7 +42,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, overload
 
 import attrs
 import cattrs
@@ -405,16 +405,44 @@ def structure_document(document: object, kind: type[T]) -> T:
     return converter().structure(body, kind)
 
 
-def from_json(text: str | bytes, kind: type[T]) -> T:
+def _document_type(kind: object) -> type[Any]:
+    """The document type ``kind`` names, or the library's error.
+
+    ``kind`` is a class of :data:`DOCUMENT_TYPES` (or a family of modalities) or its name
+    there (``"pain_type"``).
+    """
+    if isinstance(kind, str) and kind in DOCUMENT_TYPES:
+        return DOCUMENT_TYPES[kind]
+    if isinstance(kind, type) and issubclass(kind, tuple(DOCUMENT_TYPES.values())):
+        return kind
+    names = ", ".join(f'"{name}"' for name in DOCUMENT_TYPES)
+    shown = f"the class {kind.__name__}" if isinstance(kind, type) else kind
+    raise invalid("$.kind", f"a document type ({names}) or its class", shown, "document_type")
+
+
+@overload
+def from_json(text: str | bytes, kind: type[T]) -> T: ...
+@overload
+def from_json(text: str | bytes, kind: str) -> Any: ...
+def from_json(text: str | bytes, kind: type[T] | str) -> T | Any:
     """Read a versioned JSON document into ``kind`` (``Catalog``, ``Modality``, ...).
+
+    ``kind`` is a document type (a class of :data:`DOCUMENT_TYPES`, or a family of
+    modalities such as ``Massage``) or its name there (``"catalog"``, ``"pain_type"``).
+
+    >>> text = '{"schema_version": "1.0", "condition": "neck", "phase": "acute"}'
+    >>> from_json(text, "pain_type") == from_json(text, PainType) == PainType.parse("neck:acute")
+    True
 
     Raises:
         ValidationError: with the path and value of every problem, for malformed JSON,
             a wrong type, an unknown enum value or key, a missing key, NaN, or a value
-            that breaks a rule of ``kind``.
+            that breaks a rule of ``kind``; at ``$.kind`` (rule ``document_type``,
+            naming the document types) for a ``kind`` that is not a document type, such
+            as ``dict``.
         UnsupportedVersionError: for a document of a newer major version.
     """
-    return structure_document(parse_json(text), kind)
+    return structure_document(parse_json(text), _document_type(kind))
 
 
 def load_catalog(

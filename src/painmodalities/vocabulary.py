@@ -14,6 +14,7 @@ True
 
 import enum
 import math
+from fractions import Fraction
 from numbers import Real
 from typing import Any
 
@@ -118,14 +119,16 @@ class Phase(RankedEnum):
     """More than 12 weeks."""
 
     @classmethod
-    def from_weeks(cls, weeks: float) -> "Phase":
+    def from_weeks(cls, weeks: float | Fraction) -> "Phase":
         """Map a pain duration in weeks to its phase.
 
         Args:
-            weeks: how long the pain has lasted; finite and not negative.
+            weeks: how long the pain has lasted; finite and not negative (an ``int``,
+                ``float``, ``Fraction`` or other real number a float can hold).
 
         Raises:
-            InvalidDurationError: for a negative, non-finite or non-numeric duration.
+            InvalidDurationError: for a negative, non-finite or non-numeric duration, or a
+                number too large for a float (``10**400``), never ``OverflowError``.
 
         >>> Phase.from_weeks(3.5), Phase.from_weeks(12), Phase.from_weeks(13)
         (<Phase.ACUTE: 'acute'>, <Phase.SUBACUTE: 'subacute'>, <Phase.CHRONIC: 'chronic'>)
@@ -133,7 +136,17 @@ class Phase(RankedEnum):
         given: object = weeks
         if isinstance(given, bool) or not isinstance(given, Real):
             raise invalid("$", "a number of weeks", given, "duration", error=InvalidDurationError)
-        if not math.isfinite(given) or given < 0:
+        try:
+            finite = math.isfinite(given)  # exact ints and Fractions convert to float here
+        except OverflowError:
+            raise invalid(
+                "$",
+                "a finite, non-negative number of weeks a float can hold",
+                given,
+                "duration",
+                error=InvalidDurationError,
+            ) from None
+        if not finite or given < 0:
             raise invalid(
                 "$",
                 "a finite, non-negative number of weeks",

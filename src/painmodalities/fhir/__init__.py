@@ -4,10 +4,11 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
 ``fhir.resources`` 8). The models are imported only when a bundle is read or written, so
 ``import painmodalities`` never pays for pydantic.
 
-- :func:`read_bundle` reads a FHIR R4/R4B patient ``Bundle`` as of a date: the patient's
-  pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM codes) and the
-  modalities already tried or referred to (from Procedures and ServiceRequests), with the
-  reasons for everything it did not use.
+- :func:`read_bundle` reads a FHIR R4/R4B patient ``Bundle`` as of a date, for one patient:
+  the patient's pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM
+  codes) and what was already done or referred to (:class:`PriorCare`, from Procedures and
+  ServiceRequests), with the reasons for everything it did not use.
+  :func:`prior_care_for` says what the record holds about one modality.
 - :func:`export_catalog` writes the catalog as a ``Bundle`` of ``ActivityDefinition``,
   ``PlanDefinition``, ``Evidence`` and ``Citation`` resources (R4B by default, or R5).
 - :func:`export_ranking` writes a ranking as a ``GuidanceResponse`` with a ``RequestGroup``
@@ -34,10 +35,13 @@ from painmodalities.fhir._codes import (
 )
 from painmodalities.fhir._models import MissingExtraError
 from painmodalities.fhir._read import (
+    CHRONIC_BY_DEFINITION,
     BundleImport,
     ImportedCondition,
     ImportedProcedure,
+    PriorCare,
     Skipped,
+    prior_care_for,
     read_bundle,
 )
 from painmodalities.fhir._write import (
@@ -51,6 +55,7 @@ from painmodalities.fhir._write import (
 __all__ = [
     "CANONICAL_BASE",
     "CERTAINTY_SYSTEMS",
+    "CHRONIC_BY_DEFINITION",
     "EXTENSIONS",
     "ICD10CM_PREFIXES",
     "ICD10CM_SYSTEM",
@@ -61,10 +66,12 @@ __all__ = [
     "ImportedCondition",
     "ImportedProcedure",
     "MissingExtraError",
+    "PriorCare",
     "Skipped",
     "SnomedConcept",
     "export_catalog",
     "export_ranking",
     "fhir_id",
+    "prior_care_for",
     "read_bundle",
 ]

@@ -5,6 +5,12 @@ hand with their displays; a test checks this table against a copy of the CSV. Ro
 "not verified" (every massage technique, mindfulness, subacute low back pain) have no code:
 the exporter then carries text only, and the importer reports such concepts as unmapped.
 
+The ``referral:`` rows are referral codes (from the AHRQ test patients and NLM VSAC's
+non-pharmacologic treatments value set). They are only ever read, never written: a referral
+is not the modality. Those the dossier marks "approximate" name a provider or a broad therapy
+(a chiropractor, psychotherapy) and keep that mark, so that the importer words them as the
+referral they are ("referred to a chiropractor"), never as the modality itself.
+
 ICD-10-CM categories come from ``codes/icd10cm.csv``; only the rows whose status says
 ``verified`` are shipped. The tension-type headache category ``G44.2`` is a standard
 ICD-10 category that the dossier did not find in a value set, so it is left out: a tension
@@ -58,21 +64,40 @@ class SnomedConcept:
         target: what it maps to: a modality id (``acupuncture``), a condition
             (``condition:low_back`` or ``condition:low_back+chronic``, the phase fixed by the
             concept), or a phase alone (``phase:chronic``).
+            A referral code's target is ``referral:`` and a modality id
+            (``referral:physical_therapy.programme``) or ``family:`` and a family's kind
+            (``referral:family:psychological``).
         generic: whether the dossier marks the concept as broader than its target (such as
             ``Pain management`` for multidisciplinary rehabilitation). Generic concepts are
             exported as codings of their target but never read back as proof that the
             target was tried: that would be a guess.
+        approximate: whether the dossier marks a referral code as naming a provider or a
+            broad therapy rather than its target itself (``Referral to chiropractor``).
+        words: for a referral code, what it says in plain words, to be followed by a date
+            (``referred to a chiropractor``); empty for other concepts.
     """
 
     code: str
     display: str
     target: str
     generic: bool = False
+    approximate: bool = False
+    words: str = ""
 
     @property
     def is_modality(self) -> bool:
-        """Whether the concept codes a modality (a procedure)."""
-        return not self.target.startswith(("condition:", "phase:"))
+        """Whether the concept codes a modality itself (a procedure), not a referral."""
+        return not self.target.startswith(("condition:", "phase:", "referral:"))
+
+    @property
+    def is_referral(self) -> bool:
+        """Whether the concept codes a referral (a ``referral:`` row of ``snomed.csv``)."""
+        return self.target.startswith("referral:")
+
+    @property
+    def refers_to(self) -> str | None:
+        """What a referral code points to: a modality id or ``family:KIND``; else ``None``."""
+        return self.target.removeprefix("referral:") if self.is_referral else None
 
     @property
     def condition(self) -> Condition | None:
@@ -94,7 +119,8 @@ def _table(*concepts: SnomedConcept) -> Mapping[str, SnomedConcept]:
     return MappingProxyType({concept.code: concept for concept in concepts})
 
 
-#: Every verified SNOMED CT concept, by code (rows of ``snomed.csv`` marked verified).
+#: Every verified SNOMED CT concept, by code (rows of ``snomed.csv`` marked verified,
+#: the referral codes among them).
 SNOMED_VERIFIED: Final[Mapping[str, SnomedConcept]] = _table(
     SnomedConcept(
         code="91251008", display="Physical therapy procedure", target="physical_therapy.programme"
@@ -147,6 +173,26 @@ SNOMED_VERIFIED: Final[Mapping[str, SnomedConcept]] = _table(
     ),
     SnomedConcept(code="274663001", display="Acute pain", target="phase:acute"),
     SnomedConcept(code="82423001", display="Chronic pain", target="phase:chronic"),
+    SnomedConcept(
+        code="444831000124102",
+        display="Referral for physical therapy",
+        target="referral:physical_therapy.programme",
+        words="referred for physical therapy",
+    ),
+    SnomedConcept(
+        code="308449000",
+        display="Referral to chiropractor",
+        target="referral:manual.spinal_manipulation",
+        approximate=True,
+        words="referred to a chiropractor",
+    ),
+    SnomedConcept(
+        code="81294000",
+        display="Patient referral for psychotherapy",
+        target="referral:family:psychological",
+        approximate=True,
+        words="referred for psychotherapy",
+    ),
 )
 
 #: Modality ids (``*`` matches any ending) for which the dossier found no trustworthy

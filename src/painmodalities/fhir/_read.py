@@ -1,16 +1,23 @@
-"""Reading a patient's FHIR R4/R4B Bundle: their pain types, and what they already tried."""
+"""Reading a patient's FHIR R4/R4B Bundle: their pain types, and what they already tried.
+
+One bundle is read for one patient: the resources of any other patient in it are left out
+(and reported), and a bundle of several patients is read only for the one the caller names.
+"""
 
 import calendar
 import datetime
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
+from painmodalities._builtin import default_catalog
 from painmodalities._json_text import is_json_text, read_json
-from painmodalities.errors import MISSING, Problem, ValidationError
+from painmodalities._words import CONDITION_WORDS
+from painmodalities.catalog import Catalog
+from painmodalities.errors import MISSING, Problem, ValidationError, invalid
 from painmodalities.evidence import PainType
 from painmodalities.fhir import _models
 from painmodalities.fhir._codes import (
@@ -22,7 +29,23 @@ from painmodalities.fhir._codes import (
 )
 from painmodalities.vocabulary import Condition, Phase
 
-__all__ = ["BundleImport", "ImportedCondition", "ImportedProcedure", "Skipped", "read_bundle"]
+__all__ = [
+    "CHRONIC_BY_DEFINITION",
+    "BundleImport",
+    "ImportedCondition",
+    "ImportedProcedure",
+    "PriorCare",
+    "Skipped",
+    "prior_care_for",
+    "read_bundle",
+]
+
+#: Conditions read as chronic whatever their onset date: the dossier's evidence covers only
+#: their chronic phase, and a recent onset on a record usually means a recent diagnosis,
+#: not a new pain (the evidence README, "Conditions that are chronic by definition").
+CHRONIC_BY_DEFINITION: Final[frozenset[Condition]] = frozenset(
+    {Condition.KNEE_OSTEOARTHRITIS, Condition.HIP_OSTEOARTHRITIS, Condition.FIBROMYALGIA}
+)
 
 #: The version whose models check the resources the importer reads (R4 reads as R4B).
 _READ_AS: Final = "R4B"
@@ -53,8 +76,10 @@ class ImportedCondition:
         code: that coding's code.
         display: the resource's text for the condition.
         onset: the earliest date the recorded onset allows, if an onset was read.
-        phase_from: ``"onset"`` (weeks from onset to the "as of" date) or ``"code"`` (a
-            SNOMED CT concept that fixes the phase, such as chronic low back pain).
+        phase_from: ``"onset"`` (weeks from onset to the "as of" date), ``"code"`` (a
+            SNOMED CT concept that fixes the phase, such as chronic low back pain) or
+            ``"definition"`` (a condition that is chronic by definition:
+            :data:`CHRONIC_BY_DEFINITION`).
         note: a remark, such as an onset that disagrees with the coded phase.
     """
 
@@ -72,6 +97,10 @@ class ImportedCondition:
 @attrs.frozen(kw_only=True)
 class ImportedProcedure:
     """A Procedure or ServiceRequest read as a modality already tried or referred to.
+
+    Only resources that name the modality itself are here (its own verified code, or a
+    referral code that the dossier does not mark approximate); every one is also in
+    :attr:`BundleImport.prior_care`, with its words.
 
     Attributes:
         modality_id: the catalog modality it codes.
@@ -91,6 +120,55 @@ class ImportedProcedure:
 
 
 @attrs.frozen(kw_only=True)
+class PriorCare:
+    """What the record says was already done or referred to, in the dossier's words.
+
+    A referral code names a referral, not the treatment: ``Referral to chiropractor`` is
+    worded "referred to a chiropractor on 2023-01-31", never "had spinal manipulation", and
+    the dossier marks it ``approximate`` (a provider or a broad therapy, not the modality
+    itself). A Procedure coded with a modality's own verified code means that modality
+    ("had acupuncture on 2023-05-01"); a ServiceRequest with it, a referral for it.
+
+    Attributes:
+        target: what it points to: a modality id (``manual.spinal_manipulation``) or a whole
+            family (``family:psychological``, the family's ``kind``).
+        kind: ``"procedure"`` (the modality was done) or ``"referral"`` (a referral code,
+            or a ServiceRequest: the patient was referred).
+        approximate: whether the code names a provider or a broad therapy rather than the
+            target itself (see :data:`~painmodalities.fhir.SNOMED_VERIFIED`).
+        date: when it was performed or requested, if recorded (earliest date allowed).
+        words: the record's statement for people, with its date.
+        path: JSON path of the resource in the bundle.
+        resource_type: ``Procedure`` or ``ServiceRequest``.
+        code: the verified SNOMED CT code that was read.
+        display: the resource's text for it.
+    """
+
+    target: str
+    kind: Literal["procedure", "referral"]
+    approximate: bool
+    date: datetime.date | None
+    words: str
+    path: str
+    resource_type: str
+    code: str
+    display: str
+
+    @property
+    def modality_id(self) -> str | None:
+        """The modality id it points to, or ``None`` when it points to a whole family."""
+        return None if self.target.startswith("family:") else self.target
+
+    @property
+    def family(self) -> str | None:
+        """The family (a modality ``kind``) it points to, or ``None`` for one modality."""
+        return self.target.removeprefix("family:") if self.modality_id is None else None
+
+    def __str__(self) -> str:
+        return self.words
+
+
+@attrs.frozen(kw_only=True)
 class Skipped:
     """A resource the importer read but did not use, and why.
 
@@ -100,7 +178,8 @@ class Skipped:
         label: its text, for people.
         rule: a short stable code: ``inactive``, ``refuted``, ``uncoded``, ``ambiguous``,
             ``undated``, ``imprecise_onset``, ``future``, ``abated``, ``unmapped``,
-            ``generic``, ``not_tried``, ``no_entries`` or ``no_pain_condition``.
+            ``generic``, ``not_tried``, ``other_patient``, ``no_entries`` or
+            ``no_pain_condition``.
         detail: the reason in plain words.
     """
 
@@ -122,14 +201,19 @@ class BundleImport:
     Attributes:
         as_of: the date durations were measured to.
         pain_types: the pain types found, sorted, each once.
-        tried: ids of the modalities already tried or referred to, sorted, each once.
+        tried: ids of the modalities already tried or referred to, sorted, each once
+            (never from an approximate referral code: see ``prior_care``).
         conditions: each Condition that gave a pain type, in bundle order.
         procedures: each Procedure or ServiceRequest that gave a modality, in bundle order.
-        skipped: each Condition, Procedure or ServiceRequest that was not used, with why.
+        skipped: each Condition, Procedure or ServiceRequest that was not used, with why
+            (those of another patient with the rule ``other_patient``).
         notes: remarks on resources that were used (such as an onset that disagrees with
-            the coded phase).
-        subject: a reference to the bundle's patient (``Patient/{id}``) when it holds
-            exactly one Patient with an id, for :func:`export_ranking`; else ``None``.
+            the coded phase, or a condition read as chronic by definition).
+        subject: a reference to the patient read (``Patient/{id}``) when it is a Patient
+            of the bundle with an id, for :func:`export_ranking`; else ``None``.
+        prior_care: everything the record says was already done or referred to, in bundle
+            order, approximate referrals included (:func:`prior_care_for` picks what
+            concerns one modality).
     """
 
     as_of: datetime.date
@@ -140,6 +224,7 @@ class BundleImport:
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = ()
     subject: str | None = None
+    prior_care: tuple[PriorCare, ...] = ()
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -429,15 +514,48 @@ def _phase(
     return onset_phase, "onset", ""
 
 
+def _by_definition(
+    path: str,
+    condition: Condition,
+    *,
+    onset: tuple[datetime.date, datetime.date] | None,
+    onset_phase: Phase | None,
+    unread: str | None,
+    as_of: datetime.date,
+) -> tuple[Phase, str, str]:
+    """Chronic, from the definition; a note when the onset alone would not have said so."""
+    if onset_phase is Phase.CHRONIC:
+        return Phase.CHRONIC, "definition", ""
+    if onset is None:
+        found = f"onset given as {unread}, not read" if unread else "no onset recorded"
+    elif onset_phase is None:
+        found = f"onset {onset[0].isoformat()} too imprecise to give a phase"
+    else:
+        found = (
+            f"onset {onset[0].isoformat()} alone would give {onset_phase.value} "
+            f"as of {as_of.isoformat()}"
+        )
+    note = (
+        f"{path}: {CONDITION_WORDS[condition]} is chronic by definition, read as chronic "
+        f"whatever its onset ({found})"
+    )
+    return Phase.CHRONIC, "definition", note
+
+
 def _read_condition(
     path: str, resource: Mapping[str, Any], as_of: datetime.date
 ) -> ImportedCondition:
     _check_status(resource)
     system, code, condition, fixed = _condition_code(resource)
     onset, onset_phase, unread = _onset(resource, as_of)
-    phase, phase_from, note = _phase(
-        path, fixed, onset=onset, onset_phase=onset_phase, unread=unread, as_of=as_of
-    )
+    if fixed is None and condition in CHRONIC_BY_DEFINITION:
+        phase, phase_from, note = _by_definition(
+            path, condition, onset=onset, onset_phase=onset_phase, unread=unread, as_of=as_of
+        )
+    else:
+        phase, phase_from, note = _phase(
+            path, fixed, onset=onset, onset_phase=onset_phase, unread=unread, as_of=as_of
+        )
     return ImportedCondition(
         pain_type=PainType(condition, phase),
         path=path,
@@ -455,18 +573,21 @@ def _read_condition(
 
 
 def _procedure_concept(resource: Mapping[str, Any]) -> SnomedConcept:
-    """The one specific verified modality concept coding a procedure; skips otherwise."""
+    """The one specific verified modality or referral concept coding a procedure.
+
+    Skips the resource when there is none, only a generic one, or several that disagree.
+    """
     concepts = [
-        SNOMED_VERIFIED[str(coding.get("code"))]
+        concept
         for coding in _codings(resource.get("code"))
         if coding.get("system") == SNOMED_SYSTEM
-        and str(coding.get("code")) in SNOMED_VERIFIED
-        and SNOMED_VERIFIED[str(coding.get("code"))].is_modality
+        for concept in (SNOMED_VERIFIED.get(str(coding.get("code"))),)
+        if concept is not None and (concept.is_modality or concept.is_referral)
     ]
     if not concepts:
         raise _SkipError(
             "unmapped",
-            "no coding in the verified SNOMED CT table of modalities "
+            "no coding in the verified SNOMED CT table of modalities and referrals "
             f"({_shown_codes(resource.get('code'))})",
         )
     specific = [concept for concept in concepts if not concept.generic]
@@ -480,9 +601,25 @@ def _procedure_concept(resource: Mapping[str, Any]) -> SnomedConcept:
     return specific[0]
 
 
-def _read_procedure(
-    path: str, resource: Mapping[str, Any], as_of: datetime.date
-) -> ImportedProcedure:
+def _modality_words(modality_id: str) -> str:
+    """A built-in modality's name as it reads inside a sentence (``tai chi and qigong``)."""
+    found = default_catalog().get(modality_id)
+    name = modality_id if found is None else found.name
+    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+
+
+def _prior_words(concept: SnomedConcept, kind: str, date: datetime.date | None) -> str:
+    """What a prior procedure or referral says, in the dossier's words, with its date."""
+    if concept.is_referral:
+        words = concept.words
+    elif kind == "procedure":
+        words = f"had {_modality_words(concept.target)}"
+    else:
+        words = f"referred for {_modality_words(concept.target)}"
+    return words + (f" on {date.isoformat()}" if date is not None else ", date not recorded")
+
+
+def _read_procedure(path: str, resource: Mapping[str, Any], as_of: datetime.date) -> PriorCare:
     name = str(resource["resourceType"])
     status = resource.get("status")
     if status in _NOT_TRIED[name]:
@@ -498,19 +635,86 @@ def _read_procedure(
         when = _date_range(resource.get("authoredOn"))
     if when is not None and when[0] > as_of:
         raise _SkipError("future", f"dated {when[0].isoformat()}, after {as_of.isoformat()}")
-    return ImportedProcedure(
-        modality_id=concept.target,
+    date = None if when is None else when[0]
+    kind: Literal["procedure", "referral"] = (
+        "procedure" if name == "Procedure" and concept.is_modality else "referral"
+    )
+    return PriorCare(
+        target=concept.refers_to or concept.target,
+        kind=kind,
+        approximate=concept.approximate,
+        date=date,
+        words=_prior_words(concept, kind, date),
         path=path,
         resource_type=name,
         code=concept.code,
         display=_label(resource, "code"),
-        date=None if when is None else when[0],
+    )
+
+
+def _imported(prior: PriorCare) -> ImportedProcedure | None:
+    """The prior care as a modality tried, when it names the modality itself."""
+    if prior.approximate or prior.modality_id is None:
+        return None
+    return ImportedProcedure(
+        modality_id=prior.modality_id,
+        path=prior.path,
+        resource_type=prior.resource_type,
+        code=prior.code,
+        display=prior.display,
+        date=prior.date,
+    )
+
+
+def prior_care_for(
+    record: BundleImport, modality_id: str, *, catalog: Catalog | None = None
+) -> tuple[PriorCare, ...]:
+    """What ``record`` says was already done or referred to that concerns ``modality_id``.
+
+    That is the prior care pointing at the modality itself, or at its whole family (a
+    referral for psychotherapy concerns every psychological therapy), in bundle order. Each
+    keeps its words and its ``approximate`` mark: show them as the record says them.
+
+    Args:
+        record: what :func:`read_bundle` read.
+        modality_id: a modality of ``catalog``.
+        catalog: the catalog the modality is in (the built-in one by default); it tells
+            the modality's family.
+
+    Raises:
+        UnknownModalityError: when ``catalog`` has no modality ``modality_id``.
+        ValidationError: when ``record`` is not a :class:`BundleImport`.
+
+    >>> from datetime import date
+    >>> chiropractor = {
+    ...     "resourceType": "Procedure",
+    ...     "status": "completed",
+    ...     "code": {"coding": [{"system": "http://snomed.info/sct", "code": "308449000"}]},
+    ...     "subject": {"reference": "Patient/1"},
+    ...     "performedDateTime": "2023-01-31",
+    ... }
+    >>> record = read_bundle(
+    ...     {"resourceType": "Bundle", "entry": [{"resource": chiropractor}]},
+    ...     as_of=date(2024, 1, 1),
+    ... )
+    >>> [str(prior) for prior in prior_care_for(record, "manual.spinal_manipulation")]
+    ['referred to a chiropractor on 2023-01-31']
+    >>> record.tried, prior_care_for(record, "acupuncture")
+    ((), ())
+    """
+    if not isinstance(record, BundleImport):
+        raise invalid("$.record", "a BundleImport (from read_bundle)", record, "type")
+    modality = (default_catalog() if catalog is None else catalog)[modality_id]
+    return tuple(
+        prior
+        for prior in record.prior_care
+        if prior.modality_id == modality.id or prior.family == modality.kind
     )
 
 
 def _read(
     path: str, resource: Mapping[str, Any], as_of: datetime.date
-) -> ImportedCondition | ImportedProcedure | Skipped:
+) -> ImportedCondition | PriorCare | Skipped:
     name = str(resource["resourceType"])
     try:
         if name == "Condition":
@@ -526,30 +730,159 @@ def _read(
         )
 
 
+# -- one patient ------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _Patient:
+    """A patient the bundle holds: a Patient entry, or a subject its resources name."""
+
+    id: str | None
+    full_url: str | None
+    in_bundle: bool
+
+    @property
+    def reference(self) -> str:
+        return f"Patient/{self.id}" if self.id is not None else str(self.full_url)
+
+    def is_named(self, name: str) -> bool:
+        """Whether ``name`` (``Patient/a``, ``a`` or the entry's ``fullUrl``) names it."""
+        return name in (self.id, self.full_url) or (self.id is not None and name == self.reference)
+
+
+def _subject(resource: Mapping[str, Any]) -> str | None:
+    subject = resource.get("subject")
+    reference = subject.get("reference") if isinstance(subject, Mapping) else None
+    return reference if isinstance(reference, str) else None
+
+
+def _patient_id(reference: str) -> str | None:
+    """The Patient id a reference names (``Patient/a``, ``https://host/fhir/Patient/a``)."""
+    bare = reference.split("/_history/", 1)[0]
+    head, found, tail = bare.rpartition("Patient/")
+    if found and (not head or head.endswith("/")) and _FHIR_ID.fullmatch(tail):
+        return tail
+    return None
+
+
+def _references(reference: str | None, patient: _Patient | None) -> bool:
+    if reference is None or patient is None:
+        return False
+    if patient.full_url is not None and reference == patient.full_url:
+        return True
+    return patient.id is not None and _patient_id(reference) == patient.id
+
+
+def _bundle_patients(
+    entries: Sequence[Any], read: list[tuple[str, Mapping[str, Any]]]
+) -> list[_Patient]:
+    """The bundle's Patients that a subject can reference, once each, in bundle order.
+
+    Without one, the patients are the subjects its Conditions, Procedures and
+    ServiceRequests reference.
+    """
+    found: dict[str, _Patient] = {}
+    for entry in entries:
+        resource = entry.get("resource")
+        if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+            continue
+        given, url = resource.get("id"), entry.get("fullUrl")
+        patient = _Patient(
+            given if isinstance(given, str) and given else None,
+            url if isinstance(url, str) and url else None,
+            in_bundle=True,
+        )
+        if patient.id is not None or patient.full_url is not None:
+            found.setdefault(patient.reference, patient)
+    if not found:
+        for _, resource in read:
+            reference = _subject(resource)
+            named = None if reference is None else _patient_id(reference)
+            if named is not None:
+                found.setdefault(named, _Patient(named, None, in_bundle=False))
+    return list(found.values())
+
+
+def _chosen(patients: list[_Patient], patient: object) -> _Patient | None:
+    """The patient to read: the one named, or the bundle's only one; errors otherwise."""
+    shown = [found.reference for found in patients]
+    if patient is None:
+        if len(patients) > 1:
+            raise invalid(
+                "$.entry",
+                "the resources of one patient (or read_bundle(..., patient=...) naming "
+                "one of the Patients found)",
+                shown,
+                "several_patients",
+            )
+        return patients[0] if patients else None
+    if not isinstance(patient, str) or not patient:
+        raise invalid(
+            "$.patient", 'a Patient reference ("Patient/a") or id ("a")', patient, "type"
+        )
+    named = [found for found in patients if found.is_named(patient)]
+    if not named:
+        listed = ", ".join(f'"{reference}"' for reference in shown) or "none"
+        raise invalid(
+            "$.patient", f"a Patient of the bundle (found: {listed})", patient, "unknown_patient"
+        )
+    return named[0]
+
+
+def _other_patient(path: str, resource: Mapping[str, Any], patient: _Patient | None) -> Skipped:
+    reference = _subject(resource)
+    whose = f"its subject {reference}" if reference else "its subject has no reference"
+    read = f"the patient read, {patient.reference}" if patient else "a Patient"
+    return Skipped(
+        path=path,
+        resource_type=str(resource["resourceType"]),
+        label=_label(resource, "code"),
+        rule="other_patient",
+        detail=f"{whose}, not {read}: left out",
+    )
+
+
 def read_bundle(
-    bundle: str | bytes | os.PathLike[str] | Mapping[str, Any], *, as_of: datetime.date
+    bundle: str | bytes | os.PathLike[str] | Mapping[str, Any],
+    *,
+    as_of: datetime.date,
+    patient: str | None = None,
 ) -> BundleImport:
     """Read a patient's FHIR R4/R4B Bundle: their pain types as of a date, and what was tried.
 
     Conditions coded with a verified SNOMED CT concept or a verified ICD-10-CM category
     give pain types; the phase comes from the weeks between onset (``onsetDateTime`` or
     ``onsetPeriod.start``) and ``as_of``, unless the concept fixes it (``278860009``
-    Chronic low back pain). Procedures and ServiceRequests coded with a verified SNOMED CT
-    modality concept give the modalities tried or referred to. Nothing is guessed: every
-    Condition, Procedure or ServiceRequest not used is listed in ``problems`` with why.
+    Chronic low back pain) or the condition is chronic by definition (knee and hip
+    osteoarthritis, fibromyalgia: :data:`CHRONIC_BY_DEFINITION`, noted when the onset
+    alone would say otherwise). Procedures and ServiceRequests coded with a verified SNOMED
+    CT modality or referral concept give :attr:`BundleImport.prior_care`, worded as the
+    dossier says (a referral is never the modality), and the modalities tried. Nothing is
+    guessed: every Condition, Procedure or ServiceRequest not used is listed in
+    ``problems`` with why.
+
+    One bundle is read for one patient. A bundle with several Patients (or, without a
+    Patient, whose resources name several patients as ``subject``) is refused unless
+    ``patient`` names one; resources whose ``subject`` does not reference the patient read
+    are left out and reported (rule ``other_patient``).
 
     Args:
         bundle: JSON text (a ``str`` starting with ``{``, or ``bytes``), a path to a JSON
             file (any other ``str``, or a path object), or the parsed JSON object.
         as_of: the date to measure durations to (a ``datetime`` counts by its date).
+        patient: the patient to read, as a reference (``"Patient/a"``) or an id (``"a"``);
+            needed only when the bundle holds several.
 
     Returns:
-        The pain types, the modality ids tried, and the reasons for what was skipped.
+        The pain types, the modality ids tried, what was done or referred to, and the
+        reasons for what was skipped.
 
     Raises:
         ValidationError: for input that is not a readable FHIR R4/R4B Bundle, or a
             Condition, Procedure or ServiceRequest that is not valid FHIR R4/R4B (the error
-            carries its JSON path, such as ``$.entry[3].resource.code``).
+            carries its JSON path, such as ``$.entry[3].resource.code``); for a bundle of
+            several patients without ``patient`` (rule ``several_patients``, listing them),
+            or a ``patient`` the bundle does not hold (rule ``unknown_patient``).
         MissingExtraError: when the ``fhir`` extra is not installed.
 
     >>> from datetime import date
@@ -569,10 +902,7 @@ def read_bundle(
     """
     day = _check_as_of(as_of)
     entries = _entries(_load(bundle))
-    conditions: list[ImportedCondition] = []
-    procedures: list[ImportedProcedure] = []
-    skipped: list[Skipped] = []
-    patients: list[str] = []
+    read: list[tuple[str, Mapping[str, Any]]] = []
     for index, entry in enumerate(entries):
         at = f"$.entry[{index}]"
         if not isinstance(entry, Mapping):
@@ -580,18 +910,24 @@ def read_bundle(
         if "resource" not in entry:
             continue
         resource = _check_resource(f"{at}.resource", entry["resource"])
-        if resource is None:
-            patient = entry["resource"]
-            if patient.get("resourceType") == "Patient":
-                patients.append(str(patient.get("id", "")))
-            continue
-        read = _read(f"{at}.resource", resource, day)
-        if isinstance(read, Skipped):
-            skipped.append(read)
-        elif isinstance(read, ImportedCondition):
-            conditions.append(read)
+        if resource is not None:
+            read.append((f"{at}.resource", resource))
+    chosen = _chosen(_bundle_patients(entries, read), patient)
+    conditions: list[ImportedCondition] = []
+    prior_care: list[PriorCare] = []
+    skipped: list[Skipped] = []
+    for path, resource in read:
+        found = (
+            _read(path, resource, day)
+            if _references(_subject(resource), chosen)
+            else _other_patient(path, resource, chosen)
+        )
+        if isinstance(found, Skipped):
+            skipped.append(found)
+        elif isinstance(found, ImportedCondition):
+            conditions.append(found)
         else:
-            procedures.append(read)
+            prior_care.append(found)
     if not entries:
         skipped.append(
             Skipped(
@@ -612,6 +948,7 @@ def read_bundle(
                 detail="no Condition maps to a current pain type the catalog covers",
             )
         )
+    procedures = [found for found in map(_imported, prior_care) if found is not None]
     return BundleImport(
         as_of=day,
         pain_types=tuple(sorted({found.pain_type for found in conditions})),
@@ -621,8 +958,12 @@ def read_bundle(
         skipped=tuple(skipped),
         notes=tuple(found.note for found in conditions if found.note),
         subject=(
-            f"Patient/{patients[0]}"
-            if len(patients) == 1 and _FHIR_ID.fullmatch(patients[0])
+            chosen.reference
+            if chosen is not None
+            and chosen.in_bundle
+            and chosen.id is not None
+            and _FHIR_ID.fullmatch(chosen.id)
             else None
         ),
+        prior_care=tuple(prior_care),
     )

@@ -1,0 +1,44 @@
+"""The CDS Hooks service: the ranking inside the clinician's EHR (the ``service`` extra).
+
+An ASGI application on Starlette, served by uvicorn (``painmodalities serve``), answering
+HL7 CDS Hooks 2.0 calls:
+
+- ``GET /cds-services``: discovery of ``painmodalities-patient-view`` (hook
+  ``patient-view``) and ``painmodalities-order-sign`` (hook ``order-sign``), each with the
+  prefetch templates of :data:`PREFETCH`;
+- ``POST /cds-services/{id}``: one card per pain type in the patient's record
+  (``patient-view``), or a warning per drafted order the evidence argues against
+  (``order-sign``); the prefetch is read by the library's FHIR reader as one Bundle;
+- ``POST /cds-services/{id}/feedback``: logged with ids only;
+- ``GET /openapi.json``: the OpenAPI 3.1 description, generated from the wire records.
+
+Calls carry a JWT signed by a trusted client (:func:`load_trusted_clients`), unless the
+service is started for a sandbox with ``allow_unauthenticated=True``. Every error is a FHIR
+OperationOutcome; no response carries a stack trace.
+
+Needs ``pip install 'painmodalities[service]'`` (starlette, uvicorn, PyJWT, httpx) and the
+``fhir`` extra.
+"""
+
+from painmodalities.service._app import (
+    DOCS_URL,
+    MAX_BODY_BYTES,
+    SERVICES,
+    ServiceConfig,
+    create_app,
+)
+from painmodalities.service._auth import TrustedClient, load_trusted_clients
+from painmodalities.service._cards import OVERRIDE_REASONS
+from painmodalities.service._prefetch import PREFETCH
+
+__all__ = [
+    "DOCS_URL",
+    "MAX_BODY_BYTES",
+    "OVERRIDE_REASONS",
+    "PREFETCH",
+    "SERVICES",
+    "ServiceConfig",
+    "TrustedClient",
+    "create_app",
+    "load_trusted_clients",
+]
