@@ -48,9 +48,12 @@ def main() -> None:
         f"{with_benefit or 'none'}"
     )
 
-    exercise = rank(acute).option("exercise.therapeutic")
-    print(f"\nTherapeutic exercise for {acute.label}: rank {exercise.rank}")
-    print(f"  {exercise.score.explain()}")
+    ranking = rank(acute)
+    print(f"\n{ranking.summary}")
+    for option in ranking:
+        print(f"  {option.rank}. {option.modality.name}: {float(option.score):.3f}")
+    exercise = ranking.entry("exercise.therapeutic")
+    print(f"\nTherapeutic exercise for {acute.label}: {exercise.explain()}")
 
 
 if __name__ == "__main__":

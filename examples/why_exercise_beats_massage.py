@@ -38,14 +38,15 @@ def main() -> None:
 
     print("\nWhy, criterion by criterion (weighted contributions):")
     for modality_id in ("exercise.therapeutic", "massage.swedish"):
-        score = ranking.option(modality_id).score
+        score = ranking.score_of(modality_id)
         parts = ", ".join(f"{c.value} {float(v):.3f}" for c, v in score.components.items())
         print(f"  {modality_id}: {float(score):.3f} = {parts}")
         print(f"    evidence gate open: {score.has_benefit}")
 
-    best_massage = min(option.rank for option in ranking if option.modality.kind == "massage")
     best_active = min(option.rank for option in ranking if option.modality.is_active)
-    print(f"\nBest active option: rank {best_active}; best massage technique: rank {best_massage}")
+    ranked_massages = [option.rank for option in ranking if option.modality.kind == "massage"]
+    best_massage = f"rank {min(ranked_massages)}" if ranked_massages else "not ranked"
+    print(f"\nBest active option: rank {best_active}; best massage technique: {best_massage}")
 
     certainties = sorted(
         {

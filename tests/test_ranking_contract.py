@@ -9,6 +9,7 @@ or above, compared with an inactive control, are scored.
 
 from fractions import Fraction as F
 
+import orjson
 import pytest
 
 from painmodalities import (
@@ -18,14 +19,17 @@ from painmodalities import (
     Direction,
     ExclusionReason,
     Massage,
+    NotRankedError,
     PainType,
     Patient,
     Phase,
     Precaution,
     Ranking,
     ScoringPolicy,
+    UnknownModalityError,
     default_catalog,
     rank,
+    to_json,
 )
 
 CATALOG = default_catalog()
@@ -251,3 +255,73 @@ def test_activity_and_ids_order_a_tie() -> None:
     tied = [o for o in ranking.options if o.rank == 4]
     assert all(o.modality.activity is Activity.PASSIVE for o in tied)
     assert [o.modality.id for o in tied] == MASSAGES
+
+
+def test_error_option_of_an_unranked_modality_says_so() -> None:
+    """Asking for the option of an unranked modality says it is not ranked, and why."""
+    ranking = rank("low_back:chronic")
+    with pytest.raises(NotRankedError) as caught:
+        ranking.option("massage.swedish")
+    assert str(caught.value) == (
+        "'massage.swedish' is not ranked: no scored finding shows benefit for chronic low "
+        "back pain"
+    )
+    assert isinstance(caught.value, KeyError)
+    assert ranking.score_of("massage.swedish").value == 0
+
+
+def test_error_option_of_an_excluded_modality_gives_the_reasons() -> None:
+    """Asking for an excluded modality's option or score names every reason it is out."""
+    ranking = rank("neck:chronic", patient=Patient(precautions=frozenset({Precaution.FRACTURE})))
+    for ask in (ranking.option, ranking.score_of):
+        with pytest.raises(NotRankedError) as caught:
+            ask("manual.spinal_manipulation")
+        assert (
+            str(caught.value) == "'manual.spinal_manipulation' is excluded: precaution: fracture"
+        )
+
+
+def test_error_option_not_in_the_catalog() -> None:
+    """An id the catalog does not hold is an UnknownModalityError, with suggestions."""
+    with pytest.raises(UnknownModalityError) as caught:
+        rank("neck:chronic").option("massage.swede")
+    assert "did you mean massage.swedish" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "pain_type", [PainType(condition, phase) for condition in Condition for phase in Phase]
+)
+def test_against_is_visible_in_every_output(
+    pain_type: PainType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each in-scope 'against' recommendation shows on its option in the API, the
+    explanation, the CLI, the JSON and the FHIR output.
+    """
+    from painmodalities.cli import main
+    from painmodalities.fhir import export_ranking
+
+    ranking = rank(pain_type)
+    warned = [(entry, warning) for entry in ranking.entries for warning in entry.warnings]
+    expected = {
+        (m.id, r.source)
+        for m in CATALOG
+        for r in m.recommendations_for(pain_type)
+        if r.direction is Direction.AGAINST
+    }
+    assert {(entry.modality.id, w.split(" recommends")[0]) for entry, w in warned} == {
+        (modality_id, source.upper().replace("-", " ")) for modality_id, source in expected
+    }
+    assert main(["rank", pain_type.condition.value, pain_type.phase.value]) == 0
+    table = capsys.readouterr().out
+    document = orjson.loads(to_json(ranking))
+    explanations = {
+        entry["modality"]["id"]: entry["explanation"]
+        for key in ("options", "unranked", "excluded")
+        for entry in document[key]
+    }
+    fhir_text = orjson.dumps(export_ranking(ranking)).decode("utf-8")
+    for entry, warning in warned:
+        assert warning in entry.explain()
+        assert f"- {entry.modality.id}: {warning}" in table
+        assert warning in explanations[entry.modality.id]
+        assert warning in fhir_text

@@ -33,9 +33,7 @@ CATALOG = default_catalog()
 
 def _score(ranking: Ranking, modality_id: str) -> Fraction:
     """The score of a ranked or unranked option."""
-    entry = ranking.entry(modality_id)
-    assert isinstance(entry, RankedOption | UnrankedOption)
-    return entry.score.value
+    return ranking.score_of(modality_id).value
 
 
 MASSAGES = [m for m in CATALOG if isinstance(m, Massage)]

@@ -447,6 +447,12 @@ class UnrankedOption(_Guided):
 Entry = RankedOption | UnrankedOption | Exclusion
 
 
+def _excluded_error(exclusion: Exclusion) -> NotRankedError:
+    why = "; ".join(reason.detail for reason in exclusion.reasons)
+    modality_id = exclusion.modality.id
+    return NotRankedError.for_id(modality_id, f"{modality_id!r} is excluded: {why}")
+
+
 @attrs.frozen(kw_only=True)
 class Ranking:
     """The options for one pain type, best first, and what has no evidence or is ruled out.
@@ -537,8 +543,19 @@ class Ranking:
                 f"{modality_id!r} is not ranked: no scored finding shows benefit for "
                 f"{self.pain_type.label}",
             )
-        why = "; ".join(reason.detail for reason in found.reasons)
-        raise NotRankedError.for_id(modality_id, f"{modality_id!r} is excluded: {why}")
+        raise _excluded_error(found)
+
+    def score_of(self, modality_id: str) -> Score:
+        """The score of ``modality_id``, ranked or unranked (an unranked score is 0).
+
+        Raises:
+            NotRankedError: if the modality is excluded (it was not scored).
+            UnknownModalityError: if the ranking does not hold ``modality_id`` at all.
+        """
+        found = self.entry(modality_id)
+        if isinstance(found, Exclusion):
+            raise _excluded_error(found)
+        return found.score
 
     @property
     def summary(self) -> str:

@@ -284,10 +284,14 @@ def _first_summary(ranking: Ranking) -> str:
         return f"No option has scored evidence of benefit for {ranking.pain_type.label}."
     if len(first) == 1:
         return f"{label}: {_name(first[0].modality)} ranks first for long-term function"
-    names = " and ".join(_name(option.modality) for option in first)
-    text = f"{label}: {names} share the first rank for long-term function"
+    names = [_name(option.modality) for option in first]
+    listed = f"{', '.join(names[:-1])} and {names[-1]}"
+    text = f"{label}: {listed} share first place for long-term function"
     if len(text) > _MAX_SUMMARY:
-        text = f"{label}: {len(first)} options share the first rank for long-term function"
+        text = (
+            f"{label}: {names[0]} and {len(names) - 1} more share first place "
+            "for long-term function"
+        )
     return text
 
 
