@@ -476,7 +476,7 @@ def print_ranking_notes(
         print("\nGuideline warnings:", file=stream)
         for entry in warned:
             for warning in entry.warnings:
-                say(f"- {warning}", stream)
+                say(f"- {entry.modality.id}: {warning}", stream)
     if ranking.unranked:
         print("\nNot ranked (no scored finding of benefit):", file=stream)
         for unranked in ranking.unranked:
