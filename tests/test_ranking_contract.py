@@ -312,7 +312,7 @@ def test_against_is_visible_in_every_output(
         (modality_id, source.upper().replace("-", " ")) for modality_id, source in expected
     }
     assert main(["rank", pain_type.condition.value, pain_type.phase.value]) == 0
-    table = capsys.readouterr().out
+    table = " ".join(capsys.readouterr().out.split())  # lines wrapped to the terminal, joined
     document = orjson.loads(to_json(ranking))
     explanations = {
         entry["modality"]["id"]: entry["explanation"]

@@ -40,6 +40,7 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
 from painmodalities.modalities import (
     FAMILIES,
     Acupuncture,
@@ -130,6 +131,7 @@ __all__ = [
     "DOCUMENT_TYPES",
     "EFFECT_VALUES",
     "FAMILIES",
+    "GRID_QUESTIONS",
     "HORIZON_VALUES",
     "MISSING",
     "SCHEMA_VERSION",
@@ -155,6 +157,8 @@ __all__ = [
     "Exercise",
     "ExerciseForm",
     "Finding",
+    "GridCell",
+    "GridRow",
     "Horizon",
     "InvalidDurationError",
     "InvalidWeightsError",
@@ -167,6 +171,7 @@ __all__ = [
     "NotRankedError",
     "Omission",
     "OptionAcceptability",
+    "OptionGrid",
     "Outcome",
     "PainModalitiesError",
     "PainType",
@@ -205,6 +210,7 @@ __all__ = [
     "check_plan",
     "check_ranking",
     "check_score",
+    "compare",
     "composite_findings",
     "default_catalog",
     "from_json",
