@@ -227,7 +227,7 @@ ERRORS: list[tuple[str, Callable[[], object], str, str, object, str]] = [
         "finding_pain_type_not_a_pain_type",
         lambda: finding(pain_type=42),
         "$.pain_type",
-        "a pain type",
+        'a PainType or "condition:phase" such as "low_back:chronic"',
         42,
         "type",
     ),

@@ -292,7 +292,7 @@ def test_why_unscored_names_every_reason() -> None:
 def test_error_policy_comparators(comparators: object, rule: str) -> None:
     """A policy scores at least one comparator, given as Comparator members or values."""
     with pytest.raises(ValidationError) as caught:
-        ScoringPolicy(comparators=comparators)
+        ScoringPolicy(comparators=comparators)  # type: ignore[arg-type]
     assert (caught.value.path, caught.value.rule) == ("$.comparators", rule)
 
 

@@ -463,9 +463,14 @@ def instance_of(kind: type, description: str) -> Rule:
     return _simple(description, "type", None, lambda v: isinstance(v, kind))
 
 
-def _set_of(item: Rule, noun: str, items: str | None, min_size: int = 0) -> Rule:
-    """A frozenset of values ``item`` accepts; ``items`` words a bad item (its own if None)."""
-    expected = f"a frozenset of {noun}"
+def _set_of(
+    item: Rule, noun: str, items: str | None, min_size: int = 0, *, given: str = "a frozenset"
+) -> Rule:
+    """A frozenset of values ``item`` accepts; ``items`` words a bad item (its own if None).
+
+    ``given`` words the containers the field's converter takes.
+    """
+    expected = f"{given} of {noun}"
 
     def find(instance: object, value: object) -> Problem | None:
         if not isinstance(value, frozenset):
@@ -475,7 +480,7 @@ def _set_of(item: Rule, noun: str, items: str | None, min_size: int = 0) -> Rule
             if problem is not None:
                 return problem if items is None else Problem("$", items, member, item.code)
         if len(value) < min_size:
-            return Problem("$", f"a frozenset of at least {min_size} {noun}", [], "range")
+            return Problem("$", f"{given} of at least {min_size} {noun}", [], "range")
         return None
 
     assert item.schema is not None  # noqa: S101 (sets hold scalars with a schema)
@@ -496,6 +501,7 @@ def frozenset_of(enum_type: type[RankedEnum], *, min_size: int = 0) -> Rule:
         f"{enum_type.__name__} members or their values",
         None,
         min_size,
+        given="a set, list or tuple",
     )
 
 
@@ -545,7 +551,8 @@ optional_frozenset_of_ids: Final = optional(frozenset_of_ids)
 #
 # mypy's attrs plugin reads an ``__init__`` parameter's type from its converter's first
 # parameter, and only from a named function, so each enum field type has one here; each
-# delegates to its enum's one rule.
+# delegates a string to its enum's one rule (a member, the common case of reading JSON,
+# passes straight through: a narrow pre-check in front of the same code).
 
 _ACTIVITY: Final = member_of(Activity)
 _CERTAINTY: Final = member_of(Certainty)
@@ -566,17 +573,17 @@ _STRENGTH: Final = member_of(Strength)
 
 def to_activity(value: Activity | str) -> Activity:
     """An :class:`~painmodalities.Activity` field's converter."""
-    return _ACTIVITY.convert(value)
+    return value if isinstance(value, Activity) else _ACTIVITY.convert(value)
 
 
 def to_certainty(value: Certainty | str) -> Certainty:
     """A :class:`~painmodalities.Certainty` field's converter."""
-    return _CERTAINTY.convert(value)
+    return value if isinstance(value, Certainty) else _CERTAINTY.convert(value)
 
 
 def to_comparator(value: Comparator | str) -> Comparator:
     """A :class:`~painmodalities.Comparator` field's converter."""
-    return _COMPARATOR.convert(value)
+    return value if isinstance(value, Comparator) else _COMPARATOR.convert(value)
 
 
 def to_comparators(value: Members[Comparator]) -> frozenset[Comparator]:
@@ -586,52 +593,52 @@ def to_comparators(value: Members[Comparator]) -> frozenset[Comparator]:
 
 def to_condition(value: Condition | str) -> Condition:
     """A :class:`~painmodalities.Condition` field's converter."""
-    return _CONDITION.convert(value)
+    return value if isinstance(value, Condition) else _CONDITION.convert(value)
 
 
 def to_coverage(value: Coverage | str) -> Coverage:
     """A :class:`~painmodalities.Coverage` field's converter."""
-    return _COVERAGE.convert(value)
+    return value if isinstance(value, Coverage) else _COVERAGE.convert(value)
 
 
 def to_criterion(value: Criterion | str) -> Criterion:
     """A :class:`~painmodalities.Criterion` field's converter."""
-    return _CRITERION.convert(value)
+    return value if isinstance(value, Criterion) else _CRITERION.convert(value)
 
 
 def to_direction(value: Direction | str) -> Direction:
     """A :class:`~painmodalities.Direction` field's converter."""
-    return _DIRECTION.convert(value)
+    return value if isinstance(value, Direction) else _DIRECTION.convert(value)
 
 
 def to_effect(value: Effect | str) -> Effect:
     """An :class:`~painmodalities.Effect` field's converter."""
-    return _EFFECT.convert(value)
+    return value if isinstance(value, Effect) else _EFFECT.convert(value)
 
 
 def to_exercise_form(value: ExerciseForm | str) -> ExerciseForm:
     """An :class:`~painmodalities.ExerciseForm` field's converter."""
-    return _EXERCISE_FORM.convert(value)
+    return value if isinstance(value, ExerciseForm) else _EXERCISE_FORM.convert(value)
 
 
 def to_horizon(value: Horizon | str) -> Horizon:
     """A :class:`~painmodalities.Horizon` field's converter."""
-    return _HORIZON.convert(value)
+    return value if isinstance(value, Horizon) else _HORIZON.convert(value)
 
 
 def to_massage_technique(value: MassageTechnique | str) -> MassageTechnique:
     """A :class:`~painmodalities.MassageTechnique` field's converter."""
-    return _MASSAGE_TECHNIQUE.convert(value)
+    return value if isinstance(value, MassageTechnique) else _MASSAGE_TECHNIQUE.convert(value)
 
 
 def to_outcome(value: Outcome | str) -> Outcome:
     """An :class:`~painmodalities.Outcome` field's converter."""
-    return _OUTCOME.convert(value)
+    return value if isinstance(value, Outcome) else _OUTCOME.convert(value)
 
 
 def to_phase(value: Phase | str) -> Phase:
     """A :class:`~painmodalities.Phase` field's converter."""
-    return _PHASE.convert(value)
+    return value if isinstance(value, Phase) else _PHASE.convert(value)
 
 
 def to_precautions(value: Members[Precaution]) -> frozenset[Precaution]:
@@ -641,7 +648,7 @@ def to_precautions(value: Members[Precaution]) -> frozenset[Precaution]:
 
 def to_strength(value: Strength | str) -> Strength:
     """A :class:`~painmodalities.Strength` field's converter."""
-    return _STRENGTH.convert(value)
+    return value if isinstance(value, Strength) else _STRENGTH.convert(value)
 
 
 def as_tuple(value: object) -> object:

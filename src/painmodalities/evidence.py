@@ -18,7 +18,7 @@ True
 """
 
 import functools
-from typing import Final, cast
+from typing import Final
 
 import attrs
 
@@ -149,17 +149,18 @@ def _parsed(text: str) -> PainType:
 
 
 def _to_pain_type(value: PainType | str) -> PainType:
-    """A pain type field's converter: its text is parsed; anything else is left as it is.
+    """A pain type field's converter: :meth:`PainType.coerce`, its problems at the field.
 
-    The field's validator refuses what is neither a pain type nor its text; a text that
-    does not parse is refused here, its problems under the field's path.
+    A text that does not parse has its problems under ``$.pain_type`` (``$.pain_type.phase``).
     """
-    if type(value) is not str:
-        return cast("PainType", value)
+    if type(value) is PainType:
+        return value
     try:
-        return _parsed(value)
+        return PainType.coerce(value)
     except ValidationError as error:
-        raise error.at("$.pain_type") from None
+        if type(value) is str:
+            raise error.at("$.pain_type") from None
+        raise
 
 
 @attrs.frozen(kw_only=True)
