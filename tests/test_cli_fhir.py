@@ -174,3 +174,17 @@ def test_error_not_a_bundle(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     assert main(["rank", "--fhir", str(path), "--as-of", "2024-01-01"]) == 1
     err = capsys.readouterr().err
     assert err.startswith("painmodalities: error: $.resourceType")
+
+
+def test_rank_shows_what_the_record_says_was_referred(capsys: pytest.CaptureFixture[str]) -> None:
+    """Beside the ranking, what the record says was already referred to, with dates, in the
+    dossier's words: a referral to a chiropractor is never "had spinal manipulation".
+    """
+    assert main(["rank", "--fhir", BRENDA, "--as-of", "2024-01-01"]) == 0
+    out = capsys.readouterr().out
+    back = out[: out.index("Ranking for chronic fibromyalgia")]
+    assert "Already in the record (FHIR bundle):" in back
+    assert "- manual.spinal_manipulation: referred to a chiropractor on 2023-01-31" in back
+    assert "- physical_therapy.programme: referred for physical therapy on 2023-01-31" in back
+    assert "- psychological.cbt: referred for psychotherapy on 2022-03-03" in back
+    assert "had spinal manipulation" not in out

@@ -26,6 +26,7 @@ CORE = frozenset(
         "catalog",
         "scoring",
         "ranking",
+        "grid",
         "errors",
         "_rules",
         "_validate",

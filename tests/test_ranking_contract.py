@@ -20,6 +20,7 @@ from painmodalities import (
     ExclusionReason,
     Massage,
     NotRankedError,
+    OptionIndexError,
     PainType,
     Patient,
     Phase,
@@ -312,7 +313,7 @@ def test_against_is_visible_in_every_output(
         (modality_id, source.upper().replace("-", " ")) for modality_id, source in expected
     }
     assert main(["rank", pain_type.condition.value, pain_type.phase.value]) == 0
-    table = capsys.readouterr().out
+    table = " ".join(capsys.readouterr().out.split())  # lines wrapped to the terminal, joined
     document = orjson.loads(to_json(ranking))
     explanations = {
         entry["modality"]["id"]: entry["explanation"]
@@ -325,3 +326,17 @@ def test_against_is_visible_in_every_output(
         assert f"- {entry.modality.id}: {warning}" in table
         assert warning in explanations[entry.modality.id]
         assert warning in fhir_text
+
+
+def test_error_index_out_of_range_says_so() -> None:
+    """Indexing past the ranked options says how many there are (and is an IndexError)."""
+    ranking = rank("low_back:acute")
+    assert ranking[0].modality.id == "physical_agent.heat"
+    with pytest.raises(OptionIndexError) as caught:
+        ranking[3]
+    assert str(caught.value) == (
+        "the ranking has 1 ranked option(s) (index 0 to 0); index 3 is out of range"
+    )
+    assert isinstance(caught.value, IndexError)
+    with pytest.raises(OptionIndexError, match="has 0 ranked option"):
+        rank("neck:acute")[0]

@@ -396,8 +396,12 @@ def test_patient_view_gives_one_card_per_pain_type(sandbox: str, name: str) -> N
     back = next(card for card in cards if "low back" in card["summary"])
     assert back["indicator"] == "info"
     assert "| 1 | Therapeutic exercise | active | 0.65 |" in back["detail"]
-    assert "`nice-ng59` recommends against acupuncture" in back["detail"]
-    assert "No care plan (core and adjuncts) is computed yet" in back["detail"]
+    assert "NICE NG59 recommends against acupuncture for low back pain" in back["detail"]
+    plan_line = "**Care plan.** For chronic low back pain: one of therapeutic exercise"
+    assert plan_line in back["detail"]
+    assert "Active core (choose one; it carries long-term care):" in back["detail"]
+    assert "- Referred for physical therapy on " in back["detail"]
+    assert "done on" not in back["detail"]
     assert back["selectionBehavior"] == "at-most-one"
     action = back["suggestions"][0]["actions"][0]
     assert action["type"] == "create"

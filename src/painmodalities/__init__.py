@@ -32,6 +32,7 @@ from painmodalities.errors import (
     MissingExtraError,
     NotInCatalogError,
     NotRankedError,
+    OptionIndexError,
     PainModalitiesError,
     Problem,
     UnknownModalityError,
@@ -40,6 +41,7 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
 from painmodalities.modalities import (
     FAMILIES,
     Acupuncture,
@@ -130,6 +132,7 @@ __all__ = [
     "DOCUMENT_TYPES",
     "EFFECT_VALUES",
     "FAMILIES",
+    "GRID_QUESTIONS",
     "HORIZON_VALUES",
     "MISSING",
     "SCHEMA_VERSION",
@@ -155,6 +158,8 @@ __all__ = [
     "Exercise",
     "ExerciseForm",
     "Finding",
+    "GridCell",
+    "GridRow",
     "Horizon",
     "InvalidDurationError",
     "InvalidWeightsError",
@@ -167,6 +172,8 @@ __all__ = [
     "NotRankedError",
     "Omission",
     "OptionAcceptability",
+    "OptionGrid",
+    "OptionIndexError",
     "Outcome",
     "PainModalitiesError",
     "PainType",
@@ -205,6 +212,7 @@ __all__ = [
     "check_plan",
     "check_ranking",
     "check_score",
+    "compare",
     "composite_findings",
     "default_catalog",
     "from_json",

@@ -5,7 +5,9 @@ and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
 """
 
 import os
+import shutil
 import textwrap
+from collections import Counter
 from collections.abc import Sequence
 from types import MappingProxyType
 from typing import IO, Any, Final
@@ -16,29 +18,75 @@ import orjson
 from painmodalities import _words
 from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
+from painmodalities.grid import OptionGrid
 from painmodalities.modalities import Modality
 from painmodalities.plans import Acceptability, CarePlan, Stability
 from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
 from painmodalities.serialization import SCHEMA_VERSION, converter
-from painmodalities.vocabulary import Criterion, Direction
+from painmodalities.vocabulary import Criterion, Direction, Horizon
 
 # -- output --------------------------------------------------------------------------------
+
+#: The width assumed when the output is not a terminal and ``COLUMNS`` is not set, so that
+#: what a pipe or a file receives does not depend on the terminal the command ran in.
+DEFAULT_WIDTH: Final = 80
+_MIN_WIDTH: Final = 40
+_MIN_WRAPPED: Final = 8
+_GAP: Final = "  "
 
 
 @attrs.frozen
 class Table:
-    """Rows to print under headers, as a rich table or as aligned plain text."""
+    """Rows to print under headers, as a rich table or as aligned plain text.
+
+    Both forms fit the output's width (:func:`output_width`): the columns in ``wrap`` wrap
+    their text onto more lines, narrowest last, so that no line is wider than the output.
+    """
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     title: str = ""
     right: frozenset[int] = frozenset()
     """The columns aligned right (numbers)."""
+    wrap: frozenset[int] = frozenset()
+    """The columns whose text may wrap onto more lines (names, sentences)."""
+    caption: str = ""
+    """Printed under the table, wrapped: what its columns mean."""
 
 
 def no_color() -> bool:
     return bool(os.environ.get("NO_COLOR"))
+
+
+def output_width(stream: IO[str]) -> int:
+    """The width to fit: the terminal's (or ``COLUMNS``) on a terminal, else ``COLUMNS`` or 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(int(columns), _MIN_WIDTH)
+    if stream.isatty():
+        return max(shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns, _MIN_WIDTH)
+    return DEFAULT_WIDTH
+
+
+def wrapped(text: str, stream: IO[str], *, indent: str = "", hanging: str = "  ") -> str:
+    """``text`` wrapped to the output's width (words longer than a line are never split).
+
+    The first line is indented by ``indent``, the others by ``indent + hanging``.
+    """
+    return textwrap.fill(
+        text,
+        width=output_width(stream),
+        initial_indent=indent,
+        subsequent_indent=indent + hanging,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def say(text: str, stream: IO[str], *, indent: str = "", hanging: str = "  ") -> None:
+    """Print ``text`` wrapped to the output's width (see :func:`wrapped`)."""
+    print(wrapped(text, stream, indent=indent, hanging=hanging), file=stream)
 
 
 def rich_console(stream: IO[str]) -> Any:
@@ -49,37 +97,106 @@ def rich_console(stream: IO[str]) -> Any:
         from rich.console import Console  # noqa: PLC0415 (only when printing a table)
     except ImportError:
         return None
-    return Console(file=stream, no_color=no_color(), highlight=False)
+    return Console(file=stream, no_color=no_color(), highlight=False, width=output_width(stream))
+
+
+def _print_rich(table: Table, console: Any) -> None:
+    from rich import box  # noqa: PLC0415 (only when printing a table)
+    from rich.table import Table as RichTable  # noqa: PLC0415
+
+    shown = RichTable(
+        title=table.title or None,
+        title_justify="left",
+        header_style="bold cyan",
+        box=box.SIMPLE_HEAVY,
+        show_edge=False,
+        pad_edge=False,
+        caption=table.caption or None,
+        caption_justify="left",
+    )
+    for column, header in enumerate(table.headers):
+        shown.add_column(
+            header,
+            justify="right" if column in table.right else "left",
+            no_wrap=column not in table.wrap,
+            overflow="fold",  # never hide part of an id: fold it onto the next line
+        )
+    for row in table.rows:
+        shown.add_row(*row)
+    console.print(shown)
+
+
+def _fitted_widths(table: Table, width: int) -> list[int]:
+    """Each column's width: its widest cell, the wrapping columns narrowed to fit ``width``."""
+    widths = [
+        max(len(line) for cell in column for line in cell.splitlines() or [""])
+        for column in zip(table.headers, *table.rows, strict=True)
+    ]
+    floors = [
+        min(widths[column], max(_MIN_WRAPPED, *(len(word) for word in _words_of(table, column))))
+        if column in table.wrap
+        else widths[column]
+        for column in range(len(widths))
+    ]
+    while sum(widths) + len(_GAP) * (len(widths) - 1) > width:
+        narrowable = [c for c in table.wrap if widths[c] > floors[c]]
+        if not narrowable:
+            break
+        # The last wrapping column (short words, such as guideline marks) gives way first,
+        # then the widest: names keep as much room as the other columns leave them.
+        spare = [c for c in narrowable if c != min(table.wrap)]
+        widest = max(spare or narrowable, key=lambda c: (widths[c], -c))
+        widths[widest] -= 1
+    return widths
+
+
+def _words_of(table: Table, column: int) -> list[str]:
+    return [word for row in (table.headers, *table.rows) for word in row[column].split()]
+
+
+def _cell_lines(text: str, width: int, wrap: bool) -> list[str]:
+    if not wrap:
+        return text.splitlines() or [""]
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        lines += textwrap.wrap(
+            paragraph, width=width, break_long_words=False, break_on_hyphens=False
+        ) or [""]
+    return lines
+
+
+def _print_plain(table: Table, stream: IO[str]) -> None:
+    if table.title:
+        say(table.title, stream)
+    widths = _fitted_widths(table, output_width(stream))
+    for row in (table.headers, *table.rows):
+        cells = [
+            _cell_lines(cell, width, column in table.wrap)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        for number in range(max(len(lines) for lines in cells)):
+            line = _GAP.join(
+                (
+                    lines[number].rjust(width)
+                    if column in table.right
+                    else lines[number].ljust(width)
+                )
+                if number < len(lines)
+                else " " * width
+                for column, (lines, width) in enumerate(zip(cells, widths, strict=True))
+            )
+            print(line.rstrip(), file=stream)
+    if table.caption:
+        say(table.caption, stream, hanging="")
 
 
 def print_table(table: Table, stream: IO[str]) -> None:
+    """Print ``table`` with rich on a terminal (when installed), else as plain text."""
     console = rich_console(stream)
     if console is not None:
-        from rich.table import Table  # noqa: PLC0415 (only when printing a table)
-
-        shown = Table(title=table.title or None, title_justify="left", header_style="bold cyan")
-        for column, header in enumerate(table.headers):
-            shown.add_column(
-                header,
-                justify="right" if column in table.right else "left",
-                overflow="fold",  # never hide part of an id: fold it onto the next line
-            )
-        for row in table.rows:
-            shown.add_row(*row)
-        console.print(shown)
-        return
-    if table.title:
-        print(table.title, file=stream)
-    widths = [
-        max(len(cell) for cell in column)
-        for column in zip(table.headers, *table.rows, strict=True)
-    ]
-    for row in (table.headers, *table.rows):
-        line = "  ".join(
-            cell.rjust(width) if column in table.right else cell.ljust(width)
-            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
-        )
-        print(line.rstrip(), file=stream)
+        _print_rich(table, console)
+    else:
+        _print_plain(table, stream)
 
 
 def print_json(document: object, stream: IO[str]) -> None:
@@ -152,55 +269,172 @@ def lasts(result: Score) -> str | None:
     return None if horizon is None else horizon.value
 
 
-def print_ranking(
-    ranking: Ranking, stream: IO[str], *, explain: bool, tried: Sequence[str] = ()
-) -> None:
-    """Print the ranking as a table, then the explanations if ``explain``.
+#: How long a benefit lasts, in the rank table's narrow column (the AHRQ bands).
+_LASTS_SHORT: Final = MappingProxyType(
+    {
+        Horizon.IMMEDIATE: "<1 mo",
+        Horizon.SHORT: "1-6 mo",
+        Horizon.INTERMEDIATE: "6-12 mo",
+        Horizon.LONG: "12+ mo",
+    }
+)
+#: The criterion columns' short headers.
+_CRITERION_SHORT: Final = MappingProxyType(
+    {
+        Criterion.FUNCTION: "func",
+        Criterion.DURABILITY: "dur",
+        Criterion.ACTIVITY: "act",
+        Criterion.PAIN: "pain",
+    }
+)
+RANK_CAPTION: Final = (
+    "func, dur, act, pain: the weighted contributions of function, durability, activity "
+    "and pain, which add up to the score. lasts: how long a function benefit is shown to "
+    "last after the course (<1 mo, 1-6 mo, 6-12 mo, 12+ mo). =N: a rank shared by equal "
+    "scores."
+)
+#: How many findings ``--explain`` lists per line group before "and N more" (``--full``: all).
+EXPLAIN_LISTED: Final = 3
 
-    Then the guideline warnings, the unranked options, the exclusions, and the modalities a
-    FHIR bundle says were already ``tried``. When nothing is ranked it says so in words.
+
+def shared_ranks(ranking: Ranking) -> frozenset[int]:
+    """The rank numbers two or more of ``ranking``'s options share."""
+    counts = Counter(option.rank for option in ranking)
+    return frozenset(number for number, count in counts.items() if count > 1)
+
+
+def rank_label(option: RankedOption, shared: frozenset[int]) -> str:
+    """The option's rank as printed: ``=1`` when options share it (``shared``), else ``1``."""
+    return f"={option.rank}" if option.rank in shared else str(option.rank)
+
+
+def _option_name(entry: Entry) -> str:
+    return f"{entry.modality.name} ({entry.modality.activity.value})"
+
+
+def rank_table(
+    ranking: Ranking, *, ids: bool = False, shared: frozenset[int] | None = None
+) -> Table:
+    """The ranking's options as a table: names first, then the score and its parts.
+
+    ``shared``: the rank numbers shared in the whole ranking (when ``ranking`` keeps only
+    the best few), by default those shared among its options.
     """
+    shared = shared_ranks(ranking) if shared is None else shared
     rows = tuple(
         (
-            str(option.rank),
-            option.modality.id,
+            rank_label(option, shared),
+            _option_name(option),
+            *((option.modality.id,) if ids else ()),
             f"{float(option.score):.3f}",
             *(f"{float(option.score.components[c]):.3f}" for c in Criterion),
-            option.modality.activity.value,
-            lasts(option.score) or "-",
+            "-" if option.score.lasts is None else _LASTS_SHORT[option.score.lasts],
             guideline_column(option),
         )
         for option in ranking
     )
-    title = f"Ranking for {ranking.pain_type.label}, best for long-term function first"
+    first_number = 3 if ids else 2
+    return Table(
+        headers=(
+            "#",
+            "option",
+            *(("id",) if ids else ()),
+            "score",
+            *(_CRITERION_SHORT[c] for c in Criterion),
+            "lasts",
+            "guideline",
+        ),
+        rows=rows,
+        title=f"Ranking for {ranking.pain_type.label}, best for long-term function first",
+        right=frozenset({0, *range(first_number, first_number + 1 + len(Criterion))}),
+        wrap=frozenset({1, len(rows[0]) - 1} if rows else {1}),
+        caption=RANK_CAPTION,
+    )
+
+
+def print_ranking(
+    ranking: Ranking,
+    stream: IO[str],
+    *,
+    explain: bool,
+    prior: Sequence[tuple[str, str]] = (),
+    full: bool = False,
+    ids: bool = False,
+    shared: frozenset[int] | None = None,
+) -> None:
+    """Print the ranking as a table, then the explanations if ``explain``.
+
+    Then the guideline warnings, the unranked options, the exclusions, and what the record
+    (a FHIR bundle) says was already referred or done (``prior``: modality id and words).
+    When nothing is ranked it says so in words. ``full`` lists every finding in the
+    explanations; ``ids`` adds an id column; ``shared`` names the rank numbers shared in the
+    whole ranking (see :func:`rank_table`).
+    """
+    shared = shared_ranks(ranking) if shared is None else shared
+    table = rank_table(ranking, ids=ids, shared=shared)
     if not ranking.options:
-        print(title, file=stream)
-        print(ranking.summary, file=stream)
+        say(table.title, stream)
+        say(ranking.summary, stream)
     else:
-        print_table(
-            Table(
-                headers=(
-                    "#",
-                    "id",
-                    "score",
-                    *(c.value for c in Criterion),
-                    "active?",
-                    "lasts",
-                    "guideline",
-                ),
-                rows=rows,
-                title=title,
-                right=frozenset({0, *range(2, 3 + len(Criterion))}),
-            ),
+        print_table(table, stream)
+    if explain:
+        for option in ranking:
+            print("", file=stream)
+            print_explained(option, stream, full=full, label=rank_label(option, shared) + ".")
+    print_ranking_notes(ranking, stream, explain=explain, full=full)
+    if prior:
+        print("\nAlready in the record (FHIR bundle):", file=stream)
+        for modality_id, words in prior:
+            say(f"- {modality_id}: {words}", stream, hanging="  ")
+
+
+def _finding_lines(
+    findings: Sequence[Finding], stream: IO[str], *, full: bool, indent: str
+) -> None:
+    """One wrapped line per finding, each naming its source; "and N more" unless ``full``."""
+    shown = findings if full else findings[:EXPLAIN_LISTED]
+    for finding in shown:
+        say(f"- {_words.describe(finding)}", stream, indent=indent)
+    hidden = len(findings) - len(shown)
+    if hidden:
+        say(f"- and {hidden} more (--full lists every finding)", stream, indent=indent)
+
+
+def print_explained(
+    entry: RankedOption | UnrankedOption, stream: IO[str], *, full: bool, label: str = ""
+) -> None:
+    """An option's score as indented lines: each criterion, then one line per finding.
+
+    The findings shown but not scored follow, grouped by why, then what guidelines say.
+    """
+    omitted = "".join(f", {omission.explain()}" for omission in entry.without)
+    head = f"{label} " if label else ""
+    result = entry.score
+    if result.has_benefit:
+        say(f"{head}{_option_name(entry)}{omitted}: score {float(result):.3f}", stream)
+        for part in result.contributions:
+            number = f"{part.criterion.value} {float(part.value):.3f}"
+            if part.criterion is Criterion.ACTIVITY:
+                say(f"{number}: {entry.modality.activity.value}", stream, indent="    ")
+            elif not part.findings:
+                say(f"{number}: no scored finding shows benefit", stream, indent="    ")
+            else:
+                say(f"{number}, from:", stream, indent="    ")
+                _finding_lines(part.findings, stream, full=full, indent="      ")
+    else:
+        say(
+            f"{head}{_option_name(entry)}{omitted}: not ranked: no scored finding shows "
+            f"benefit for {result.pain_type.label}",
             stream,
         )
-    if explain:
-        print("", file=stream)
-        for option in ranking:
-            print(option.explain(), file=stream)
-    print_ranking_notes(ranking, stream, explain=explain)
-    if tried:
-        print(f"\nAlready tried, from the FHIR bundle: {', '.join(tried)}", file=stream)
+    why: dict[str, list[Finding]] = {}
+    for finding in result.unscored:
+        why.setdefault(result.policy.why_unscored(finding) or "not scored", []).append(finding)
+    for reason, findings in why.items():
+        say(f"not scored, {reason}:", stream, indent="    ")
+        _finding_lines(findings, stream, full=full, indent="      ")
+    for advice in entry.guidance:
+        say(f"guideline: {advice}", stream, indent="    ")
 
 
 #: The guideline column's words for each direction, most important first.
@@ -221,13 +455,15 @@ def guideline_column(entry: Entry) -> str:
 
 def _unranked_line(unranked: UnrankedOption) -> str:
     shown = len(unranked.score.unscored)
-    tail = f" ({shown} finding(s) shown, not scored)" if shown else ""
+    tail = f" ({shown} finding{'s' if shown != 1 else ''} shown, not scored)" if shown else ""
     omitted = "".join(f", {omission.explain()}" for omission in unranked.without)
-    return f"{unranked.modality.id}{omitted}{tail}"
+    return f"{_option_name(unranked)}{omitted}{tail}"
 
 
-def print_ranking_notes(ranking: Ranking, stream: IO[str], *, explain: bool) -> None:
-    """Print what the table does not show, after it.
+def print_ranking_notes(
+    ranking: Ranking, stream: IO[str], *, explain: bool, full: bool = False
+) -> None:
+    """Print what the table does not show, after it, wrapped to the output's width.
 
     Programmes ranked without a component, guideline warnings, the unranked options and the
     exclusions.
@@ -237,22 +473,24 @@ def print_ranking_notes(ranking: Ranking, stream: IO[str], *, explain: bool) -> 
         print("\nRanked without a component the patient may not have:", file=stream)
         for option in reduced:
             omitted = "; ".join(omission.explain() for omission in option.without)
-            print(f"- {option.modality.id}: {omitted}", file=stream)
+            say(f"- {option.modality.name} ({option.modality.id}): {omitted}", stream)
     warned = [entry for entry in ranking.entries if entry.warnings]
     if warned:
         print("\nGuideline warnings:", file=stream)
         for entry in warned:
             for warning in entry.warnings:
-                print(f"- {entry.modality.id}: {warning}", file=stream)
+                say(f"- {entry.modality.id}: {warning}", stream)
     if ranking.unranked:
         print("\nNot ranked (no scored finding of benefit):", file=stream)
         for unranked in ranking.unranked:
-            line = unranked.explain() if explain else _unranked_line(unranked)
-            print(f"- {line}", file=stream)
+            if explain:
+                print_explained(unranked, stream, full=full, label="-")
+            else:
+                say(f"- {_unranked_line(unranked)}", stream)
     if ranking.excluded:
         print("\nRuled out:", file=stream)
         for exclusion in ranking.excluded:
-            print(f"- {exclusion.explain()}", file=stream)
+            say(f"- {exclusion.explain()}", stream)
 
 
 def family_fields(modality: Modality) -> list[tuple[str, str]]:
@@ -309,22 +547,11 @@ def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str
 
 # -- care plans, stability and acceptability ---------------------------------------------------
 
-#: The width plan, stability and acceptability texts are wrapped to.
-WIDTH: Final = 80
-
-
-def _wrapped(text: str, stream: IO[str], indent: str = "") -> None:
-    """Print ``text`` wrapped to :data:`WIDTH` columns, continuation lines indented."""
-    print(
-        textwrap.fill(text, WIDTH, subsequent_indent=indent + "  ", break_on_hyphens=False),
-        file=stream,
-    )
-
 
 def print_plan(care: CarePlan, stream: IO[str]) -> None:
     """Print a care plan: the summary, the core and adjuncts as tables, labels and notes."""
     print(f"Care plan for {care.pain_type.label}", file=stream)
-    _wrapped(care.summary, stream)
+    say(care.summary, stream)
     parts = (
         ("Active core (choose one; it carries long-term care)", care.core_choices),
         (
@@ -360,12 +587,12 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
             notes = [*item.labels, *(o.explain() for o in item.option.without)]
             notes += list(item.option.warnings)
             if notes:
-                _wrapped(f"- {item.modality.id}: {'; '.join(notes)}", stream)
+                say(f"- {item.modality.id}: {'; '.join(notes)}", stream)
     notes = [note for note in care.notes if note not in care.summary]
     if notes:
         print("", file=stream)
         for note in notes:
-            _wrapped(note, stream)
+            say(note, stream)
 
 
 def print_sureness(
@@ -379,7 +606,7 @@ def print_sureness(
         title = "Stability of first place" if found is found_stability else "Acceptability"
         print(f"{title}:", file=stream)
         for line in found.explain().splitlines():
-            _wrapped(line, stream)
+            say(line, stream)
 
 
 def sureness_summary(
@@ -404,3 +631,69 @@ def sureness_summary(
             "explanation": found_acceptability.explain(),
         }
     return found
+
+
+# -- list and the option grid --------------------------------------------------------------
+
+
+def list_entry(modality: Modality) -> dict[str, Any]:
+    """A modality's row of ``list --format json``: what the table shows, and its kind."""
+    return {
+        "id": modality.id,
+        "name": modality.name,
+        "kind": modality.kind,
+        "activity": modality.activity.value,
+        "session_minutes": modality.session_minutes,
+        "coverage": modality.coverage.value,
+        "precautions": _words.precautions_text(modality),
+    }
+
+
+def grid_summary(grid: OptionGrid) -> dict[str, Any]:
+    """The option grid as JSON: the options, then each question with a cited answer each."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "document": "option-grid",
+        "pain_type": converter().unstructure(grid.pain_type),
+        "label": grid.pain_type.label,
+        "options": [{"id": m.id, "name": m.name} for m in grid.modalities],
+        "rows": [
+            {
+                "key": row.key,
+                "question": row.question,
+                "answers": [
+                    {"id": modality.id, "text": cell.text, "sources": list(cell.sources)}
+                    for modality, cell in zip(grid.modalities, row.cells, strict=True)
+                ],
+            }
+            for row in grid.rows
+        ],
+    }
+
+
+def print_grid(grid: OptionGrid, catalog: Catalog, stream: IO[str]) -> None:
+    """The option grid as a table (questions down, options across), then its sources."""
+    numbers = {key: number for number, key in enumerate(grid.sources, start=1)}
+    rows = tuple(
+        (
+            row.question,
+            *(
+                cell.text + ("".join(f" [{numbers[key]}]" for key in cell.sources))
+                for cell in row.cells
+            ),
+        )
+        for row in grid.rows
+    )
+    print_table(
+        Table(
+            headers=("", *(modality.name for modality in grid.modalities)),
+            rows=rows,
+            title=f"Option grid for {grid.pain_type.label}",
+            wrap=frozenset(range(len(grid.modalities) + 1)),
+        ),
+        stream,
+    )
+    if numbers:
+        print("\nSources:", file=stream)
+        for key, number in numbers.items():
+            say(f"[{number}] {cite(catalog, key)}", stream, hanging="    ")

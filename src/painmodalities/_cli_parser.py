@@ -9,11 +9,12 @@ import argparse
 import datetime
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, NoReturn, TypeVar
+from typing import IO, Any, NoReturn, TypeVar
 
 from painmodalities import __version__
 from painmodalities import _rules as check
 from painmodalities.errors import ValidationError
+from painmodalities.evidence import PainType
 from painmodalities.modalities import FAMILIES
 from painmodalities.scoring import Weights
 from painmodalities.serialization import DOCUMENT_TYPES
@@ -37,6 +38,8 @@ Handler = Callable[[argparse.Namespace, IO[str], IO[str]], int]
 
 EPILOG = """\
 examples:
+  painmodalities compare exercise.therapeutic massage.swedish --pain-type low_back:chronic
+  painmodalities plot timeline low_back chronic -o timeline.png
   painmodalities rank low_back chronic --explain
   painmodalities rank neck --weeks 20 --precaution blood_clot --top 5
   painmodalities rank low_back chronic --weights function=0.6,pain=0 --format json
@@ -174,6 +177,24 @@ def _plot_path(text: str) -> Path:
     return path
 
 
+def _picture_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise argparse.ArgumentTypeError(f"a picture is a .png or .svg file, got {text!r}")
+    return path
+
+
+def _pain_type(text: str) -> PainType:
+    try:
+        return PainType.parse(text)
+    except ValidationError:
+        raise argparse.ArgumentTypeError(
+            f"expected CONDITION:PHASE such as low_back:chronic, got {text!r} "
+            f"(conditions: {check.choices(Condition, quoted=False)}; "
+            f"phases: {check.choices(Phase, quoted=False)})"
+        ) from None
+
+
 def _date(text: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(text)
@@ -183,11 +204,11 @@ def _date(text: str) -> datetime.date:
         ) from None
 
 
-# -- the parser ----------------------------------------------------------------------------
+def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
+    """The patient's constraints: ``--precaution``, ``--covered``, ``--max-minutes``...
 
-
-def _add_patient_options(parser: argparse.ArgumentParser) -> None:
-    """The options that say what rules options out, and how they are weighed (rank, plan)."""
+    ... and ``--exclude``, for every command that reads for one patient.
+    """
     parser.add_argument(
         "--precaution",
         action="append",
@@ -219,6 +240,13 @@ def _add_patient_options(parser: argparse.ArgumentParser) -> None:
         metavar="ID",
         help="rule out an id (repeatable)",
     )
+
+
+# -- the parser ----------------------------------------------------------------------------
+
+
+def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
+    """How findings are scored and weighed: ``--min-certainty`` and ``--weights``."""
     parser.add_argument(
         "--min-certainty",
         type=_certainty,
@@ -294,7 +322,8 @@ def _add_plan(
         type=_phase,
         help=f"one of {check.choices(Phase, quoted=False)}",
     )
-    _add_patient_options(planning)
+    add_patient_arguments(planning)
+    add_scoring_arguments(planning)
     planning.add_argument(
         "--format",
         choices=("table", "json", "fhir"),
@@ -308,36 +337,10 @@ def _add_plan(
     planning.set_defaults(handler=handler, usage=planning.format_usage())
 
 
-def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
-    """The argument parser of the ``painmodalities`` command, with every subcommand.
-
-    Each subcommand's parsed arguments carry its function from ``handlers`` as ``handler``.
-    """
-    parser = Parser(
-        prog=PROG,
-        description="Rank and explore non-drug pain-care modalities by their cited evidence.",
-        epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
-    commands.required = True
-
-    with_catalog = Parser(add_help=False)
-    with_catalog.add_argument(
-        "--catalog",
-        metavar="FILE",
-        type=Path,
-        help="use the catalog in this JSON file instead of the built-in one",
-    )
-    with_catalog.add_argument(
-        "--extend",
-        metavar="FILE",
-        type=Path,
-        help="add the modalities and sources in this JSON file to the catalog "
-        "(they may cite its sources and use its modalities as components)",
-    )
-
+def _add_rank(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``rank`` subcommand."""
     ranking = commands.add_parser(
         "rank",
         parents=[with_catalog],
@@ -366,11 +369,13 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     ranking.add_argument(
         "--weeks", type=_weeks, metavar="N", help="how long the pain has lasted, in weeks"
     )
-    _add_patient_options(ranking)
+    add_patient_arguments(ranking)
+    add_scoring_arguments(ranking)
     ranking.add_argument("--top", type=_positive_int, metavar="N", help="show only the N best")
     ranking.add_argument(
         "--explain", action="store_true", help="explain each score with its findings"
     )
+    add_reading_arguments(ranking)
     ranking.add_argument(
         "--format",
         choices=("table", "json", "document", "fhir"),
@@ -417,7 +422,41 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         help="also say how often each option ranks first across 10,000 weightings drawn "
         "uniformly (seeded: the same on every machine)",
     )
-    ranking.set_defaults(handler=handlers["rank"], usage=ranking.format_usage())
+    ranking.set_defaults(handler=handler, usage=ranking.format_usage())
+
+
+def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
+    """The argument parser of the ``painmodalities`` command, with every subcommand.
+
+    Each subcommand's parsed arguments carry its function from ``handlers`` as ``handler``.
+    """
+    parser = Parser(
+        prog=PROG,
+        description="Rank and explore non-drug pain-care modalities by their cited evidence.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+
+    with_catalog = Parser(add_help=False)
+    with_catalog.add_argument(
+        "--catalog",
+        metavar="FILE",
+        type=Path,
+        help="use the catalog in this JSON file (- for standard input) instead of the "
+        "built-in one",
+    )
+    with_catalog.add_argument(
+        "--extend",
+        metavar="FILE",
+        type=Path,
+        help="add the modalities and sources in this JSON file (- for standard input) to the "
+        "catalog (they may cite its sources and use its modalities as components)",
+    )
+
+    _add_rank(commands, with_catalog, handlers["rank"])
 
     _add_plan(commands, with_catalog, handlers["plan"])
 
@@ -446,6 +485,8 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
         "sources", parents=[with_catalog], help="list the sources the catalog cites"
     )
     sourcing.set_defaults(handler=handlers["sources"])
+    for reading in (listing, showing, sourcing):
+        add_format_argument(reading)
 
     schema = commands.add_parser("schema", help="print the JSON Schema of a document type")
     schema.add_argument(
@@ -458,15 +499,26 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     schema.set_defaults(handler=handlers["schema"])
 
     validating = commands.add_parser(
-        "validate", help="check a catalog JSON file and print every problem"
+        "validate", help="check a JSON document (a catalog by default) and print every problem"
     )
-    validating.add_argument("file", metavar="FILE", type=Path, help="the catalog JSON file")
+    validating.add_argument(
+        "file", metavar="FILE", type=Path, help="the JSON file (- for standard input)"
+    )
+    validating.add_argument(
+        "--type",
+        metavar="TYPE",
+        type=lambda text: text.replace("-", "_"),
+        choices=list(DOCUMENT_TYPES),
+        help="the document type: "
+        + check.choices(DOCUMENT_TYPES, quoted=False)
+        + " (default: what the document says it is, else catalog)",
+    )
     validating.add_argument(
         "--extend",
         action="store_true",
         help="check FILE as a partial catalog that extends the built-in one",
     )
-    validating.set_defaults(handler=handlers["validate"])
+    validating.set_defaults(handler=handlers["validate"], usage=validating.format_usage())
 
     exporting = commands.add_parser(
         "export", parents=[with_catalog], help="print the catalog as JSON or as a FHIR Bundle"
@@ -474,6 +526,100 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     exporting.add_argument("--format", choices=("json", "fhir"), default="json")
     exporting.add_argument("--fhir-version", choices=("R4B", "R5"), default="R4B")
     exporting.set_defaults(handler=handlers["export"])
-
+    add_teaching_commands(commands, with_catalog, handlers)
     _add_serve(commands, with_catalog, handlers["serve"])
     return parser
+
+
+# -- teaching: the option grid and the pictures ------------------------------------------
+
+
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """``--format table|json`` for the commands that read the catalog."""
+    parser.add_argument(
+        "--format", choices=("table", "json"), default="table", help="output format"
+    )
+
+
+def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--full`` and ``--ids`` for the ranking's table and explanations, and ``--quiet``."""
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="with --explain, list every finding instead of the first few and 'and N more'",
+    )
+    parser.add_argument(
+        "--ids", action="store_true", help="add a column with each option's id to the table"
+    )
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="do not print the FHIR import's warnings (what the bundle holds that is not used)",
+    )
+
+
+def add_teaching_commands(
+    commands: Any, with_catalog: argparse.ArgumentParser, handlers: Mapping[str, Handler]
+) -> None:
+    """The ``compare`` and ``plot`` subcommands."""
+    comparing = commands.add_parser(
+        "compare",
+        parents=[with_catalog],
+        help="an option grid: the questions patients ask, answered for each option",
+        description="Compare options side by side for one pain type, as an option grid: "
+        "rows are the questions patients ask, columns the options; every answer cites its "
+        "sources.",
+    )
+    comparing.add_argument(
+        "ids", metavar="ID", nargs="+", type=_modality_id, help="the modality ids to compare"
+    )
+    comparing.add_argument(
+        "--pain-type",
+        required=True,
+        type=_pain_type,
+        metavar="CONDITION:PHASE",
+        help="the pain type, such as low_back:chronic",
+    )
+    add_patient_arguments(comparing)
+    comparing.add_argument(
+        "--format", choices=("table", "markdown", "json"), default="table", help="output format"
+    )
+    comparing.set_defaults(handler=handlers["compare"], usage=comparing.format_usage())
+
+    plotting = commands.add_parser(
+        "plot", help="draw a teaching picture into a PNG or SVG file (plot extra)"
+    )
+    pictures = plotting.add_subparsers(dest="picture", metavar="PICTURE", parser_class=Parser)
+    pictures.required = True
+    timeline = pictures.add_parser(
+        "timeline",
+        parents=[with_catalog],
+        help="benefit over time for one pain type: each modality's effect at each horizon",
+    )
+    timeline.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=_condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+    )
+    timeline.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=_phase,
+        help=f"one of {check.choices(Phase, quoted=False)}",
+    )
+    evidence_map = pictures.add_parser(
+        "map",
+        parents=[with_catalog],
+        help="the evidence map: modalities by pain types, the best scored effect in each cell",
+    )
+    for picture in (timeline, evidence_map):
+        picture.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            type=_picture_path,
+            metavar="FILE",
+            help="the file to write, .png or .svg",
+        )
+        picture.set_defaults(handler=handlers["plot"])

@@ -32,7 +32,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import IO
+from typing import IO, Any, Final
 
 import attrs
 import orjson
@@ -43,6 +43,9 @@ from painmodalities._cli_output import (
     Table,
     family_fields,
     finding_line,
+    grid_summary,
+    list_entry,
+    print_grid,
     print_json,
     print_plan,
     print_ranking,
@@ -50,6 +53,7 @@ from painmodalities._cli_output import (
     print_table,
     ranking_summary,
     recommendation_line,
+    shared_ranks,
     sureness_summary,
 )
 from painmodalities._cli_parser import PROG, Handler, UsageError
@@ -57,12 +61,16 @@ from painmodalities._cli_parser import build_parser as _build_parser
 from painmodalities.catalog import Catalog
 from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
+from painmodalities.grid import compare
 from painmodalities.plans import Acceptability, Stability, acceptability, plan, stability
 from painmodalities.ranking import Patient, Ranking, rank
 from painmodalities.schema import json_schema
 from painmodalities.scoring import ScoringPolicy
 from painmodalities.serialization import (
+    DOCUMENT_TYPES,
     SCHEMA_VERSION,
+    converter,
+    from_json,
     load_catalog,
     to_json,
 )
@@ -96,23 +104,43 @@ _EXIT_INTERRUPTED = 130
 # -- shared steps --------------------------------------------------------------------------
 
 
+#: The file name that means standard input, wherever the command takes a file.
+STDIN = "-"
+
+
 def _read_text(path: Path) -> str:
+    """The text of ``path``, or of standard input when ``path`` is ``-``."""
     try:
+        if str(path) == STDIN:
+            stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+            data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
+            return data.decode("utf-8")
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise CliError(f"{path}: not UTF-8 text") from None
+        raise CliError(f"{_shown(path)}: not UTF-8 text") from None
+
+
+def _shown(path: Path) -> str:
+    return "standard input" if str(path) == STDIN else str(path)
+
+
+def _one_stdin(*paths: Path | None) -> None:
+    """Refuse ``-`` given for two files: standard input can be read once."""
+    if sum(1 for path in paths if path is not None and str(path) == STDIN) > 1:
+        raise CliError("only one file can be read from standard input (-)")
 
 
 def _load_catalog(args: argparse.Namespace) -> Catalog:
     """The catalog to work on: built-in or ``--catalog FILE``, then ``--extend FILE``."""
     catalog = default_catalog()
+    _one_stdin(args.catalog, args.extend, getattr(args, "fhir", None))
     for path, extend in ((args.catalog, False), (args.extend, True)):
         if path is None:
             continue
         try:
             catalog = load_catalog(_read_text(path).encode(), base=catalog if extend else None)
         except ValidationError as error:
-            raise CliError(f"{path}: not a valid catalog: {error}") from None
+            raise CliError(f"{_shown(path)}: not a valid catalog: {error}") from None
     return catalog
 
 
@@ -129,8 +157,8 @@ def _fhir() -> ModuleType:
 
 def _pain_types(
     args: argparse.Namespace, stderr: IO[str]
-) -> tuple[list[PainType], list[str], str | None]:
-    """The pain types to rank for, the ids a FHIR bundle says were tried, and its patient."""
+) -> tuple[list[PainType], Any, str | None]:
+    """The pain types to rank for, the FHIR bundle's import (or ``None``), and its patient."""
     phase: Phase | None = args.phase
     if args.phase is not None and args.weeks is not None:
         raise UsageError("give PHASE or --weeks, not both", args.usage)
@@ -144,7 +172,7 @@ def _pain_types(
             raise UsageError("rank needs CONDITION and PHASE (or --weeks N)", args.usage)
         if phase is None:
             raise UsageError(f"rank {args.condition.value} needs PHASE or --weeks N", args.usage)
-        return [PainType(args.condition, phase)], [], None
+        return [PainType(args.condition, phase)], None, None
     if args.condition is not None:
         raise UsageError(
             "give CONDITION and PHASE or --fhir BUNDLE, not both: the bundle names the "
@@ -153,15 +181,19 @@ def _pain_types(
         )
     fhir = _fhir()
     as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
-    found = fhir.read_bundle(args.fhir, as_of=as_of, patient=args.patient)
-    for problem in found.problems:
-        print(f"{PROG}: warning: {args.fhir}: {problem}", file=stderr)
-    for note in found.notes:
-        print(f"{PROG}: note: {args.fhir}: {note}", file=stderr)
+    bundle = _read_text(args.fhir).encode() if str(args.fhir) == STDIN else args.fhir
+    found = fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
+    if not args.quiet:  # --quiet: what the bundle holds that is not used goes unsaid
+        for problem in found.problems:
+            print(f"{PROG}: warning: {_shown(args.fhir)}: {problem}", file=stderr)
+        for note in found.notes:
+            print(f"{PROG}: note: {_shown(args.fhir)}: {note}", file=stderr)
     pain_types = list(found.pain_types)
     if not pain_types:
-        raise CliError(f"{args.fhir}: the bundle names no pain condition the catalog knows")
-    return pain_types, [str(modality_id) for modality_id in found.tried], found.subject
+        raise CliError(
+            f"{_shown(args.fhir)}: the bundle names no pain condition the catalog knows"
+        )
+    return pain_types, found, found.subject
 
 
 def _patient(args: argparse.Namespace) -> Patient:
@@ -200,8 +232,21 @@ def _sureness(
     ]
 
 
+def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[str, str]]:
+    """What the record says was already referred or done, per modality of the ranking."""
+    if record is None:
+        return []
+    fhir = _fhir()
+    return [
+        (entry.modality.id, item.words)
+        for entry in ranking.entries
+        for item in fhir.prior_care_for(record, entry.modality.id, catalog=catalog)
+    ]
+
+
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    pain_types, tried, subject = _pain_types(args, stderr)
+    _one_stdin(args.catalog, args.extend, args.fhir)
+    pain_types, record, subject = _pain_types(args, stderr)
     catalog = _load_catalog(args)
     policy = _policy(args)
     rankings = [
@@ -211,6 +256,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         for pain_type in pain_types
     ]
     sureness = _sureness(args, rankings, catalog)  # of the whole rankings, before --top
+    shared = [shared_ranks(r) for r in rankings]  # of the whole ranking, before --top
     if args.top:  # --top applies to every output: table, JSON, FHIR and the plot
         rankings = [attrs.evolve(r, options=r.top(args.top)) for r in rankings]
     if args.plot is not None:
@@ -242,13 +288,36 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             print_json(documents[0], stdout)
         else:
             print_json(
-                {"schema_version": SCHEMA_VERSION, "rankings": documents, "tried": tried}, stdout
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "rankings": documents,
+                    "tried": list(record.tried),
+                    "prior_care": [
+                        {
+                            "target": item.target,
+                            "kind": item.kind,
+                            "approximate": item.approximate,
+                            "date": None if item.date is None else item.date.isoformat(),
+                            "words": item.words,
+                        }
+                        for item in record.prior_care
+                    ],
+                },
+                stdout,
             )
     else:
-        for number, ranking in enumerate(rankings):
+        for number, (ranking, ties) in enumerate(zip(rankings, shared, strict=True)):
             if number:
                 print("", file=stdout)
-            print_ranking(ranking, stdout, explain=args.explain, tried=tried)
+            print_ranking(
+                ranking,
+                stdout,
+                explain=args.explain,
+                prior=_prior_care(record, ranking, catalog),
+                full=args.full,
+                ids=args.ids,
+                shared=ties,
+            )
             print_sureness(*sureness[number], stdout)
     return EXIT_OK
 
@@ -280,21 +349,29 @@ def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
     activity = None if args.activity is None else Activity(args.activity)
     chosen = catalog.select(kind=args.kind, activity=activity)
+    if args.format == "json":
+        print_json(
+            {"schema_version": SCHEMA_VERSION, "modalities": [list_entry(m) for m in chosen]},
+            stdout,
+        )
+        return EXIT_OK
     print_table(
         Table(
-            headers=("id", "kind", "activity", "minutes", "coverage", "name"),
+            headers=("name", "activity", "min", "coverage", "id"),
             rows=tuple(
                 (
-                    m.id,
-                    m.kind,
+                    m.name,
                     m.activity.value,
                     "-" if m.session_minutes is None else str(m.session_minutes),
                     m.coverage.value,
-                    m.name,
+                    m.id,
                 )
                 for m in chosen
             ),
-            right=frozenset({3}),
+            right=frozenset({2}),
+            wrap=frozenset({0}),
+            caption="min: a session's length in minutes (- when the dossier records none); "
+            "coverage: an insurance hint, never a promise.",
         ),
         stdout,
     )
@@ -304,6 +381,9 @@ def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
     modality = catalog[args.id]
+    if args.format == "json":
+        print(to_json(modality, indent=True), file=stdout)
+        return EXIT_OK
     out: list[str] = [f"{modality.name} ({modality.id})"]
     precautions = ", ".join(_words.word(p) for p in sorted(modality.precautions)) or "none listed"
     attributes = [
@@ -352,6 +432,19 @@ def _sources(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int
         keys = [f.source for f in modality.findings] + [r.source for r in modality.recommendations]
         for key in keys:
             cited[key].add(modality.id)
+    if args.format == "json":
+        unstructure = converter().unstructure
+        print_json(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "sources": [
+                    {**unstructure(source), "cited_by": sorted(cited[source.key])}
+                    for source in catalog.sources
+                ],
+            },
+            stdout,
+        )
+        return EXIT_OK
     print_table(
         Table(
             headers=("key", "year", "kind", "cited by", "title"),
@@ -366,6 +459,7 @@ def _sources(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int
                 for source in catalog.sources
             ),
             right=frozenset({1, 3}),
+            wrap=frozenset({2, 4}),
         ),
         stdout,
     )
@@ -380,24 +474,58 @@ def _schema(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     return EXIT_OK
 
 
+#: The key that tells each document type apart, for ``validate`` without ``--type``.
+_SAYS_WHAT_IT_IS: Final = (
+    ("modalities", "catalog"),
+    ("options", "ranking"),
+    ("kind", "modality"),
+)
+
+
+def _document_type(args: argparse.Namespace, text: str) -> str:
+    """The type to validate as: ``--type``, else what the document says, else a catalog."""
+    if args.type is not None:
+        return str(args.type)
+    try:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return "catalog"  # the catalog reader reports where the JSON breaks
+    if isinstance(document, dict):
+        for key, kind in _SAYS_WHAT_IT_IS:
+            if key in document and kind in DOCUMENT_TYPES:
+                return kind
+    return "catalog"
+
+
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     text = _read_text(args.file)
+    name = _shown(args.file)
+    kind = _document_type(args, text)
+    if args.extend and kind != "catalog":
+        raise UsageError(f"--extend checks a catalog, not a {kind}", args.usage)
     try:
-        catalog = load_catalog(text.encode(), base=default_catalog() if args.extend else None)
+        if kind == "catalog":
+            base = default_catalog() if args.extend else None
+            catalog = load_catalog(text.encode(), base=base)
+        else:
+            from_json(text, DOCUMENT_TYPES[kind])
     except ValidationError as error:
         for problem in error.problems:
-            print(f"{args.file}: {problem}", file=stdout)
+            print(f"{name}: {problem}", file=stdout)
         count = len(error.problems)
         print(
-            f"{PROG}: error: {args.file} is not a valid catalog: "
+            f"{PROG}: error: {name} is not a valid {_words.plain(kind)}: "
             f"{count} problem{'s' if count != 1 else ''}",
             file=stderr,
         )
         return EXIT_ERROR
-    print(
-        f"{args.file}: valid catalog: {len(catalog)} modalities, {len(catalog.sources)} sources",
-        file=stdout,
-    )
+    if kind == "catalog":
+        print(
+            f"{name}: valid catalog: {len(catalog)} modalities, {len(catalog.sources)} sources",
+            file=stdout,
+        )
+    else:
+        print(f"{name}: valid {_words.plain(kind)}", file=stdout)
     return EXIT_OK
 
 
@@ -408,6 +536,39 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
         print_json(fhir.export_catalog(catalog, version=args.fhir_version), stdout)
     else:
         print(to_json(catalog, indent=True), file=stdout)
+    return EXIT_OK
+
+
+# -- compare, plot --------------------------------------------------------------------------
+
+
+def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
+    catalog = _load_catalog(args)
+    patient = _patient(args)
+    grid = compare(
+        args.ids,
+        args.pain_type,
+        patient=None if patient == Patient() else patient,
+        catalog=catalog,
+    )
+    if args.format == "json":
+        print_json(grid_summary(grid), stdout)
+    elif args.format == "markdown":
+        print(grid.to_markdown(), file=stdout)
+    else:
+        print_grid(grid, catalog, stdout)
+    return EXIT_OK
+
+
+def _plot(args: argparse.Namespace, _stdout: IO[str], stderr: IO[str]) -> int:
+    from painmodalities import plot  # noqa: PLC0415 (matplotlib on demand)
+
+    catalog = _load_catalog(args)
+    if args.picture == "timeline":
+        plot.plot_timeline(PainType(args.condition, args.phase), args.output, catalog=catalog)
+    else:
+        plot.plot_map(args.output, catalog=catalog)
+    print(f"{PROG}: wrote {args.output}", file=stderr)
     return EXIT_OK
 
 
@@ -460,6 +621,8 @@ def build_parser() -> argparse.ArgumentParser:
         "schema": _schema,
         "validate": _validate,
         "export": _export,
+        "compare": _compare,
+        "plot": _plot,
         "serve": _serve,
     }
     return _build_parser(handlers)

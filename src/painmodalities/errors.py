@@ -34,6 +34,7 @@ __all__ = [
     "MissingExtraError",
     "NotInCatalogError",
     "NotRankedError",
+    "OptionIndexError",
     "PainModalitiesError",
     "Problem",
     "UnknownModalityError",
@@ -268,6 +269,18 @@ class NotRankedError(PainModalitiesError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[1]) if len(self.args) > 1 else self.modality_id
+
+
+class OptionIndexError(PainModalitiesError, IndexError):
+    """An index past the ranked options of a ranking (also an ``IndexError``)."""
+
+    @classmethod
+    def for_index(cls: type[_E], index: object, size: int) -> _E:
+        """The error for ``index`` into a ranking of ``size`` ranked options."""
+        held = f"index 0 to {size - 1}" if size else "none"
+        return cls(
+            f"the ranking has {size} ranked option(s) ({held}); index {index} is out of range"
+        )
 
 
 class MissingExtraError(PainModalitiesError, ImportError):

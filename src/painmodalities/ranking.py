@@ -31,7 +31,13 @@ from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
-from painmodalities.errors import NotRankedError, Problem, UnknownModalityError, ValidationError
+from painmodalities.errors import (
+    NotRankedError,
+    OptionIndexError,
+    Problem,
+    UnknownModalityError,
+    ValidationError,
+)
 from painmodalities.evidence import PainType, Recommendation
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
@@ -497,7 +503,10 @@ class Ranking:
     @overload
     def __getitem__(self, index: slice) -> tuple[RankedOption, ...]: ...
     def __getitem__(self, index: int | slice) -> RankedOption | tuple[RankedOption, ...]:
-        return self.options[index]
+        try:
+            return self.options[index]
+        except IndexError:
+            raise OptionIndexError.for_index(index, len(self.options)) from None
 
     def top(self, n: int) -> tuple[RankedOption, ...]:
         """The ``n`` best options (fewer if there are fewer)."""

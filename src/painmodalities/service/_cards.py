@@ -1,22 +1,22 @@
 """Card content: what a clinician reads, all of it written here from the ranking's public API.
 
 This is the one module that words cards. It reads a :class:`~painmodalities.Ranking`
-through its options (modality, score, rank) and each modality's
-``recommendations_for(pain_type)``, and words enums and pain types through the library's
-plain words. Two functions stand where the care plan (issue 14) will plug in:
-:func:`care_plan_section` (the plan's text in the card detail) and :func:`core_choices` (the
-options a suggestion orders). Until ``plan()`` exists they say what the ranking shows, and
-never invent a plan.
+through its options (modality, score, rank), unranked options and exclusions with the
+recommendations in scope, and the care plan built from it (:class:`~painmodalities.CarePlan`):
+:func:`care_plan_section` words the plan's active core and adjuncts in the card detail, and
+:func:`core_choices` gives the options a suggestion orders (the plan's core). What the record
+shows was already referred or done comes in the dossier's words (``PriorCare.words``).
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 from painmodalities import _words
 from painmodalities.evidence import PainType, Recommendation
 from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED, BundleImport
 from painmodalities.modalities import Modality
+from painmodalities.plans import CarePlan
 from painmodalities.ranking import RankedOption, Ranking
 from painmodalities.service._records import (
     Action,
@@ -69,15 +69,6 @@ OVERRIDE_REASONS: Final = (
     ),
 )
 _MAX_SUMMARY: Final = 139
-_DIRECTION_WORDS: Final[Mapping[Direction, str]] = {
-    Direction.FOR: "recommends",
-    Direction.AGAINST: "recommends against",
-    Direction.ONLY_WITH_EXERCISE: "recommends only together with exercise",
-}
-_TRIED_WORDS: Final[Mapping[str, str]] = {
-    "Procedure": "done",
-    "ServiceRequest": "referred",
-}
 
 #: Makes a card or suggestion id; the application passes :func:`uuid.uuid4`.
 NewId = Callable[[], uuid.UUID]
@@ -98,58 +89,50 @@ def _summary(text: str) -> str:
     return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 3].rstrip() + "..."
 
 
-def _with_benefit(ranking: Ranking) -> tuple[RankedOption, ...]:
-    return tuple(option for option in ranking.options if option.score.has_benefit)
-
-
 def core_choices(ranking: Ranking) -> tuple[RankedOption, ...]:
-    """The options a card suggests ordering: the care plan's core, when plans exist.
+    """The options a card suggests ordering: the care plan's core choices.
 
-    Until ``plan()`` lands (issue 14), these are the options that share the first rank
-    among those with scored evidence of benefit: what the ranking puts first, nothing more.
+    The best-ranked active options that no in-scope guideline recommends against (equal
+    choices); none when no active option has scored evidence for the pain type.
     """
-    ranked = _with_benefit(ranking)
-    return tuple(option for option in ranked if option.rank == ranked[0].rank) if ranked else ()
+    return tuple(item.option for item in CarePlan.from_ranking(ranking).core_choices)
 
 
 def care_plan_section(ranking: Ranking) -> str:
-    """The care plan part of a card's detail (Markdown); the plan is wired in here.
+    """The care plan part of a card's detail (Markdown): the active core and the adjuncts.
 
-    Until ``plan()`` lands (issue 14) this says what the ranking shows, and that no plan
-    (core and adjuncts) is computed yet.
+    Passive options are offered beside the core for relief, labelled as the plan labels
+    them ("short-term relief, not a long-term solution"), never as the whole plan.
     """
-    label = ranking.pain_type.label
-    first = core_choices(ranking)
-    if not first:
-        return (
-            f"**Care plan.** No care plan is computed yet; no option has scored evidence "
-            f"of benefit for {label}."
+    care = CarePlan.from_ranking(ranking)
+    lines = [f"**Care plan.** {care.summary}"]
+    if care.core_choices:
+        lines += ["", "Active core (choose one; it carries long-term care):"]
+        lines += [f"- {item.explain()}" for item in care.core_choices]
+    if care.adjuncts:
+        heading = (
+            "Adjuncts (may be added for relief):" if care.core_choices else "Symptom relief only:"
         )
-    names = ", ".join(
-        f"{option.modality.name} ({_words.word(option.modality.activity)})" for option in first
-    )
-    return (
-        f"**Care plan.** No care plan (core and adjuncts) is computed yet. The ranking "
-        f"puts first for long-term function: {names}."
-    )
+        lines += ["", heading]
+        lines += [f"- {item.explain()}" for item in care.adjuncts]
+    lines += [f"\n{note}" for note in care.notes]
+    return "\n".join(lines)
 
 
-def _recommendation(modality: Modality, recommendation: Recommendation, label: str) -> str:
-    words = _DIRECTION_WORDS[recommendation.direction]
+def _recommendation(modality: Modality, recommendation: Recommendation) -> str:
+    """What a guideline says of ``modality``, in the library's words, with its strength."""
     return (
-        f"`{recommendation.source}` {words} {_name(modality)} for {label} "
-        f"({_words.word(recommendation.strength)} recommendation)"
+        f"{_words.guidance(recommendation, modality.name)} "
+        f"({_words.word(recommendation.strength)} recommendation, `{recommendation.source}`)"
     )
 
 
 def _guideline_notes(ranking: Ranking) -> list[str]:
     """The recommendations on the ranked options, and every one against any option."""
-    label = ranking.pain_type.label
-    shown = {option.modality.id for option in _with_benefit(ranking)}
-    modalities = [option.modality for option in ranking.options]
-    modalities += [exclusion.modality for exclusion in ranking.excluded]
+    shown = {option.modality.id for option in ranking.options}
+    modalities = [entry.modality for entry in ranking.entries]
     return [
-        f"- {_recommendation(modality, recommendation, label)}"
+        f"- {_recommendation(modality, recommendation)}"
         for modality in modalities
         for recommendation in modality.recommendations_for(ranking.pain_type)
         if modality.id in shown or recommendation.direction is Direction.AGAINST
@@ -157,10 +140,10 @@ def _guideline_notes(ranking: Ranking) -> list[str]:
 
 
 def _options_table(ranking: Ranking) -> list[str]:
-    ranked = _with_benefit(ranking)
+    ranked = ranking.options
     label = ranking.pain_type.label
     if not ranked:
-        return [f"No option has scored evidence of benefit for {label}."]
+        return [ranking.summary]
     lines = [
         f"**Ranked for long-term function** ({label}; score from 0 to 1):",
         "",
@@ -172,7 +155,7 @@ def _options_table(ranking: Ranking) -> list[str]:
         f"| {float(option.score):.2f} |"
         for option in ranked
     ]
-    unscored = [option.modality.name for option in ranking.options if not option.score.has_benefit]
+    unscored = [entry.modality.name for entry in ranking.unranked]
     if unscored:
         lines += ["", f"No scored evidence of benefit for {label}: " + ", ".join(unscored) + "."]
     for exclusion in ranking.excluded:
@@ -180,15 +163,9 @@ def _options_table(ranking: Ranking) -> list[str]:
     return lines
 
 
-def _record_lines(found: BundleImport, ranking: Ranking) -> list[str]:
-    names = {option.modality.id: option.modality.name for option in ranking.options}
-    lines = [
-        f"- {names.get(item.modality_id, item.modality_id)}: "
-        f"{_TRIED_WORDS.get(item.resource_type, 'recorded')}"
-        + (f" on {item.date.isoformat()}" if item.date else "")
-        + f' ({item.resource_type} "{item.display}")'
-        for item in found.procedures
-    ]
+def _record_lines(found: BundleImport) -> list[str]:
+    """What the record says was already referred or done, in the dossier's words."""
+    lines = [f"- {_sentence_start(item.words)}" for item in found.prior_care]
     return lines or ["- The record shows none of these options done or referred to."]
 
 
@@ -281,7 +258,7 @@ def _first_summary(ranking: Ranking) -> str:
     label = _sentence_start(ranking.pain_type.label)
     first = core_choices(ranking)
     if not first:
-        return f"No option has scored evidence of benefit for {ranking.pain_type.label}."
+        return _summary(CarePlan.from_ranking(ranking).summary)
     if len(first) == 1:
         return f"{label}: {_name(first[0].modality)} ranks first for long-term function"
     names = [_name(option.modality) for option in first]
@@ -311,7 +288,7 @@ def pain_type_card(
         "",
         "**Already in the record**",
         "",
-        *_record_lines(found, ranking),
+        *_record_lines(found),
     ]
     return _card(
         summary=_first_summary(ranking),
@@ -338,13 +315,12 @@ def ruled_out_reasons(ranking: Ranking, modality: Modality) -> tuple[str, ...]:
         for reason in exclusion.reasons
     ]
     reasons += [
-        _sentence_start(_recommendation(modality, recommendation, label)) + "."
+        _recommendation(modality, recommendation) + "."
         for recommendation in modality.recommendations_for(ranking.pain_type)
         if recommendation.direction is Direction.AGAINST
     ]
-    ranked = {option.modality.id: option for option in ranking.options}
-    option = ranked.get(modality.id)
-    if option is not None and not option.score.has_benefit and _with_benefit(ranking):
+    unranked = {entry.modality.id for entry in ranking.unranked}
+    if modality.id in unranked and ranking.options:
         reasons.append(
             f"It has no scored evidence of benefit for {label}, while other options have."
         )
