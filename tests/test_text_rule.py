@@ -48,12 +48,14 @@ from painmodalities import (
     ScoringPolicy,
     Strength,
     ValidationError,
+    compare,
     default_catalog,
     plan,
     rank,
     rank_many,
     score,
 )
+from painmodalities.plot import plot_timeline
 from painmodalities.vocabulary import RankedEnum
 from tests.strategies import catalogs, pain_types
 
@@ -136,6 +138,11 @@ SAME: list[tuple[str, Callable[[], object], Callable[[], object]]] = [
         lambda: list(rank_many([("low_back:chronic", None), ("neck:acute", None)])),
     ),
     ("plan", lambda: plan(CHRONIC_LBP), lambda: plan("low_back:chronic")),
+    (
+        "compare",
+        lambda: compare(["exercise.yoga", "massage.swedish"], CHRONIC_LBP),
+        lambda: compare(["exercise.yoga", "massage.swedish"], "low_back:chronic"),
+    ),
     (
         "findings_for",
         lambda: YOGA.findings_for(CHRONIC_LBP),
@@ -455,6 +462,8 @@ PAIN_SLOTS: list[tuple[str, Callable[[Any], object], str, bool]] = [
     ("rank", rank, "$.pain_type", False),
     ("rank_many", lambda v: list(rank_many([(v, None)])), "$.pain_type", False),
     ("plan", plan, "$.pain_type", False),
+    ("compare", lambda v: compare(["exercise.yoga"], v), "$.pain_type", False),
+    ("plot_timeline", lambda v: plot_timeline(v, "never-written.png"), "$.pain_type", False),
     ("findings_for", YOGA.findings_for, "$.pain_type", False),
     ("expected_benefit", YOGA.expected_benefit, "$.pain_type", False),
     ("recommendations_for", YOGA.recommendations_for, "$.pain_type", False),
