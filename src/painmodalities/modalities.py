@@ -27,6 +27,7 @@ from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
+    Comparator,
     Coverage,
     ExerciseForm,
     Horizon,
@@ -230,12 +231,16 @@ class Modality:
         pain_type: PainType | str,
         outcome: Outcome | str = Outcome.FUNCTION,
         min_certainty: Certainty | str = Certainty.LOW,
+        *,
+        mixed: bool = False,
     ) -> Horizon | None:
         """How long the benefit is shown to last, as the longest horizon of benefit.
 
         That is the longest horizon of a finding for ``pain_type`` and ``outcome`` that
-        shows benefit at ``min_certainty`` or above. Each argument takes its member or
-        its text (``"low_back:chronic"``, ``"function"``, ``"low"``).
+        shows benefit at ``min_certainty`` or above, against an inactive control (with
+        ``mixed``, also findings whose comparison groups include active treatments: the
+        default policy does not score those). Each argument takes its member or its text
+        (``"low_back:chronic"``, ``"function"``, ``"low"``).
         ``None`` means no evidence of benefit at that certainty: the library does not guess.
 
         Raises:
@@ -248,7 +253,9 @@ class Modality:
         horizons = [
             finding.horizon
             for finding in self.findings_for(found, wanted)
-            if finding.shows_benefit and finding.certainty >= floor
+            if finding.shows_benefit
+            and finding.certainty >= floor
+            and (mixed or finding.comparator is Comparator.INACTIVE)
         ]
         return max(horizons, default=None)
 
