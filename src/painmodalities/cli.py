@@ -598,6 +598,7 @@ def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
         trusted_clients=clients,
         allow_unauthenticated=args.allow_unauthenticated,
         public_url=args.public_url,
+        **({} if args.docs_url is None else {"docs_url": args.docs_url}),
     )
     uvicorn.run(
         service.create_app(config),
