@@ -47,7 +47,10 @@ from painmodalities.plot import plot_map, plot_ranking, plot_timeline
 EVIDENCE_MARKER = "<!-- generated: evidence from default_catalog() -->"
 CHANGELOG_MARKER = "<!-- generated: CHANGELOG.md -->"
 ENUMS_MARKER = "<!-- generated: vocabulary enums -->"
-GRID_MARKER = re.compile(r"^<!-- generated: option grid (?P<ids>[\w. ]+?) on (?P<pain>[\w:]+) -->$", re.M)
+#: ``<!-- generated: option grid ID ID... on CONDITION:PHASE -->``
+GRID_MARKER = re.compile(
+    r"^<!-- generated: option grid (?P<ids>[\w. ]+?) on (?P<pain>[\w:]+) -->$", re.M
+)
 ROOT = Path(__file__).resolve().parent.parent
 #: Where the figures live in the site, relative to the docs directory.
 FIGURE_DIR: Final = "figures"
@@ -122,8 +125,11 @@ def _recommendation_scope(recommendation: Recommendation) -> str:
 
 
 def _grouped(claims: Iterable[tuple[tuple[str, ...], str]]) -> dict[tuple[str, ...], list[str]]:
-    """Each distinct claim once, with the name of every modality it is cited for (a pooled
-    finding is one row, not one per massage technique)."""
+    """Each distinct claim once, with the name of every modality it is cited for.
+
+    A pooled finding (such as one across every massage technique) is one row, not one per
+    technique.
+    """
     grouped: dict[tuple[str, ...], list[str]] = {}
     for claim, name in claims:
         names = grouped.setdefault(claim, [])
