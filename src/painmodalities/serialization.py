@@ -371,14 +371,14 @@ def _converter_on(catalog: Catalog | None) -> cattrs.Converter:
 
 def _make_converter(catalog: Catalog | None) -> cattrs.Converter:
     made = make_strict_converter()
-    for record_type in _CHECKS:
-        made.register_structure_hook_factory(_exactly(record_type), _checked(made, record_type))
-    for record_type, keys in DERIVED.items():
-        made.register_unstructure_hook(record_type, _derived_unstructure(made, record_type, keys))
     # A ranking is written in its reference form (modalities by id, each finding once) and
     # read against the built-in catalog; from_json(..., catalog=) reads it against another.
     made.register_unstructure_hook(Ranking, _write_ranking(made))
     made.register_structure_hook(Ranking, lambda value, _kind: read_ranking(value, catalog))
+    for record_type in _CHECKS:
+        made.register_structure_hook_factory(_exactly(record_type), _checked(made, record_type))
+    for record_type, keys in DERIVED.items():
+        made.register_unstructure_hook(record_type, _derived_unstructure(made, record_type, keys))
     return made
 
 
