@@ -380,7 +380,10 @@ CASES = [
         id="error_exclusion_reason_not_the_patients",
     ),
     pytest.param(
-        edit("ranking", put(lambda d: d["options"][0]["score"]["contributions"]["function"], "findings", [])),
+        edit(
+            "ranking",
+            put(lambda d: d["options"][0]["score"]["contributions"]["function"], "findings", []),
+        ),
         "$.options[0].score",
         "expected the score the library computes for this modality",
         id="error_ranking_score_not_recomputed",

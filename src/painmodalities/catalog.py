@@ -59,10 +59,9 @@ def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None
 
 
 class _Keep:
-    """A catalog's slot for the helpers built from it, one per type (the ranking caches,
-    the digest of its canonical JSON).
+    """A catalog's slot for the helpers built from it, one per type.
 
-    Each helper is made on first use, once even when threads race, and kept until the
+    The helpers are the ranking caches and the digest of its canonical JSON. Each helper is made on first use, once even when threads race, and kept until the
     catalog goes; helpers of different types never evict each other. A pickled catalog
     carries no helper: its copy makes its own.
     """
