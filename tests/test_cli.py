@@ -690,10 +690,11 @@ def test_show_massage(capsys: pytest.CaptureFixture[str]) -> None:
         "  technique: swedish",
         "  mechanism established: no",
         "  chronic low back pain: function not shown, pain not shown",
-        "Findings (each against an inactive control):",
+        "Findings (against an inactive control unless marked):",
         "Guideline recommendations (shown, not scored):",
     ):
         assert line in out
+    assert "(nccih-massage)" in out  # the precautions cite their source
     assert "[cochrane-massage-2015] Massage for low-back pain (Furlan AD et al.), 2015" in out
 
 
@@ -1341,3 +1342,10 @@ def test_error_plot_usage(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "plot", "map", "-o", "map.pdf")
     assert code == EXIT_USAGE
     assert "a picture is a .png or .svg file, got 'map.pdf'" in err
+
+
+def test_show_says_when_no_precaution_is_recorded(capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty precaution list reads as the dossier recording none, never as "none"."""
+    _, out, _ = run(capsys, "show", "exercise.yoga")
+    assert "precautions: no precautions recorded in the evidence dossier" in out
+    assert "none listed" not in out

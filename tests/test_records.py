@@ -73,47 +73,47 @@ def programme(**changes: Any) -> PhysicalTherapy:
 
 # (name, build, path, expected, value, rule)
 ERRORS: list[tuple[str, Callable[[], object], str, str, object, str]] = [
-    # bad enums: a string is not an enum member
+    # bad enums: the member or its exact value string, nothing else (issue 13)
     (
         "bad_enum_certainty",
         lambda: finding(certainty="med"),
         "$.certainty",
-        'one of "insufficient", "very_low", "low", "moderate", "high"',
+        'a Certainty or one of "insufficient", "very_low", "low", "moderate", "high"',
         "med",
         "enum",
     ),
     (
         "bad_enum_activity_string",
-        lambda: massage(activity="passive"),
+        lambda: massage(activity="Passive"),
         "$.activity",
-        'one of "passive", "active"',
-        "passive",
+        'an Activity or one of "passive", "active"',
+        "Passive",
         "enum",
     ),
     (
         "bad_enum_wrong_type",
         lambda: finding(effect=Certainty.LOW),
         "$.effect",
-        'one of "none", "small", "moderate", "large"',
+        'an Effect or one of "none", "small", "moderate", "large"',
         Certainty.LOW,
         "enum",
     ),
     (
         "bad_enum_precaution",
-        lambda: massage(precautions=frozenset({"fracture"})),
+        lambda: massage(precautions=frozenset({"Fracture"})),
         "$.precautions",
-        'members one of "blood_clot", "bleeding_risk", "fracture", "weakened_bones", '
+        'a Precaution or one of "blood_clot", "bleeding_risk", "fracture", "weakened_bones", '
         '"open_wound", "skin_infection", "recent_surgery"',
-        "fracture",
+        "Fracture",
         "enum",
     ),
     (
         "bad_enum_condition",
-        lambda: PainType("low_back", Phase.CHRONIC),  # type: ignore[arg-type]
+        lambda: PainType("lowback", Phase.CHRONIC),
         "$.condition",
-        'one of "low_back", "neck", "knee_osteoarthritis", "hip_osteoarthritis", '
+        'a Condition or one of "low_back", "neck", "knee_osteoarthritis", "hip_osteoarthritis", '
         '"fibromyalgia", "tension_headache"',
-        "low_back",
+        "lowback",
         "enum",
     ),
     # minutes
@@ -224,11 +224,11 @@ ERRORS: list[tuple[str, Callable[[], object], str, str, object, str]] = [
         "type",
     ),
     (
-        "finding_pain_type_string",
-        lambda: finding(pain_type="low_back:chronic"),
+        "finding_pain_type_not_a_pain_type",
+        lambda: finding(pain_type=42),
         "$.pain_type",
-        "a pain type",
-        "low_back:chronic",
+        'a PainType or "condition:phase" such as "low_back:chronic"',
+        42,
         "type",
     ),
     (
@@ -284,13 +284,13 @@ ERRORS: list[tuple[str, Callable[[], object], str, str, object, str]] = [
         lambda: Recommendation(
             condition=None,
             phase=None,
-            direction="for",  # type: ignore[arg-type]
+            direction="For",
             strength=Strength.WEAK,
             source="acp-2017",
         ),
         "$.direction",
-        'one of "against", "only_with_exercise", "for"',
-        "for",
+        'a Direction or one of "against", "only_with_exercise", "for"',
+        "For",
         "enum",
     ),
     (
@@ -320,7 +320,10 @@ def test_error_invalid_record(
     assert (error.path, error.expected, error.rule) == (path, expected, rule)
     assert error.value == value
     assert type(error.value) is type(value)
-    assert str(error).startswith(f"{path}: expected {expected}, got ")
+    # An enum or pain type given in Python is worded with its type: '; got the str "x"'.
+    assert str(error).startswith(
+        (f"{path}: expected {expected}, got ", f"{path}: expected {expected}; got ")
+    )
 
 
 def test_error_abstract_modality() -> None:

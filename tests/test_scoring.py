@@ -158,7 +158,11 @@ def test_error_bad_weights(weights: dict[str, object], path: str, expected: str)
             "a whole number from 1 to 1440",
         ),
         (lambda: Patient(exclude=frozenset({"Not An Id"})), "$.exclude", "modality ids"),
-        (lambda: Patient(precautions=frozenset({"fracture"})), "$.precautions", "members one of"),
+        (
+            lambda: Patient(precautions=frozenset({"Fracture"})),
+            "$.precautions",
+            'a Precaution or one of "blood_clot"',
+        ),
         (lambda: rank("neck:chronic").top(-1), "$.n", "a whole number, 0 or more"),
     ],
 )
@@ -283,12 +287,12 @@ def test_why_unscored_names_every_reason() -> None:
 
 @pytest.mark.parametrize(
     ("comparators", "rule"),
-    [(frozenset(), "range"), (frozenset({"mixed"}), "enum"), ("inactive", "type")],
+    [(frozenset(), "range"), (frozenset({"Mixed"}), "enum"), ("inactive", "type")],
 )
 def test_error_policy_comparators(comparators: object, rule: str) -> None:
-    """A policy scores at least one comparator, given as Comparator members."""
+    """A policy scores at least one comparator, given as Comparator members or values."""
     with pytest.raises(ValidationError) as caught:
-        ScoringPolicy(comparators=comparators)
+        ScoringPolicy(comparators=comparators)  # type: ignore[arg-type]
     assert (caught.value.path, caught.value.rule) == ("$.comparators", rule)
 
 

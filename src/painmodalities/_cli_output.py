@@ -24,7 +24,7 @@ from painmodalities.plans import Acceptability, CarePlan, Stability
 from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
 from painmodalities.serialization import SCHEMA_VERSION, converter
-from painmodalities.vocabulary import Criterion, Direction, Horizon
+from painmodalities.vocabulary import Comparator, Criterion, Direction, Horizon
 
 # -- output --------------------------------------------------------------------------------
 
@@ -518,6 +518,8 @@ def cite(catalog: Catalog, key: str) -> str:
 
 def finding_line(finding: Finding, catalog: Catalog) -> str:
     via = f" (via {finding.component})" if finding.component else ""
+    if finding.comparator is not Comparator.INACTIVE:
+        via += " (compared with active treatments too: not scored by default)"
     note = f"; {finding.note}" if finding.note else ""
     return (
         f"    - {finding.outcome.value}, {finding.horizon.value} horizon: "

@@ -280,6 +280,12 @@ def _add_serve(
         metavar="URL",
         help="the base URL clients call, for the tokens' aud (default: as each request says)",
     )
+    serving.add_argument(
+        "--docs-url",
+        metavar="URL",
+        help="where the cards' links find the published docs (default: a placeholder on the "
+        "reserved example.org domain)",
+    )
     who = serving.add_mutually_exclusive_group(required=True)
     who.add_argument(
         "--trusted-clients",

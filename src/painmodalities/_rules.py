@@ -6,25 +6,59 @@ the same constants, so that the records, :mod:`painmodalities.schema`, the JSON 
 and the command line cannot drift apart. A broken rule raises
 :class:`~painmodalities.errors.ValidationError` at the field's JSON path (``$.field``), which
 a loader moves under the document position it is at. Rules are strict on purpose: no
-string is taken for an enum, no ``True`` for a number.
+number is taken for a bool, no ``True`` for a number.
+
+Text for enums follows one rule, stated here once: in the Python API an enum-typed field or
+parameter takes the member or its exact string value (:meth:`MemberOf.convert` is the
+attrs converter, :meth:`MemberOf.coerce` the check of a parameter), and anything else is
+refused with a message naming what was expected and what type came
+(:class:`ArgumentProblem`). JSON is read by the strict converter, which maps a JSON string
+to its member with the same table and words its errors as before (``Rule.expected``).
 
 >>> from painmodalities.vocabulary import Phase
 >>> text.expected, member_of(Phase).schema["enum"]
 ('a non-empty UTF-8 string', ['acute', 'subacute', 'chronic'])
 >>> member_of(Phase).expected
 'one of "acute", "subacute", "chronic"'
+>>> to_phase("chronic")
+<Phase.CHRONIC: 'chronic'>
+>>> try:
+...     member_of(Phase).coerce("Chronic", "$.phase")
+... except ValidationError as error:
+...     print(error)
+$.phase: expected a Phase or one of "acute", "subacute", "chronic"; got the str "Chronic"
 """
 
+import functools
+import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from types import MappingProxyType
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
 from painmodalities.errors import Problem, ValidationError, invalid
-from painmodalities.vocabulary import RankedEnum
+from painmodalities.vocabulary import (
+    Activity,
+    Certainty,
+    Comparator,
+    Condition,
+    Coverage,
+    Criterion,
+    Direction,
+    Effect,
+    ExerciseForm,
+    Horizon,
+    MassageTechnique,
+    Outcome,
+    Phase,
+    Precaution,
+    RankedEnum,
+    Strength,
+)
 
 __all__ = [
     "ID_PATTERN",
@@ -32,6 +66,9 @@ __all__ = [
     "MAX_SESSION_MINUTES",
     "MAX_YEAR",
     "MIN_YEAR",
+    "ArgumentProblem",
+    "MemberOf",
+    "Members",
     "Rule",
     "any_text",
     "as_frozenset",
@@ -52,7 +89,24 @@ __all__ = [
     "optional_modality_id",
     "source_key",
     "text",
+    "to_activity",
+    "to_certainty",
+    "to_comparator",
+    "to_comparators",
+    "to_condition",
+    "to_coverage",
+    "to_criterion",
+    "to_direction",
+    "to_effect",
+    "to_exercise_form",
+    "to_horizon",
+    "to_massage_technique",
+    "to_outcome",
+    "to_phase",
+    "to_precautions",
+    "to_strength",
     "tuple_of",
+    "typed",
 ]
 
 E = TypeVar("E", bound=RankedEnum)
@@ -77,6 +131,45 @@ def _frozen(schema: Mapping[str, Any]) -> Mapping[str, Any]:
 def fail(name: str, expected: str, value: object, rule: str = "invalid") -> ValidationError:
     """The error for field ``name`` holding ``value`` where ``expected`` was wanted."""
     return invalid(f"$.{name}", expected, value, rule)
+
+
+_MAX_SHOWN: Final = 80
+
+
+def typed(value: object) -> str:
+    """``value`` as an argument error names it, with its type: ``the str "blood-clot"``.
+
+    A Python caller passed it, so the type is part of what came: ``the int 3``,
+    ``the Certainty "low"``, ``the list ['x']``; ``None`` is just ``None``.
+    """
+    if value is None:
+        return "None"
+    if isinstance(value, str):
+        shown = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, RankedEnum):
+        shown = json.dumps(value.value, ensure_ascii=False)
+    else:
+        try:
+            shown = repr(value)
+        except ValueError:  # an int past Python's digit limit for str()
+            shown = "too long to show"
+    if len(shown) > _MAX_SHOWN:
+        shown = shown[: _MAX_SHOWN - 3] + "..."
+    return f"the {type(value).__name__} {shown}"
+
+
+@attrs.frozen
+class ArgumentProblem(Problem):
+    """A problem with a value given in the Python API: its message names the value's type.
+
+    It reads ``$.phase: expected a Phase or one of "acute", ...; got the str "Acute"``,
+    since a string where a member was wanted (or a member of the wrong enum) looks like
+    the right value when printed without its type. Problems found reading JSON stay plain
+    :class:`~painmodalities.errors.Problem` (JSON has no types beyond its own).
+    """
+
+    def __str__(self) -> str:
+        return f"{self.path}: expected {self.expected}; got {typed(self.value)}"
 
 
 def choices(values: type[RankedEnum] | Iterable[str], *, quoted: bool = True) -> str:
@@ -139,22 +232,83 @@ def _simple(
 
 @attrs.frozen(eq=False)
 class MemberOf(Rule, Generic[E]):
-    """A member of one enum: the validator takes members, :meth:`parse` takes values."""
+    """A member of one enum, given as the member or its exact string value.
+
+    The validator takes members (a field's :meth:`convert` has already turned its value
+    string into the member); :meth:`parse` reads a value string, :meth:`coerce` checks a
+    parameter. ``expected`` words the rule for JSON (``one of "a", "b"``), ``in_python``
+    for the Python API (``a Phase or one of "a", "b"``).
+    """
 
     enum_type: type[E] = attrs.field(kw_only=True)
     members: Mapping[str, E] = attrs.field(kw_only=True, repr=False)
+    in_python: str = attrs.field(kw_only=True)
 
     def parse(self, value: object) -> E | None:
         """The member whose value is the string ``value``, or ``None``."""
         return self.members.get(value) if type(value) is str else None
 
+    def convert(self, value: E | str) -> E:
+        """The attrs converter: the member whose value is the string ``value``.
+
+        Anything else comes back as it is, for the field's validator (this rule) to refuse
+        at the field's path.
+        """
+        if type(value) is str:
+            return self.members.get(value, cast("E", value))
+        return cast("E", value)
+
+    def coerce(self, value: E | str, path: str) -> E:
+        """``value`` as a member of the enum, for a parameter at ``path``.
+
+        Raises:
+            ValidationError: for anything but a member or its exact value string.
+        """
+        if type(value) is self.enum_type:
+            return value
+        member = self.parse(value)
+        if member is None:
+            raise ValidationError(ArgumentProblem(path, self.in_python, value, "enum"))
+        return member
+
+    def convert_set(self, value: "Members[E]") -> frozenset[E]:
+        """The attrs converter of a set field: each value string becomes its member.
+
+        A frozenset, set, list or tuple becomes a frozenset; anything else (a bare string,
+        a generator, a set of unhashable items) comes back as it is, for the validator to
+        refuse.
+        """
+        if isinstance(value, frozenset | set | list | tuple):
+            try:
+                return frozenset(map(self.convert, value))
+            except TypeError:  # an unhashable item: the validator says what came
+                pass
+        return cast("frozenset[E]", value)
+
+
+#: What a set-of-members field or parameter takes: members or their value strings.
+Members = AbstractSet[E | str] | Sequence[E | str]
+
 
 def member_of(enum_type: type[E]) -> MemberOf[E]:
-    """Require a member of ``enum_type`` (its value string is not enough)."""
+    """Require a member of ``enum_type``; its converter takes the exact value string too.
+
+    One rule per enum (made once, then kept): fields, parameters, the JSON reader and the
+    command line share its table and words.
+    """
+    return cast("MemberOf[E]", _member_rule(enum_type))
+
+
+@functools.cache
+def _member_rule(enum_type: type[E]) -> MemberOf[E]:
     expected = choices(enum_type)
+    name = enum_type.__name__
+    in_python = f"{'an' if name[0] in 'AEIOU' else 'a'} {name} or {expected}"
 
     def find(_instance: object, value: object) -> Problem | None:
-        return None if type(value) is enum_type else Problem("$", expected, value, "enum")
+        if type(value) is enum_type:
+            return None
+        return ArgumentProblem("$", in_python, value, "enum")
 
     return MemberOf(
         expected,
@@ -163,6 +317,7 @@ def member_of(enum_type: type[E]) -> MemberOf[E]:
         find,
         enum_type=enum_type,
         members=MappingProxyType({member.value: member for member in enum_type}),
+        in_python=in_python,
     )
 
 
@@ -308,17 +463,24 @@ def instance_of(kind: type, description: str) -> Rule:
     return _simple(description, "type", None, lambda v: isinstance(v, kind))
 
 
-def _set_of(item: Rule, noun: str, items: str, min_size: int = 0) -> Rule:
-    expected = f"a frozenset of {noun}"
+def _set_of(
+    item: Rule, noun: str, items: str | None, min_size: int = 0, *, given: str = "a frozenset"
+) -> Rule:
+    """A frozenset of values ``item`` accepts; ``items`` words a bad item (its own if None).
+
+    ``given`` words the containers the field's converter takes.
+    """
+    expected = f"{given} of {noun}"
 
     def find(instance: object, value: object) -> Problem | None:
         if not isinstance(value, frozenset):
-            return Problem("$", expected, value, "type")
+            return ArgumentProblem("$", expected, value, "type")
         for member in value:
-            if item.find(instance, member) is not None:
-                return Problem("$", items, member, item.code)
+            problem = item.find(instance, member)
+            if problem is not None:
+                return problem if items is None else Problem("$", items, member, item.code)
         if len(value) < min_size:
-            return Problem("$", f"a frozenset of at least {min_size} {noun}", [], "range")
+            return Problem("$", f"{given} of at least {min_size} {noun}", [], "range")
         return None
 
     assert item.schema is not None  # noqa: S101 (sets hold scalars with a schema)
@@ -329,9 +491,17 @@ def _set_of(item: Rule, noun: str, items: str, min_size: int = 0) -> Rule:
 
 
 def frozenset_of(enum_type: type[RankedEnum], *, min_size: int = 0) -> Rule:
-    """Require a frozenset of ``enum_type`` members, at least ``min_size`` of them."""
+    """Require a frozenset of ``enum_type`` members, at least ``min_size`` of them.
+
+    Its field's converter (:meth:`MemberOf.convert_set`) takes a set, list or tuple of
+    members or value strings; a bad item is worded as the member rule words it.
+    """
     return _set_of(
-        member_of(enum_type), enum_type.__name__, f"members {choices(enum_type)}", min_size
+        member_of(enum_type),
+        f"{enum_type.__name__} members or their values",
+        None,
+        min_size,
+        given="a set, list or tuple",
     )
 
 
@@ -375,6 +545,110 @@ def distinct_ids(*, other_than: str) -> Rule:
 
 #: Require ``None`` or a frozenset of modality ids.
 optional_frozenset_of_ids: Final = optional(frozenset_of_ids)
+
+
+# -- converters: the member or its exact value (named functions, so type checkers see them) --
+#
+# mypy's attrs plugin reads an ``__init__`` parameter's type from its converter's first
+# parameter, and only from a named function, so each enum field type has one here; each
+# delegates a string to its enum's one rule (a member, the common case of reading JSON,
+# passes straight through: a narrow pre-check in front of the same code).
+
+_ACTIVITY: Final = member_of(Activity)
+_CERTAINTY: Final = member_of(Certainty)
+_COMPARATOR: Final = member_of(Comparator)
+_CONDITION: Final = member_of(Condition)
+_COVERAGE: Final = member_of(Coverage)
+_CRITERION: Final = member_of(Criterion)
+_DIRECTION: Final = member_of(Direction)
+_EFFECT: Final = member_of(Effect)
+_EXERCISE_FORM: Final = member_of(ExerciseForm)
+_HORIZON: Final = member_of(Horizon)
+_MASSAGE_TECHNIQUE: Final = member_of(MassageTechnique)
+_OUTCOME: Final = member_of(Outcome)
+_PHASE: Final = member_of(Phase)
+_PRECAUTION: Final = member_of(Precaution)
+_STRENGTH: Final = member_of(Strength)
+
+
+def to_activity(value: Activity | str) -> Activity:
+    """An :class:`~painmodalities.Activity` field's converter."""
+    return value if isinstance(value, Activity) else _ACTIVITY.convert(value)
+
+
+def to_certainty(value: Certainty | str) -> Certainty:
+    """A :class:`~painmodalities.Certainty` field's converter."""
+    return value if isinstance(value, Certainty) else _CERTAINTY.convert(value)
+
+
+def to_comparator(value: Comparator | str) -> Comparator:
+    """A :class:`~painmodalities.Comparator` field's converter."""
+    return value if isinstance(value, Comparator) else _COMPARATOR.convert(value)
+
+
+def to_comparators(value: Members[Comparator]) -> frozenset[Comparator]:
+    """A set-of-:class:`~painmodalities.Comparator` field's converter."""
+    return _COMPARATOR.convert_set(value)
+
+
+def to_condition(value: Condition | str) -> Condition:
+    """A :class:`~painmodalities.Condition` field's converter."""
+    return value if isinstance(value, Condition) else _CONDITION.convert(value)
+
+
+def to_coverage(value: Coverage | str) -> Coverage:
+    """A :class:`~painmodalities.Coverage` field's converter."""
+    return value if isinstance(value, Coverage) else _COVERAGE.convert(value)
+
+
+def to_criterion(value: Criterion | str) -> Criterion:
+    """A :class:`~painmodalities.Criterion` field's converter."""
+    return value if isinstance(value, Criterion) else _CRITERION.convert(value)
+
+
+def to_direction(value: Direction | str) -> Direction:
+    """A :class:`~painmodalities.Direction` field's converter."""
+    return value if isinstance(value, Direction) else _DIRECTION.convert(value)
+
+
+def to_effect(value: Effect | str) -> Effect:
+    """An :class:`~painmodalities.Effect` field's converter."""
+    return value if isinstance(value, Effect) else _EFFECT.convert(value)
+
+
+def to_exercise_form(value: ExerciseForm | str) -> ExerciseForm:
+    """An :class:`~painmodalities.ExerciseForm` field's converter."""
+    return value if isinstance(value, ExerciseForm) else _EXERCISE_FORM.convert(value)
+
+
+def to_horizon(value: Horizon | str) -> Horizon:
+    """A :class:`~painmodalities.Horizon` field's converter."""
+    return value if isinstance(value, Horizon) else _HORIZON.convert(value)
+
+
+def to_massage_technique(value: MassageTechnique | str) -> MassageTechnique:
+    """A :class:`~painmodalities.MassageTechnique` field's converter."""
+    return value if isinstance(value, MassageTechnique) else _MASSAGE_TECHNIQUE.convert(value)
+
+
+def to_outcome(value: Outcome | str) -> Outcome:
+    """An :class:`~painmodalities.Outcome` field's converter."""
+    return value if isinstance(value, Outcome) else _OUTCOME.convert(value)
+
+
+def to_phase(value: Phase | str) -> Phase:
+    """A :class:`~painmodalities.Phase` field's converter."""
+    return value if isinstance(value, Phase) else _PHASE.convert(value)
+
+
+def to_precautions(value: Members[Precaution]) -> frozenset[Precaution]:
+    """A set-of-:class:`~painmodalities.Precaution` field's converter."""
+    return _PRECAUTION.convert_set(value)
+
+
+def to_strength(value: Strength | str) -> Strength:
+    """A :class:`~painmodalities.Strength` field's converter."""
+    return value if isinstance(value, Strength) else _STRENGTH.convert(value)
 
 
 def as_tuple(value: object) -> object:

@@ -20,10 +20,11 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 import attrs
 
+from painmodalities import _rules as check
 from painmodalities._rules import as_tuple, reduce_by_init_fields
 from painmodalities.errors import (
     CatalogIntegrityError,
@@ -33,10 +34,15 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
-from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.modalities import FAMILIES, Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
 __all__ = ["Catalog", "composite_findings"]
+
+#: The family tags :meth:`Catalog.select` filters by, and how its error names them.
+_KINDS: Final = frozenset(family.kind for family in FAMILIES)
+_KINDS_EXPECTED: Final = "a modality kind: " + check.choices(family.kind for family in FAMILIES)
+_ACTIVITY: Final = check.member_of(Activity)
 
 T = TypeVar("T")
 
@@ -368,20 +374,35 @@ class Catalog:
         self,
         *,
         kind: str | None = None,
-        activity: Activity | None = None,
-        pain_type: PainType | None = None,
+        activity: Activity | str | None = None,
+        pain_type: PainType | str | None = None,
     ) -> tuple[Modality, ...]:
-        """The modalities that pass every filter given.
+        """The modalities that pass every filter given (``None`` does not filter).
 
-        ``kind`` is a family tag (``"massage"``); ``pain_type`` keeps the modalities with
-        at least one finding for it.
+        Args:
+            kind: a family tag, such as ``"massage"``.
+            activity: an :class:`Activity` or its value, such as ``"active"``.
+            pain_type: a :class:`PainType` or ``"condition:phase"``; keeps the modalities
+                with at least one finding for it.
+
+        Raises:
+            ValidationError: for a filter value the library does not know (``"masage"``),
+                so a misspelt filter never reads as "no such modality".
+
+        >>> from painmodalities import default_catalog
+        >>> [m.id for m in default_catalog().select(kind="exercise", activity="active")][:2]
+        ['exercise.therapeutic', 'exercise.yoga']
         """
+        if kind is not None and (type(kind) is not str or kind not in _KINDS):
+            raise ValidationError(check.ArgumentProblem("$.kind", _KINDS_EXPECTED, kind, "enum"))
+        wanted = None if activity is None else _ACTIVITY.coerce(activity, "$.activity")
+        pains = None if pain_type is None else PainType.coerce(pain_type)
         return tuple(
             modality
             for modality in self.modalities
             if (kind is None or modality.kind == kind)
-            and (activity is None or modality.activity is activity)
-            and (pain_type is None or modality.findings_for(pain_type))
+            and (wanted is None or modality.activity is wanted)
+            and (pains is None or modality.findings_for(pains))
         )
 
     def pain_types(self) -> tuple[PainType, ...]:

@@ -385,7 +385,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
         print(to_json(modality, indent=True), file=stdout)
         return EXIT_OK
     out: list[str] = [f"{modality.name} ({modality.id})"]
-    precautions = ", ".join(_words.word(p) for p in sorted(modality.precautions)) or "none listed"
+    precautions = _words.precautions_text(modality)
     attributes = [
         ("kind", modality.kind),
         ("activity", modality.activity.value),
@@ -403,7 +403,10 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     if modality.summary:
         out.append(f"  summary: {modality.summary}")
     pain_types = sorted({finding.pain_type for finding in modality.findings})
-    out.append("\nExpected benefit (longest horizon shown at low certainty or above):")
+    out.append(
+        "\nExpected benefit (longest horizon shown at low certainty or above, "
+        "against an inactive control):"
+    )
     if not pain_types:
         out.append("  no findings")
     for pain_type in pain_types:
@@ -413,7 +416,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
             for outcome, horizon in sorted(lasts.items(), key=lambda item: -item[0].rank)
         )
         out.append(f"  {pain_type.label}: {parts}")
-    out.append("\nFindings (each against an inactive control):")
+    out.append("\nFindings (against an inactive control unless marked):")
     for pain_type in pain_types:
         out.append(f"  {pain_type.label}:")
         out += [finding_line(f, catalog) for f in modality.findings_for(pain_type)]
@@ -595,6 +598,7 @@ def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
         trusted_clients=clients,
         allow_unauthenticated=args.allow_unauthenticated,
         public_url=args.public_url,
+        **({} if args.docs_url is None else {"docs_url": args.docs_url}),
     )
     uvicorn.run(
         service.create_app(config),

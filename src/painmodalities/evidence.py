@@ -17,11 +17,14 @@ pain type, outcome and time horizon, citing the :class:`Source` it comes from. A
 True
 """
 
+import functools
+from typing import Final
+
 import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
-from painmodalities.errors import Problem, ValidationError
+from painmodalities.errors import ValidationError
 from painmodalities.vocabulary import (
     Certainty,
     Comparator,
@@ -62,36 +65,73 @@ class Source:
     read_confidence: str = attrs.field(default="", validator=check.any_text)
 
 
+#: What a pain type argument may be, as error messages say it.
+PAIN_TYPE_EXPECTED: Final = 'a PainType or "condition:phase" such as "low_back:chronic"'
+
+
 @attrs.frozen(order=True, cache_hash=True)
 class PainType:
     """A pain condition in a phase: the unit evidence and ranking are about.
 
+    Each field takes the member or its exact value (``PainType("low_back", "chronic")``),
+    and everywhere the library takes a pain type it also takes its text
+    ``"condition:phase"`` (:meth:`coerce`).
+
     >>> PainType.parse("low_back:chronic")
     PainType(condition=<Condition.LOW_BACK: 'low_back'>, phase=<Phase.CHRONIC: 'chronic'>)
+    >>> PainType.coerce("low_back:chronic") == PainType("low_back", "chronic")
+    True
     """
 
-    condition: Condition = attrs.field(validator=check.member_of(Condition))
-    phase: Phase = attrs.field(validator=check.member_of(Phase))
+    condition: Condition = attrs.field(
+        converter=check.to_condition, validator=check.member_of(Condition)
+    )
+    phase: Phase = attrs.field(converter=check.to_phase, validator=check.member_of(Phase))
 
     @classmethod
     def parse(cls, text: str) -> "PainType":
         """Read ``"condition:phase"`` (as printed by :meth:`__str__`).
 
+        Problems are at paths inside the text: ``$`` for the whole, ``$.condition`` and
+        ``$.phase`` for its parts.
+
         Raises:
             ValidationError: for an unknown condition or phase, or a malformed string.
         """
-        condition, sep, phase = text.partition(":") if isinstance(text, str) else ("", "", "")
+        condition, sep, phase = text.partition(":") if type(text) is str else ("", "", "")
         if not sep:
-            raise ValidationError(Problem("$", '"condition:phase"', text, "pattern"))
-        try:
-            found_condition = Condition(condition)
-        except ValueError:
-            raise check.fail("condition", check.choices(Condition), condition, "enum") from None
-        try:
-            found_phase = Phase(phase)
-        except ValueError:
-            raise check.fail("phase", check.choices(Phase), phase, "enum") from None
+            raise ValidationError(check.ArgumentProblem("$", PAIN_TYPE_EXPECTED, text, "pattern"))
+        conditions, phases = check.member_of(Condition), check.member_of(Phase)
+        found_condition, found_phase = conditions.parse(condition), phases.parse(phase)
+        if found_condition is None:
+            raise ValidationError(
+                check.ArgumentProblem("$.condition", conditions.expected, condition, "enum")
+            )
+        if found_phase is None:
+            raise ValidationError(check.ArgumentProblem("$.phase", phases.expected, phase, "enum"))
         return cls(found_condition, found_phase)
+
+    @classmethod
+    def coerce(cls, value: "PainType | str", path: str = "$.pain_type") -> "PainType":
+        """``value`` as a pain type: a :class:`PainType` as it is, or its text parsed.
+
+        The one way every function of the library that takes a pain type reads it, so
+        ``"low_back:chronic"`` gives exactly what ``PainType.parse("low_back:chronic")``
+        gives, wherever it is passed.
+
+        Args:
+            value: a :class:`PainType`, or its text ``"condition:phase"``.
+            path: where the argument is, for the error of a value that is neither.
+
+        Raises:
+            ValidationError: for anything else (at ``path``), or a text that does not
+                parse (at the paths of :meth:`parse`); never an empty answer.
+        """
+        if isinstance(value, PainType):
+            return value
+        if type(value) is str:
+            return _parsed(value)
+        raise ValidationError(check.ArgumentProblem(path, PAIN_TYPE_EXPECTED, value, "type"))
 
     def __str__(self) -> str:
         return f"{self.condition.value}:{self.phase.value}"
@@ -100,6 +140,27 @@ class PainType:
     def label(self) -> str:
         """Plain words, such as ``chronic low back pain``."""
         return _words.pain_type(self.condition, self.phase)
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(text: str) -> PainType:
+    """``PainType.parse(text)``, kept: only valid texts are kept, at most one per pain type."""
+    return PainType.parse(text)
+
+
+def _to_pain_type(value: PainType | str) -> PainType:
+    """A pain type field's converter: :meth:`PainType.coerce`, its problems at the field.
+
+    A text that does not parse has its problems under ``$.pain_type`` (``$.pain_type.phase``).
+    """
+    if type(value) is PainType:
+        return value
+    try:
+        return PainType.coerce(value)
+    except ValidationError as error:
+        if type(value) is str:
+            raise error.at("$.pain_type") from None
+        raise
 
 
 @attrs.frozen(kw_only=True)
@@ -122,13 +183,19 @@ class Finding:
             component the finding came from; ``None`` for a modality's own findings.
     """
 
-    pain_type: PainType = attrs.field(validator=check.instance_of(PainType, "a pain type"))
-    outcome: Outcome = attrs.field(validator=check.member_of(Outcome))
-    horizon: Horizon = attrs.field(validator=check.member_of(Horizon))
-    effect: Effect = attrs.field(validator=check.member_of(Effect))
-    certainty: Certainty = attrs.field(validator=check.member_of(Certainty))
+    pain_type: PainType = attrs.field(
+        converter=_to_pain_type, validator=check.instance_of(PainType, "a pain type")
+    )
+    outcome: Outcome = attrs.field(converter=check.to_outcome, validator=check.member_of(Outcome))
+    horizon: Horizon = attrs.field(converter=check.to_horizon, validator=check.member_of(Horizon))
+    effect: Effect = attrs.field(converter=check.to_effect, validator=check.member_of(Effect))
+    certainty: Certainty = attrs.field(
+        converter=check.to_certainty, validator=check.member_of(Certainty)
+    )
     comparator: Comparator = attrs.field(
-        default=Comparator.INACTIVE, validator=check.member_of(Comparator)
+        default=Comparator.INACTIVE,
+        converter=check.to_comparator,
+        validator=check.member_of(Comparator),
     )
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
@@ -166,18 +233,32 @@ class Recommendation:
         note: the recommendation's number or wording.
     """
 
-    condition: Condition | None = attrs.field(validator=check.optional_member_of(Condition))
-    phase: Phase | None = attrs.field(validator=check.optional_member_of(Phase))
-    direction: Direction = attrs.field(validator=check.member_of(Direction))
-    strength: Strength = attrs.field(validator=check.member_of(Strength))
+    condition: Condition | None = attrs.field(
+        converter=attrs.converters.optional(check.to_condition),
+        validator=check.optional_member_of(Condition),
+    )
+    phase: Phase | None = attrs.field(
+        converter=attrs.converters.optional(check.to_phase),
+        validator=check.optional_member_of(Phase),
+    )
+    direction: Direction = attrs.field(
+        converter=check.to_direction, validator=check.member_of(Direction)
+    )
+    strength: Strength = attrs.field(
+        converter=check.to_strength, validator=check.member_of(Strength)
+    )
     certainty: Certainty | None = attrs.field(
-        default=None, validator=check.optional_member_of(Certainty)
+        default=None,
+        converter=attrs.converters.optional(check.to_certainty),
+        validator=check.optional_member_of(Certainty),
     )
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
 
-    def applies_to(self, pain_type: PainType) -> bool:
-        """Whether this recommendation covers ``pain_type``."""
+    def applies_to(self, pain_type: PainType | str) -> bool:
+        """Whether this recommendation covers ``pain_type`` (a pain type or its text)."""
+        if type(pain_type) is not PainType:
+            pain_type = PainType.coerce(pain_type)
         return (self.condition is None or self.condition is pain_type.condition) and (
             self.phase is None or self.phase is pain_type.phase
         )

@@ -17,7 +17,7 @@ None
 import operator
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
 
@@ -27,6 +27,7 @@ from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
+    Comparator,
     Coverage,
     ExerciseForm,
     Horizon,
@@ -55,6 +56,8 @@ _key_of: Callable[[Finding], tuple[object, ...]] = operator.attrgetter(
     "pain_type.condition", "pain_type.phase", "outcome", "horizon", "source", "component"
 )
 _component_of: Callable[[Finding], str | None] = operator.attrgetter("component")
+_OUTCOME: Final = check.member_of(Outcome)
+_CERTAINTY: Final = check.member_of(Certainty)
 
 
 @attrs.frozen(kw_only=True)
@@ -96,15 +99,19 @@ class Modality:
 
     id: str = attrs.field(validator=check.modality_id)
     name: str = attrs.field(validator=check.text)
-    activity: Activity = attrs.field(validator=check.member_of(Activity))
+    activity: Activity = attrs.field(
+        converter=check.to_activity, validator=check.member_of(Activity)
+    )
     summary: str = attrs.field(default="", validator=check.any_text)
     session_minutes: int | None = attrs.field(
         default=None, validator=check.optional_int_in(1, check.MAX_SESSION_MINUTES)
     )
-    coverage: Coverage = attrs.field(default=Coverage.UNKNOWN, validator=check.member_of(Coverage))
+    coverage: Coverage = attrs.field(
+        default=Coverage.UNKNOWN, converter=check.to_coverage, validator=check.member_of(Coverage)
+    )
     precautions: frozenset[Precaution] = attrs.field(
         default=frozenset(),
-        converter=check.as_frozenset,
+        converter=check.to_precautions,
         validator=check.frozenset_of(Precaution),
     )
     precautions_source: str | None = attrs.field(default=None, validator=check.optional_source_key)
@@ -191,34 +198,64 @@ class Modality:
         return self.activity is Activity.ACTIVE
 
     def findings_for(
-        self, pain_type: PainType, outcome: Outcome | None = None
+        self, pain_type: PainType | str, outcome: Outcome | str | None = None
     ) -> tuple[Finding, ...]:
-        """The findings for ``pain_type``, optionally only those measuring ``outcome``."""
+        """The findings for ``pain_type``, optionally only those measuring ``outcome``.
+
+        Args:
+            pain_type: a :class:`PainType` or its text ``"condition:phase"``.
+            outcome: an :class:`Outcome` or its value (``"function"``), or ``None`` for all.
+
+        Raises:
+            ValidationError: for an argument that is none of these (never an empty answer).
+        """
+        if type(pain_type) is not PainType:
+            pain_type = PainType.coerce(pain_type)
         found = self._index().get(pain_type, ())
         if outcome is None:
             return found
-        return tuple(finding for finding in found if finding.outcome is outcome)
+        wanted = _OUTCOME.coerce(outcome, "$.outcome")
+        return tuple(finding for finding in found if finding.outcome is wanted)
 
-    def recommendations_for(self, pain_type: PainType) -> tuple[Recommendation, ...]:
-        """The guideline recommendations whose scope covers ``pain_type``."""
-        return tuple(rec for rec in self.recommendations if rec.applies_to(pain_type))
+    def recommendations_for(self, pain_type: PainType | str) -> tuple[Recommendation, ...]:
+        """The guideline recommendations whose scope covers ``pain_type`` (or its text).
+
+        Raises:
+            ValidationError: for a ``pain_type`` that is neither a pain type nor its text.
+        """
+        found = PainType.coerce(pain_type)
+        return tuple(rec for rec in self.recommendations if rec.applies_to(found))
 
     def expected_benefit(
         self,
-        pain_type: PainType,
-        outcome: Outcome = Outcome.FUNCTION,
-        min_certainty: Certainty = Certainty.LOW,
+        pain_type: PainType | str,
+        outcome: Outcome | str = Outcome.FUNCTION,
+        min_certainty: Certainty | str = Certainty.LOW,
+        *,
+        mixed: bool = False,
     ) -> Horizon | None:
         """How long the benefit is shown to last, as the longest horizon of benefit.
 
         That is the longest horizon of a finding for ``pain_type`` and ``outcome`` that
-        shows benefit at ``min_certainty`` or above.
+        shows benefit at ``min_certainty`` or above, against an inactive control (with
+        ``mixed``, also findings whose comparison groups include active treatments: the
+        default policy does not score those). Each argument takes its member or its text
+        (``"low_back:chronic"``, ``"function"``, ``"low"``).
         ``None`` means no evidence of benefit at that certainty: the library does not guess.
+
+        Raises:
+            ValidationError: for an argument that is none of these; a misspelt one never
+                reads as "no evidence".
         """
+        found = PainType.coerce(pain_type)
+        wanted = _OUTCOME.coerce(outcome, "$.outcome")
+        floor = _CERTAINTY.coerce(min_certainty, "$.min_certainty")
         horizons = [
             finding.horizon
-            for finding in self.findings_for(pain_type, outcome)
-            if finding.shows_benefit and finding.certainty >= min_certainty
+            for finding in self.findings_for(found, wanted)
+            if finding.shows_benefit
+            and finding.certainty >= floor
+            and (mixed or finding.comparator is Comparator.INACTIVE)
         ]
         return max(horizons, default=None)
 
@@ -235,7 +272,9 @@ class Massage(Modality):
 
     kind: ClassVar[str] = "massage"
 
-    technique: MassageTechnique = attrs.field(validator=check.member_of(MassageTechnique))
+    technique: MassageTechnique = attrs.field(
+        converter=check.to_massage_technique, validator=check.member_of(MassageTechnique)
+    )
     mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
 
 
@@ -249,7 +288,9 @@ class Exercise(Modality):
 
     kind: ClassVar[str] = "exercise"
 
-    form: ExerciseForm = attrs.field(validator=check.member_of(ExerciseForm))
+    form: ExerciseForm = attrs.field(
+        converter=check.to_exercise_form, validator=check.member_of(ExerciseForm)
+    )
 
 
 @attrs.frozen(kw_only=True, cache_hash=True)

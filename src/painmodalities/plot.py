@@ -175,7 +175,7 @@ def plot_timeline(
         MissingExtraError: when matplotlib is not installed.
         ValidationError: for a malformed pain type or a path that is not .png or .svg.
     """
-    found = pain_type if isinstance(pain_type, PainType) else PainType.parse(str(pain_type))
+    found = PainType.coerce(pain_type)
     catalog = default_catalog() if catalog is None else catalog
     policy = ScoringPolicy() if policy is None else policy
     rows = _timeline_rows(catalog, found)

@@ -89,7 +89,7 @@ class Patient:
 
     precautions: frozenset[Precaution] = attrs.field(
         default=frozenset(),
-        converter=check.as_frozenset,
+        converter=check.to_precautions,
         validator=check.frozenset_of(Precaution),
     )
     covered: frozenset[str] | None = attrs.field(
@@ -129,6 +129,11 @@ class ExclusionReason(RankedEnum):
     """An in-scope guideline recommends against it (only with ``exclude_against``)."""
 
 
+def _to_reason_code(value: ExclusionReason | str) -> ExclusionReason:
+    """:attr:`Reason.code`'s converter: the member, or its value (``"precaution"``)."""
+    return check.member_of(ExclusionReason).convert(value)
+
+
 @attrs.frozen(kw_only=True)
 class Reason:
     """One reason a modality was ruled out.
@@ -138,7 +143,9 @@ class Reason:
         detail: the reason in plain words.
     """
 
-    code: ExclusionReason = attrs.field(validator=check.member_of(ExclusionReason))
+    code: ExclusionReason = attrs.field(
+        converter=_to_reason_code, validator=check.member_of(ExclusionReason)
+    )
     detail: str = attrs.field(validator=check.text)
 
 
@@ -616,22 +623,6 @@ def _order(modality: Modality, has_benefit: bool, value: Any) -> tuple[bool, Any
     return (not has_benefit, -value, not modality.is_active, modality.id)
 
 
-#: Pain types parsed from text; only valid text gets in, so it holds at most one entry per
-#: condition and phase.
-_PARSED: dict[str, PainType] = {}
-
-
-def _pain_type(value: object) -> PainType:
-    if isinstance(value, PainType):
-        return value
-    if isinstance(value, str):
-        found = _PARSED.get(value)
-        if found is None:
-            found = _PARSED[value] = PainType.parse(value)
-        return found
-    raise ValidationError(Problem("$.pain_type", 'a PainType or "condition:phase"', value))
-
-
 # Shared default arguments: immutable, so one instance of each serves every call (building
 # Weights() anew costs more than a cached ranking).
 _NO_CONSTRAINTS: Final = Patient()
@@ -646,7 +637,7 @@ def _checked(value: object, kind: type[T], name: str) -> T:
 
 
 def _arguments(
-    pain_type: object,
+    pain_type: PainType | str,
     catalog: object,
     patient: object,
     weights: object,
@@ -654,7 +645,7 @@ def _arguments(
 ) -> tuple[PainType, Catalog, Patient, Weights, ScoringPolicy]:
     """Resolve the defaults of :func:`rank` and check every argument's type, in order."""
     return (
-        _pain_type(pain_type),
+        PainType.coerce(pain_type),
         _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog"),
         _checked(_NO_CONSTRAINTS if patient is None else patient, Patient, "patient"),
         _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights"),
@@ -736,7 +727,7 @@ def rank_many(
     policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
     for pain_type, patient in requests:
         # The common case checked inline: this loop runs once per patient of a cohort.
-        found_pain_type = pain_type if type(pain_type) is PainType else _pain_type(pain_type)
+        found_pain_type = pain_type if type(pain_type) is PainType else PainType.coerce(pain_type)
         if patient is None:
             found_patient = _NO_CONSTRAINTS
         elif type(patient) is Patient:

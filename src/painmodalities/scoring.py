@@ -199,11 +199,11 @@ class ScoringPolicy:
     """
 
     min_certainty: Certainty = attrs.field(
-        default=Certainty.LOW, validator=check.member_of(Certainty)
+        default=Certainty.LOW, converter=check.to_certainty, validator=check.member_of(Certainty)
     )
     comparators: frozenset[Comparator] = attrs.field(
         default=_INACTIVE_ONLY,
-        converter=check.as_frozenset,
+        converter=check.to_comparators,
         validator=check.frozenset_of(Comparator, min_size=1),
     )
     exclude_against: bool = attrs.field(default=False, validator=check.boolean)
@@ -235,7 +235,9 @@ class Contribution:
         findings: the findings that set ``raw`` (empty for activity, or when none did).
     """
 
-    criterion: Criterion = attrs.field(validator=check.member_of(Criterion))
+    criterion: Criterion = attrs.field(
+        converter=check.to_criterion, validator=check.member_of(Criterion)
+    )
     raw: Fraction
     share: Fraction
     value: Fraction
@@ -480,7 +482,7 @@ _CRITERIA: Final = tuple(Criterion)
 
 def score(
     modality: Modality,
-    pain_type: PainType,
+    pain_type: PainType | str,
     weights: Weights | None = None,
     policy: ScoringPolicy | None = None,
     *,
@@ -490,7 +492,7 @@ def score(
 
     Args:
         modality: the modality to score.
-        pain_type: the condition and phase.
+        pain_type: the condition and phase: a :class:`PainType` or ``"condition:phase"``.
         weights: how much each criterion counts; :class:`Weights` defaults if ``None``.
         policy: which findings count; :class:`ScoringPolicy` defaults if ``None``.
         without: ids of programme components whose findings are left out (a component the
@@ -498,9 +500,13 @@ def score(
 
     Returns:
         The :class:`Score`, exact, with each criterion's contribution and findings.
+
+    Raises:
+        ValidationError: for a ``pain_type`` that is neither (never a zero score).
     """
+    found = PainType.coerce(pain_type)
     weights = Weights() if weights is None else weights
-    return Weighing(weights).score(assess(modality, pain_type, policy, without=without))
+    return Weighing(weights).score(assess(modality, found, policy, without=without))
 
 
 # -- what every score satisfies: checked by tests, and by loading ---------------------------

@@ -741,11 +741,16 @@ def export_ranking(
     writer = _Writer(_check_version(version), _check_base(base))
     if not isinstance(ranking, Ranking):
         raise ValidationError(Problem("$.ranking", "a Ranking", ranking, "type"))
+    _check_subject(subject)
+    return writer.bundle(writer.ranking_resources(ranking, subject))
+
+
+def _check_subject(subject: object) -> None:
+    """Refuse a subject that is not ``None`` or a FHIR reference without spaces."""
     if subject is not None and (not isinstance(subject, str) or not re.fullmatch(r"\S+", subject)):
         raise ValidationError(
             Problem("$.subject", 'a FHIR reference such as "Patient/123"', subject, "pattern")
         )
-    return writer.bundle(writer.ranking_resources(ranking, subject))
 
 
 def export_plan(
@@ -777,8 +782,5 @@ def export_plan(
     writer = _Writer(_check_version(version), _check_base(base))
     if not isinstance(care, CarePlan):
         raise ValidationError(Problem("$.plan", "a CarePlan", care, "type"))
-    if subject is not None and (not isinstance(subject, str) or not re.fullmatch(r"\S+", subject)):
-        raise ValidationError(
-            Problem("$.subject", 'a FHIR reference such as "Patient/123"', subject, "pattern")
-        )
+    _check_subject(subject)
     return writer.bundle(writer.plan_resources(care, subject))

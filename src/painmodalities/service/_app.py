@@ -29,8 +29,10 @@ from painmodalities.service._prefetch import PREFETCH, fetch_missing, patient_id
 __all__ = ["DOCS_URL", "MAX_BODY_BYTES", "SERVICES", "ServiceConfig", "create_app"]
 
 LOG: Final = logging.getLogger("painmodalities.service")
-#: The documentation the cards link to.
-DOCS_URL: Final = "https://painmodalities.readthedocs.io/en/latest/"
+#: The documentation the cards link to, by default: a reserved example domain (RFC 2606),
+#: like the FHIR exporter's canonical base. Publish the docs (``mkdocs build``) and pass
+#: their address (``ServiceConfig.docs_url``, ``serve --docs-url``).
+DOCS_URL: Final = "http://painmodalities.example.org/docs/"
 #: Request bodies larger than this are refused (a patient's prefetch is far smaller).
 MAX_BODY_BYTES: Final = 4 * 1024 * 1024
 #: The services, by id: the hook each answers, its title and description.
