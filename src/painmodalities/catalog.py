@@ -67,9 +67,10 @@ def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None
 class _Keep:
     """A catalog's slot for the helpers built from it, one per type.
 
-    The helpers are the ranking caches and the digest of its canonical JSON. Each helper is made on first use, once even when threads race, and kept until the
-    catalog goes; helpers of different types never evict each other. A pickled catalog
-    carries no helper: its copy makes its own.
+    The helpers are the ranking caches and the digest of its canonical JSON. Each is made
+    on first use, once even when threads race, and kept until the catalog goes; helpers of
+    different types never evict each other. A pickled catalog carries no helper: its copy
+    makes its own.
     """
 
     __slots__ = ("_lock", "_values")
