@@ -265,8 +265,8 @@ def test_plan_unchanged_by_a_modality_that_is_neither_core_nor_adjunct(
 
 @given(planned())
 def test_plan_json_round_trip_over_generated_catalogs(found: tuple[Catalog, CarePlan]) -> None:
-    _, care = found
-    assert from_json(to_json(care), CarePlan) == care
+    catalog, care = found
+    assert from_json(to_json(care), CarePlan, catalog=catalog) == care
 
 
 # -- stability ----------------------------------------------------------------------------

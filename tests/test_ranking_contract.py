@@ -29,6 +29,7 @@ from painmodalities import (
     ScoringPolicy,
     UnknownModalityError,
     default_catalog,
+    from_json,
     rank,
     to_json,
 )
@@ -314,12 +315,8 @@ def test_against_is_visible_in_every_output(
     }
     assert main(["rank", pain_type.condition.value, pain_type.phase.value]) == 0
     table = " ".join(capsys.readouterr().out.split())  # lines wrapped to the terminal, joined
-    document = orjson.loads(to_json(ranking))
-    explanations = {
-        entry["modality"]["id"]: entry["explanation"]
-        for key in ("options", "unranked", "excluded")
-        for entry in document[key]
-    }
+    loaded = from_json(to_json(ranking), Ranking)  # the document carries the recommendations
+    explanations = {entry.modality.id: entry.explain() for entry in loaded.entries}
     fhir_text = orjson.dumps(export_ranking(ranking)).decode("utf-8")
     for entry, warning in warned:
         assert warning in entry.explain()

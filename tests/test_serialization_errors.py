@@ -380,10 +380,37 @@ CASES = [
         id="error_exclusion_reason_not_the_patients",
     ),
     pytest.param(
-        edit("ranking", put(lambda d: d["options"][0]["modality"], "activity", "passive")),
+        edit(
+            "ranking",
+            put(lambda d: d["options"][0]["score"]["contributions"]["function"], "findings", []),
+        ),
         "$.options[0].score",
         "expected the score the library computes for this modality",
         id="error_ranking_score_not_recomputed",
+    ),
+    pytest.param(
+        edit("ranking", put(lambda d: d["options"][0]["modality"], "activity", "passive")),
+        "$.options[0].modality.activity",
+        "(the catalog's activity of",
+        id="error_ranking_activity_not_the_catalogs",
+    ),
+    pytest.param(
+        edit("ranking", put(lambda d: d["options"][0]["modality"], "id", "massage.thai")),
+        "$.options[0].modality.id",
+        "expected the id of a modality of the catalog the ranking was computed on",
+        id="error_ranking_id_not_in_the_catalog",
+    ),
+    pytest.param(
+        edit("ranking", put(lambda d: d["catalog"], "digest", "sha256:" + "0" * 64)),
+        "$.catalog.digest",
+        "pass the catalog it was computed on",
+        id="error_ranking_of_another_catalog",
+    ),
+    pytest.param(
+        edit("ranking", put(lambda d: d["options"][0]["score"], "unscored", [999])),
+        "$.options[0].score.unscored[0]",
+        "expected an index into $.findings",
+        id="error_ranking_finding_index_out_of_range",
     ),
     # -- documents ---------------------------------------------------------------------------
     pytest.param(raw("catalog", "{"), "$", "expected valid JSON", id="error_not_json"),

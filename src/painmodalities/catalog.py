@@ -65,26 +65,29 @@ def _check_items(kind: type, description: str) -> Callable[[Any, Any, Any], None
 
 
 class _Keep:
-    """A catalog's one slot for a helper built from it (the ranking caches).
+    """A catalog's slot for the helpers built from it, one per type.
 
-    The helper is made on first use, once even when threads race, and kept until the
-    catalog goes. A pickled catalog carries no helper: its copy makes its own.
+    The helpers are the ranking caches and the digest of its canonical JSON. Each is made
+    on first use, once even when threads race, and kept until the catalog goes; helpers of
+    different types never evict each other. A pickled catalog carries no helper: its copy
+    makes its own.
     """
 
-    __slots__ = ("_lock", "_value")
+    __slots__ = ("_lock", "_values")
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._value: object = None
+        self._values: dict[type, object] = {}
 
     def get(self, kind: type[T], build: Callable[[], T]) -> T:
         """The helper, an instance of ``kind``; made by ``build()`` if there is none yet."""
-        found = self._value
+        found = self._values.get(kind)
         if not isinstance(found, kind):
             with self._lock:
-                found = self._value
+                found = self._values.get(kind)
                 if not isinstance(found, kind):
-                    found = self._value = build()
+                    found = build()
+                    self._values[kind] = found
         return found
 
 

@@ -482,6 +482,9 @@ class Ranking:
         patient: the patient's constraints.
         weights: the weights used.
         policy: the scoring policy used.
+        catalog: the catalog ranked on (:func:`rank` sets it; ``None``, for a ranking built
+            by hand, stands for the built-in catalog). Not compared: two rankings with the
+            same entries are equal. A ranking document names its modalities by id in it.
     """
 
     pain_type: PainType
@@ -491,6 +494,7 @@ class Ranking:
     patient: Patient = Patient()
     weights: Weights = Weights()
     policy: ScoringPolicy = ScoringPolicy()
+    catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
 
     def __iter__(self) -> Iterator[RankedOption]:
         return iter(self.options)
@@ -688,6 +692,7 @@ def rank(
         patient=patient,
         weights=weights,
         policy=policy,
+        catalog=catalog,
     )
 
 
@@ -716,9 +721,8 @@ def rank_many(
         ValidationError: for a malformed pain type or argument (when its pair is read).
         UnknownModalityError: when a patient names an id the catalog does not hold.
     """
-    rankings = _memo(
-        _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog")
-    ).rankings
+    catalog = _checked(default_catalog() if catalog is None else catalog, Catalog, "catalog")
+    rankings = _memo(catalog).rankings
     weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
     policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
     for pain_type, patient in requests:
@@ -739,6 +743,7 @@ def rank_many(
             patient=found_patient,
             weights=weights,
             policy=policy,
+            catalog=catalog,
         )
 
 

@@ -30,8 +30,21 @@ import orjson
 from painmodalities import _rules as check
 from painmodalities._builtin import package_data
 from painmodalities.errors import invalid
+from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.modalities import FAMILIES, Modality
+from painmodalities.ranking import (
+    Exclusion,
+    Omission,
+    Patient,
+    RankedOption,
+    Ranking,
+    Reason,
+    UnrankedOption,
+)
+from painmodalities.scoring import ScoringPolicy, Weights
 from painmodalities.serialization import (
+    _SUMMARY,
+    _VALUE_FLOAT,
     DERIVED,
     DOCUMENT_TYPES,
     FRACTION_PATTERN,
@@ -39,7 +52,7 @@ from painmodalities.serialization import (
     VERSION_PATTERN,
     converter,
 )
-from painmodalities.vocabulary import RankedEnum
+from painmodalities.vocabulary import Activity, Criterion, RankedEnum
 
 __all__ = ["DOCUMENT_TYPES", "DRAFT", "json_schema", "schema_text", "shipped_schema"]
 
@@ -71,6 +84,17 @@ def _when_kind(family: type[Modality], schema: dict[str, Any]) -> dict[str, Any]
         "if": {"properties": {"kind": {"const": family.kind}}, "required": ["kind"]},
         "then": schema,
         "else": False,
+    }
+
+
+def _closed(description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """An object schema with exactly these keys."""
+    return {
+        "description": description,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+        "additionalProperties": False,
     }
 
 
@@ -121,6 +145,8 @@ class _Generator:
         return schema
 
     def record(self, kind: type) -> dict[str, Any]:
+        if kind is Ranking:
+            return self.ranking()
         properties: dict[str, Any] = {}
         required: list[str] = []
         family = getattr(kind, "kind", "") if issubclass(kind, Modality) else ""
@@ -141,6 +167,118 @@ class _Generator:
             "required": required,
             "additionalProperties": False,
         }
+
+    def ranking(self) -> dict[str, Any]:
+        """A ranking's reference form: modalities by id, each finding and recommendation once."""
+        index = {"type": "integer", "minimum": 0}
+        finding_row = self.record(Finding)
+        finding_row["properties"].pop("pain_type")
+        finding_row["required"].remove("pain_type")
+        finding_row["description"] = (
+            "A finding used by the ranking; its pain type is the ranking's."
+        )
+        self.defs["FindingRow"] = finding_row
+        self.defs["ModalityRef"] = _closed(
+            "A modality of the catalog the ranking was computed on, by id.",
+            {
+                "id": {"type": "string"},
+                "name": {"type": "string"},
+                "activity": dict(check.member_of(Activity).schema or {}),
+            },
+            ["id", "name", "activity"],
+        )
+        findings = {
+            "type": "array",
+            "items": index,
+            "description": "indexes into the document's findings",
+        }
+        self.defs["ContributionRef"] = _closed(
+            "One criterion's contribution; its share is the weights' share.",
+            {
+                "raw": dict(_SCALARS[Fraction]),
+                "value": dict(_SCALARS[Fraction]),
+                "findings": findings,
+            },
+            ["raw", "value"],
+        )
+        contribution = {"$ref": "#/$defs/ContributionRef"}
+        self.defs["ScoreRef"] = _closed(
+            "A score of the entry's modality, for the ranking's pain type and policy.",
+            {
+                "value": dict(_SCALARS[Fraction]),
+                "value_float": dict(_VALUE_FLOAT.schema),
+                "has_benefit": {"type": "boolean"},
+                "contributions": _closed(
+                    "Each criterion's contribution, in criterion order.",
+                    {criterion.value: contribution for criterion in Criterion},
+                    [criterion.value for criterion in Criterion],
+                ),
+                "unscored": findings,
+            },
+            ["value", "has_benefit", "contributions"],
+        )
+        advice = {
+            "type": "array",
+            "items": index,
+            "description": "indexes into the document's recommendations",
+        }
+        modality, score = {"$ref": "#/$defs/ModalityRef"}, {"$ref": "#/$defs/ScoreRef"}
+        without = self.of_type(tuple[Omission, ...])
+        explanation = {"type": "string", "description": "ignored on load"}
+        entries: dict[str, tuple[type, dict[str, Any], dict[str, Any]]] = {
+            "RankedOptionRef": (
+                RankedOption,
+                {"rank": {"type": "integer", "minimum": 1}, "modality": modality, "score": score},
+                {"recommendations": advice, "without": without},
+            ),
+            "UnrankedOptionRef": (
+                UnrankedOption,
+                {"modality": modality, "score": score},
+                {"recommendations": advice, "without": without},
+            ),
+            "ExclusionRef": (
+                Exclusion,
+                {"modality": modality, "reasons": self.of_type(tuple[Reason, ...])},
+                {"recommendations": advice},
+            ),
+        }
+        for name, (kind, required, optional) in entries.items():
+            self.defs[name] = _closed(
+                _summary(kind),
+                {**required, **optional, "explanation": explanation},
+                list(required),
+            )
+        catalog = _closed(
+            "The catalog the ranking was computed on.",
+            {
+                "digest": {
+                    "type": "string",
+                    "pattern": "^sha256:[0-9a-f]{64}$",
+                    "description": "sha256 of the catalog's canonical JSON (to_json(catalog))",
+                },
+                "modalities": {"type": "integer", "minimum": 0},
+                "sources": {"type": "integer", "minimum": 0},
+            },
+            ["digest"],
+        )
+        properties = {
+            "pain_type": self.ref(PainType),
+            "summary": dict(_SUMMARY.schema),
+            "catalog": catalog,
+            "patient": self.ref(Patient),
+            "weights": self.ref(Weights),
+            "policy": self.ref(ScoringPolicy),
+            "findings": {"type": "array", "items": {"$ref": "#/$defs/FindingRow"}},
+            "recommendations": {"type": "array", "items": self.ref(Recommendation)},
+            "options": {"type": "array", "items": {"$ref": "#/$defs/RankedOptionRef"}},
+            "unranked": {"type": "array", "items": {"$ref": "#/$defs/UnrankedOptionRef"}},
+            "excluded": {"type": "array", "items": {"$ref": "#/$defs/ExclusionRef"}},
+        }
+        return _closed(
+            _summary(Ranking) + " Modalities by id in the catalog named by its digest.",
+            properties,
+            ["pain_type", "catalog", "findings", "recommendations", "options"],
+        )
 
     def document(self, kind: type) -> dict[str, Any]:
         if kind is Modality:

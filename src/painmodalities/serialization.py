@@ -37,10 +37,12 @@ True
 """
 
 import functools
+import hashlib
 import math
 import os
 import re
 from collections.abc import Callable, Mapping
+from fractions import Fraction
 from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
@@ -48,6 +50,7 @@ import attrs
 import cattrs
 import orjson
 
+from painmodalities._builtin import default_catalog
 from painmodalities._converter import (
     FRACTION_PATTERN,
     MAX_FRACTION_DIGITS,
@@ -67,6 +70,7 @@ from painmodalities.evidence import Finding, PainType, Recommendation, Source
 from painmodalities.modalities import Coding, Modality
 from painmodalities.plans import Acceptability, CarePlan, Stability, check_plan
 from painmodalities.ranking import (
+    Entry,
     Exclusion,
     Omission,
     Patient,
@@ -87,6 +91,7 @@ from painmodalities.scoring import (
     check_contribution,
     check_score,
 )
+from painmodalities.vocabulary import Criterion
 
 __all__ = [
     "DERIVED",
@@ -97,6 +102,7 @@ __all__ = [
     "MAX_FRACTION_DIGITS",
     "SCHEMA_VERSION",
     "DerivedKey",
+    "catalog_digest",
     "converter",
     "from_json",
     "load_catalog",
@@ -261,7 +267,6 @@ DERIVED: Final[Mapping[type, tuple[DerivedKey, ...]]] = MappingProxyType(
         RankedOption: (_EXPLANATION,),
         UnrankedOption: (_EXPLANATION,),
         Exclusion: (_EXPLANATION,),
-        Ranking: (_SUMMARY,),
         CarePlan: (_PLAN_SUMMARY,),
     }
 )
@@ -274,7 +279,6 @@ _CHECKS: Final[Mapping[type, Callable[[Any], list[Problem]]]] = MappingProxyType
         RankedOption: check_option,
         UnrankedOption: check_unranked,
         Exclusion: check_exclusion,
-        Ranking: check_ranking,
         CarePlan: check_plan,
     }
 )
@@ -344,14 +348,474 @@ def _checked(converter: cattrs.Converter, record_type: type) -> Callable[[Any], 
 def converter() -> cattrs.Converter:
     """The documents' converter: the core's records, derived keys and checked results.
 
-    Built on first use; its hooks never change after.
+    Built on first use; its hooks never change after. It reads rankings (alone or in a
+    care plan) against the built-in catalog.
     """
+    return _make_converter(None)
+
+
+@attrs.frozen
+class _OnCatalog:
+    """The documents' converter that reads rankings against one catalog (kept with it)."""
+
+    converter: cattrs.Converter
+
+
+def _converter_on(catalog: Catalog | None) -> cattrs.Converter:
+    if catalog is None:
+        return converter()
+    if not isinstance(catalog, Catalog):
+        raise invalid("$.catalog", "a Catalog or None", type(catalog).__name__, "type")
+    return catalog._kept(_OnCatalog, lambda kept: _OnCatalog(_make_converter(kept))).converter
+
+
+def _make_converter(catalog: Catalog | None) -> cattrs.Converter:
     made = make_strict_converter()
+    # A ranking is written in its reference form (modalities by id, each finding once) and
+    # read against the built-in catalog; from_json(..., catalog=) reads it against another.
+    made.register_unstructure_hook(Ranking, _write_ranking(made))
+    made.register_structure_hook(Ranking, lambda value, _kind: read_ranking(value, catalog))
     for record_type in _CHECKS:
         made.register_structure_hook_factory(_exactly(record_type), _checked(made, record_type))
     for record_type, keys in DERIVED.items():
         made.register_unstructure_hook(record_type, _derived_unstructure(made, record_type, keys))
     return made
+
+
+# -- the ranking document: modalities by id, each finding once ------------------------------
+
+
+@attrs.frozen
+class _CatalogDigest:
+    """The digest of a catalog's canonical JSON, kept with the catalog (computed once)."""
+
+    text: str
+
+
+def catalog_digest(catalog: Catalog) -> str:
+    """``"sha256:<hex>"`` of ``to_json(catalog)``: the identity a ranking document names.
+
+    Computed once per catalog and kept with it (:meth:`Catalog._kept`).
+    """
+    return catalog._kept(
+        _CatalogDigest,
+        lambda kept: _CatalogDigest(
+            "sha256:" + hashlib.sha256(to_json(kept).encode("utf-8")).hexdigest()
+        ),
+    ).text
+
+
+def _catalog_of(ranking: Ranking) -> Catalog:
+    """The catalog ``ranking`` was computed on; every entry's modality must be its own."""
+    catalog = default_catalog() if ranking.catalog is None else ranking.catalog
+    problems = [
+        Problem(
+            f"$.{name}[{index}].modality",
+            "a modality of the catalog the ranking names (rank() sets Ranking.catalog; "
+            "a ranking built by hand stands for the built-in catalog)",
+            entry.modality.id,
+            "catalog",
+        )
+        for name, entries in _lists(ranking)
+        for index, entry in enumerate(entries)
+        if catalog.get(entry.modality.id) != entry.modality
+    ]
+    if problems:
+        raise ValidationError(problems)
+    return catalog
+
+
+def _lists(ranking: Ranking) -> tuple[tuple[str, tuple[Entry, ...]], ...]:
+    return (
+        ("options", ranking.options),
+        ("unranked", ranking.unranked),
+        ("excluded", ranking.excluded),
+    )
+
+
+class _RankingWriter:
+    """Writes one ranking document, numbering each finding and recommendation at first use."""
+
+    def __init__(self, unstructure: Callable[[Any], Any]) -> None:
+        self.unstructure = unstructure
+        self.findings: dict[Finding, int] = {}
+        self.recommendations: dict[Recommendation, int] = {}
+
+    def refs(self, findings: tuple[Finding, ...]) -> list[int]:
+        table = self.findings
+        return [table.setdefault(finding, len(table)) for finding in findings]
+
+    def advice(self, recommendations: tuple[Recommendation, ...]) -> list[int]:
+        table = self.recommendations
+        return [table.setdefault(advice, len(table)) for advice in recommendations]
+
+    def finding_rows(self) -> list[dict[str, Any]]:
+        """The findings table: each without its pain type (the ranking's) or a null component."""
+        rows = []
+        for finding in self.findings:
+            row = self.unstructure(finding)
+            del row["pain_type"]
+            if row["component"] is None:
+                del row["component"]
+            rows.append(row)
+        return rows
+
+    def score(self, result: Score) -> dict[str, Any]:
+        return {
+            "value": str(result.value),
+            "value_float": float(result.value),
+            "has_benefit": result.has_benefit,
+            "contributions": {
+                part.criterion.value: {
+                    "raw": str(part.raw),
+                    "value": str(part.value),
+                    "findings": self.refs(part.findings),
+                }
+                for part in result.contributions
+            },
+            "unscored": self.refs(result.unscored),
+        }
+
+    def entry(self, entry: Entry) -> dict[str, Any]:
+        modality = entry.modality
+        body: dict[str, Any] = {}
+        if isinstance(entry, RankedOption):
+            body["rank"] = entry.rank
+        body["modality"] = {
+            "id": modality.id,
+            "name": modality.name,
+            "activity": modality.activity.value,
+        }
+        if isinstance(entry, Exclusion):
+            body["reasons"] = self.unstructure(entry.reasons)
+        else:
+            body["score"] = self.score(entry.score)
+        body["recommendations"] = self.advice(entry.recommendations)
+        if not isinstance(entry, Exclusion):
+            body["without"] = self.unstructure(entry.without)
+        return body
+
+
+def _write_ranking(made: cattrs.Converter) -> Callable[[Ranking], dict[str, Any]]:
+    def unstructure(ranking: Ranking) -> dict[str, Any]:
+        catalog = _catalog_of(ranking)
+        writer = _RankingWriter(made.unstructure)
+        lists = {
+            name: [writer.entry(entry) for entry in entries] for name, entries in _lists(ranking)
+        }
+        return {
+            "pain_type": made.unstructure(ranking.pain_type),
+            "summary": ranking.summary,
+            "catalog": {
+                "digest": catalog_digest(catalog),
+                "modalities": len(catalog),
+                "sources": len(catalog.sources),
+            },
+            "patient": made.unstructure(ranking.patient),
+            "weights": made.unstructure(ranking.weights),
+            "policy": made.unstructure(ranking.policy),
+            "findings": writer.finding_rows(),
+            "recommendations": made.unstructure(tuple(writer.recommendations)),
+            **lists,
+        }
+
+    return unstructure
+
+
+#: The keys of a ranking document's parts: (required, optional). ``summary`` and
+#: ``explanation`` are output for people: strings, recomputed, otherwise ignored on load.
+_RANKING_KEYS: Final = (
+    ("pain_type", "catalog", "findings", "recommendations", "options"),
+    ("summary", "patient", "weights", "policy", "unranked", "excluded"),
+)
+_CATALOG_KEYS: Final = (("digest",), ("modalities", "sources"))
+_MODALITY_KEYS: Final = (("id", "name", "activity"), ())
+_SCORE_KEYS: Final = (("value", "has_benefit", "contributions"), ("value_float", "unscored"))
+_CONTRIBUTION_KEYS: Final = (("raw", "value"), ("findings",))
+_ENTRY_KEYS: Final[Mapping[type, tuple[tuple[str, ...], tuple[str, ...]]]] = MappingProxyType(
+    {
+        RankedOption: (
+            ("rank", "modality", "score"),
+            ("recommendations", "without", "explanation"),
+        ),
+        UnrankedOption: (("modality", "score"), ("recommendations", "without", "explanation")),
+        Exclusion: (("modality", "reasons"), ("recommendations", "explanation")),
+    }
+)
+_DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
+
+
+class _RankingReader:
+    """Reads one ranking document against a catalog, keeping every problem with its path."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.problems: list[Problem] = []
+        self.findings: tuple[Finding, ...] = ()
+        self.recommendations: tuple[Recommendation, ...] = ()
+        self.pain_type: PainType | None = None
+        self.policy: ScoringPolicy = ScoringPolicy()
+        self.shares: Mapping[Criterion, Fraction] = Weights().shares()
+
+    def shaped(
+        self, path: str, value: object, keys: tuple[tuple[str, ...], tuple[str, ...]]
+    ) -> dict[str, Any] | None:
+        """``value`` if it is an object with the required keys and no others."""
+        if type(value) is not dict:
+            self.problems.append(Problem(path, "an object", value, "type"))
+            return None
+        required, optional = keys
+        self.problems += [
+            Problem(f"{path}.{key}", "a value (required)", MISSING, "required")
+            for key in required
+            if key not in value
+        ]
+        self.problems += [
+            Problem(f"{path}.{key}", "only the keys a ranking document defines", key, "extra_key")
+            for key in value
+            if key not in required and key not in optional
+        ]
+        return value if all(key in value for key in required) else None
+
+    def value(self, path: str, kind: Any, value: object, default: Any = None) -> Any:
+        """``value`` read as ``kind`` by the documents' converter, or ``default``."""
+        try:
+            return converter().structure(value, kind)
+        except ValidationError as error:
+            self.problems += (problem.at(path) for problem in error.problems)
+            return default
+
+    def text(self, path: str, body: Mapping[str, Any], key: str) -> None:
+        if key in body and type(body[key]) is not str:
+            self.problems.append(
+                Problem(f"{path}.{key}", f"a string (the {key} is recomputed)", body[key], "type")
+            )
+
+    def digest(self, value: object) -> None:
+        """Refuse at once a document computed on another catalog."""
+        body = self.shaped("$.catalog", value, _CATALOG_KEYS)
+        if body is None:
+            raise ValidationError(self.problems)
+        given, expected = body["digest"], catalog_digest(self.catalog)
+        if type(given) is not str or _DIGEST.fullmatch(given) is None:
+            raise invalid("$.catalog.digest", '"sha256:" and 64 lowercase hex digits', given)
+        if given != expected:
+            raise invalid(
+                "$.catalog.digest",
+                f"the digest of the catalog given ({expected}): the ranking was computed on "
+                "another catalog; pass the catalog it was computed on "
+                "(from_json(text, Ranking, catalog=...); the built-in catalog when None)",
+                given,
+                "catalog_digest",
+            )
+
+    def modality(self, path: str, value: object) -> Modality | None:
+        body = self.shaped(path, value, _MODALITY_KEYS)
+        if body is None:
+            return None
+        found = self.catalog.get(body["id"]) if type(body["id"]) is str else None
+        if found is None:
+            self.problems.append(
+                Problem(
+                    f"{path}.id",
+                    "the id of a modality of the catalog the ranking was computed on",
+                    body["id"],
+                    "unknown_modality",
+                )
+            )
+            return None
+        for key, own in (("name", found.name), ("activity", found.activity.value)):
+            if body[key] != own:
+                self.problems.append(
+                    Problem(
+                        f"{path}.{key}",
+                        f'"{own}" (the catalog\'s {key} of {found.id})',
+                        body[key],
+                        "catalog",
+                    )
+                )
+        return found
+
+    def refs(self, path: str, value: object, table: str = "findings") -> tuple[Any, ...]:
+        """The items of ``$.findings`` (or ``$.recommendations``) that ``value`` indexes."""
+        items: tuple[Any, ...] = getattr(self, table)
+        if type(value) is not list:
+            self.problems.append(Problem(path, f"an array of indexes into $.{table}", value))
+            return ()
+        found: list[Any] = []
+        for index, item in enumerate(value):
+            if type(item) is int and 0 <= item < len(items):
+                found.append(items[item])
+            else:
+                self.problems.append(
+                    Problem(
+                        f"{path}[{index}]",
+                        f"an index into $.{table} (0 to {len(items) - 1})",
+                        item,
+                        "index",
+                    )
+                )
+        return tuple(found)
+
+    def finding_rows(self, value: object, pain_type: object) -> tuple[Finding, ...]:
+        """The findings table; each row is for the ranking's pain type."""
+        if type(value) is not list:
+            self.problems.append(Problem("$.findings", "an array", value, "type"))
+            return ()
+        found: list[Finding] = []
+        for index, row in enumerate(value):
+            at = f"$.findings[{index}]"
+            if type(row) is not dict:
+                self.problems.append(Problem(at, "an object", row, "type"))
+            elif "pain_type" in row:
+                self.problems.append(
+                    Problem(
+                        f"{at}.pain_type",
+                        "no pain_type (every finding is for the ranking's pain type)",
+                        "pain_type",
+                        "extra_key",
+                    )
+                )
+            elif (read := self.value(at, Finding, {**row, "pain_type": pain_type})) is not None:
+                found.append(read)
+        return tuple(found)
+
+    def score(self, path: str, value: object, modality: Modality | None) -> Score | None:
+        body = self.shaped(path, value, _SCORE_KEYS)
+        if body is None:
+            return None
+        before = len(self.problems)
+        parts: list[Contribution] = []
+        criteria = tuple(criterion.value for criterion in Criterion)
+        contributions = self.shaped(f"{path}.contributions", body["contributions"], (criteria, ()))
+        for criterion in Criterion:
+            if contributions is None:
+                break
+            at = f"{path}.contributions.{criterion.value}"
+            part = self.shaped(at, contributions[criterion.value], _CONTRIBUTION_KEYS)
+            if part is None:
+                continue
+            raw = self.value(f"{at}.raw", Fraction, part["raw"])
+            worth = self.value(f"{at}.value", Fraction, part["value"])
+            findings = self.refs(f"{at}.findings", part.get("findings", []))
+            if raw is None or worth is None:
+                continue
+            read = Contribution(
+                criterion=criterion,
+                raw=raw,
+                share=self.shares[criterion],
+                value=worth,
+                findings=findings,
+            )
+            self.problems += (problem.at(at) for problem in check_contribution(read))
+            parts.append(read)
+        total = self.value(f"{path}.value", Fraction, body["value"])
+        has_benefit = self.value(f"{path}.has_benefit", bool, body["has_benefit"])
+        unscored = self.refs(f"{path}.unscored", body.get("unscored", []))
+        if "value_float" in body and (found := _finite(body["value_float"])):
+            self.problems.append(found.at(path))
+        if len(self.problems) > before or modality is None or self.pain_type is None:
+            return None
+        try:
+            result = Score(
+                modality_id=modality.id,
+                pain_type=self.pain_type,
+                value=total,
+                contributions=tuple(parts),
+                has_benefit=has_benefit,
+                unscored=unscored,
+                policy=self.policy,
+            )
+        except ValidationError as error:
+            self.problems += (problem.at(path) for problem in error.problems)
+            return None
+        self.problems += (problem.at(path) for problem in check_score(result))
+        if "value_float" in body and (found := _nearest(body["value_float"], result)):
+            self.problems.append(found.at(path))
+        return result
+
+    def entry(self, path: str, kind: type[Entry], value: object) -> Entry | None:
+        body = self.shaped(path, value, _ENTRY_KEYS[kind])
+        if body is None:
+            return None
+        self.text(path, body, "explanation")
+        modality = self.modality(f"{path}.modality", body["modality"])
+        fields: dict[str, Any] = {"modality": modality}
+        fields["recommendations"] = self.refs(
+            f"{path}.recommendations", body.get("recommendations", []), "recommendations"
+        )
+        if kind is Exclusion:
+            fields["reasons"] = self.value(f"{path}.reasons", tuple[Reason, ...], body["reasons"])
+        else:
+            fields["score"] = self.score(f"{path}.score", body["score"], modality)
+            fields["without"] = self.value(
+                f"{path}.without", tuple[Omission, ...], body.get("without", [])
+            )
+        if kind is RankedOption:
+            fields["rank"] = self.value(f"{path}.rank", int, body["rank"])
+        if any(item is None for item in fields.values()):
+            return None
+        try:
+            return kind(**fields)
+        except ValidationError as error:
+            self.problems += (problem.at(path) for problem in error.problems)
+            return None
+
+    def entries(self, name: str, kind: type[Entry], value: object) -> tuple[Any, ...]:
+        if type(value) is not list:
+            self.problems.append(Problem(f"$.{name}", "an array", value, "type"))
+            return ()
+        read = [self.entry(f"$.{name}[{index}]", kind, item) for index, item in enumerate(value)]
+        return tuple(entry for entry in read if entry is not None)
+
+    def ranking(self, document: object) -> Ranking:
+        body = self.shaped("$", document, _RANKING_KEYS)
+        if body is None:
+            raise ValidationError(self.problems)
+        self.digest(body["catalog"])
+        self.text("$", body, "summary")
+        self.pain_type = self.value("$.pain_type", PainType, body["pain_type"])
+        patient = self.value("$.patient", Patient, body.get("patient", {}))
+        weights = self.value("$.weights", Weights, body.get("weights", {}))
+        if weights is not None:
+            self.shares = weights.shares()
+        self.policy = self.value("$.policy", ScoringPolicy, body.get("policy", {}), self.policy)
+        if self.pain_type is None:
+            raise ValidationError(self.problems)
+        self.findings = self.finding_rows(body["findings"], body["pain_type"])
+        self.recommendations = self.value(
+            "$.recommendations", tuple[Recommendation, ...], body["recommendations"], ()
+        )
+        options = self.entries("options", RankedOption, body["options"])
+        unranked = self.entries("unranked", UnrankedOption, body.get("unranked", []))
+        excluded = self.entries("excluded", Exclusion, body.get("excluded", []))
+        if self.problems or self.pain_type is None or patient is None or weights is None:
+            raise ValidationError(self.problems)
+        ranking = Ranking(
+            pain_type=self.pain_type,
+            options=options,
+            unranked=unranked,
+            excluded=excluded,
+            patient=patient,
+            weights=weights,
+            policy=self.policy,
+            catalog=self.catalog,
+        )
+        problems = check_ranking(ranking)
+        if problems:
+            raise ValidationError(problems)
+        return ranking
+
+
+def read_ranking(document: object, catalog: Catalog | None = None) -> Ranking:
+    """Read a parsed ranking (its ``schema_version`` removed) against ``catalog``.
+
+    ``catalog`` is the one the ranking was computed on (the built-in catalog when ``None``):
+    the document's ``catalog.digest`` must be its digest.
+    """
+    if catalog is not None and not isinstance(catalog, Catalog):
+        raise invalid("$.catalog", "a Catalog or None", type(catalog).__name__, "type")
+    return _RankingReader(default_catalog() if catalog is None else catalog).ranking(document)
 
 
 # -- documents ---------------------------------------------------------------------------
@@ -360,14 +824,31 @@ def converter() -> cattrs.Converter:
 def to_json(obj: object, *, indent: bool = False) -> str:
     """Write an attrs record of the library as a versioned JSON document.
 
-    Output is deterministic: the same object gives the same text in every process.
+    Output is deterministic: the same object gives the same text in every process. A
+    :class:`~painmodalities.Ranking` is written in its reference form: each modality by id
+    (with its name and activity), each finding it used once, and the digest of the catalog
+    it was computed on (see :func:`from_json`).
+
+    Raises:
+        ValidationError: at ``$`` (rule ``size``) for a document larger than
+            :data:`MAX_DOCUMENT_BYTES`, which :func:`from_json` would refuse; at
+            ``$.options[i].modality`` (rule ``catalog``) for a ranking whose modalities are
+            not its catalog's.
     """
     if not attrs.has(type(obj)):
         raise TypeError(f"to_json writes the library's records, not {type(obj).__name__}")
     body = converter().unstructure(obj)
     document = {"schema_version": SCHEMA_VERSION, **body}
     option = orjson.OPT_INDENT_2 if indent else 0
-    return orjson.dumps(document, option=option).decode("utf-8")
+    data = orjson.dumps(document, option=option)
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise invalid(
+            "$",
+            f"a document of at most {MAX_DOCUMENT_BYTES} bytes (from_json reads no more)",
+            len(data),
+            "size",
+        )
+    return data.decode("utf-8")
 
 
 #: Document types whose meaning changed in format 2.0 (unranked options, recommendations
@@ -414,13 +895,21 @@ def _check_version(document: Mapping[str, Any], kind: object = None) -> None:
         )
 
 
-def structure_document(document: object, kind: type[T]) -> T:
-    """Read a parsed JSON document (with its ``schema_version``) into ``kind``."""
+#: The document types that hold a ranking, read against the catalog it was computed on.
+_ON_A_CATALOG: Final = frozenset({Ranking, CarePlan})
+
+
+def structure_document(document: object, kind: type[T], catalog: Catalog | None = None) -> T:
+    """Read a parsed JSON document (with its ``schema_version``) into ``kind``.
+
+    A ranking in it (a ranking or a care plan document) is read against ``catalog`` (the
+    built-in catalog when ``None``).
+    """
     if type(document) is not dict:
         raise _problem("a JSON object", document)
     _check_version(document, kind)
     body = {key: value for key, value in document.items() if key != "schema_version"}
-    return converter().structure(body, kind)
+    return _converter_on(catalog).structure(body, kind)
 
 
 def _document_type(kind: object) -> type[Any]:
@@ -439,14 +928,24 @@ def _document_type(kind: object) -> type[Any]:
 
 
 @overload
-def from_json(text: str | bytes, kind: type[T]) -> T: ...
+def from_json(text: str | bytes, kind: type[T], *, catalog: Catalog | None = None) -> T: ...
 @overload
-def from_json(text: str | bytes, kind: str) -> Any: ...
-def from_json(text: str | bytes, kind: type[T] | str) -> T | Any:
+def from_json(text: str | bytes, kind: str, *, catalog: Catalog | None = None) -> Any: ...
+def from_json(
+    text: str | bytes, kind: type[T] | str, *, catalog: Catalog | None = None
+) -> T | Any:
     """Read a versioned JSON document into ``kind`` (``Catalog``, ``Modality``, ...).
 
     ``kind`` is a document type (a class of :data:`DOCUMENT_TYPES`, or a family of
     modalities such as ``Massage``) or its name there (``"catalog"``, ``"pain_type"``).
+
+    A ranking document names its modalities by id in the catalog it was computed on:
+    ``catalog`` is that catalog (the built-in one when ``None``). The document's
+    ``catalog.digest`` must be its digest (:func:`catalog_digest`), every id must be in it
+    with the same name and activity, and every score is recomputed. The same holds for the
+    ranking in a care plan document. Every other document carries what it names:
+    ``catalog`` is refused with them (``$.catalog``, rule ``catalog``) rather than
+    silently ignored.
 
     >>> text = '{"schema_version": "1.0", "condition": "neck", "phase": "acute"}'
     >>> from_json(text, "pain_type") == from_json(text, PainType) == PainType.parse("neck:acute")
@@ -460,7 +959,16 @@ def from_json(text: str | bytes, kind: type[T] | str) -> T | Any:
             as ``dict``.
         UnsupportedVersionError: for a document of a newer major version.
     """
-    return structure_document(parse_json(text), _document_type(kind))
+    found = _document_type(kind)
+    if catalog is not None and found not in _ON_A_CATALOG:
+        raise invalid(
+            "$.catalog",
+            "None: only a ranking or care plan document is read against a catalog (a "
+            f"{found.__name__} document carries what it names)",
+            type(catalog).__name__,
+            "catalog",
+        )
+    return structure_document(parse_json(text), found, catalog)
 
 
 def load_catalog(
