@@ -5,6 +5,8 @@ against it: it scores every modality with :func:`painmodalities.score` and sorts
 :func:`painmodalities.ranking.order_key`, the plain statement of the ranking order.
 """
 
+from fractions import Fraction
+
 from painmodalities import (
     Catalog,
     Exclusion,
@@ -69,11 +71,16 @@ def rank_uncached(
         )
     kept.sort(key=lambda entry: order_key(entry.modality, entry.score))
     gated = [entry for entry in kept if entry.score.has_benefit]
+    # Sorted by score, best first: an option's rank is the place of the first option with
+    # its score, that is 1 + the number of options with a higher score.
+    first_place: dict[Fraction, int] = {}
+    for place, entry in enumerate(gated, start=1):
+        first_place.setdefault(entry.score.value, place)
     return Ranking(
         pain_type=found_pain_type,
         options=tuple(
             RankedOption(
-                rank=1 + sum(other.score.value > entry.score.value for other in gated),
+                rank=first_place[entry.score.value],
                 modality=entry.modality,
                 score=entry.score,
                 recommendations=entry.recommendations,
