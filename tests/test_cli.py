@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -19,7 +20,9 @@ import painmodalities
 from painmodalities import (
     Catalog,
     Certainty,
+    Criterion,
     PainType,
+    Ranking,
     ScoringPolicy,
     default_catalog,
     from_json,
@@ -36,6 +39,7 @@ from painmodalities.cli import (
     main,
 )
 from painmodalities.schema import shipped_schema
+from painmodalities.serialization import catalog_digest
 
 Captured = tuple[int, str, str]
 BIN = Path(sys.executable).parent
@@ -258,7 +262,8 @@ def test_rank_exclude(capsys: pytest.CaptureFixture[str]) -> None:
     )
 
 
-def test_rank_json_matches_the_library(capsys: pytest.CaptureFixture[str]) -> None:
+def test_rank_json_is_the_ranking_document(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--format json`` prints the one ranking document, which loads back equal."""
     code, out, err = run(capsys, "rank", "low_back", "chronic", "--format", "json")
     assert (code, err) == (EXIT_OK, "")
     document = json_of(out)
@@ -270,18 +275,17 @@ def test_rank_json_matches_the_library(capsys: pytest.CaptureFixture[str]) -> No
         "activity": 0.25,
         "pain": 0.1,
     }
+    assert document["catalog"]["digest"] == catalog_digest(default_catalog())  # type: ignore[index]
     expected = rank("low_back:chronic")
-    options = options_of(out)
-    assert [option["id"] for option in options] == list(expected.ids)
-    first = options[0]
+    assert from_json(out, Ranking) == expected
+    first = options_of(out)[0]
     assert first["rank"] == 1
-    assert first["score"] == 0.65
-    assert first["expected_benefit"] == "long"
-    assert first["explanation"] == expected[0].score.explain()
-    components = first["components"]
-    assert isinstance(components, dict)
-    assert list(components) == ["function", "durability", "activity", "pain"]
-    assert sum(components.values()) == pytest.approx(0.65)
+    assert first["modality"] == {
+        "id": "exercise.therapeutic",
+        "name": "Therapeutic exercise",
+        "activity": "active",
+    }
+    assert first["score"]["value_float"] == 0.65  # type: ignore[index]
     assert document["excluded"] == []
 
 
@@ -289,26 +293,24 @@ def test_rank_json_lists_exclusions_with_reasons(capsys: pytest.CaptureFixture[s
     _, out, _ = run(
         capsys, "rank", "low_back", "chronic", "--format", "json", "--exclude", "acupuncture"
     )
-    assert json_of(out)["excluded"] == [
-        {
-            "id": "acupuncture",
-            "name": "Acupuncture",
-            "kind": "acupuncture",
-            "activity": "passive",
-            "guidance": [
-                "NICE NG59 recommends against acupuncture for low back pain",
-                "ACP 2017 recommends acupuncture for chronic low back pain",
-                "WHO 2023 CLBP recommends acupuncture for chronic low back pain",
-            ],
-            "warnings": ["NICE NG59 recommends against acupuncture for low back pain"],
-            "reasons": [{"code": "excluded", "detail": "excluded on request"}],
-        }
-    ]
+    entries: Any = json_of(out)["excluded"]
+    (excluded,) = entries
+    assert excluded["modality"] == {
+        "id": "acupuncture",
+        "name": "Acupuncture",
+        "activity": "passive",
+    }
+    assert excluded["reasons"] == [{"code": "excluded", "detail": "excluded on request"}]
+    loaded = from_json(out, Ranking)
+    assert loaded.excluded[0].warnings == (
+        "NICE NG59 recommends against acupuncture for low back pain",
+    )
 
 
 def test_rank_json_top(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "neck", "chronic", "--format", "json", "--top", "2")
     assert len(options_of(out)) == 2
+    assert len(from_json(out, Ranking).options) == 2
 
 
 def test_rank_partial_weights_keep_the_other_defaults(
@@ -324,10 +326,8 @@ def test_rank_partial_weights_keep_the_other_defaults(
         "activity": 0.0,
         "pain": 0.1,
     }
-    for option in options_of(out):
-        components = option["components"]
-        assert isinstance(components, dict)
-        assert components["activity"] == 0
+    for option in from_json(out, Ranking):
+        assert option.score.components[Criterion.ACTIVITY] == 0
 
 
 def test_rank_min_certainty_lets_weaker_findings_count(
@@ -335,8 +335,8 @@ def test_rank_min_certainty_lets_weaker_findings_count(
 ) -> None:
     def swedish_score(*extra: str) -> object:
         _, out, _ = run(capsys, "rank", "low_back", "chronic", "--format", "json", *extra)
-        entries = [*options_of(out), *json_of(out)["unranked"]]  # type: ignore[misc]
-        return next(o["score"] for o in entries if o["id"] == "massage.swedish")
+        loaded = from_json(out, Ranking, catalog=default_catalog())
+        return float(loaded.score_of("massage.swedish"))
 
     expected = rank("low_back:chronic", policy=ScoringPolicy(min_certainty=Certainty.VERY_LOW))
     assert swedish_score() == 0
@@ -1063,15 +1063,15 @@ def test_imports_stay_light() -> None:
 
 def test_pain_type_shown_is_the_one_ranked(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "fibromyalgia", "--weeks", "52", "--format", "json")
-    assert json_of(out)["label"] == PainType.parse("fibromyalgia:chronic").label
+    assert from_json(out, Ranking).pain_type == PainType.parse("fibromyalgia:chronic")
 
 
-def test_rank_document_reads_back_as_the_library_ranking(
+def test_rank_json_reads_back_as_the_library_ranking(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """``--format document`` prints the full ranking document, which loads back equal."""
+    """``--format json`` prints the ranking document, which loads back equal."""
     code, out, err = run(
-        capsys, "rank", "neck", "chronic", "--format", "document", "--exclude", "acupuncture"
+        capsys, "rank", "neck", "chronic", "--format", "json", "--exclude", "acupuncture"
     )
     assert (code, err) == (EXIT_OK, "")
     loaded = painmodalities.from_json(out, painmodalities.Ranking)
@@ -1079,15 +1079,13 @@ def test_rank_document_reads_back_as_the_library_ranking(
         "neck:chronic", patient=painmodalities.Patient(exclude=frozenset({"acupuncture"}))
     )
     assert loaded == expected
-    assert "document" not in json_of(out)
 
 
-def test_rank_json_summary_says_what_it_is(capsys: pytest.CaptureFixture[str]) -> None:
-    """The summary names itself, so a reader cannot take it for the ranking document."""
-    _, out, _ = run(capsys, "rank", "neck", "chronic", "--format", "json")
-    assert json_of(out)["document"] == "ranking-summary"
-    with pytest.raises(painmodalities.ValidationError):
-        painmodalities.from_json(out, painmodalities.Ranking)
+def test_error_rank_format_document_is_gone(capsys: pytest.CaptureFixture[str]) -> None:
+    """The separate summary form went: ``--format document`` is a usage error now."""
+    code, _, err = run(capsys, "rank", "neck", "chronic", "--format", "document")
+    assert code == EXIT_USAGE
+    assert "invalid choice: 'document'" in err
 
 
 # -- output a person can read (issue 16) ---------------------------------------------------

@@ -36,6 +36,7 @@ from painmodalities import (
     Source,
     ValidationError,
     default_catalog,
+    from_json,
     rank,
 )
 from painmodalities.fhir import (
@@ -561,6 +562,8 @@ def _check_ranking(
         *(f"Not ranked: {u.explain()}" for u in ranking.unranked),
         *(f"Ruled out: {e.explain()}" for e in ranking.excluded),
     ]
+    (document,) = [e for e in response["extension"] if e["url"].endswith("/ranking-document")]
+    assert from_json(document["valueString"], Ranking, catalog=ranking.catalog) == ranking
     unranked = [e for e in response.get("extension", []) if e["url"].endswith("/unranked")]
     assert [definitions[e["valueCanonical"]]["identifier"][0]["value"] for e in unranked] == [
         u.modality.id for u in ranking.unranked

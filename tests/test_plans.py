@@ -610,12 +610,15 @@ def test_cli_rank_json_carries_stability(capsys: pytest.CaptureFixture[str]) -> 
     )
     assert code == 0
     document = orjson.loads(out)
-    assert document["stability"]["first"] == ["physical_therapy.programme"]
-    assert document["acceptability"]["first_rank"]["physical_therapy.programme"] == 1.0
+    assert from_json(orjson.dumps(document["ranking"]), Ranking) == rank("neck:chronic")
+    stability_ = from_json(orjson.dumps(document["stability"]), Stability)
+    assert stability_.first == ("physical_therapy.programme",)
+    acceptability_ = from_json(orjson.dumps(document["acceptability"]), Acceptability)
+    assert acceptability_.first_rank["physical_therapy.programme"] == 1
 
 
-def test_error_cli_stability_with_the_full_document(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = _run(["rank", "neck", "chronic", "--stability", "--format", "document"], capsys)
+def test_error_cli_stability_with_fhir(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _run(["rank", "neck", "chronic", "--stability", "--format", "fhir"], capsys)
     assert code == 2
     assert "--stability and --acceptability work with --format table or json" in err
 

@@ -203,66 +203,6 @@ def print_json(document: object, stream: IO[str]) -> None:
     print(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode("utf-8"), file=stream)
 
 
-def _entry_summary(entry: Entry) -> dict[str, Any]:
-    """What every summary entry says: which modality, and what guidelines say of it."""
-    return {
-        "id": entry.modality.id,
-        "name": entry.modality.name,
-        "kind": entry.modality.kind,
-        "activity": entry.modality.activity.value,
-        "guidance": list(entry.guidance),
-        "warnings": list(entry.warnings),
-    }
-
-
-def _scored_summary(entry: RankedOption | UnrankedOption) -> dict[str, Any]:
-    return {
-        "score": float(entry.score),
-        "has_benefit": entry.score.has_benefit,
-        "components": {
-            criterion.value: float(value) for criterion, value in entry.score.components.items()
-        },
-        "expected_benefit": lasts(entry.score),
-        "without": [omission.explain() for omission in entry.without],
-        "explanation": entry.score.explain(),
-    }
-
-
-def ranking_summary(ranking: Ranking) -> dict[str, Any]:
-    """The ranking as a JSON-ready summary: stable keys, floats for scores.
-
-    Its ``document`` key tells it from the full ranking document (``--format document``).
-    """
-    unstructure = converter().unstructure
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "document": "ranking-summary",
-        "pain_type": unstructure(ranking.pain_type),
-        "label": ranking.pain_type.label,
-        "summary": ranking.summary,
-        "weights": unstructure(ranking.weights),
-        "policy": unstructure(ranking.policy),
-        "patient": unstructure(ranking.patient),
-        "options": [
-            {"rank": option.rank, **_entry_summary(option), **_scored_summary(option)}
-            for option in ranking
-        ],
-        "unranked": [
-            {**_entry_summary(entry), **_scored_summary(entry)} for entry in ranking.unranked
-        ],
-        "excluded": [
-            {
-                **_entry_summary(exclusion),
-                "reasons": [
-                    {"code": reason.code.value, "detail": reason.detail}
-                    for reason in exclusion.reasons
-                ],
-            }
-            for exclusion in ranking.excluded
-        ],
-    }
-
-
 def lasts(result: Score) -> str | None:
     """How long the scored evidence shows a function benefit lasting, as its horizon's value."""
     horizon = result.lasts
@@ -609,30 +549,6 @@ def print_sureness(
         print(f"{title}:", file=stream)
         for line in found.explain().splitlines():
             say(line, stream)
-
-
-def sureness_summary(
-    found_stability: Stability | None, found_acceptability: Acceptability | None
-) -> dict[str, Any]:
-    """The ``stability`` and ``acceptability`` keys of a ranking summary, when asked for."""
-    unstructure = converter().unstructure
-    found: dict[str, Any] = {}
-    if found_stability is not None:
-        found["stability"] = {
-            **unstructure(found_stability),
-            "explanation": found_stability.explain(),
-        }
-    if found_acceptability is not None:
-        found["acceptability"] = {
-            "samples": found_acceptability.samples,
-            "seed": found_acceptability.seed,
-            "first_rank": {
-                modality_id: float(share)
-                for modality_id, share in found_acceptability.first_rank.items()
-            },
-            "explanation": found_acceptability.explain(),
-        }
-    return found
 
 
 # -- list and the option grid --------------------------------------------------------------

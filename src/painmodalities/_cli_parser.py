@@ -384,10 +384,10 @@ def _add_rank(
     add_reading_arguments(ranking)
     ranking.add_argument(
         "--format",
-        choices=("table", "json", "document", "fhir"),
+        choices=("table", "json", "fhir"),
         default="table",
-        help="output format: json is a summary for people and scripts; document is the "
-        "full ranking document that from_json(text, Ranking) reads back",
+        help="output format: json is the ranking document that from_json(text, Ranking) "
+        "reads back; fhir is a FHIR Bundle",
     )
     ranking.add_argument(
         "--plot",

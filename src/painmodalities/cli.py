@@ -51,10 +51,8 @@ from painmodalities._cli_output import (
     print_ranking,
     print_sureness,
     print_table,
-    ranking_summary,
     recommendation_line,
     shared_ranks,
-    sureness_summary,
 )
 from painmodalities._cli_parser import PROG, Handler, UsageError
 from painmodalities._cli_parser import build_parser as _build_parser
@@ -232,6 +230,23 @@ def _sureness(
     ]
 
 
+def _ranking_json(
+    ranking: Ranking, found_stability: Stability | None, found_acceptability: Acceptability | None
+) -> Any:
+    """``rank --format json``: the ranking document, which ``from_json(text, Ranking)`` reads.
+
+    With ``--stability`` or ``--acceptability`` it is ``{"ranking": ..., "stability": ...,
+    "acceptability": ...}``, each value a document of its own type.
+    """
+    document = orjson.loads(to_json(ranking))
+    extra = {
+        name: orjson.loads(to_json(found))
+        for name, found in (("stability", found_stability), ("acceptability", found_acceptability))
+        if found is not None
+    }
+    return {"ranking": document, **extra} if extra else document
+
+
 def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[str, str]]:
     """What the record says was already referred or done, per modality of the ranking."""
     if record is None:
@@ -276,14 +291,8 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             fhir.export_ranking(r, version=args.fhir_version, subject=subject) for r in rankings
         ]
         print_json(bundles[0] if len(bundles) == 1 else bundles, stdout)
-    elif args.format == "document":
-        full = [orjson.loads(to_json(r)) for r in rankings]
-        print_json(full[0] if len(full) == 1 else full, stdout)
     elif args.format == "json":
-        documents = [
-            {**ranking_summary(r), **sureness_summary(*sure)}
-            for r, sure in zip(rankings, sureness, strict=True)
-        ]
+        documents = [_ranking_json(r, *sure) for r, sure in zip(rankings, sureness, strict=True)]
         if args.fhir is None:
             print_json(documents[0], stdout)
         else:

@@ -31,6 +31,7 @@ from painmodalities.fhir._codes import (
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.plans import CarePlan, PlanItem
 from painmodalities.ranking import Exclusion, RankedOption, Ranking
+from painmodalities.serialization import to_json
 from painmodalities.vocabulary import Activity, Certainty, Horizon
 
 __all__ = [
@@ -64,6 +65,10 @@ EXTENSIONS: Final[Mapping[str, str]] = MappingProxyType(
         "unranked": (
             "GuidanceResponse: one per modality the patient may have with no scored finding "
             "of benefit for the pain type; valueCanonical of its ActivityDefinition"
+        ),
+        "ranking-document": (
+            "GuidanceResponse: the ranking as the library's JSON ranking document (valueString; "
+            "from_json(text, Ranking, catalog=...) reads it back)"
         ),
     }
 )
@@ -448,8 +453,10 @@ class _Writer:
             }
             for u in ranking.unranked
         ]
-        if extensions:
-            response["extension"] = extensions
+        extensions.append(
+            {"url": self.extension_url("ranking-document"), "valueString": to_json(ranking)}
+        )
+        response["extension"] = extensions
         response["note"] = [
             {"text": ranking.summary},
             *({"text": f"Not ranked: {entry.explain()}"} for entry in ranking.unranked),
