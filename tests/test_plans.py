@@ -627,3 +627,14 @@ def test_error_cli_plan_needs_a_phase(capsys: pytest.CaptureFixture[str]) -> Non
     code, _, err = _run(["plan", "neck"], capsys)
     assert code == 2
     assert "PHASE" in err
+
+
+def test_stability_with_a_zero_weight() -> None:
+    """A zero weight has bounds like any other; no relative change of it is divided by zero
+    (found by CI's derandomized run, which divided by zero).
+    """
+    zero = Weights(function=0.4, durability=0.25, activity=0.25, pain=0)
+    for pain_type in ("neck:chronic", "low_back:chronic", "fibromyalgia:chronic"):
+        found = stability(rank(pain_type, weights=zero))
+        assert found.intervals[Criterion.PAIN][0] == 0
+        assert found.smallest_change is not None

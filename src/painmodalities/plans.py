@@ -576,8 +576,10 @@ def stability(ranking: Ranking) -> Stability:
                 high=above,
             )
         )
+        if now == 0:  # a relative change of a zero weight is not defined
+            continue
         candidates = [(abs(to - now) / now, to) for to in (below, above) if to is not None]
-        if now > 0 and candidates:
+        if candidates:
             relative, to = min(candidates)
             changes.append(WeightChange(criterion=criterion, relative=relative, to=to))
     return Stability(
