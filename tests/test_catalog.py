@@ -35,9 +35,9 @@ from painmodalities import (
     composite_findings,
     default_catalog,
 )
+from tests.samples import CHRONIC_LBP
 
 DOSSIER = Path(__file__).resolve().parents[2] / "shared" / "evidence"
-CHRONIC_LBP = PainType(Condition.LOW_BACK, Phase.CHRONIC)
 SOURCE = Source(key="trial-1", title="A trial")
 
 

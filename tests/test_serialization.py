@@ -43,7 +43,7 @@ from painmodalities import (
 )
 from painmodalities.plans import Acceptability, CarePlan, Stability, acceptability, stability
 from painmodalities.schema import shipped_schema
-from painmodalities.serialization import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json
+from painmodalities.serialization import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from tests import strategies as s
 
 #: A strategy of objects for every document type the library reads and writes.
@@ -283,38 +283,6 @@ def test_documents_over_the_size_limit_are_refused(monkeypatch: pytest.MonkeyPat
         assert caught.value.rule == "size"
         assert caught.value.value == len(text)
     assert MAX_DOCUMENT_BYTES == 64 * 1024 * 1024
-
-
-@pytest.mark.parametrize(
-    ("text", "path"),
-    [
-        ('{"a":1,"a":2}', "$.a"),
-        ('{"a":{"b":[{"c":1,"c":1}]}}', "$.a.b[0].c"),
-        ('[{"x":"\\":","x":0}]', "$[0].x"),
-        ('{"a" : 1 , "b":{}, "a" : 1}', "$.a"),
-    ],
-)
-def test_repeated_keys_are_refused_with_their_path(text: str, path: str) -> None:
-    """An object that repeats a key is refused (orjson alone would keep the last value)."""
-    with pytest.raises(ValidationError) as caught:
-        parse_json(text)
-    assert caught.value.path == path
-    assert caught.value.rule == "repeated_key"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        '{"a:":1,"b":"::"}',
-        '{"\\"a\\":":{"b\\\\":":"}}',
-        '["{\\"a\\":1,\\"a\\":2}"]',
-        '{"":1,":":[":",{"::":":"}]}',
-        '{"a" :\n "]]]]", "b\\\\" : "\\u0022:"}',
-    ],
-)
-def test_colons_and_quotes_inside_strings_are_not_repeated_keys(text: str) -> None:
-    """Keys and strings that contain colons, quotes or backslashes parse as usual."""
-    assert parse_json(text) == orjson.loads(text)
 
 
 def test_values_of_every_public_record_are_immutable_after_loading() -> None:

@@ -1,8 +1,7 @@
-"""Domain records: construction, validation at construction, and their methods."""
+"""Modality records: construction, validation at construction, and their methods."""
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import attrs
 import pytest
@@ -14,64 +13,24 @@ from painmodalities import (
     Certainty,
     Coding,
     Condition,
-    Direction,
     Effect,
     Exercise,
     ExerciseForm,
     Finding,
     Horizon,
-    Massage,
-    MassageTechnique,
     Modality,
     Outcome,
     PainType,
     Phase,
-    PhysicalTherapy,
     Precaution,
     Recommendation,
     Source,
     Strength,
     ValidationError,
 )
+from tests.samples import CHRONIC_LBP, finding, massage, programme
 from tests.strategies import modalities, pain_types
 
-CHRONIC_LBP = PainType(Condition.LOW_BACK, Phase.CHRONIC)
-
-
-def finding(**changes: Any) -> Finding:
-    base: dict[str, Any] = {
-        "pain_type": CHRONIC_LBP,
-        "outcome": Outcome.FUNCTION,
-        "horizon": Horizon.SHORT,
-        "effect": Effect.SMALL,
-        "certainty": Certainty.LOW,
-        "source": "acp-2017",
-    }
-    return Finding(**{**base, **changes})
-
-
-def massage(**changes: Any) -> Massage:
-    base: dict[str, Any] = {
-        "id": "massage.test",
-        "name": "Test massage",
-        "activity": Activity.PASSIVE,
-        "technique": MassageTechnique.SWEDISH,
-        "session_minutes": 45,
-    }
-    return Massage(**{**base, **changes})
-
-
-def programme(**changes: Any) -> PhysicalTherapy:
-    base: dict[str, Any] = {
-        "id": "physical_therapy.test",
-        "name": "Test programme",
-        "activity": Activity.ACTIVE,
-        "components": ("exercise.test",),
-    }
-    return PhysicalTherapy(**{**base, **changes})
-
-
-# (name, build, path, expected, value, rule)
 ERRORS: list[tuple[str, Callable[[], object], str, str, object, str]] = [
     # bad enums: the member or its exact value string, nothing else (issue 13)
     (
@@ -393,45 +352,6 @@ def test_expected_benefit_never_counts_insufficient() -> None:
     """An insufficient finding is never benefit, even when the caller asks for it."""
     built = massage(findings=(finding(certainty=Certainty.INSUFFICIENT, effect=Effect.LARGE),))
     assert built.expected_benefit(CHRONIC_LBP, min_certainty=Certainty.INSUFFICIENT) is None
-
-
-def test_recommendation_scope() -> None:
-    """A recommendation with no condition or phase covers any."""
-    anything = Recommendation(
-        condition=None,
-        phase=Phase.CHRONIC,
-        direction=Direction.FOR,
-        strength=Strength.STRONG,
-        source="nice-ng193",
-    )
-    assert anything.applies_to(CHRONIC_LBP)
-    assert anything.applies_to(PainType(Condition.NECK, Phase.CHRONIC))
-    assert not anything.applies_to(PainType(Condition.NECK, Phase.ACUTE))
-
-
-@pytest.mark.parametrize(
-    ("text", "path", "value"),
-    [
-        ("low_back", "$", "low_back"),
-        ("lowback:chronic", "$.condition", "lowback"),
-        ("low_back:eternal", "$.phase", "eternal"),
-    ],
-)
-def test_error_pain_type_parse(text: str, path: str, value: str) -> None:
-    """PainType.parse names the part that is wrong."""
-    with pytest.raises(ValidationError) as caught:
-        PainType.parse(text)
-    assert caught.value.path == path
-    assert caught.value.value == value
-
-
-def test_pain_type_text_round_trip() -> None:
-    """str() and parse() are inverses, and the label reads as plain words."""
-    for condition in Condition:
-        for phase in Phase:
-            pain = PainType(condition, phase)
-            assert PainType.parse(str(pain)) == pain
-    assert CHRONIC_LBP.label == "chronic low back pain"
 
 
 @given(modalities(), st.lists(pain_types(), min_size=1, max_size=6))
