@@ -3,7 +3,9 @@
 Headless Chromium (Debian's ``chromium`` package; ``.ci/run`` installs it when missing) opens
 the pages from a local ``http.server`` on 127.0.0.1, at a 1280 px wide window, driven over the
 DevTools protocol with ``websocket-client``. Every wait is bounded and the browser is killed at
-the end. Nothing is skipped: without Chromium the test fails and says how to install it.
+the end. In CI (``CI`` set) nothing is skipped: without Chromium the test fails and says how
+to install it. Elsewhere, without Chromium, it is skipped with that reason, so that the
+README's test command passes on a machine with only Python and pip.
 """
 
 import contextlib
@@ -11,6 +13,7 @@ import functools
 import http.server
 import itertools
 import json
+import os
 import shutil
 import subprocess
 import threading
@@ -54,7 +57,10 @@ READY = "document.readyState === 'complete' && [...document.images].every((img) 
 
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert found, "Chromium is missing: apt-get install -y chromium (.ci/run does this)"
+    missing = "Chromium is missing: apt-get install -y chromium (.ci/run does this)"
+    if not found and not os.environ.get("CI"):
+        pytest.skip(missing)
+    assert found, missing
     return found
 
 
