@@ -215,6 +215,26 @@ def test_plan_never_offers_what_it_must_not(found: tuple[Catalog, CarePlan]) -> 
     assert check_plan(care) == []
 
 
+def _replan(care: CarePlan, catalog: Catalog) -> CarePlan:
+    """The plan of ``care``'s pain type, patient, weights and policy on another catalog."""
+    ranking = care.ranking
+    return plan(
+        ranking.pain_type,
+        catalog=catalog,
+        patient=ranking.patient,
+        weights=ranking.weights,
+        policy=ranking.policy,
+    )
+
+
+def _assert_same_plan(again: CarePlan, care: CarePlan) -> None:
+    assert (again.core_choices, again.adjuncts, again.timeline) == (
+        care.core_choices,
+        care.adjuncts,
+        care.timeline,
+    )
+
+
 @given(planned(), st.randoms(use_true_random=False))
 def test_plan_does_not_depend_on_catalog_order(
     found: tuple[Catalog, CarePlan], shuffle: object
@@ -224,19 +244,7 @@ def test_plan_does_not_depend_on_catalog_order(
     shuffled = list(catalog.modalities)
     shuffle.shuffle(shuffled)  # type: ignore[attr-defined]
     reordered = Catalog(modalities=tuple(shuffled), sources=tuple(reversed(catalog.sources)))
-    ranking = care.ranking
-    again = plan(
-        ranking.pain_type,
-        catalog=reordered,
-        patient=ranking.patient,
-        weights=ranking.weights,
-        policy=ranking.policy,
-    )
-    assert (again.core_choices, again.adjuncts, again.timeline) == (
-        care.core_choices,
-        care.adjuncts,
-        care.timeline,
-    )
+    _assert_same_plan(_replan(care, reordered), care)
 
 
 @given(planned())
@@ -247,20 +255,7 @@ def test_plan_unchanged_by_a_modality_that_is_neither_core_nor_adjunct(
     catalog, care = found
     newcomer = Acupuncture(id="acupuncture.zz_newcomer", name="Newcomer", activity=Activity.ACTIVE)
     assume(newcomer.id not in catalog.ids)
-    bigger = catalog.extend([newcomer])
-    ranking = care.ranking
-    again = plan(
-        ranking.pain_type,
-        catalog=bigger,
-        patient=ranking.patient,
-        weights=ranking.weights,
-        policy=ranking.policy,
-    )
-    assert (again.core_choices, again.adjuncts, again.timeline) == (
-        care.core_choices,
-        care.adjuncts,
-        care.timeline,
-    )
+    _assert_same_plan(_replan(care, catalog.extend([newcomer])), care)
 
 
 @given(planned())
