@@ -19,6 +19,7 @@ and a first ranking). Optional parts (FHIR, plots, the command line) live in the
 modules and are not imported.
 """
 
+import importlib
 from typing import TYPE_CHECKING
 
 from painmodalities._builtin import default_catalog
@@ -41,7 +42,6 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Finding, PainType, Recommendation, Source
-from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
 from painmodalities.modalities import (
     FAMILIES,
     Acupuncture,
@@ -54,22 +54,6 @@ from painmodalities.modalities import (
     PhysicalTherapy,
     Psychological,
     Rehabilitation,
-)
-from painmodalities.plans import (
-    Acceptability,
-    CarePlan,
-    OptionAcceptability,
-    PlanItem,
-    PlanRole,
-    RankShare,
-    Stability,
-    TimelineStep,
-    WeightChange,
-    WeightInterval,
-    acceptability,
-    check_plan,
-    plan,
-    stability,
 )
 from painmodalities.ranking import (
     Entry,
@@ -115,7 +99,24 @@ from painmodalities.vocabulary import (
     Strength,
 )
 
-if TYPE_CHECKING:  # read from the edge when first asked for: see __getattr__
+if TYPE_CHECKING:  # imported when first asked for, as the first ranking needs none: __getattr__
+    from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
+    from painmodalities.plans import (
+        Acceptability,
+        CarePlan,
+        OptionAcceptability,
+        PlanItem,
+        PlanRole,
+        RankShare,
+        Stability,
+        TimelineStep,
+        WeightChange,
+        WeightInterval,
+        acceptability,
+        check_plan,
+        plan,
+        stability,
+    )
     from painmodalities.schema import json_schema
     from painmodalities.serialization import (
         DOCUMENT_TYPES,
@@ -227,12 +228,15 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    """A public name of the documents or schema module, imported when first read (PEP 562)."""
-    if name in __all__:
-        from painmodalities import schema, serialization  # noqa: PLC0415 (the edge, on use)
+#: The modules whose public names are imported when first read (none is needed to rank).
+_ON_FIRST_USE = ("plans", "grid", "serialization", "schema")
 
-        for module in (serialization, schema):
+
+def __getattr__(name: str) -> object:
+    """A public name of plans, grids, documents or schemas, imported when first read (PEP 562)."""
+    if name in __all__:
+        for module_name in _ON_FIRST_USE:
+            module = importlib.import_module(f"painmodalities.{module_name}")
             if name in module.__all__:
                 return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
