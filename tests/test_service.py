@@ -198,7 +198,11 @@ def free_port() -> int:
 
 def start(*arguments: str) -> tuple[subprocess.Popen[bytes], str]:
     """``painmodalities serve`` on a free loopback port, once it answers; its base URL."""
-    port = free_port()
+    return _serve(free_port(), *arguments)
+
+
+def _serve(port: int, *arguments: str) -> tuple[subprocess.Popen[bytes], str]:
+    """``painmodalities serve`` on ``port``, once it answers discovery; its base URL."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen(
         [sys.executable, "-m", "painmodalities", "serve", "--port", str(port), *arguments],
@@ -271,34 +275,7 @@ def secure(keys: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> It
 
 def start_on(port: int, *arguments: str) -> tuple[subprocess.Popen[bytes], str]:
     """Like :func:`start`, with ``--public-url`` naming the port the tokens are for."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "painmodalities",
-            "serve",
-            "--port",
-            str(port),
-            "--public-url",
-            base,
-            *arguments,
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"{base}/cds-services", timeout=1)
-        except httpx.HTTPError:
-            time.sleep(0.1)
-        else:
-            return process, base
-    process.kill()
-    pytest.fail("the service did not start")
+    return _serve(port, "--public-url", f"http://127.0.0.1:{port}", *arguments)
 
 
 # -- requests -----------------------------------------------------------------------------
