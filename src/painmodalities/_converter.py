@@ -20,7 +20,6 @@ from typing import Any, Final, TypeVar, get_args, get_origin
 
 import attrs
 import cattrs
-from cattrs.preconf.orjson import make_converter
 
 from painmodalities import _rules as check
 from painmodalities.errors import MISSING, Problem, ValidationError, invalid
@@ -315,7 +314,7 @@ def _is_record(kind: Any) -> bool:
 
 def make_strict_converter() -> cattrs.Converter:
     """Build a converter: strict shapes, tagged modalities, every problem with its path."""
-    converter = make_converter(forbid_extra_keys=True, detailed_validation=True)
+    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
@@ -330,7 +329,8 @@ def make_strict_converter() -> cattrs.Converter:
         lambda kind: _origin(kind) is frozenset, lambda kind: _frozenset_hook(converter, kind)
     )
     converter.register_unstructure_hook_factory(
-        lambda kind: _origin(kind) is frozenset, lambda _kind: _unstructure_frozenset
+        lambda kind: kind is frozenset or _origin(kind) is frozenset,
+        lambda _kind: _unstructure_frozenset,
     )
     converter.register_structure_hook_factory(
         lambda kind: kind is Modality, lambda _kind: _modality_hook(converter)

@@ -207,9 +207,7 @@ class _Service:
             authorization=call.fhir_authorization,
             timeout=self.config.fetch_timeout,
         )
-        found = read_patient(
-            prefetch, patient=patient, as_of=_today(), validated=self.validated
-        )
+        found = read_patient(prefetch, patient=patient, as_of=_today(), validated=self.validated)
         advice = [self.advice(pain_type) for pain_type in found.pain_types]
         if hook == "patient-view":
             cards = tuple(
