@@ -1,20 +1,29 @@
 """Load benchmark of the CDS Hooks service, beside a bare Starlette endpoint (the floor).
 
-One uvicorn server (a subprocess on loopback) serves the real application and, on the same
-server, ``POST /floor``: a bare Starlette endpoint that returns a stored response of the
-same size as a ``patient-view`` answer. ``--clients`` concurrent clients send ``--requests``
-``patient-view`` calls with the fixture prefetch (brenda_jackson), then as many to the
-floor. Reported: throughput, p50 and p99 latency, errors, and the server's peak RSS (and
-its RSS after the first and second half, to see that memory stays flat).
+One uvicorn server (a subprocess on loopback, with httptools and uvloop when installed)
+serves the real application and, on the same server, ``POST /floor``: a bare Starlette
+endpoint that returns a stored response of the same size as a ``patient-view`` answer.
+``--clients`` concurrent keep-alive clients send ``--requests`` ``patient-view`` calls with
+the fixture prefetch (brenda_jackson: the same chart opened again and again), then as many
+calls each carrying a record never sent before (every resource's ``meta.versionId`` is the
+call's number, so the service validates every resource), then as many to the floor.
+Reported: throughput, p50 and p99 latency, errors (a status other than 200, a dropped
+connection, a timeout), and the server's RSS after each half of the first row, after the
+second row and at its peak.
 
-Targets (issue 15): at least half the floor's throughput, p99 under 50 ms, no errors.
+The client is lean (raw streams, a pre-built request) so that the two cores go to the
+server: an httpx client costs more per call than the floor's server does.
 
-    python benchmarks/service.py                     # 20,000 requests, 32 clients
-    python benchmarks/service.py --requests 400      # the short run of .ci/run
+Targets (issue 15), on the first row: at least half the floor's throughput, p99 under 50 ms,
+no errors, memory flat.
+
+    python benchmarks/service.py                                # 20,000 requests, 32 clients
+    python benchmarks/service.py --requests 2000 --clients 32   # the short run of .ci/run
 """
 
 import argparse
 import asyncio
+import importlib.util
 import json
 import os
 import socket
@@ -23,6 +32,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +41,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "tests" / "fixtures" / "fhir" / "brenda_jackson.json"
 PATIENT_VIEW = "/cds-services/painmodalities-patient-view"
+#: Replaced in each call of the "new record" row by the call's number.
+NEW_RECORD = "new-record-0000"
+Row = dict[str, Any]
 
 
 def body() -> dict[str, Any]:
@@ -76,8 +89,23 @@ def serve(port: int) -> None:
         await request.body()
         return Response(same_size, media_type="application/json")
 
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+    config.load()
+    http = "httptools" if "httptools" in config.http_protocol_class.__module__ else "h11"
+    loop = (
+        "uvloop"
+        if importlib.util.find_spec("uvloop") and config.loop in ("auto", "uvloop")
+        else "asyncio"
+    )
+
+    async def serving(_request: Request) -> Response:
+        return Response(f"uvicorn {uvicorn.__version__} with {http} and {loop}")
+
     app.router.routes.append(Route("/floor", floor, methods=["POST"]))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    app.router.routes.append(Route("/server", serving, methods=["GET"]))
+    uvicorn.Server(config).run()
 
 
 def rss_kib(pid: int, field: str) -> int:
@@ -87,37 +115,100 @@ def rss_kib(pid: int, field: str) -> int:
     return 0
 
 
-async def load(
-    base: str, path: str, payload: bytes, requests: int, clients: int
-) -> dict[str, Any]:
+def run(job: Coroutine[Any, Any, Row]) -> Row:
+    """Run the load client on uvloop where installed (the cheaper client), else asyncio."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(job)
+    return uvloop.run(job)
+
+
+async def _answer(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP/1.1 response (status line, headers, Content-Length body): its status."""
+    status = await reader.readline()
+    if not status.startswith(b"HTTP/1.1 "):
+        raise ConnectionError(f"not an HTTP/1.1 response: {status[:40]!r}")
+    length = None
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    if length is None:
+        raise ConnectionError("a response without Content-Length")
+    await reader.readexactly(length)
+    return int(status.split()[1])
+
+
+async def load(port: int, path: str, payload: bytes, requests: int, clients: int) -> Row:
+    """``requests`` POSTs of ``payload`` to ``path`` from ``clients`` keep-alive connections.
+
+    A lean client on raw streams (one pre-built request per call), so that the client
+    spends little of the two cores the server also needs. When ``payload`` holds
+    ``NEW_RECORD``, each call replaces it with its own number (a record never sent before).
+    A dropped connection or a timeout counts as an error; the client reconnects and goes on.
+    """
     latencies: list[float] = []
     errors = 0
     remaining = iter(range(requests))
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    fresh = NEW_RECORD.encode() in payload
 
-        async def worker() -> None:
-            nonlocal errors
-            for _ in remaining:
-                start = time.perf_counter()
-                response = await http.post(
-                    path, content=payload, headers={"Content-Type": "application/json"}
-                )
-                latencies.append(time.perf_counter() - start)
-                if response.status_code != 200:
-                    errors += 1
+    def message(number: int) -> bytes:
+        body = payload.replace(NEW_RECORD.encode(), str(number).encode()) if fresh else payload
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        )
+        return head.encode() + body
 
-        began = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(clients)))
-        elapsed = time.perf_counter() - began
+    same = message(0)
+
+    async def worker() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for number in remaining:
+            sent = message(number) if fresh else same
+            start = time.perf_counter()
+            try:
+                writer.write(sent)
+                status = await asyncio.wait_for(_answer(reader), timeout=30)
+            except (ConnectionError, OSError, asyncio.IncompleteReadError, TimeoutError):
+                errors += 1
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                continue
+            latencies.append(time.perf_counter() - start)
+            if status != 200:
+                errors += 1
+        writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
     latencies.sort()
     return {
         "requests": requests,
         "throughput": requests / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+        if latencies
+        else float("nan"),
         "errors": errors,
     }
+
+
+def fresh_body() -> dict[str, Any]:
+    """The fixture prefetch with ``meta.versionId`` set to ``NEW_RECORD`` in every resource."""
+    found = body()
+    prefetch = found["prefetch"]
+    resources = [prefetch["patient"]] + [
+        entry["resource"]
+        for key in ("conditions", "procedures", "serviceRequests")
+        for entry in prefetch[key]["entry"]
+    ]
+    for resource in resources:
+        resource["meta"] = {"versionId": NEW_RECORD}
+    return found
 
 
 def main() -> int:
@@ -134,12 +225,11 @@ def main() -> int:
         port = probe.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port)], env=env)
-    base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                httpx.get(f"{base}/cds-services", timeout=1)
+                httpx.get(f"http://127.0.0.1:{port}/cds-services", timeout=1)
                 break
             except httpx.HTTPError:
                 if time.monotonic() > deadline:
@@ -148,9 +238,9 @@ def main() -> int:
         payload = json.dumps(body()).encode()
         half = args.requests // 2
         rows = {}
-        first = asyncio.run(load(base, PATIENT_VIEW, payload, half, args.clients))
+        first = run(load(port, PATIENT_VIEW, payload, half, args.clients))
         rss_half = rss_kib(server.pid, "VmRSS")
-        second = asyncio.run(load(base, PATIENT_VIEW, payload, args.requests - half, args.clients))
+        second = run(load(port, PATIENT_VIEW, payload, args.requests - half, args.clients))
         rss_end = rss_kib(server.pid, "VmRSS")
         rows["patient-view"] = {
             "requests": args.requests,
@@ -159,21 +249,44 @@ def main() -> int:
             "p99_ms": max(first["p99_ms"], second["p99_ms"]),
             "errors": first["errors"] + second["errors"],
         }
-        rows["floor"] = asyncio.run(load(base, "/floor", payload, args.requests, args.clients))
+        fresh = json.dumps(fresh_body()).encode()
+        rows["new record"] = run(load(port, PATIENT_VIEW, fresh, args.requests, args.clients))
+        rss_fresh = rss_kib(server.pid, "VmRSS")
+        rows["floor"] = run(load(port, "/floor", payload, args.requests, args.clients))
         peak = rss_kib(server.pid, "VmHWM")
+        serving = httpx.get(f"http://127.0.0.1:{port}/server").text
     finally:
         server.terminate()
         server.wait(timeout=10)
+    report(rows, serving=serving, clients=args.clients, rss=(rss_half, rss_end, rss_fresh, peak))
+    return 1 if any(row["errors"] for row in rows.values()) else 0
+
+
+def report(rows: dict[str, Row], *, serving: str, clients: int, rss: tuple[int, ...]) -> None:
+    """Print the rows, the server's memory and each target's verdict."""
+    rss_half, rss_end, rss_fresh, peak = rss
+    print(f"server: {serving}; {clients} clients")
     print(f"{'endpoint':<14}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     for name, row in rows.items():
         print(
             f"{name:<14}{row['requests']:>9}{row['throughput']:>9.0f}{row['p50_ms']:>9.1f}"
             f"{row['p99_ms']:>9.1f}{row['errors']:>8}"
         )
-    ratio = rows["patient-view"]["throughput"] / rows["floor"]["throughput"]
-    print(f"server peak RSS {peak / 1024:.0f} MiB; RSS after half {rss_half / 1024:.0f} MiB, ")
-    print(f"at end {rss_end / 1024:.0f} MiB; throughput {ratio:.0%} of the floor")
-    return 1 if rows["patient-view"]["errors"] or rows["floor"]["errors"] else 0
+    view = rows["patient-view"]
+    ratio = view["throughput"] / rows["floor"]["throughput"]
+    flat = rss_end <= rss_half * 1.1
+    print(
+        f"server RSS: after half {rss_half / 1024:.0f} MiB, at end {rss_end / 1024:.0f} MiB, "
+        f"after the new records {rss_fresh / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB"
+    )
+    print(f"throughput {ratio:.0%} of the floor (target >= 50%): {_verdict(ratio >= 0.5)}")
+    print(f"p99 {view['p99_ms']:.1f} ms (target < 50 ms): {_verdict(view['p99_ms'] < 50)}")
+    print(f"errors {view['errors']} (target 0): {_verdict(view['errors'] == 0)}")
+    print(f"memory flat (end within 10% of half-way): {_verdict(flat)}")
+
+
+def _verdict(passed: bool) -> str:
+    return "PASS" if passed else "FAIL"
 
 
 if __name__ == "__main__":

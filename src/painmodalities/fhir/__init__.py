@@ -8,7 +8,9 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   the patient's pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM
   codes) and what was already done or referred to (:class:`PriorCare`, from Procedures and
   ServiceRequests), with the reasons for everything it did not use.
-  :func:`prior_care_for` says what the record holds about one modality.
+  :func:`prior_care_for` says what the record holds about one modality. A caller that
+  reads the same records again (the CDS Hooks service) passes a :class:`ValidatedResources`
+  so that a resource already found valid is not validated again.
 - :func:`export_catalog` writes the catalog as a ``Bundle`` of ``ActivityDefinition``,
   ``PlanDefinition``, ``Evidence`` and ``Citation`` resources (R4B by default, or R5).
 - :func:`export_ranking` writes a ranking as a ``GuidanceResponse`` with a ``RequestGroup``
@@ -46,6 +48,7 @@ from painmodalities.fhir._read import (
     prior_care_for,
     read_bundle,
 )
+from painmodalities.fhir._validated import ValidatedResources
 from painmodalities.fhir._write import (
     CANONICAL_BASE,
     EXTENSIONS,
@@ -72,6 +75,7 @@ __all__ = [
     "PriorCare",
     "Skipped",
     "SnomedConcept",
+    "ValidatedResources",
     "export_catalog",
     "export_plan",
     "export_ranking",

@@ -5,6 +5,7 @@ Nothing here imports ``fhir.resources`` (or pydantic) until a model is asked for
 """
 
 import importlib
+import sys
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
@@ -24,9 +25,14 @@ VERSIONS: Final[Mapping[str, str]] = MappingProxyType(
 _PACKAGES: Final[Mapping[str, str]] = {**VERSIONS, "STU3": "fhir.resources.STU3"}
 
 
+def _module(name: str) -> Any:
+    """The module ``name``, from ``sys.modules`` once imported (checked on every resource)."""
+    return sys.modules.get(name) or importlib.import_module(name)
+
+
 def _package(version: str) -> Any:
     try:
-        return importlib.import_module(_PACKAGES[version])
+        return _module(_PACKAGES[version])
     except ImportError as error:
         raise MissingExtraError.for_extra("fhir", "FHIR support") from error
 
@@ -34,7 +40,7 @@ def _package(version: str) -> Any:
 def has_type(version: str, name: str) -> bool:
     """Whether FHIR ``version`` defines a resource or data type called ``name``."""
     _package(version)
-    fhirtypes = importlib.import_module(_PACKAGES[version] + ".fhirtypes")
+    fhirtypes = _module(_PACKAGES[version] + ".fhirtypes")
     return hasattr(fhirtypes, name + "Type")
 
 

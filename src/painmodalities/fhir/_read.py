@@ -27,6 +27,7 @@ from painmodalities.fhir._codes import (
     SnomedConcept,
     icd10cm_condition,
 )
+from painmodalities.fhir._validated import ValidatedResources
 from painmodalities.vocabulary import Condition, Phase
 
 __all__ = [
@@ -297,7 +298,9 @@ def _wrong_version(name: str, resource: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _check_resource(path: str, resource: object) -> Mapping[str, Any] | None:
+def _check_resource(
+    path: str, resource: object, validated: ValidatedResources | None
+) -> Mapping[str, Any] | None:
     """The resource if the importer reads it, ``None`` if not; errors if it is malformed."""
     if not isinstance(resource, Mapping):
         raise _fail(path, "a FHIR resource (a JSON object)", resource, "type")
@@ -315,7 +318,8 @@ def _check_resource(path: str, resource: object) -> Mapping[str, Any] | None:
         )
     if name not in _READ:
         return None
-    problems = _models.validate(_READ_AS, resource, "R4/R4B")
+    check = _models.validate if validated is None else validated.validate
+    problems = check(_READ_AS, resource, "R4/R4B")
     if problems:
         other = _wrong_version(name, resource)
         if other is not None:
@@ -847,6 +851,7 @@ def read_bundle(
     *,
     as_of: datetime.date,
     patient: str | None = None,
+    validated: ValidatedResources | None = None,
 ) -> BundleImport:
     """Read a patient's FHIR R4/R4B Bundle: their pain types as of a date, and what was tried.
 
@@ -872,6 +877,9 @@ def read_bundle(
         as_of: the date to measure durations to (a ``datetime`` counts by its date).
         patient: the patient to read, as a reference (``"Patient/a"``) or an id (``"a"``);
             needed only when the bundle holds several.
+        validated: a memory of resources already found valid, kept across calls by a
+            caller that reads the same records again (the CDS Hooks service keeps one);
+            ``None``: every resource is validated.
 
     Returns:
         The pain types, the modality ids tried, what was done or referred to, and the
@@ -909,7 +917,7 @@ def read_bundle(
             raise _fail(at, "a Bundle entry (a JSON object)", entry, "type")
         if "resource" not in entry:
             continue
-        resource = _check_resource(f"{at}.resource", entry["resource"])
+        resource = _check_resource(f"{at}.resource", entry["resource"], validated)
         if resource is not None:
             read.append((f"{at}.resource", resource))
     chosen = _chosen(_bundle_patients(entries, read), patient)

@@ -18,8 +18,9 @@ from painmodalities._builtin import default_catalog
 from painmodalities._json_text import parse_json
 from painmodalities.catalog import Catalog
 from painmodalities.errors import ValidationError, invalid
-from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED
-from painmodalities.ranking import Ranking, rank
+from painmodalities.evidence import PainType
+from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED, ValidatedResources
+from painmodalities.ranking import rank
 from painmodalities.service import _cards, _records
 from painmodalities.service._auth import TokenChecker, TrustedClient
 from painmodalities.service._openapi import openapi
@@ -120,6 +121,23 @@ class _Service:
             )
         )
         self.openapi = openapi(tuple(SERVICES), authenticated=self.checker is not None)
+        self._advice: dict[PainType, _cards.Advice] = {}
+        #: Resources already found valid FHIR (digests only), so a chart opened again is
+        #: not validated again.
+        self.validated = ValidatedResources()
+
+    def advice(self, pain_type: PainType) -> _cards.Advice:
+        """The cards' shared content for ``pain_type``, worded on its first call.
+
+        Kept per pain type: the service ranks each pain type on one catalog with the
+        default patient, weights and policy, so the answer cannot change while it runs, and
+        the pain types are a closed set (conditions by phases), so this stays small.
+        """
+        found = self._advice.get(pain_type)
+        if found is None:
+            found = _cards.Advice.of(rank(pain_type, catalog=self.catalog))
+            self._advice[pain_type] = found
+        return found
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -189,37 +207,39 @@ class _Service:
             authorization=call.fhir_authorization,
             timeout=self.config.fetch_timeout,
         )
-        found = read_patient(prefetch, patient=patient, as_of=_today())
-        rankings = [rank(pain_type, catalog=self.catalog) for pain_type in found.pain_types]
+        found = read_patient(
+            prefetch, patient=patient, as_of=_today(), validated=self.validated
+        )
+        advice = [self.advice(pain_type) for pain_type in found.pain_types]
         if hook == "patient-view":
             cards = tuple(
                 _cards.pain_type_card(
-                    ranking,
+                    each,
                     found,
                     patient=patient,
                     docs_url=self.config.docs_url,
                     new_id=uuid.uuid4,
                 )
-                for ranking in rankings
+                for each in advice
             )
         else:
-            cards = self.order_cards(rankings, drafts, patient)
+            cards = self.order_cards(advice, drafts, patient)
         return _json(_records.write(_records.CdsResponse(cards=cards)))
 
     def order_cards(
-        self, rankings: list[Ranking], drafts: tuple[tuple[str, str | None], ...], patient: str
+        self, advice: list[_cards.Advice], drafts: tuple[tuple[str, str | None], ...], patient: str
     ) -> tuple[_records.Card, ...]:
         cards = []
         for modality_id, draft in drafts:
             modality = self.catalog.get(modality_id)
             if modality is None:
                 continue
-            for ranking in rankings:
-                reasons = _cards.ruled_out_reasons(ranking, modality)
+            for each in advice:
+                reasons = _cards.ruled_out_reasons(each.ranking, modality)
                 if reasons:
                     cards.append(
                         _cards.order_warning_card(
-                            ranking,
+                            each,
                             modality,
                             reasons,
                             patient=patient,

@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any, Final
 
+import attrs
+
 from painmodalities import _words
 from painmodalities.evidence import PainType, Recommendation
 from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED, BundleImport
@@ -33,6 +35,7 @@ from painmodalities.vocabulary import Direction
 
 __all__ = [
     "OVERRIDE_REASONS",
+    "Advice",
     "care_plan_section",
     "core_choices",
     "order_warning_card",
@@ -89,22 +92,21 @@ def _summary(text: str) -> str:
     return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 3].rstrip() + "..."
 
 
-def core_choices(ranking: Ranking) -> tuple[RankedOption, ...]:
+def core_choices(care: CarePlan) -> tuple[RankedOption, ...]:
     """The options a card suggests ordering: the care plan's core choices.
 
     The best-ranked active options that no in-scope guideline recommends against (equal
     choices); none when no active option has scored evidence for the pain type.
     """
-    return tuple(item.option for item in CarePlan.from_ranking(ranking).core_choices)
+    return tuple(item.option for item in care.core_choices)
 
 
-def care_plan_section(ranking: Ranking) -> str:
+def care_plan_section(care: CarePlan) -> str:
     """The care plan part of a card's detail (Markdown): the active core and the adjuncts.
 
     Passive options are offered beside the core for relief, labelled as the plan labels
     them ("short-term relief, not a long-term solution"), never as the whole plan.
     """
-    care = CarePlan.from_ranking(ranking)
     lines = [f"**Care plan.** {care.summary}"]
     if care.core_choices:
         lines += ["", "Active core (choose one; it carries long-term care):"]
@@ -194,10 +196,10 @@ def service_request(modality: Modality, pain_type: PainType, patient: str) -> di
 
 
 def _suggestions(
-    ranking: Ranking, patient: str, new_id: NewId, replacing: str | None = None
+    care: CarePlan, patient: str, new_id: NewId, replacing: str | None = None
 ) -> tuple[Suggestion, ...]:
     suggestions = []
-    for number, option in enumerate(core_choices(ranking)):
+    for number, option in enumerate(core_choices(care)):
         actions = []
         if replacing is not None:
             actions.append(
@@ -211,7 +213,7 @@ def _suggestions(
             Action(
                 type=ActionType.CREATE,
                 description=f"Draft a referral for {_name(option.modality)}",
-                resource=service_request(option.modality, ranking.pain_type, patient),
+                resource=service_request(option.modality, care.pain_type, patient),
             )
         )
         verb = "Order" if replacing is None else "Order instead:"
@@ -254,11 +256,11 @@ def _card(
     )
 
 
-def _first_summary(ranking: Ranking) -> str:
-    label = _sentence_start(ranking.pain_type.label)
-    first = core_choices(ranking)
+def _first_summary(care: CarePlan) -> str:
+    label = _sentence_start(care.pain_type.label)
+    first = core_choices(care)
     if not first:
-        return _summary(CarePlan.from_ranking(ranking).summary)
+        return _summary(care.summary)
     if len(first) == 1:
         return f"{label}: {_name(first[0].modality)} ranks first for long-term function"
     names = [_name(option.modality) for option in first]
@@ -272,29 +274,62 @@ def _first_summary(ranking: Ranking) -> str:
     return text
 
 
+@attrs.frozen
+class Advice:
+    """What every card about one ranking says, whoever the patient: worded once per ranking.
+
+    The application keeps one per pain type (the built-in ranking of a pain type does not
+    change while the service runs), so a call only adds what belongs to its patient: what
+    the record shows, the draft orders' subject and fresh ids.
+    """
+
+    ranking: Ranking
+    care: CarePlan
+    summary: str
+    plan_section: str
+    options_and_notes: tuple[str, ...]
+
+    @classmethod
+    def of(cls, ranking: Ranking) -> "Advice":
+        """The advice of ``ranking``: its care plan, summary and worded options."""
+        care = CarePlan.from_ranking(ranking)
+        notes = _guideline_notes(ranking)
+        return cls(
+            ranking=ranking,
+            care=care,
+            summary=_first_summary(care),
+            plan_section=care_plan_section(care),
+            options_and_notes=(
+                *_options_table(ranking),
+                "",
+                "**Guideline notes**",
+                "",
+                *(
+                    notes
+                    or ["- No guideline recommendation in the catalog covers these options here."]
+                ),
+            ),
+        )
+
+
 def pain_type_card(
-    ranking: Ranking, found: BundleImport, *, patient: str, docs_url: str, new_id: NewId
+    advice: Advice, found: BundleImport, *, patient: str, docs_url: str, new_id: NewId
 ) -> Card:
     """The ``patient-view`` card of one pain type found in the record."""
-    notes = _guideline_notes(ranking)
     detail = [
-        care_plan_section(ranking),
+        advice.plan_section,
         "",
-        *_options_table(ranking),
-        "",
-        "**Guideline notes**",
-        "",
-        *(notes or ["- No guideline recommendation in the catalog covers these options here."]),
+        *advice.options_and_notes,
         "",
         "**Already in the record**",
         "",
         *_record_lines(found),
     ]
     return _card(
-        summary=_first_summary(ranking),
+        summary=advice.summary,
         detail="\n".join(detail),
         indicator=Indicator.INFO,
-        suggestions=_suggestions(ranking, patient, new_id),
+        suggestions=_suggestions(advice.care, patient, new_id),
         docs_url=docs_url,
         new_id=new_id,
     )
@@ -328,7 +363,7 @@ def ruled_out_reasons(ranking: Ranking, modality: Modality) -> tuple[str, ...]:
 
 
 def order_warning_card(
-    ranking: Ranking,
+    advice: Advice,
     modality: Modality,
     reasons: Iterable[str],
     *,
@@ -343,7 +378,7 @@ def order_warning_card(
     suggestions delete; without one they only add the alternative.
     """
     why = list(reasons)
-    label = ranking.pain_type.label
+    label = advice.ranking.pain_type.label
     summary = f"Reconsider {_name(modality)} for {label}: " + (
         "a guideline recommends against it"
         if any("recommends against" in reason for reason in why)
@@ -356,13 +391,13 @@ def order_warning_card(
         "",
         *(f"- {reason}" for reason in why),
         "",
-        care_plan_section(ranking),
+        advice.plan_section,
     ]
     return _card(
         summary=summary,
         detail="\n".join(detail),
         indicator=Indicator.WARNING,
-        suggestions=_suggestions(ranking, patient, new_id, replacing=draft),
+        suggestions=_suggestions(advice.care, patient, new_id, replacing=draft),
         docs_url=docs_url,
         new_id=new_id,
     )

@@ -18,7 +18,7 @@ import httpx
 
 from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json
 from painmodalities.errors import Problem, ValidationError, invalid
-from painmodalities.fhir import BundleImport, read_bundle
+from painmodalities.fhir import BundleImport, ValidatedResources, read_bundle
 from painmodalities.service._outcome import ServiceError
 from painmodalities.service._records import FhirAuthorization
 
@@ -175,7 +175,11 @@ def _moved(problem: Problem, origins: list[_Origin]) -> Problem:
 
 
 def read_patient(
-    prefetch: Mapping[str, Any], *, patient: str, as_of: datetime.date
+    prefetch: Mapping[str, Any],
+    *,
+    patient: str,
+    as_of: datetime.date,
+    validated: ValidatedResources | None = None,
 ) -> BundleImport:
     """Read the prefetch as ONE Bundle of the patient in context.
 
@@ -200,6 +204,6 @@ def read_patient(
     }
     origins = [origin for _, origin in found]
     try:
-        return read_bundle(bundle, as_of=as_of)
+        return read_bundle(bundle, as_of=as_of, validated=validated)
     except ValidationError as error:
         raise type(error)(_moved(problem, origins) for problem in error.problems) from None
