@@ -406,3 +406,41 @@ def value_at(document: Any, path: JsonPath) -> Any:
     for step in path:
         document = document[step]
     return document
+
+
+# -- strategies of the ranking tests ---------------------------------------------------------
+
+# Most generated findings should be about the pain type being ranked, or every score is 0.
+FEW_PAINS = st.sampled_from([PainType.parse("low_back:chronic"), PainType.parse("neck:acute")])
+ANY_CATALOG = catalogs(pains=FEW_PAINS) | st.just(default_catalog())
+
+
+@st.composite
+def ranked_rankings(draw: st.DrawFn) -> Ranking:
+    """A ranking of a generated catalog whose findings are mostly about the pain type ranked,
+    with no patient constraints: most such rankings rank several options.
+    """
+    pain = draw(pain_types())
+    catalog = draw(catalogs(min_size=2, pains=st.just(pain)))
+    return rank(pain, catalog=catalog, weights=draw(weights()), policy=draw(policies()))
+
+
+@st.composite
+def rank_requests(
+    draw: st.DrawFn,
+) -> list[tuple[Catalog, PainType, Patient, Weights, ScoringPolicy]]:
+    """Several rank() calls over two catalogs, drawn so that keys repeat and interleave."""
+    pool = [draw(catalogs(max_size=5)), draw(catalogs(max_size=5))]
+    calls = []
+    for _ in range(draw(st.integers(1, 5))):
+        catalog = draw(st.sampled_from(pool))
+        calls.append(
+            (
+                catalog,
+                draw(pain_types()),
+                draw(patients(catalog)),
+                draw(weights()),
+                draw(policies()),
+            )
+        )
+    return calls

@@ -1,7 +1,5 @@
-"""The catalog: lookup, filters, integrity checks, and the built-in one against the dossier."""
+"""The catalog: lookup, filters and integrity checks (the built-in one: tests/test_builtin.py)."""
 
-import csv
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -12,24 +10,17 @@ from painmodalities import (
     Catalog,
     CatalogIntegrityError,
     Certainty,
-    Comparator,
     Condition,
-    Coverage,
-    Direction,
     Effect,
     Exercise,
     ExerciseForm,
     Finding,
     Horizon,
-    Massage,
-    MassageTechnique,
     Outcome,
     PainType,
     Phase,
     PhysicalTherapy,
-    Precaution,
     Source,
-    Strength,
     UnknownModalityError,
     UnknownSourceError,
     composite_findings,
@@ -37,7 +28,6 @@ from painmodalities import (
 )
 from tests.samples import CHRONIC_LBP
 
-DOSSIER = Path(__file__).resolve().parents[2] / "shared" / "evidence"
 SOURCE = Source(key="trial-1", title="A trial")
 
 
@@ -239,143 +229,6 @@ def test_assemble_fills_programme_findings() -> None:
     assert composite_findings(assembled, {"exercise.test": exercise()}) == carried
 
 
-# -- the built-in catalog against the dossier -----------------------------------------------
-
-MODALITY_COUNT, SOURCE_COUNT = 16, 25
-
-
-def test_builtin_counts() -> None:
-    """The built-in catalog holds every dossier modality and source."""
-    catalog = default_catalog()
-    assert len(catalog) == MODALITY_COUNT
-    assert len(catalog.sources) == SOURCE_COUNT
-    # 119 dossier finding rows: 12 massage.* rows apply to each of 5 techniques.
-    own = sum(len(m.findings) for m in catalog if not isinstance(m, PhysicalTherapy))
-    assert own == (119 - 12) + 12 * 5
-
-
-def test_builtin_sample_rows() -> None:
-    """A sample of exact dossier rows, as the catalog carries them."""
-    catalog = default_catalog()
-    structural = catalog["massage.structural"]
-    assert isinstance(structural, Massage)
-    assert structural.technique is MassageTechnique.STRUCTURAL
-    assert structural.coverage is Coverage.SOMETIMES
-    assert structural.session_minutes == 45
-    assert Precaution.BLEEDING_RISK in structural.precautions
-    swedish = catalog["massage.swedish"]
-    assert Precaution.BLEEDING_RISK not in swedish.precautions
-    jenkins = Finding(
-        pain_type=CHRONIC_LBP,
-        outcome=Outcome.FUNCTION,
-        horizon=Horizon.LONG,
-        effect=Effect.MODERATE,
-        certainty=Certainty.LOW,
-        source="jenkins-2025",
-        note="abstract, findings; disability MD -10.2 (-17.5 to -2.9) on 0-100 at 2 years or "
-        "more; 10-20 points = moderate",
-    )
-    assert jenkins in catalog["exercise.therapeutic"].findings
-    assert attrs.evolve(jenkins, component="exercise.therapeutic") in (
-        catalog["physical_therapy.programme"].findings
-    )
-    who = [
-        r for r in catalog["physical_agent.tens"].recommendations if r.source == "who-2023-clbp"
-    ]
-    assert len(who) == 1
-    assert (who[0].direction, who[0].strength, who[0].certainty) == (
-        Direction.AGAINST,
-        Strength.WEAK,
-        Certainty.VERY_LOW,
-    )
-    assert catalog.source("cherkin-2011").year == 2011
-
-
-def _rows(name: str) -> list[dict[str, str]]:
-    with (DOSSIER / name).open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
-
-
-def _targets(pattern: str) -> list[str]:
-    ids = default_catalog().ids
-    if pattern.endswith(".*"):
-        return [i for i in ids if i.startswith(pattern[:-1])]
-    return [pattern]
-
-
-def test_builtin_matches_dossier_in_full() -> None:
-    """Every dossier row is in the catalog, field for field, and nothing else is.
-
-    Reads ../shared/evidence beside the project when it is there (as in CI and on a
-    developer's machine); on a bare clone it checks the counts above only.
-    """
-    if not DOSSIER.is_dir():
-        assert len(default_catalog()) == MODALITY_COUNT
-        return
-    catalog = default_catalog()
-    expected: dict[str, set[Finding]] = {m.id: set() for m in catalog}
-    for row in _rows("findings.csv"):
-        for target in _targets(row["modality"]):
-            expected[target].add(
-                Finding(
-                    pain_type=PainType(Condition(row["condition"]), Phase(row["phase"])),
-                    outcome=Outcome(row["outcome"]),
-                    horizon=Horizon(row["horizon"]),
-                    effect=Effect(row["effect"]),
-                    certainty=Certainty(row["certainty"]),
-                    comparator=Comparator(row["comparator"]),
-                    source=row["source"],
-                    note=f"{row['locator']}; {row['basis']}",
-                )
-            )
-    for modality in catalog:
-        if isinstance(modality, PhysicalTherapy):
-            continue
-        assert set(modality.findings) == expected[modality.id], modality.id
-        assert len(modality.findings) == len(expected[modality.id])
-    recommendation_rows = _rows("recommendations.csv")
-    assert sum(len(m.recommendations) for m in catalog) == sum(
-        len(_targets(row["modality"])) for row in recommendation_rows
-    )
-    for row in recommendation_rows:
-        for target in _targets(row["modality"]):
-            assert any(
-                r.source == row["source"]
-                and r.note == row["locator"]
-                and r.direction.value == row["direction"]
-                and r.strength.value == row["strength"]
-                and (r.certainty.value if r.certainty else "") == row["certainty"]
-                and (r.condition.value if r.condition else "*") == row["condition"]
-                and (r.phase.value if r.phase else "*") == row["phase"]
-                for r in catalog[target].recommendations
-            ), (target, row)
-    for row in _rows("modalities.csv"):
-        modality = catalog[row["id"]]
-        assert (modality.kind, modality.name, modality.activity.value) == (
-            row["family"],
-            row["name"],
-            row["activity"],
-        )
-        assert modality.coverage.value == row["coverage"]
-        assert modality.session_minutes == (
-            int(row["session_minutes"]) if row["session_minutes"] else None
-        )
-        assert {p.value for p in modality.precautions} == set(row["precautions"].split())
-        assert modality.precautions_source == (row["precautions_source"] or None)
-        assert modality.summary == row["basis"]
-    sources = {source.key: source for source in catalog.sources}
-    assert set(sources) == {row["key"] for row in _rows("sources.csv")}
-    for row in _rows("sources.csv"):
-        source = sources[row["key"]]
-        assert (source.title, source.url, source.kind, source.publisher) == (
-            row["title"],
-            row["url_or_doi"],
-            row["kind"],
-            row["publisher"],
-        )
-        assert source.year == (int(row["year"]) if row["year"] else None)
-
-
 def test_error_unknown_precautions_source() -> None:
     """A modality's precautions cite a source the catalog holds, like its findings do."""
     cited = Source(key="trial-1", title="A trial")
@@ -389,22 +242,3 @@ def test_error_unknown_precautions_source() -> None:
         "unknown_source",
         "fact-sheet",
     )
-
-
-def test_builtin_precautions_cite_their_sources() -> None:
-    """Massage's precautions come from nccih-massage, spinal manipulation's from
-    natural-standard-smt; a modality with none recorded cites nothing.
-    """
-    catalog = default_catalog()
-    for modality in catalog:
-        if modality.precautions:
-            assert modality.precautions_source in {s.key for s in catalog.sources}
-        else:
-            assert modality.precautions_source is None
-    manipulation = catalog["manual.spinal_manipulation"]
-    assert manipulation.precautions_source == "natural-standard-smt"
-    assert manipulation.precautions == {
-        Precaution.BLEEDING_RISK,
-        Precaution.FRACTURE,
-        Precaution.WEAKENED_BONES,
-    }

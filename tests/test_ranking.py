@@ -1,42 +1,76 @@
-"""Rankings: what a ranking holds, and check_ranking, which every result of rank() satisfies.
+"""Rankings: what a ranking holds, check_ranking, the caches, and the eleven invariants.
 
 Sections: what a ranking holds (hand-computed rankings on the built-in catalog), then
-check_ranking and the invariants it notices when broken.
+check_ranking and the invariants it notices when broken, then the ranking caches (cached
+results equal results computed afresh), then the eleven ranking invariants of
+docs/scoring.md, each one a property over generated input.
 """
 
+import math
+import threading
+from collections.abc import Mapping
+from fractions import Fraction
 from fractions import Fraction as F
+from typing import Any
 
 import attrs
 import orjson
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from painmodalities import (
     Activity,
+    Catalog,
+    Certainty,
     Comparator,
     Condition,
     Direction,
+    Effect,
+    Exclusion,
     ExclusionReason,
+    Finding,
+    Horizon,
     Massage,
+    Modality,
     NotRankedError,
     OptionIndexError,
+    Outcome,
     PainType,
     Patient,
     Phase,
+    PhysicalTherapy,
     Precaution,
+    RankedOption,
     Ranking,
     ScoringPolicy,
     UnknownModalityError,
+    ValidationError,
+    Weights,
     check_ranking,
     check_score,
     default_catalog,
     from_json,
     rank,
+    rank_many,
     to_json,
 )
+from painmodalities.ranking import _memo, order_key
 
-from .strategies import catalogs, default_rankings, pain_types, policies, rankings, weights
+from .oracle import rank_uncached
+from .strategies import (
+    ANY_CATALOG,
+    FEW_PAINS,
+    catalogs,
+    default_rankings,
+    modalities,
+    patients,
+    policies,
+    rank_requests,
+    ranked_rankings,
+    rankings,
+    weights,
+)
 
 # == What a ranking holds: ranked options, unranked options, exclusions, guidelines ======
 #
@@ -251,18 +285,6 @@ def test_only_with_exercise_is_a_condition_on_its_option() -> None:
     assert "only as part of a package with exercise" in swedish.explain()
 
 
-def test_precautions_source_or_none_recorded() -> None:
-    """Precautions are shown with their source, and an empty list in the dossier's words."""
-    from painmodalities._words import precautions_text
-
-    assert precautions_text(CATALOG["physical_agent.heat"]) == (
-        "no precautions recorded in the evidence dossier"
-    )
-    assert precautions_text(CATALOG["manual.spinal_manipulation"]) == (
-        "bleeding risk, fracture, weakened bones (natural-standard-smt)"
-    )
-
-
 def test_activity_and_ids_order_a_tie() -> None:
     """Inside a tie, active options come first, then ids alphabetically."""
     ranking = rank("neck:chronic")
@@ -351,17 +373,76 @@ def test_error_index_out_of_range_says_so() -> None:
         rank("neck:acute")[0]
 
 
+def test_excluded_keep_every_reason() -> None:
+    """An exclusion lists every reason, not only the first."""
+    patient = Patient(
+        precautions=frozenset({Precaution.FRACTURE, Precaution.OPEN_WOUND}),
+        covered=frozenset({"exercise.therapeutic"}),
+        exclude=frozenset({"massage.swedish"}),
+        max_session_minutes=40,
+    )
+    ranking = rank("low_back:chronic", patient=patient)
+    assert ranking.ids == ("exercise.therapeutic",)
+    swedish = next(e for e in ranking.excluded if e.modality.id == "massage.swedish")
+    assert [reason.code for reason in swedish.reasons] == [
+        ExclusionReason.EXCLUDED,
+        ExclusionReason.PRECAUTION,
+        ExclusionReason.PRECAUTION,
+        ExclusionReason.NOT_COVERED,
+        ExclusionReason.SESSION_TOO_LONG,
+    ]
+    assert len(ranking.excluded) == len(default_catalog()) - 1
+
+
+def test_ranking_access() -> None:
+    """A ranking is iterable, indexable, sized, and gives its top n."""
+    ranking = rank("neck:chronic")
+    assert len(ranking) == len(ranking.options) == 8
+    assert ranking[0] is ranking.top(1)[0] is next(iter(ranking))
+    assert ranking[:2] == ranking.top(2)
+    assert ranking.top(0) == ()
+    assert len(ranking.top(100)) == len(ranking)
+    with pytest.raises(UnknownModalityError):
+        ranking.option("nope")
+
+
+@pytest.mark.parametrize(
+    ("call", "path", "message"),
+    [
+        (lambda: rank("low_back"), "$", '"condition:phase"'),
+        (lambda: rank(42), "$.pain_type", "a PainType"),  # type: ignore[arg-type]
+        (lambda: rank("neck:chronic", weights={"pain": 1}), "$.weights", "a Weights"),  # type: ignore[arg-type]
+        (lambda: rank("neck:chronic", policy="low"), "$.policy", "a ScoringPolicy"),  # type: ignore[arg-type]
+        (
+            lambda: Patient(max_session_minutes=-5),
+            "$.max_session_minutes",
+            "a whole number from 1 to 1440",
+        ),
+        (lambda: Patient(exclude=frozenset({"Not An Id"})), "$.exclude", "modality ids"),
+        (
+            lambda: Patient(precautions=frozenset({"Fracture"})),
+            "$.precautions",
+            'a Precaution or one of "blood_clot"',
+        ),
+        (lambda: rank("neck:chronic").top(-1), "$.n", "a whole number, 0 or more"),
+    ],
+)
+def test_error_bad_ranking_input(call: object, path: str, message: str) -> None:
+    """Bad arguments to rank() and Patient raise ValidationError with the path."""
+    with pytest.raises(ValidationError) as caught:
+        call()  # type: ignore[operator]
+    assert caught.value.path == path
+    assert message in caught.value.expected
+
+
+def test_error_patient_names_unknown_modality() -> None:
+    """A patient naming an id the catalog lacks is an error, not silently ignored."""
+    with pytest.raises(UnknownModalityError) as caught:
+        rank("neck:chronic", patient=Patient(exclude=frozenset({"massage.swede"})))
+    assert caught.value.modality_id == "massage.swede"
+
+
 # == check_ranking: what every result of rank() satisfies, and that it notices each edit ==
-
-
-@st.composite
-def ranked_rankings(draw: st.DrawFn) -> Ranking:
-    """A ranking of a generated catalog whose findings are mostly about the pain type ranked,
-    with no patient constraints: most such rankings rank several options.
-    """
-    pain = draw(pain_types())
-    catalog = draw(catalogs(min_size=2, pains=st.just(pain)))
-    return rank(pain, catalog=catalog, weights=draw(weights()), policy=draw(policies()))
 
 
 @given(rankings() | default_rankings())
@@ -403,3 +484,461 @@ def test_check_ranking_reports_every_single_edit(ranking: Ranking, data: st.Data
         score = attrs.evolve(option.score, contributions=tuple(parts))
         options[index] = attrs.evolve(option, score=score)
     assert check_ranking(attrs.evolve(ranking, options=tuple(options))) != []
+
+
+# == The ranking caches are invisible: cached results equal results computed afresh ====
+
+
+# Each example draws two catalogs and ranks up to 15 times: 200 examples take about 30 s.
+@given(rank_requests())
+def test_cached_rankings_equal_uncached(
+    calls: list[tuple[Catalog, PainType, Patient, Weights, ScoringPolicy]],
+) -> None:
+    """Across catalogs, pain types, patients, weights and policies, no cached state leaks.
+
+    Each call, made twice and interleaved with the others, equals the ranking computed
+    afresh (and prints the same); rank_many gives the same stream; an equal catalog built
+    apart ranks the same with caches of its own.
+    """
+    for catalog, pain_type, patient, weights_, policy in calls * 2:
+        cached = rank(pain_type, catalog=catalog, patient=patient, weights=weights_, policy=policy)
+        fresh = rank_uncached(
+            pain_type, catalog=catalog, patient=patient, weights=weights_, policy=policy
+        )
+        assert cached == fresh
+        assert repr(cached) == repr(fresh)
+    catalog, pain_type, _, weights_, policy = calls[0]
+    pairs = [(pain, patient) for other, pain, patient, _, _ in calls if other is catalog]
+    streamed = rank_many(pairs, catalog=catalog, weights=weights_, policy=policy)
+    assert list(streamed) == [
+        rank_uncached(pain, catalog=catalog, patient=patient, weights=weights_, policy=policy)
+        for pain, patient in pairs
+    ]
+    twin = Catalog(modalities=catalog.modalities, sources=catalog.sources)
+    assert rank(pain_type, catalog=twin) == rank(pain_type, catalog=catalog)
+    assert _memo(catalog) is not _memo(twin)
+
+
+def test_equal_weights_keep_the_callers_own() -> None:
+    """Weights equal as numbers (1 and 1.0) share a cache entry but each call shows its own."""
+    as_int = rank("low_back:chronic", weights=Weights(function=1, durability=0))
+    as_float = rank("low_back:chronic", weights=Weights(function=1.0, durability=0.0))
+    assert repr(as_int.weights) == repr(Weights(function=1, durability=0))
+    assert repr(as_float.weights) == repr(Weights(function=1.0, durability=0.0))
+    assert as_int.options == as_float.options
+
+
+def test_weights_equal_as_numbers_but_read_apart_are_not_confused() -> None:
+    """2**60 == 2.0**60, but they read as different exact weights: no cache mixes them.
+
+    Weights compare by their exact readings, so the two are different weights.
+    """
+    big_int = Weights(function=2**60, durability=1, activity=3**30, pain=0)
+    big_float = Weights(function=2.0**60, durability=1, activity=3**30, pain=0)
+    assert big_int.as_mapping() == big_float.as_mapping()
+    assert big_int != big_float
+    assert big_int.shares() != big_float.shares()
+    for weights_ in (big_int, big_float, big_int):
+        assert rank("knee_osteoarthritis:chronic", weights=weights_) == rank_uncached(
+            "knee_osteoarthritis:chronic", weights=weights_
+        )
+
+
+def test_caches_are_invisible_in_equality_hash_and_repr() -> None:
+    """Ranking fills the catalog's caches without changing what the catalog is."""
+    catalog = default_catalog()
+    before = (hash(catalog), repr(catalog))
+    fresh = Catalog(modalities=catalog.modalities, sources=catalog.sources)
+    rank("neck:chronic", catalog=catalog, patient=Patient(precautions={Precaution.FRACTURE}))
+    assert (hash(catalog), repr(catalog)) == before
+    assert catalog == fresh
+    assert hash(catalog) == hash(fresh)
+    assert "memo" not in repr(catalog)
+
+
+def test_caches_are_bounded() -> None:
+    """Every cache has a size limit, smaller for a larger catalog."""
+    memo = _memo(default_catalog())
+    caches = (memo.assessments, memo.advice, memo.boards, memo.constraints, memo.options)
+    for cache in (*caches, memo.rankings):
+        maxsize = cache.cache_info().maxsize
+        assert maxsize is not None
+        assert 8 <= maxsize <= 1 << 18
+
+
+def test_error_unknown_id_is_raised_every_time() -> None:
+    """An error is never cached as a result: the second call raises as the first did."""
+    patient = Patient(exclude={"massage.nonexistent"})
+    for _ in range(2):
+        with pytest.raises(UnknownModalityError) as caught:
+            rank("low_back:chronic", patient=patient)
+        assert caught.value.modality_id == "massage.nonexistent"
+
+
+def test_threads_see_the_same_rankings() -> None:
+    """Threads ranking at once on a fresh catalog all get the uncached answer."""
+    base = default_catalog()
+    catalog = attrs.evolve(base)
+    pain_types_ = list(base.pain_types())
+    expected = {pain: rank_uncached(pain, catalog=catalog) for pain in pain_types_}
+    failures: list[PainType] = []
+
+    def work() -> None:
+        failures.extend(
+            pain for pain in pain_types_ * 3 if rank(pain, catalog=catalog) != expected[pain]
+        )
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+
+
+# == The eleven invariants of docs/scoring.md, each one a property over generated input ==
+#
+# Catalogs, pain types, weights, policies and patients come from tests/strategies.py; the
+# built-in catalog is only one of the catalogs these rules must hold for.
+
+
+def _pairs(ranking: Ranking) -> list[tuple[str, Fraction]]:
+    return [(option.modality.id, option.score.value) for option in ranking]
+
+
+def _position(ranking: Ranking, modality_id: str) -> int:
+    return ranking.option(modality_id).rank
+
+
+def _ruled_out_components(catalog: Catalog, patient: Patient) -> set[tuple[str, str]]:
+    """(programme, component) pairs whose component the patient's precautions or explicit
+    exclusions rule out.
+    """
+    return {
+        (modality.id, component)
+        for modality in catalog
+        if isinstance(modality, PhysicalTherapy)
+        for component in modality.components
+        if component in patient.exclude or patient.precautions & catalog[component].precautions
+    }
+
+
+def _free_ids(catalog: Catalog) -> list[str]:
+    """Ids no programme depends on: they can change or go without touching another option."""
+    used = {c for m in catalog if isinstance(m, PhysicalTherapy) for c in m.components}
+    return [m.id for m in catalog if m.id not in used and not isinstance(m, PhysicalTherapy)]
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
+def test_1_bounded_and_total(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """Every score is a finite value in [0, 1]; an option's rank is 1 + the number of options
+    with a strictly higher score; the order is total and the same on every call (inside a
+    tie: active first, then id); options, unranked options and exclusions together are the
+    catalog, each modality exactly once.
+    """
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
+    values = [option.score.value for option in ranking]
+    assert [option.rank for option in ranking] == [
+        1 + sum(other > value for other in values) for value in values
+    ]
+    for entry in ranking.available:
+        assert 0 <= entry.score.value <= 1
+        assert math.isfinite(float(entry.score))
+        assert sum(entry.score.components.values()) == entry.score.value
+    for entries in (ranking.options, ranking.unranked):
+        keys = [order_key(entry.modality, entry.score) for entry in entries]
+        assert keys == sorted(keys)
+        assert len(set(keys)) == len(keys)
+    held = [entry.modality.id for entry in ranking.entries]
+    assert sorted(held) == sorted(catalog.ids)
+    assert rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy) == ranking
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), st.randoms(use_true_random=False))
+def test_2_permutation_invariance(
+    catalog: Catalog,
+    pain: PainType,
+    w: Weights,
+    random: "st.random.Random",  # type: ignore[name-defined]
+) -> None:
+    """The ranking does not depend on the order of the catalog."""
+    shuffled = list(catalog.modalities)
+    random.shuffle(shuffled)
+    reordered = Catalog(modalities=tuple(shuffled), sources=tuple(reversed(catalog.sources)))
+    before, after = (
+        rank(pain, catalog=catalog, weights=w),
+        rank(pain, catalog=reordered, weights=w),
+    )
+    assert _pairs(after) == _pairs(before)
+    assert [o.rank for o in after] == [o.rank for o in before]
+    assert [u.modality.id for u in after.unranked] == [u.modality.id for u in before.unranked]
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
+def test_3_independence_of_irrelevant_alternatives(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """Adding or removing a modality never changes the relative order of the others."""
+    free = _free_ids(catalog)
+    assume(free)
+    gone = data.draw(st.sampled_from(free))
+    smaller = Catalog(
+        modalities=tuple(m for m in catalog if m.id != gone), sources=catalog.sources
+    )
+    full_order = [
+        m for m in rank(pain, catalog=catalog, weights=w, policy=policy).ids if m != gone
+    ]
+    assert list(rank(pain, catalog=smaller, weights=w, policy=policy).ids) == full_order
+
+
+def _improvements(modality: Modality, pain: PainType) -> list[Modality]:
+    """Every one-step improvement of one input of ``modality`` for ``pain``."""
+    better: list[Modality] = []
+    if modality.activity is Activity.PASSIVE:
+        better.append(attrs.evolve(modality, activity=Activity.ACTIVE))
+    for index, finding in enumerate(modality.findings):
+        for field, scale in (("effect", Effect), ("certainty", Certainty), ("horizon", Horizon)):
+            value = getattr(finding, field)
+            if value.rank + 1 < len(scale):
+                raised = attrs.evolve(finding, **{field: list(scale)[value.rank + 1]})
+                others = [f.key for i, f in enumerate(modality.findings) if i != index]
+                if raised.key not in others:
+                    found = list(modality.findings)
+                    found[index] = raised
+                    better.append(attrs.evolve(modality, findings=tuple(found)))
+    supportive = Finding(
+        pain_type=pain,
+        outcome=Outcome.FUNCTION,
+        horizon=Horizon.LONG,
+        effect=Effect.LARGE,
+        certainty=Certainty.HIGH,
+        source=modality.findings[0].source if modality.findings else "none",
+        note="added",
+    )
+    if modality.findings and supportive.key not in {f.key for f in modality.findings}:
+        better.append(attrs.evolve(modality, findings=(*modality.findings, supportive)))
+    return better
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
+def test_4_monotonicity(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """Improving one input of a modality (a finding's effect, certainty or horizon; passive
+    to active; adding a supportive finding) never lowers its score or its rank.
+    """
+    free = _free_ids(catalog)
+    assume(free)
+    chosen = catalog[data.draw(st.sampled_from(free))]
+    options = _improvements(chosen, pain)
+    assume(options)
+    improved = data.draw(st.sampled_from(options))
+    better_catalog = Catalog(
+        modalities=tuple(improved if m.id == chosen.id else m for m in catalog),
+        sources=catalog.sources,
+    )
+    before = rank(pain, catalog=catalog, weights=w, policy=policy).entry(chosen.id)
+    after = rank(pain, catalog=better_catalog, weights=w, policy=policy).entry(chosen.id)
+    # a guideline's "against" rules it out either way
+    assume(not isinstance(before, Exclusion))
+    assert not isinstance(before, Exclusion)
+    assert not isinstance(after, Exclusion)
+    assert after.score.value >= before.score.value
+    if isinstance(before, RankedOption):
+        assert isinstance(after, RankedOption)  # never moved from the options to the unranked
+        assert after.rank <= before.rank
+
+
+def _dominates(a: Mapping[Any, Fraction], b: Mapping[Any, Fraction]) -> bool:
+    return all(a[k] >= b[k] for k in a) and any(a[k] > b[k] for k in a)
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(positive=True), policies())
+def test_5_dominance(catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy) -> None:
+    """With every weight positive, an option at least as good as another on every criterion
+    and better on one ranks above it.
+    """
+    ranking = list(rank(pain, catalog=catalog, weights=w, policy=policy))
+    for a in ranking:
+        for b in ranking:
+            if _dominates(a.score.criteria, b.score.criteria):
+                assert a.rank < b.rank
+
+
+@given(
+    modalities(pains=FEW_PAINS),
+    FEW_PAINS,
+    st.sampled_from([Horizon.IMMEDIATE, Horizon.SHORT, Horizon.INTERMEDIATE]),
+    st.sampled_from([Effect.SMALL, Effect.MODERATE, Effect.LARGE]),
+    st.sampled_from([Certainty.LOW, Certainty.MODERATE, Certainty.HIGH]),
+    weights(positive=True),
+)
+def test_6_active_over_passive_long_over_short(
+    base: Modality,
+    pain: PainType,
+    short: Horizon,
+    effect: Effect,
+    certainty: Certainty,
+    w: Weights,
+) -> None:
+    """All else equal, the active option ranks above the passive one, and the option whose
+    benefit lasts longer ranks above the one whose benefit is shorter.
+    """
+    finding = Finding(
+        pain_type=pain,
+        outcome=Outcome.FUNCTION,
+        horizon=short,
+        effect=effect,
+        certainty=certainty,
+        source="s",
+    )
+    lasting = attrs.evolve(finding, horizon=list(Horizon)[short.rank + 1])
+    # ids chosen so that the id tie-break would favour the option that must lose
+    passive = attrs.evolve(
+        base,
+        id="a.passive",
+        activity=Activity.PASSIVE,
+        findings=(finding,),
+        recommendations=(),
+        precautions_source=None,
+    )
+    active = attrs.evolve(passive, id="z.active", activity=Activity.ACTIVE)
+    brief = attrs.evolve(passive, id="a.brief")
+    durable = attrs.evolve(passive, id="z.durable", findings=(lasting,))
+    sources = (attrs.evolve(default_catalog().sources[0], key="s"),)
+    catalog = Catalog(modalities=(passive, active, brief, durable), sources=sources)
+    ranking = rank(pain, catalog=catalog, weights=w)
+    assert _position(ranking, "z.active") < _position(ranking, "a.passive")
+    assert _position(ranking, "z.durable") < _position(ranking, "a.brief")
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
+def test_7_evidence_gate(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """A modality with no scored finding of benefit for the pain type is never ranked: it
+    is listed in unranked, with score 0; every ranked option has such a finding.
+    """
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
+    ruled = _ruled_out_components(catalog, patient)
+    for entry in ranking.available:
+        shown = any(
+            f.shows_benefit and policy.counts(f)
+            for f in entry.modality.findings_for(pain)
+            if (entry.modality.id, f.component) not in ruled
+        )
+        assert entry.score.has_benefit is shown
+        assert isinstance(entry, RankedOption) is shown
+        if not shown:
+            assert entry.score.value == 0
+
+
+@given(
+    ANY_CATALOG,
+    FEW_PAINS,
+    st.tuples(*[st.integers(0, 20)] * 4).filter(any),
+    st.integers(1, 1000),
+    policies(),
+)
+def test_8_weight_scale_invariance(
+    catalog: Catalog,
+    pain: PainType,
+    raw: tuple[int, int, int, int],
+    factor: int,
+    policy: ScoringPolicy,
+) -> None:
+    """Multiplying every weight by the same c > 0 changes no rank and no score."""
+    w = Weights(function=raw[0], durability=raw[1], activity=raw[2], pain=raw[3])
+    scaled = Weights(**{k: v * factor for k, v in attrs.asdict(w).items()})
+    assert _pairs(rank(pain, catalog=catalog, weights=scaled, policy=policy)) == _pairs(
+        rank(pain, catalog=catalog, weights=w, policy=policy)
+    )
+
+
+def _own_rules(patient: Patient, modality: Modality) -> int:
+    """How many reasons the patient's own constraints give against ``modality``."""
+    return (
+        (modality.id in patient.exclude)
+        + len(patient.precautions & modality.precautions)
+        + (patient.covered is not None and modality.id not in patient.covered)
+        + (
+            patient.max_session_minutes is not None
+            and modality.session_minutes is not None
+            and modality.session_minutes > patient.max_session_minutes
+        )
+    )
+
+
+@given(ANY_CATALOG, FEW_PAINS, st.data())
+def test_9_exclusion(catalog: Catalog, pain: PainType, data: st.DataObject) -> None:
+    """What the patient's constraints remove never appears among the options or the
+    unranked, and appears in excluded with every reason (a programme all of whose components
+    are ruled out gives each component's reasons).
+    """
+    patient: Patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient)
+    excluded = {exclusion.modality.id: exclusion for exclusion in ranking.excluded}
+    kept = {entry.modality.id for entry in ranking.available}
+    assert kept.isdisjoint(excluded)
+    assert sorted([*kept, *excluded]) == sorted(catalog.ids)
+    ruled = _ruled_out_components(catalog, patient)
+    for modality in catalog:
+        own = _own_rules(patient, modality)
+        components = [
+            c for m, c in ruled if m == modality.id
+        ]  # ruled-out components of a programme
+        every = isinstance(modality, PhysicalTherapy) and len(components) == len(
+            modality.components
+        )
+        assert (modality.id in excluded) is bool(own or every)
+        if modality.id in excluded:
+            reasons = excluded[modality.id].reasons
+            assert reasons[:own] == patient.reasons_against(modality)
+            assert len(reasons) == own + (
+                sum(
+                    (c in patient.exclude) + len(patient.precautions & catalog[c].precautions)
+                    for c in components
+                )
+                if every
+                else 0
+            )
+
+
+@given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
+def test_10_round_trip(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """The ranking computed from from_json(to_json(catalog)) equals the original."""
+    patient = data.draw(patients(catalog))
+    again = from_json(to_json(catalog), Catalog)
+    assert again == catalog
+    assert rank(pain, catalog=again, patient=patient, weights=w, policy=policy) == rank(
+        pain, catalog=catalog, patient=patient, weights=w, policy=policy
+    )
+
+
+@given(catalogs(pains=FEW_PAINS, min_size=1), FEW_PAINS, weights(), policies(), st.data())
+def test_11_no_laundering(
+    catalog: Catalog, pain: PainType, w: Weights, policy: ScoringPolicy, data: st.DataObject
+) -> None:
+    """No option's score uses a finding of a modality or programme component that the
+    patient's constraints rule out: a programme goes without such a component, and says so.
+    """
+    patient = data.draw(patients(catalog))
+    ranking = rank(pain, catalog=catalog, patient=patient, weights=w, policy=policy)
+    ruled = _ruled_out_components(catalog, patient)
+    excluded = {exclusion.modality.id for exclusion in ranking.excluded}
+    for entry in ranking.available:
+        assert patient.reasons_against(entry.modality) == ()
+        used = [f for part in entry.score.contributions for f in part.findings]
+        for finding in (*used, *entry.score.unscored):
+            assert (entry.modality.id, finding.component) not in ruled
+        left_out = {omission.component for omission in entry.without}
+        assert left_out == {c for m, c in ruled if m == entry.modality.id}
+    reduced = {e.modality.id for e in ranking.available if e.without}
+    for programme_id, _ in ruled:
+        assert programme_id in excluded or programme_id in reduced

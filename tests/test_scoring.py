@@ -1,8 +1,11 @@
-"""Scoring and ranking by hand: the default rankings of low back pain, worked out exactly."""
+"""Scores: worked out by hand, weights and policies, check_score, and the strength tables."""
 
 import math
 import pickle
+from collections.abc import Mapping
+from fractions import Fraction
 from fractions import Fraction as F
+from typing import Any
 
 import attrs
 import pytest
@@ -13,23 +16,18 @@ from painmodalities import (
     Certainty,
     Comparator,
     Criterion,
-    ExclusionReason,
     InvalidWeightsError,
     Modality,
     PainType,
-    Patient,
-    Precaution,
     Score,
     ScoringPolicy,
-    UnknownModalityError,
-    UnrankedOption,
     ValidationError,
     Weights,
     check_score,
     default_catalog,
-    rank,
     score,
 )
+from painmodalities.scoring import CERTAINTY_VALUES, EFFECT_VALUES, HORIZON_VALUES
 from tests.strategies import modalities, pain_types, policies, scores, weights
 
 
@@ -50,33 +48,6 @@ def test_components_sum_to_value_and_name_their_findings() -> None:
     assert float(result) == 0.65
 
 
-def test_explain_massage_zero_for_acute_low_back() -> None:
-    """The explanation says why massage scores 0 for acute low back pain, citing sources."""
-    option = rank("low_back:acute").entry("massage.swedish")
-    assert isinstance(option, UnrankedOption)
-    text = option.explain()
-    assert option.score.value == 0
-    assert "score 0: no scored finding shows benefit for acute low back pain" in text
-    assert "Not scored, below low certainty:" in text
-    assert "very low certainty (cochrane-massage-2015)" in text
-    assert text.startswith("Swedish (relaxation) massage (passive): not ranked: ")
-
-
-def test_explain_names_findings_and_exclusions() -> None:
-    """The ranking's explanation names the driving findings and every exclusion reason."""
-    patient = Patient(precautions=frozenset({Precaution.BLEEDING_RISK}), max_session_minutes=30)
-    text = rank("low_back:chronic", patient=patient).explain()
-    assert text.splitlines()[0] == (
-        "Ranking for chronic low back pain, best for long-term function first:"
-    )
-    assert "1. Therapeutic exercise (active): score 0.650 = function 0.133 from moderate " in text
-    assert "(jenkins-2025)" in text
-    assert (
-        "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk; "
-        "sessions of 45 minutes exceed the patient's 30" in text
-    )
-
-
 def test_policy_changes_what_counts() -> None:
     """Lowering the policy to very low lets the ungraded trials count."""
     chronic = PainType.parse("low_back:chronic")
@@ -87,39 +58,6 @@ def test_policy_changes_what_counts() -> None:
     # durability: small benefit at long (Cherkin 52 weeks) = 1; passive; pain moderate*vl 1/6
     assert loose.value == F(2, 5) * F(1, 6) + F(1, 4) + F(1, 10) * F(1, 6)
     assert loose.unscored == ()
-
-
-def test_excluded_keep_every_reason() -> None:
-    """An exclusion lists every reason, not only the first."""
-    patient = Patient(
-        precautions=frozenset({Precaution.FRACTURE, Precaution.OPEN_WOUND}),
-        covered=frozenset({"exercise.therapeutic"}),
-        exclude=frozenset({"massage.swedish"}),
-        max_session_minutes=40,
-    )
-    ranking = rank("low_back:chronic", patient=patient)
-    assert ranking.ids == ("exercise.therapeutic",)
-    swedish = next(e for e in ranking.excluded if e.modality.id == "massage.swedish")
-    assert [reason.code for reason in swedish.reasons] == [
-        ExclusionReason.EXCLUDED,
-        ExclusionReason.PRECAUTION,
-        ExclusionReason.PRECAUTION,
-        ExclusionReason.NOT_COVERED,
-        ExclusionReason.SESSION_TOO_LONG,
-    ]
-    assert len(ranking.excluded) == len(default_catalog()) - 1
-
-
-def test_ranking_access() -> None:
-    """A ranking is iterable, indexable, sized, and gives its top n."""
-    ranking = rank("neck:chronic")
-    assert len(ranking) == len(ranking.options) == 8
-    assert ranking[0] is ranking.top(1)[0] is next(iter(ranking))
-    assert ranking[:2] == ranking.top(2)
-    assert ranking.top(0) == ()
-    assert len(ranking.top(100)) == len(ranking)
-    with pytest.raises(UnknownModalityError):
-        ranking.option("nope")
 
 
 @pytest.mark.parametrize(
@@ -143,42 +81,6 @@ def test_error_bad_weights(weights: dict[str, object], path: str, expected: str)
         Weights(**weights)  # type: ignore[arg-type]
     assert isinstance(caught.value, ValueError)
     assert (caught.value.path, caught.value.expected) == (path, expected)
-
-
-@pytest.mark.parametrize(
-    ("call", "path", "message"),
-    [
-        (lambda: rank("low_back"), "$", '"condition:phase"'),
-        (lambda: rank(42), "$.pain_type", "a PainType"),  # type: ignore[arg-type]
-        (lambda: rank("neck:chronic", weights={"pain": 1}), "$.weights", "a Weights"),  # type: ignore[arg-type]
-        (lambda: rank("neck:chronic", policy="low"), "$.policy", "a ScoringPolicy"),  # type: ignore[arg-type]
-        (
-            lambda: Patient(max_session_minutes=-5),
-            "$.max_session_minutes",
-            "a whole number from 1 to 1440",
-        ),
-        (lambda: Patient(exclude=frozenset({"Not An Id"})), "$.exclude", "modality ids"),
-        (
-            lambda: Patient(precautions=frozenset({"Fracture"})),
-            "$.precautions",
-            'a Precaution or one of "blood_clot"',
-        ),
-        (lambda: rank("neck:chronic").top(-1), "$.n", "a whole number, 0 or more"),
-    ],
-)
-def test_error_bad_ranking_input(call: object, path: str, message: str) -> None:
-    """Bad arguments to rank() and Patient raise ValidationError with the path."""
-    with pytest.raises(ValidationError) as caught:
-        call()  # type: ignore[operator]
-    assert caught.value.path == path
-    assert message in caught.value.expected
-
-
-def test_error_patient_names_unknown_modality() -> None:
-    """A patient naming an id the catalog lacks is an error, not silently ignored."""
-    with pytest.raises(UnknownModalityError) as caught:
-        rank("neck:chronic", patient=Patient(exclude=frozenset({"massage.swede"})))
-    assert caught.value.modality_id == "massage.swede"
 
 
 @given(modalities(), pain_types(), weights(), policies())
@@ -301,3 +203,13 @@ def test_error_policy_exclude_against_is_a_bool() -> None:
     with pytest.raises(ValidationError) as caught:
         ScoringPolicy(exclude_against=1)  # type: ignore[arg-type]
     assert (caught.value.path, caught.value.rule) == ("$.exclude_against", "type")
+
+
+def test_strength_tables_are_strictly_increasing() -> None:
+    """Effect, certainty and horizon map to [0, 1] by strictly increasing tables."""
+    tables: list[Mapping[Any, Fraction]] = [EFFECT_VALUES, CERTAINTY_VALUES, HORIZON_VALUES]
+    for table in tables:
+        values = [table[member] for member in sorted(table)]
+        assert values == sorted(set(values))
+        assert values[0] >= 0
+        assert values[-1] == 1

@@ -1,0 +1,32 @@
+"""Plain-language explanations of scores and rankings: the findings that drove them, with
+their sources, and every reason an option is not ranked.
+"""
+
+from painmodalities import Patient, Precaution, UnrankedOption, rank
+
+
+def test_explain_massage_zero_for_acute_low_back() -> None:
+    """The explanation says why massage scores 0 for acute low back pain, citing sources."""
+    option = rank("low_back:acute").entry("massage.swedish")
+    assert isinstance(option, UnrankedOption)
+    text = option.explain()
+    assert option.score.value == 0
+    assert "score 0: no scored finding shows benefit for acute low back pain" in text
+    assert "Not scored, below low certainty:" in text
+    assert "very low certainty (cochrane-massage-2015)" in text
+    assert text.startswith("Swedish (relaxation) massage (passive): not ranked: ")
+
+
+def test_explain_names_findings_and_exclusions() -> None:
+    """The ranking's explanation names the driving findings and every exclusion reason."""
+    patient = Patient(precautions=frozenset({Precaution.BLEEDING_RISK}), max_session_minutes=30)
+    text = rank("low_back:chronic", patient=patient).explain()
+    assert text.splitlines()[0] == (
+        "Ranking for chronic low back pain, best for long-term function first:"
+    )
+    assert "1. Therapeutic exercise (active): score 0.650 = function 0.133 from moderate " in text
+    assert "(jenkins-2025)" in text
+    assert (
+        "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk; "
+        "sessions of 45 minutes exceed the patient's 30" in text
+    )
