@@ -4,6 +4,7 @@ import csv
 from pathlib import Path
 
 import attrs
+import orjson
 
 from painmodalities import (
     Certainty,
@@ -24,6 +25,8 @@ from painmodalities import (
     Strength,
     default_catalog,
 )
+from painmodalities._builtin import package_data
+from painmodalities._json_text import parse_json
 from tests.samples import CHRONIC_LBP
 
 DOSSIER = Path(__file__).resolve().parents[2] / "shared" / "evidence"
@@ -180,3 +183,13 @@ def test_builtin_precautions_cite_their_sources() -> None:
         Precaution.FRACTURE,
         Precaution.WEAKENED_BONES,
     }
+
+
+def test_the_built_in_catalog_file_is_within_every_limit_on_json_text() -> None:
+    """The shipped file passes the checks on hostile text and reads the same through them.
+
+    ``default_catalog()`` reads the package's own file without those checks (size, depth,
+    repeated keys).
+    """
+    data = package_data("data/catalog.json")
+    assert parse_json(data) == orjson.loads(data)

@@ -29,8 +29,6 @@ from painmodalities import (
     rank,
     to_json,
 )
-from painmodalities._builtin import package_data
-from painmodalities._json_text import parse_json
 from tests import strategies as s
 
 CHRONIC_LOW_BACK = PainType.parse("low_back:chronic")
@@ -302,13 +300,3 @@ def test_a_catalog_extends_the_built_in_one_when_ids_and_keys_differ(catalog: Ca
     assert merged.ids == (*base.ids, *catalog.ids)
     assert merged.sources == (*base.sources, *catalog.sources)
     assert load_catalog(to_json(catalog), base=base) == merged
-
-
-def test_the_built_in_catalog_file_is_within_every_limit_on_json_text() -> None:
-    """The shipped file passes the checks on hostile text and reads the same through them.
-
-    ``default_catalog()`` reads the package's own file without those checks (size, depth,
-    repeated keys).
-    """
-    data = package_data("data/catalog.json")
-    assert parse_json(data) == orjson.loads(data)
