@@ -40,6 +40,7 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
+from painmodalities._record_repr import record_repr
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.vocabulary import (
     Activity,
@@ -158,7 +159,7 @@ def typed(value: object) -> str:
     return f"the {type(value).__name__} {shown}"
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ArgumentProblem(Problem):
     """A problem with a value given in the Python API: its message names the value's type.
 
@@ -167,6 +168,8 @@ class ArgumentProblem(Problem):
     the right value when printed without its type. Problems found reading JSON stay plain
     :class:`~painmodalities.errors.Problem` (JSON has no types beyond its own).
     """
+
+    __repr__ = record_repr
 
     def __str__(self) -> str:
         return f"{self.path}: expected {self.expected}; got {typed(self.value)}"
@@ -183,7 +186,7 @@ def choices(values: type[RankedEnum] | Iterable[str], *, quoted: bool = True) ->
     return "one of " + ", ".join(f'"{name}"' for name in names)
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(repr=False, eq=False)
 class Rule:
     """One field rule: an attrs validator that also states its schema fragment and message.
 
@@ -195,6 +198,8 @@ class Rule:
         find: the problem with a value, at ``$`` (or under it, for an item), or ``None``.
         error: the library error class it raises.
     """
+
+    __repr__ = record_repr
 
     expected: str
     code: str
@@ -230,7 +235,7 @@ def _simple(
 # -- enums --------------------------------------------------------------------------------
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(repr=False, eq=False)
 class MemberOf(Rule, Generic[E]):
     """A member of one enum, given as the member or its exact string value.
 
@@ -372,7 +377,7 @@ def json_pattern(pattern: re.Pattern[str]) -> str:
     return f"^(?:{pattern.pattern})$"
 
 
-@attrs.frozen(eq=False)
+@attrs.frozen(repr=False, eq=False)
 class Matches(Rule):
     """A string matching a pattern in full; ``noun`` and ``example`` word it for people."""
 

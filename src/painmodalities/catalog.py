@@ -25,6 +25,7 @@ from typing import Any, Final, TypeVar, overload
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities._record_repr import record_repr
 from painmodalities._rules import as_tuple, reduce_by_init_fields
 from painmodalities.errors import (
     CatalogIntegrityError,
@@ -105,7 +106,7 @@ def composite_findings(
     return tuple(carried)
 
 
-@attrs.frozen(kw_only=True, eq=True)
+@attrs.frozen(repr=False, kw_only=True, eq=True)
 class Catalog:
     """An immutable, integrity-checked set of modalities and the sources they cite.
 
@@ -113,6 +114,8 @@ class Catalog:
         modalities: the modalities, in the order given.
         sources: the cited sources, in the order given.
     """
+
+    __repr__ = record_repr
 
     modalities: tuple[Modality, ...] = attrs.field(
         converter=as_tuple, validator=_check_items(Modality, "a modality")

@@ -25,6 +25,8 @@ from typing import Final, TypeVar
 
 import attrs
 
+from painmodalities._record_repr import record_repr
+
 __all__ = [
     "MISSING",
     "CatalogIntegrityError",
@@ -77,7 +79,7 @@ def _show(value: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Problem:
     """One thing wrong with an input: where it is, what the rule wanted, what was there.
 
@@ -90,6 +92,8 @@ class Problem:
         value: the offending value, or :data:`MISSING` when a required key is absent.
         rule: a short stable code naming the rule, such as ``duplicate_id``.
     """
+
+    __repr__ = record_repr
 
     path: str
     expected: str

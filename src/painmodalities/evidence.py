@@ -24,6 +24,7 @@ import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
+from painmodalities._record_repr import record_repr
 from painmodalities.errors import ValidationError
 from painmodalities.vocabulary import (
     Certainty,
@@ -40,7 +41,7 @@ from painmodalities.vocabulary import (
 __all__ = ["Finding", "PainType", "Recommendation", "Source"]
 
 
-@attrs.frozen(kw_only=True, order=False)
+@attrs.frozen(repr=False, kw_only=True, order=False)
 class Source:
     """A guideline, review, trial or article that findings and recommendations cite.
 
@@ -53,6 +54,8 @@ class Source:
         publisher: the journal or body that published it.
         read_confidence: how confidently the dossier's authors read it.
     """
+
+    __repr__ = record_repr
 
     key: str = attrs.field(validator=check.source_key)
     title: str = attrs.field(validator=check.text)
@@ -69,7 +72,7 @@ class Source:
 PAIN_TYPE_EXPECTED: Final = 'a PainType or "condition:phase" such as "low_back:chronic"'
 
 
-@attrs.frozen(order=True, cache_hash=True)
+@attrs.frozen(repr=False, order=True, cache_hash=True)
 class PainType:
     """A pain condition in a phase: the unit evidence and ranking are about.
 
@@ -82,6 +85,8 @@ class PainType:
     >>> PainType.coerce("low_back:chronic") == PainType("low_back", "chronic")
     True
     """
+
+    __repr__ = record_repr
 
     condition: Condition = attrs.field(
         converter=check.to_condition, validator=check.member_of(Condition)
@@ -163,7 +168,7 @@ def _to_pain_type(value: PainType | str) -> PainType:
         raise
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Finding:
     """One graded result of a modality against a control group.
 
@@ -182,6 +187,8 @@ class Finding:
         component: for a composite modality (a physical therapy programme), the id of the
             component the finding came from; ``None`` for a modality's own findings.
     """
+
+    __repr__ = record_repr
 
     pain_type: PainType = attrs.field(
         converter=_to_pain_type, validator=check.instance_of(PainType, "a pain type")
@@ -215,7 +222,7 @@ class Finding:
         return (self.pain_type, self.outcome, self.horizon, self.source, self.component)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Recommendation:
     """What a guideline body recommends about a modality, for a scope of pain types.
 
@@ -232,6 +239,8 @@ class Recommendation:
         source: the key of the guideline's :class:`Source`.
         note: the recommendation's number or wording.
     """
+
+    __repr__ = record_repr
 
     condition: Condition | None = attrs.field(
         converter=attrs.converters.optional(check.to_condition),

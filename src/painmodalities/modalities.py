@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from painmodalities import _rules as check
+from painmodalities._record_repr import record_repr
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
@@ -60,7 +61,7 @@ _OUTCOME: Final = check.member_of(Outcome)
 _CERTAINTY: Final = check.member_of(Certainty)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Coding:
     """A code for a modality in a terminology, such as a user's own billing code.
 
@@ -70,12 +71,14 @@ class Coding:
         display: the code's human-readable meaning.
     """
 
+    __repr__ = record_repr
+
     system: str = attrs.field(validator=check.text)
     code: str = attrs.field(validator=check.text)
     display: str = attrs.field(default="", validator=check.any_text)
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class Modality:
     """A pain-care option with its evidence. Abstract: build one of the families.
 
@@ -94,6 +97,8 @@ class Modality:
         recommendations: what guideline bodies say about it (shown, not scored).
         codings: codes in other terminologies, for example a user's own billing codes.
     """
+
+    __repr__ = record_repr
 
     kind: ClassVar[str] = ""
 
@@ -260,7 +265,7 @@ class Modality:
         return max(horizons, default=None)
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class Massage(Modality):
     """Massage: passive, hands-on manipulation of soft tissue by a therapist.
 
@@ -278,7 +283,7 @@ class Massage(Modality):
     mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class Exercise(Modality):
     """Exercise the patient does: strengthening and conditioning, yoga, tai chi.
 
@@ -293,7 +298,7 @@ class Exercise(Modality):
     )
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class PhysicalTherapy(Modality):
     """A physical therapist's programme built from other catalog modalities.
 

@@ -30,6 +30,7 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
+from painmodalities._record_repr import record_repr
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     NotRankedError,
@@ -73,7 +74,7 @@ def _optional_frozenset(value: object) -> object:
     return None if value is None else check.as_frozenset(value)
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class Patient:
     """What rules options out for one patient.
 
@@ -86,6 +87,8 @@ class Patient:
             longer sessions is excluded (one whose length is unknown is kept).
         exclude: ids the patient or clinician rules out explicitly.
     """
+
+    __repr__ = record_repr
 
     precautions: frozenset[Precaution] = attrs.field(
         default=frozenset(),
@@ -134,7 +137,7 @@ def _to_reason_code(value: ExclusionReason | str) -> ExclusionReason:
     return check.member_of(ExclusionReason).convert(value)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Reason:
     """One reason a modality was ruled out.
 
@@ -142,6 +145,8 @@ class Reason:
         code: the kind of reason.
         detail: the reason in plain words.
     """
+
+    __repr__ = record_repr
 
     code: ExclusionReason = attrs.field(
         converter=_to_reason_code, validator=check.member_of(ExclusionReason)
@@ -155,12 +160,14 @@ def _reason(code: ExclusionReason, detail: str) -> Reason:
     return Reason(code=code, detail=detail)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _ExclusionRule:
     """One way a patient's constraints rule a modality out.
 
     ``applies`` is the cheap test; ``details`` words the reasons when it applies.
     """
+
+    __repr__ = record_repr
 
     code: ExclusionReason
     applies: Callable[[Patient, Modality], bool]
@@ -213,7 +220,7 @@ _EXCLUSION_RULES: Final = (
 _COMPONENT_CODES: Final = frozenset({ExclusionReason.EXCLUDED, ExclusionReason.PRECAUTION})
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Omission:
     """A programme component the patient's constraints rule out: the programme goes without it.
 
@@ -225,6 +232,8 @@ class Omission:
         name: the component's display name.
         reasons: why the patient's constraints rule it out.
     """
+
+    __repr__ = record_repr
 
     component: str = attrs.field(validator=check.modality_id)
     name: str = attrs.field(validator=check.text)
@@ -383,7 +392,7 @@ def _omitted_text(without: tuple[Omission, ...]) -> str:
     return "".join(f", {omission.explain()}" for omission in without)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Exclusion(_Guided):
     """A modality ruled out for the patient, with every reason.
 
@@ -392,6 +401,8 @@ class Exclusion(_Guided):
         reasons: every reason, in a stable order.
         recommendations: the guideline recommendations whose scope covers the pain type.
     """
+
+    __repr__ = record_repr
 
     modality: Modality
     reasons: tuple[Reason, ...]
@@ -405,7 +416,7 @@ class Exclusion(_Guided):
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class RankedOption(_Guided):
     """One ranked option: the patient may have it and a scored finding shows benefit.
 
@@ -417,6 +428,8 @@ class RankedOption(_Guided):
         without: programme components the patient's constraints rule out (their findings
             are left out of the score).
     """
+
+    __repr__ = record_repr
 
     rank: int
     modality: Modality
@@ -432,7 +445,7 @@ class RankedOption(_Guided):
         )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class UnrankedOption(_Guided):
     """An option the patient may have with no scored finding of benefit: it gets no rank.
 
@@ -442,6 +455,8 @@ class UnrankedOption(_Guided):
         recommendations: the guideline recommendations whose scope covers the pain type.
         without: programme components the patient's constraints rule out.
     """
+
+    __repr__ = record_repr
 
     modality: Modality
     score: Score
@@ -466,7 +481,7 @@ def _excluded_error(exclusion: Exclusion) -> NotRankedError:
     return NotRankedError.for_id(modality_id, f"{modality_id!r} is excluded: {why}")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Ranking:
     """The options for one pain type, best first, and what has no evidence or is ruled out.
 
@@ -486,6 +501,8 @@ class Ranking:
             by hand, stands for the built-in catalog). Not compared: two rankings with the
             same entries are equal. A ranking document names its modalities by id in it.
     """
+
+    __repr__ = record_repr
 
     pain_type: PainType
     options: tuple[RankedOption, ...]
@@ -795,13 +812,15 @@ def _bounded(budget: int, size: int) -> int:
     return max(8, budget // size)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Constraints:
     """What one patient's constraints do to a catalog, whatever the pain type.
 
     ``gone`` holds the ids ruled out, ``reasons`` their indexes with the patient's reasons
     (in catalog order), ``omitted`` the programmes left without some of their components.
     """
+
+    __repr__ = record_repr
 
     gone: frozenset[str]
     reasons: tuple[tuple[int, tuple[Reason, ...]], ...]
@@ -811,13 +830,15 @@ class _Constraints:
 _NO_CONSTRAINT_EFFECT: Final = _Constraints(frozenset(), (), ())
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class _Advice:
     """One pain type and policy: what guidelines say of each modality.
 
     ``recommendations`` holds each modality's recommendations in scope; ``against`` the
     indexes the policy excludes for a guideline's "against", with their reasons.
     """
+
+    __repr__ = record_repr
 
     recommendations: tuple[tuple[Recommendation, ...], ...]
     against: tuple[tuple[int, tuple[Reason, ...]], ...]

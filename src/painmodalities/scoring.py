@@ -34,6 +34,7 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._explain import explain_score
+from painmodalities._record_repr import record_repr
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
@@ -111,7 +112,7 @@ class _ExactReading:
     _shares: tuple[Fraction, ...]
 
 
-@attrs.frozen(kw_only=True, eq=False)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Weights(_ExactReading):
     """How much each criterion counts. Only their ratios matter.
 
@@ -126,6 +127,8 @@ class Weights(_ExactReading):
         activity: weight of the activity criterion.
         pain: weight of the pain criterion.
     """
+
+    __repr__ = record_repr
 
     function: float = attrs.field(default=0.4, validator=_weight)
     durability: float = attrs.field(default=0.25, validator=_weight)
@@ -182,7 +185,7 @@ def _weights(function: float, durability: float, activity: float, pain: float) -
 _INACTIVE_ONLY: Final = frozenset({Comparator.INACTIVE})
 
 
-@attrs.frozen(kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
 class ScoringPolicy:
     """Which findings count towards a score, and what a guideline's "against" does.
 
@@ -197,6 +200,8 @@ class ScoringPolicy:
             is against is excluded from the ranking (with that reason) instead of being
             shown with a warning. Recommendations never change a score either way.
     """
+
+    __repr__ = record_repr
 
     min_certainty: Certainty = attrs.field(
         default=Certainty.LOW, converter=check.to_certainty, validator=check.member_of(Certainty)
@@ -222,7 +227,7 @@ class ScoringPolicy:
         return " and ".join(reasons) or None
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Contribution:
     """One criterion's part of a score.
 
@@ -235,6 +240,8 @@ class Contribution:
         findings: the findings that set ``raw`` (empty for activity, or when none did).
     """
 
+    __repr__ = record_repr
+
     criterion: Criterion = attrs.field(
         converter=check.to_criterion, validator=check.member_of(Criterion)
     )
@@ -244,7 +251,7 @@ class Contribution:
     findings: tuple[Finding, ...] = ()
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Score:
     """A modality's score for one pain type, with the reasons for it.
 
@@ -259,6 +266,8 @@ class Score:
             ``policy.why_unscored(finding)`` says why.
         policy: the policy the score was computed under.
     """
+
+    __repr__ = record_repr
 
     modality_id: str
     pain_type: PainType
@@ -339,7 +348,7 @@ def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
     return tuple(value.numerator * (_SCALE // value.denominator) for value in raw)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(repr=False, kw_only=True)
 class Assessment:
     """Everything in a modality's score for one pain type and policy except the weights.
 
@@ -355,6 +364,8 @@ class Assessment:
         has_benefit: whether a scored finding shows benefit (the evidence gate is open).
         unscored: findings for the pain type below the policy's certainty.
     """
+
+    __repr__ = record_repr
 
     modality_id: str
     pain_type: PainType
