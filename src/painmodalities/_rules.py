@@ -159,7 +159,6 @@ def typed(value: object) -> str:
     return f"the {type(value).__name__} {shown}"
 
 
-@attrs.frozen(repr=False)
 class ArgumentProblem(Problem):
     """A problem with a value given in the Python API: its message names the value's type.
 
@@ -167,9 +166,13 @@ class ArgumentProblem(Problem):
     since a string where a member was wanted (or a member of the wrong enum) looks like
     the right value when printed without its type. Problems found reading JSON stay plain
     :class:`~painmodalities.errors.Problem` (JSON has no types beyond its own).
+
+    It adds no field, so it is a plain subclass of the attrs record (its fields, equality,
+    hash and immutability are :class:`~painmodalities.errors.Problem`'s; an attrs class of
+    its own would compile them all again on import).
     """
 
-    __repr__ = record_repr
+    __slots__ = ()
 
     def __str__(self) -> str:
         return f"{self.path}: expected {self.expected}; got {typed(self.value)}"

@@ -23,7 +23,7 @@ adding or removing an option never reorders the rest.
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Final, TypeVar, overload
+from typing import Any, Final, NamedTuple, TypeVar, overload
 
 import attrs
 
@@ -160,14 +160,11 @@ def _reason(code: ExclusionReason, detail: str) -> Reason:
     return Reason(code=code, detail=detail)
 
 
-@attrs.frozen(repr=False)
-class _ExclusionRule:
+class _ExclusionRule(NamedTuple):
     """One way a patient's constraints rule a modality out.
 
     ``applies`` is the cheap test; ``details`` words the reasons when it applies.
     """
-
-    __repr__ = record_repr
 
     code: ExclusionReason
     applies: Callable[[Patient, Modality], bool]
@@ -812,15 +809,12 @@ def _bounded(budget: int, size: int) -> int:
     return max(8, budget // size)
 
 
-@attrs.frozen(repr=False)
-class _Constraints:
+class _Constraints(NamedTuple):
     """What one patient's constraints do to a catalog, whatever the pain type.
 
     ``gone`` holds the ids ruled out, ``reasons`` their indexes with the patient's reasons
     (in catalog order), ``omitted`` the programmes left without some of their components.
     """
-
-    __repr__ = record_repr
 
     gone: frozenset[str]
     reasons: tuple[tuple[int, tuple[Reason, ...]], ...]
@@ -830,15 +824,12 @@ class _Constraints:
 _NO_CONSTRAINT_EFFECT: Final = _Constraints(frozenset(), (), ())
 
 
-@attrs.frozen(repr=False)
-class _Advice:
+class _Advice(NamedTuple):
     """One pain type and policy: what guidelines say of each modality.
 
     ``recommendations`` holds each modality's recommendations in scope; ``against`` the
     indexes the policy excludes for a guideline's "against", with their reasons.
     """
-
-    __repr__ = record_repr
 
     recommendations: tuple[tuple[Recommendation, ...], ...]
     against: tuple[tuple[int, tuple[Reason, ...]], ...]
