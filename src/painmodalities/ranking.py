@@ -330,6 +330,7 @@ class _Guided:
     """What every entry of a ranking shares: its modality and the guidelines in scope."""
 
     __slots__ = ()
+    __repr__ = record_repr
     modality: Modality
     recommendations: tuple[Recommendation, ...]
 
@@ -399,8 +400,6 @@ class Exclusion(_Guided):
         recommendations: the guideline recommendations whose scope covers the pain type.
     """
 
-    __repr__ = record_repr
-
     modality: Modality
     reasons: tuple[Reason, ...]
     recommendations: tuple[Recommendation, ...] = _recommendations()
@@ -426,8 +425,6 @@ class RankedOption(_Guided):
             are left out of the score).
     """
 
-    __repr__ = record_repr
-
     rank: int
     modality: Modality
     score: Score
@@ -452,8 +449,6 @@ class UnrankedOption(_Guided):
         recommendations: the guideline recommendations whose scope covers the pain type.
         without: programme components the patient's constraints rule out.
     """
-
-    __repr__ = record_repr
 
     modality: Modality
     score: Score
