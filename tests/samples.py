@@ -5,6 +5,8 @@ fields, so a test states only what it is about. Hypothesis strategies live in
 ``tests/strategies.py``; these are the fixed examples.
 """
 
+import json
+from pathlib import Path
 from typing import Any
 
 from painmodalities import (
@@ -88,3 +90,53 @@ def programme(**changes: Any) -> PhysicalTherapy:
         "components": ("exercise.test",),
     }
     return PhysicalTherapy(**{**fields, **changes})
+
+
+# -- FHIR ---------------------------------------------------------------------------------
+
+#: The real patient bundles kept with the tests (from ``../shared/fixtures/fhir``).
+FHIR_FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
+SNOMED = "http://snomed.info/sct"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+FHIR_SUBJECT = {"reference": "Patient/example"}
+
+
+def fhir_fixture(name: str) -> dict[str, Any]:
+    """The parsed fixture bundle ``name`` (``brenda_jackson``, ``lois_lane``)."""
+    loaded: dict[str, Any] = json.loads((FHIR_FIXTURES / f"{name}.json").read_text("utf-8"))
+    return loaded
+
+
+def fhir_bundle(*resources: dict[str, Any]) -> dict[str, Any]:
+    """A collection Bundle of ``resources``."""
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [{"resource": resource} for resource in resources],
+    }
+
+
+def fhir_status(system: str, code: str) -> dict[str, Any]:
+    """A status CodeableConcept of the terminology.hl7.org code system ``system``."""
+    return {
+        "coding": [{"system": f"http://terminology.hl7.org/CodeSystem/{system}", "code": code}]
+    }
+
+
+def fhir_condition(
+    system: str = SNOMED,
+    code: str = "203082005",
+    *,
+    clinical: str | None = "active",
+    **fields: Any,
+) -> dict[str, Any]:
+    """A Condition of :data:`FHIR_SUBJECT` coded ``system``/``code`` (default: fibromyalgia)."""
+    resource: dict[str, Any] = {
+        "resourceType": "Condition",
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": FHIR_SUBJECT,
+        **fields,
+    }
+    if clinical is not None:
+        resource["clinicalStatus"] = fhir_status("condition-clinical", clinical)
+    return resource

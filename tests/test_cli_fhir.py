@@ -9,9 +9,9 @@ import pytest
 
 from painmodalities import default_catalog
 from painmodalities.cli import main
+from tests.samples import FHIR_FIXTURES
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
-BRENDA = str(FIXTURES / "brenda_jackson.json")
+BRENDA = str(FHIR_FIXTURES / "brenda_jackson.json")
 PACKAGES = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
 
 

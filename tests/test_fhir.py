@@ -27,47 +27,21 @@ from painmodalities.fhir import (
     prior_care_for,
     read_bundle,
 )
+from tests.samples import (
+    FHIR_FIXTURES,
+    FHIR_SUBJECT,
+    ICD10CM,
+    SNOMED,
+    fhir_bundle,
+    fhir_condition,
+    fhir_fixture,
+    fhir_status,
+)
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
 AS_OF = datetime.date(2024, 1, 1)
-SNOMED = "http://snomed.info/sct"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-SUBJECT = {"reference": "Patient/example"}
 CHRONIC_BACK = PainType(Condition.LOW_BACK, Phase.CHRONIC)
 CHRONIC_FIBROMYALGIA = PainType(Condition.FIBROMYALGIA, Phase.CHRONIC)
 _BACK = "279039007"  # Low back pain: its phase comes from the onset
-
-
-def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"resource": resource} for resource in resources],
-    }
-
-
-def _status(system: str, code: str) -> dict[str, Any]:
-    return {
-        "coding": [{"system": f"http://terminology.hl7.org/CodeSystem/{system}", "code": code}]
-    }
-
-
-def _condition(
-    system: str = SNOMED,
-    code: str = "203082005",
-    *,
-    clinical: str | None = "active",
-    **fields: Any,
-) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Condition",
-        "code": {"coding": [{"system": system, "code": code}]},
-        "subject": SUBJECT,
-        **fields,
-    }
-    if clinical is not None:
-        resource["clinicalStatus"] = _status("condition-clinical", clinical)
-    return resource
 
 
 def _procedure(code: str, *, status: str = "completed", **fields: Any) -> dict[str, Any]:
@@ -75,7 +49,7 @@ def _procedure(code: str, *, status: str = "completed", **fields: Any) -> dict[s
         "resourceType": "Procedure",
         "status": status,
         "code": {"coding": [{"system": SNOMED, "code": code}]},
-        "subject": SUBJECT,
+        "subject": FHIR_SUBJECT,
         **fields,
     }
 
@@ -86,7 +60,7 @@ def _referral(code: str, *, status: str = "active", **fields: Any) -> dict[str, 
         "status": status,
         "intent": "order",
         "code": {"coding": [{"system": SNOMED, "code": code}]},
-        "subject": SUBJECT,
+        "subject": FHIR_SUBJECT,
         **fields,
     }
 
@@ -139,7 +113,7 @@ def test_fixture_bundles(
     manipulation"), a referral for psychotherapy points to the psychological family, and
     only the referral for physical therapy names a modality itself (so it alone is tried).
     """
-    found = read_bundle(FIXTURES / f"{name}.json", as_of=AS_OF)
+    found = read_bundle(FHIR_FIXTURES / f"{name}.json", as_of=AS_OF)
     assert found.pain_types == (CHRONIC_BACK, CHRONIC_FIBROMYALGIA)
     assert found.tried == ("physical_therapy.programme",)
     by_condition = {imported.pain_type.condition: imported for imported in found.conditions}
@@ -166,14 +140,14 @@ def test_fixture_bundles(
     ]
     assert not any("had " in prior.words for prior in found.prior_care)
     assert found.notes == ()
-    assert found.subject == "Patient/" + _read_json(name)["entry"][0]["resource"]["id"]
+    assert found.subject == "Patient/" + fhir_fixture(name)["entry"][0]["resource"]["id"]
 
 
 def test_fixture_prior_care_for_each_modality() -> None:
     """prior_care_for gives what the record says about one modality, with dates: the
     chiropractor for spinal manipulation, psychotherapy for every psychological therapy.
     """
-    found = read_bundle(FIXTURES / "brenda_jackson.json", as_of=AS_OF)
+    found = read_bundle(FHIR_FIXTURES / "brenda_jackson.json", as_of=AS_OF)
     said = {
         modality_id: [str(prior) for prior in prior_care_for(found, modality_id)]
         for modality_id in (
@@ -203,7 +177,7 @@ def test_fixture_prior_care_for_each_modality() -> None:
 
 def test_error_prior_care_for_unknown_modality() -> None:
     """Asking about an id the catalog does not hold is an error, not an empty answer."""
-    found = read_bundle(FIXTURES / "brenda_jackson.json", as_of=AS_OF)
+    found = read_bundle(FHIR_FIXTURES / "brenda_jackson.json", as_of=AS_OF)
     with pytest.raises(UnknownModalityError):
         prior_care_for(found, "chiropractic")
     with pytest.raises(ValidationError) as caught:
@@ -213,16 +187,11 @@ def test_error_prior_care_for_unknown_modality() -> None:
 
 def test_prior_care_is_immutable() -> None:
     """Prior care records are frozen."""
-    found = read_bundle(FIXTURES / "brenda_jackson.json", as_of=AS_OF)
+    found = read_bundle(FHIR_FIXTURES / "brenda_jackson.json", as_of=AS_OF)
     prior = found.prior_care[0]
     assert isinstance(prior, PriorCare)
     with pytest.raises(AttributeError):
         prior.words = "had spinal manipulation"  # type: ignore[misc]
-
-
-def _read_json(name: str) -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return loaded
 
 
 @pytest.mark.parametrize(
@@ -237,7 +206,9 @@ def _read_json(name: str) -> dict[str, Any]:
 )
 def test_subject(patients: list[dict[str, Any]], subject: str | None) -> None:
     """The subject is the bundle's one Patient, when there is exactly one with an id."""
-    found = read_bundle(_bundle(*patients, _condition(onsetDateTime="2020-01-01")), as_of=AS_OF)
+    found = read_bundle(
+        fhir_bundle(*patients, fhir_condition(onsetDateTime="2020-01-01")), as_of=AS_OF
+    )
     assert found.subject == subject
 
 
@@ -248,11 +219,11 @@ def _of(patient: str, resource: dict[str, Any]) -> dict[str, Any]:
     return {**resource, "subject": {"reference": f"Patient/{patient}"}}
 
 
-_TWO_PATIENTS = _bundle(
+_TWO_PATIENTS = fhir_bundle(
     {"resourceType": "Patient", "id": "a"},
     {"resourceType": "Patient", "id": "b"},
-    _of("a", _condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01")),
-    _of("b", _condition(SNOMED, "81680005", onsetDateTime="2023-12-20")),
+    _of("a", fhir_condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01")),
+    _of("b", fhir_condition(SNOMED, "81680005", onsetDateTime="2023-12-20")),
     _of("b", _procedure("44868003", performedDateTime="2023-06-01")),
 )
 
@@ -313,11 +284,11 @@ def test_error_unknown_patient(patient: Any, path: str, rule: str) -> None:
 def test_condition_of_another_subject_is_left_out() -> None:
     """With one Patient, a Condition whose subject is someone else is reported, not given."""
     found = read_bundle(
-        _bundle(
+        fhir_bundle(
             {"resourceType": "Patient", "id": "example"},
-            _condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01"),
-            _of("someone-else", _condition(SNOMED, "81680005", onsetDateTime="2020-01-01")),
-            {**_condition(SNOMED, "81680005"), "subject": {"display": "no reference"}},
+            fhir_condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01"),
+            _of("someone-else", fhir_condition(SNOMED, "81680005", onsetDateTime="2020-01-01")),
+            {**fhir_condition(SNOMED, "81680005"), "subject": {"display": "no reference"}},
         ),
         as_of=AS_OF,
     )
@@ -335,9 +306,9 @@ def test_condition_of_another_subject_is_left_out() -> None:
 
 def test_error_subjects_of_two_patients_without_a_patient_resource() -> None:
     """Without Patient resources, subjects naming two patients are refused the same way."""
-    bundle = _bundle(
-        _of("a", _condition(onsetDateTime="2020-01-01")),
-        _of("b", _condition(onsetDateTime="2020-01-01")),
+    bundle = fhir_bundle(
+        _of("a", fhir_condition(onsetDateTime="2020-01-01")),
+        _of("b", fhir_condition(onsetDateTime="2020-01-01")),
     )
     with pytest.raises(ValidationError) as caught:
         read_bundle(bundle, as_of=AS_OF)
@@ -361,7 +332,7 @@ def test_subject_by_full_url_and_absolute_reference() -> None:
                 {"fullUrl": "urn:uuid:p-1", "resource": {"resourceType": "Patient", "id": "p1"}},
                 {
                     "resource": {
-                        **_condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01"),
+                        **fhir_condition(ICD10CM, "M54.5", onsetDateTime="2020-01-01"),
                         "subject": {"reference": "urn:uuid:p-1"},
                     }
                 },
@@ -383,7 +354,7 @@ def test_subject_by_full_url_and_absolute_reference() -> None:
 
 def test_fixture_read_every_way() -> None:
     """A path, a path string, JSON text, bytes and the parsed dict all read the same."""
-    path = FIXTURES / "brenda_jackson.json"
+    path = FHIR_FIXTURES / "brenda_jackson.json"
     text = path.read_text(encoding="utf-8")
     reads = [
         read_bundle(path, as_of=AS_OF),
@@ -414,7 +385,7 @@ def test_fixture_fibromyalgia_is_chronic_whatever_as_of(
     """Fibromyalgia is chronic by definition, whatever the weeks since onset; the notes say
     so when the onset alone would have given another phase.
     """
-    found = read_bundle(FIXTURES / "brenda_jackson.json", as_of=as_of)
+    found = read_bundle(FHIR_FIXTURES / "brenda_jackson.json", as_of=as_of)
     assert found.pain_types == (CHRONIC_BACK, CHRONIC_FIBROMYALGIA)
     if onset_phase is Phase.CHRONIC:
         assert found.notes == ()
@@ -432,7 +403,9 @@ def test_fixture_fibromyalgia_is_chronic_whatever_as_of(
 def test_low_back_phase_moves_with_onset(days: int, phase: Phase) -> None:
     """Low back pain takes its phase from the weeks since onset, in the ACP bands."""
     onset = (AS_OF - datetime.timedelta(days=days)).isoformat()
-    found = read_bundle(_bundle(_condition(ICD10CM, "M54.5", onsetDateTime=onset)), as_of=AS_OF)
+    found = read_bundle(
+        fhir_bundle(fhir_condition(ICD10CM, "M54.5", onsetDateTime=onset)), as_of=AS_OF
+    )
     assert found.pain_types == (PainType(Condition.LOW_BACK, phase),)
     assert found.conditions[0].phase_from == "onset"
     assert found.notes == ()
@@ -454,7 +427,9 @@ def test_recent_onset_chronic_by_definition(
     """Fibromyalgia and knee or hip osteoarthritis recorded 12 days ago are chronic, and the
     report says so.
     """
-    found = read_bundle(_bundle(_condition(system, code, onsetDateTime="2023-12-20")), as_of=AS_OF)
+    found = read_bundle(
+        fhir_bundle(fhir_condition(system, code, onsetDateTime="2023-12-20")), as_of=AS_OF
+    )
     assert found.pain_types == (PainType(condition, Phase.CHRONIC),)
     assert found.conditions[0].phase_from == "definition"
     assert found.notes == (
@@ -470,7 +445,7 @@ def test_recent_onset_chronic_by_definition(
 
 def test_fixture_before_onset() -> None:
     """A condition whose onset is after the "as of" date is reported, not imported."""
-    found = read_bundle(FIXTURES / "brenda_jackson.json", as_of=datetime.date(2017, 1, 1))
+    found = read_bundle(FHIR_FIXTURES / "brenda_jackson.json", as_of=datetime.date(2017, 1, 1))
     assert found.pain_types == (CHRONIC_BACK,)
     assert ("$.entry[1].resource", "future") in _rules(found)
 
@@ -482,87 +457,93 @@ def test_fixture_before_onset() -> None:
     ("resource", "pain_type", "rule"),
     [
         # clinical status
-        (_condition(onsetDateTime="2020-01-01"), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(onsetDateTime="2020-01-01"), CHRONIC_FIBROMYALGIA, None),
         (
-            _condition(clinical="recurrence", onsetDateTime="2020-01-01"),
+            fhir_condition(clinical="recurrence", onsetDateTime="2020-01-01"),
             CHRONIC_FIBROMYALGIA,
             None,
         ),
-        (_condition(clinical=None, onsetDateTime="2020-01-01"), CHRONIC_FIBROMYALGIA, None),
-        (_condition(clinical="inactive", onsetDateTime="2020-01-01"), None, "inactive"),
-        (_condition(clinical="resolved", onsetDateTime="2020-01-01"), None, "inactive"),
-        (_condition(clinical="remission", onsetDateTime="2020-01-01"), None, "inactive"),
+        (fhir_condition(clinical=None, onsetDateTime="2020-01-01"), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(clinical="inactive", onsetDateTime="2020-01-01"), None, "inactive"),
+        (fhir_condition(clinical="resolved", onsetDateTime="2020-01-01"), None, "inactive"),
+        (fhir_condition(clinical="remission", onsetDateTime="2020-01-01"), None, "inactive"),
         (
-            _condition(
+            fhir_condition(
                 onsetDateTime="2020-01-01",
-                verificationStatus=_status("condition-ver-status", "refuted"),
+                verificationStatus=fhir_status("condition-ver-status", "refuted"),
             ),
             None,
             "refuted",
         ),
         # onset forms (low back pain takes its phase from the onset)
         (
-            _condition(SNOMED, _BACK, onsetDateTime="2023-12-20"),
+            fhir_condition(SNOMED, _BACK, onsetDateTime="2023-12-20"),
             PainType(Condition.LOW_BACK, Phase.ACUTE),
             None,
         ),
         (
-            _condition(SNOMED, _BACK, onsetPeriod={"start": "2023-11-01", "end": "2023-11-05"}),
+            fhir_condition(
+                SNOMED, _BACK, onsetPeriod={"start": "2023-11-01", "end": "2023-11-05"}
+            ),
             PainType(Condition.LOW_BACK, Phase.SUBACUTE),
             None,
         ),
-        (_condition(SNOMED, _BACK, onsetDateTime="2019"), CHRONIC_BACK, None),
-        (_condition(SNOMED, _BACK, onsetDateTime="2023-12"), None, "imprecise_onset"),
-        (_condition(SNOMED, _BACK, onsetDateTime="2023-02"), CHRONIC_BACK, None),
-        (_condition(SNOMED, _BACK, onsetDateTime="9999-12"), None, "future"),
-        (_condition(SNOMED, _BACK, onsetDateTime="2024-02-01"), None, "future"),
-        (_condition(SNOMED, _BACK), None, "undated"),
-        (_condition(SNOMED, _BACK, onsetString="since childhood"), None, "undated"),
-        (_condition(SNOMED, _BACK, onsetAge={"value": 40, "unit": "a"}), None, "undated"),
+        (fhir_condition(SNOMED, _BACK, onsetDateTime="2019"), CHRONIC_BACK, None),
+        (fhir_condition(SNOMED, _BACK, onsetDateTime="2023-12"), None, "imprecise_onset"),
+        (fhir_condition(SNOMED, _BACK, onsetDateTime="2023-02"), CHRONIC_BACK, None),
+        (fhir_condition(SNOMED, _BACK, onsetDateTime="9999-12"), None, "future"),
+        (fhir_condition(SNOMED, _BACK, onsetDateTime="2024-02-01"), None, "future"),
+        (fhir_condition(SNOMED, _BACK), None, "undated"),
+        (fhir_condition(SNOMED, _BACK, onsetString="since childhood"), None, "undated"),
+        (fhir_condition(SNOMED, _BACK, onsetAge={"value": 40, "unit": "a"}), None, "undated"),
         # chronic by definition, whatever the onset, and with none
-        (_condition(onsetDateTime="2023-12-20"), CHRONIC_FIBROMYALGIA, None),
-        (_condition(onsetDateTime="2023-12"), CHRONIC_FIBROMYALGIA, None),
-        (_condition(), CHRONIC_FIBROMYALGIA, None),
-        (_condition(onsetString="since childhood"), CHRONIC_FIBROMYALGIA, None),
-        (_condition(onsetDateTime="2024-02-01"), None, "future"),
+        (fhir_condition(onsetDateTime="2023-12-20"), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(onsetDateTime="2023-12"), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(onsetString="since childhood"), CHRONIC_FIBROMYALGIA, None),
+        (fhir_condition(onsetDateTime="2024-02-01"), None, "future"),
         # abatement
-        (_condition(onsetDateTime="2020-01-01", abatementDateTime="2023-06-01"), None, "abated"),
         (
-            _condition(onsetDateTime="2020-01-01", abatementDateTime="2024-06-01"),
+            fhir_condition(onsetDateTime="2020-01-01", abatementDateTime="2023-06-01"),
+            None,
+            "abated",
+        ),
+        (
+            fhir_condition(onsetDateTime="2020-01-01", abatementDateTime="2024-06-01"),
             CHRONIC_FIBROMYALGIA,
             None,
         ),
         # codes
-        (_condition(ICD10CM, "M54.50", onsetDateTime="2020-01-01"), CHRONIC_BACK, None),
+        (fhir_condition(ICD10CM, "M54.50", onsetDateTime="2020-01-01"), CHRONIC_BACK, None),
         (
-            _condition(ICD10CM, "M17.11", onsetDateTime="2023-12-01"),
+            fhir_condition(ICD10CM, "M17.11", onsetDateTime="2023-12-01"),
             PainType(Condition.KNEE_OSTEOARTHRITIS, Phase.CHRONIC),
             None,
         ),
-        (_condition(ICD10CM, "G44.209", onsetDateTime="2020-01-01"), None, "uncoded"),
-        (_condition(SNOMED, "82423001", onsetDateTime="2020-01-01"), None, "uncoded"),
-        (_condition(SNOMED, "44868003", onsetDateTime="2020-01-01"), None, "uncoded"),
+        (fhir_condition(ICD10CM, "G44.209", onsetDateTime="2020-01-01"), None, "uncoded"),
+        (fhir_condition(SNOMED, "82423001", onsetDateTime="2020-01-01"), None, "uncoded"),
+        (fhir_condition(SNOMED, "44868003", onsetDateTime="2020-01-01"), None, "uncoded"),
         (
-            _condition("http://example.org/local", "203082005", onsetDateTime="2020-01-01"),
+            fhir_condition("http://example.org/local", "203082005", onsetDateTime="2020-01-01"),
             None,
             "uncoded",
         ),
         (
-            _condition(SNOMED, "279039007", onsetDateTime="2023-11-01"),
+            fhir_condition(SNOMED, "279039007", onsetDateTime="2023-11-01"),
             PainType(Condition.LOW_BACK, Phase.SUBACUTE),
             None,
         ),
         # a concept that fixes the phase wins over the onset, and needs none
-        (_condition(SNOMED, "278860009"), CHRONIC_BACK, None),
-        (_condition(SNOMED, "278860009", onsetDateTime="2023-12-20"), CHRONIC_BACK, None),
+        (fhir_condition(SNOMED, "278860009"), CHRONIC_BACK, None),
+        (fhir_condition(SNOMED, "278860009", onsetDateTime="2023-12-20"), CHRONIC_BACK, None),
         (
-            _condition(SNOMED, "278862001", onsetDateTime="2020-01-01"),
+            fhir_condition(SNOMED, "278862001", onsetDateTime="2020-01-01"),
             PainType(Condition.LOW_BACK, Phase.ACUTE),
             None,
         ),
         (
             {
-                **_condition(onsetDateTime="2020-01-01"),
+                **fhir_condition(onsetDateTime="2020-01-01"),
                 "code": {
                     "coding": [
                         {"system": SNOMED, "code": "203082005"},
@@ -579,7 +560,7 @@ def test_condition_table(
     resource: dict[str, Any], pain_type: PainType | None, rule: str | None
 ) -> None:
     """Each Condition gives its pain type or is skipped with the rule that says why."""
-    found = read_bundle(_bundle(resource), as_of=AS_OF)
+    found = read_bundle(fhir_bundle(resource), as_of=AS_OF)
     if pain_type is not None:
         assert found.pain_types == (pain_type,)
         assert found.skipped == ()
@@ -591,7 +572,7 @@ def test_condition_table(
 def test_coded_phase_disagreeing_with_onset_is_noted() -> None:
     """When the code fixes a phase the onset contradicts, the code wins and a note says so."""
     found = read_bundle(
-        _bundle(_condition(SNOMED, "278860009", onsetDateTime="2023-12-20")), as_of=AS_OF
+        fhir_bundle(fhir_condition(SNOMED, "278860009", onsetDateTime="2023-12-20")), as_of=AS_OF
     )
     (imported,) = found.conditions
     assert imported.phase_from == "code"
@@ -650,7 +631,9 @@ def test_procedure_table(resource: dict[str, Any], tried: str | None, rule: str 
     """Each Procedure or ServiceRequest gives a tried modality, prior care only (an
     approximate referral), or is skipped, with why.
     """
-    found = read_bundle(_bundle(_condition(onsetDateTime="2020-01-01"), resource), as_of=AS_OF)
+    found = read_bundle(
+        fhir_bundle(fhir_condition(onsetDateTime="2020-01-01"), resource), as_of=AS_OF
+    )
     assert found.pain_types == (CHRONIC_FIBROMYALGIA,)
     if tried is not None:
         assert found.tried == (tried,)
@@ -690,7 +673,7 @@ def test_prior_care_words(resource: dict[str, Any], words: str) -> None:
     """A modality's own code in a Procedure means it was done; in a ServiceRequest, a
     referral for it; a referral code is worded as the referral, never as the modality.
     """
-    found = read_bundle(_bundle(resource), as_of=AS_OF)
+    found = read_bundle(fhir_bundle(resource), as_of=AS_OF)
     (prior,) = found.prior_care
     assert prior.words == str(prior) == words
     assert prior.kind == ("procedure" if words.startswith("had ") else "referral")
@@ -699,7 +682,7 @@ def test_prior_care_words(resource: dict[str, Any], words: str) -> None:
 def test_tried_is_sorted_and_unique() -> None:
     """Modalities tried are sorted ids, each once however often it appears."""
     found = read_bundle(
-        _bundle(_procedure("44868003"), _referral("229065009"), _procedure("44868003")),
+        fhir_bundle(_procedure("44868003"), _referral("229065009"), _procedure("44868003")),
         as_of=AS_OF,
     )
     assert found.tried == ("acupuncture", "exercise.therapeutic")
@@ -715,7 +698,7 @@ def test_other_resources_are_left_alone() -> None:
             "entry": [
                 {"resource": {"resourceType": "Patient", "id": "example"}},
                 {"fullUrl": "urn:uuid:1"},
-                {"resource": _condition(onsetDateTime="2020-01-01")},
+                {"resource": fhir_condition(onsetDateTime="2020-01-01")},
             ],
         },
         as_of=AS_OF,
@@ -771,7 +754,7 @@ def _condition_cases(draw: st.DrawFn) -> tuple[dict[str, Any], PainType | None, 
             fields["onsetPeriod"] = {"start": onset.isoformat()}
     if abated_days is not None:
         fields["abatementDateTime"] = (AS_OF - datetime.timedelta(days=abated_days)).isoformat()
-    resource = _condition(system, code, clinical=clinical, **fields)
+    resource = fhir_condition(system, code, clinical=clinical, **fields)
     return (resource, *_expected(clinical, condition, fixed, onset_days, abated_days))
 
 
@@ -869,7 +852,7 @@ def test_generated_bundles(
 ) -> None:
     """Varied onsets, statuses and code systems import as the rules say, entry by entry."""
     cases: list[tuple[dict[str, Any], object, str | None]] = [*conditions, *procedures]
-    found = read_bundle(_bundle(*(resource for resource, _, _ in cases)), as_of=AS_OF)
+    found = read_bundle(fhir_bundle(*(resource for resource, _, _ in cases)), as_of=AS_OF)
     expected_rules = [
         (f"$.entry[{index}].resource", rule)
         for index, (_, _, rule) in enumerate(cases)
@@ -916,7 +899,7 @@ def test_generated_bundles_of_several_patients(
     several patients and none named, the bundle is refused naming them all.
     """
     owners = [owner for owner, _ in cases]
-    mixed = _bundle(
+    mixed = fhir_bundle(
         *({"resourceType": "Patient", "id": name} for name in patients),
         *(_of(owner, resource) for owner, (resource, _, _) in cases),
     )
@@ -934,7 +917,7 @@ def test_generated_bundles_of_several_patients(
         mixed, as_of=AS_OF, patient=f"Patient/{chosen}" if by_reference else chosen
     )
     own = read_bundle(
-        _bundle(*(_of(owner, r) for owner, (r, _, _) in cases if owner == chosen)), as_of=AS_OF
+        fhir_bundle(*(_of(owner, r) for owner, (r, _, _) in cases if owner == chosen)), as_of=AS_OF
     )
     assert (found.pain_types, found.tried) == (own.pain_types, own.tried)
     assert [str(prior) for prior in found.prior_care] == [str(prior) for prior in own.prior_care]
@@ -954,7 +937,7 @@ def test_generated_bundles_of_several_patients(
 
 # -- errors ------------------------------------------------------------------------------
 
-_VALID = _condition(onsetDateTime="2020-01-01")
+_VALID = fhir_condition(onsetDateTime="2020-01-01")
 
 
 @pytest.mark.parametrize(
@@ -988,13 +971,13 @@ _VALID = _condition(onsetDateTime="2020-01-01")
             "$.entry[0].resource: expected a FHIR resource (a JSON object), got []",
         ),
         (
-            _bundle({"id": "x"}),
+            fhir_bundle({"id": "x"}),
             "$.entry[0].resource.resourceType",
             "type",
             "$.entry[0].resource.resourceType: expected a FHIR resource type, got nothing",
         ),
         (
-            _bundle({"resourceType": "Bogus"}),
+            fhir_bundle({"resourceType": "Bogus"}),
             "$.entry[0].resource.resourceType",
             "fhir_type",
             '$.entry[0].resource.resourceType: expected a FHIR R4/R4B resource type, got "Bogus"',
@@ -1050,7 +1033,7 @@ def test_error_malformed_code() -> None:
     """A Condition whose code is not a CodeableConcept fails at $.entry[3].resource.code."""
     bad = {**_VALID, "code": "M54.5"}
     with pytest.raises(ValidationError) as caught:
-        read_bundle(_bundle(_VALID, _VALID, _VALID, bad), as_of=AS_OF)
+        read_bundle(fhir_bundle(_VALID, _VALID, _VALID, bad), as_of=AS_OF)
     assert caught.value.path == "$.entry[3].resource.code"
     assert str(caught.value) == (
         "$.entry[3].resource.code: expected valid FHIR R4/R4B (an object, not a string), "
@@ -1088,7 +1071,7 @@ def test_error_malformed_code() -> None:
 def test_error_malformed_resource(resource: dict[str, Any], path: str, rule: str) -> None:
     """A malformed Condition or Procedure is a ValidationError at the bad element's path."""
     with pytest.raises(ValidationError) as caught:
-        read_bundle(_bundle(resource), as_of=AS_OF)
+        read_bundle(fhir_bundle(resource), as_of=AS_OF)
     assert (caught.value.path, caught.value.rule) == (path, rule)
     assert caught.value.expected.startswith("valid FHIR R4/R4B (")
 
@@ -1109,7 +1092,7 @@ def test_error_malformed_resource(resource: dict[str, Any], path: str, rule: str
                 "clinicalStatus": "active",
                 "verificationStatus": "confirmed",
                 "code": {"coding": [{"system": SNOMED, "code": "203082005"}]},
-                "subject": SUBJECT,
+                "subject": FHIR_SUBJECT,
                 "assertedDate": "2020-01-01",
             },
             "$.entry[0].resource",
@@ -1130,7 +1113,7 @@ def test_error_malformed_resource(resource: dict[str, Any], path: str, rule: str
 def test_error_wrong_fhir_version(resource: dict[str, Any], path: str, value: str) -> None:
     """A resource from FHIR R5 or STU3 is named as the wrong version, not as malformed."""
     with pytest.raises(ValidationError) as caught:
-        read_bundle(_bundle(resource), as_of=AS_OF)
+        read_bundle(fhir_bundle(resource), as_of=AS_OF)
     assert (caught.value.path, caught.value.rule, caught.value.value) == (
         path,
         "fhir_version",
@@ -1171,8 +1154,8 @@ _KEYS = [
 def _damaged_bundles(draw: st.DrawFn) -> object:
     """A valid bundle with one value somewhere replaced by arbitrary JSON."""
     document: dict[str, Any] = copy.deepcopy(
-        _bundle(
-            _condition(SNOMED, "278860009", onsetDateTime="2020-01-01"),
+        fhir_bundle(
+            fhir_condition(SNOMED, "278860009", onsetDateTime="2020-01-01"),
             _procedure("44868003", performedDateTime="2023-01-01"),
             _referral("229224000", authoredOn="2023-01-01"),
         )
@@ -1218,7 +1201,7 @@ def test_damaged_bundles_never_raise_a_traceback(bundle: object) -> None:
 def test_error_as_of(as_of: Any) -> None:
     """The "as of" date must be a date."""
     with pytest.raises(ValidationError) as caught:
-        read_bundle(_bundle(_VALID), as_of=as_of)
+        read_bundle(fhir_bundle(_VALID), as_of=as_of)
     assert (caught.value.path, caught.value.rule, caught.value.value) == ("$.as_of", "type", as_of)
 
 
@@ -1233,7 +1216,7 @@ def test_errors_are_library_errors() -> None:
 def test_no_pain_condition_is_an_empty_result() -> None:
     """A bundle with no pain condition gives no pain types and says why."""
     found = read_bundle(
-        _bundle(_condition(SNOMED, "832007", onsetDateTime="2020-01-01")), as_of=AS_OF
+        fhir_bundle(fhir_condition(SNOMED, "832007", onsetDateTime="2020-01-01")), as_of=AS_OF
     )
     assert found.pain_types == ()
     assert _rules(found) == [("$.entry[0].resource", "uncoded"), ("$", "no_pain_condition")]

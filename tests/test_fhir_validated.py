@@ -2,35 +2,20 @@
 
 import copy
 import datetime
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from painmodalities.errors import ValidationError
 from painmodalities.fhir import ValidatedResources, _models, read_bundle
+from tests.samples import ICD10CM, fhir_bundle, fhir_condition, fhir_fixture
 
-FIXTURES = Path(__file__).parent / "fixtures" / "fhir"
 AS_OF = datetime.date(2026, 12, 4)
 
 
-def _fixture(name: str) -> dict[str, Any]:
-    found: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text("utf-8"))
-    return found
-
-
 def _condition(onset: str) -> dict[str, Any]:
-    return {
-        "resourceType": "Condition",
-        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "M54.50"}]},
-        "subject": {"reference": "Patient/1"},
-        "onsetDateTime": onset,
-    }
-
-
-def _bundle(*resources: dict[str, Any]) -> dict[str, Any]:
-    return {"resourceType": "Bundle", "entry": [{"resource": item} for item in resources]}
+    """A low back pain Condition (ICD-10-CM) with its onset."""
+    return fhir_condition(ICD10CM, "M54.50", clinical=None, onsetDateTime=onset)
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -50,7 +35,7 @@ def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_a_bundle_read_again_gives_the_same_import_without_validating_again(
     name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bundle = _fixture(name)
+    bundle = fhir_fixture(name)
     plain = read_bundle(bundle, as_of=AS_OF)
     calls = _counting(monkeypatch)
     validated = ValidatedResources()
@@ -65,7 +50,7 @@ def test_a_bundle_read_again_gives_the_same_import_without_validating_again(
 
 def test_error_an_invalid_resource_is_reported_every_time() -> None:
     validated = ValidatedResources()
-    bad = _bundle({**_condition("2026-01-01"), "onsetDateTime": "not a date"})
+    bad = fhir_bundle({**_condition("2026-01-01"), "onsetDateTime": "not a date"})
     for _ in range(2):
         with pytest.raises(ValidationError) as raised:
             read_bundle(bad, as_of=AS_OF, validated=validated)
@@ -76,11 +61,11 @@ def test_error_an_invalid_resource_is_reported_every_time() -> None:
 def test_error_a_valid_resource_changed_to_an_invalid_one_is_validated_again() -> None:
     validated = ValidatedResources()
     good = _condition("2026-01-01")
-    read_bundle(_bundle(good), as_of=AS_OF, validated=validated)
+    read_bundle(fhir_bundle(good), as_of=AS_OF, validated=validated)
     changed = copy.deepcopy(good)
     changed["code"]["coding"][0]["code"] = 54  # a number where FHIR wants a code (a string)
     with pytest.raises(ValidationError) as raised:
-        read_bundle(_bundle(changed), as_of=AS_OF, validated=validated)
+        read_bundle(fhir_bundle(changed), as_of=AS_OF, validated=validated)
     assert raised.value.problems[0].path.startswith("$.entry[0].resource.code.coding[0].code")
 
 
@@ -90,23 +75,23 @@ def test_the_memory_keeps_at_most_size_digests_and_forgets_the_least_recent(
     validated = ValidatedResources(size=2)
     first, second, third = (_condition(f"2026-0{month}-01") for month in (1, 2, 3))
     for resource in (first, second, first, third):  # first is used again before third
-        read_bundle(_bundle(resource), as_of=AS_OF, validated=validated)
+        read_bundle(fhir_bundle(resource), as_of=AS_OF, validated=validated)
     assert len(validated) == 2
     calls = _counting(monkeypatch)
-    read_bundle(_bundle(first), as_of=AS_OF, validated=validated)
+    read_bundle(fhir_bundle(first), as_of=AS_OF, validated=validated)
     assert calls == []  # kept: seen more recently than second
-    read_bundle(_bundle(second), as_of=AS_OF, validated=validated)
+    read_bundle(fhir_bundle(second), as_of=AS_OF, validated=validated)
     assert calls == ["Condition"]  # forgotten when third came
 
 
 def test_the_memory_keeps_digests_not_the_record() -> None:
     validated = ValidatedResources()
-    read_bundle(_fixture("brenda_jackson"), as_of=AS_OF, validated=validated)
+    read_bundle(fhir_fixture("brenda_jackson"), as_of=AS_OF, validated=validated)
     kept = list(validated._seen)
     assert kept
     assert all(isinstance(item, bytes) and len(item) == 16 for item in kept)
     other = ValidatedResources()
-    read_bundle(_fixture("brenda_jackson"), as_of=AS_OF, validated=other)
+    read_bundle(fhir_fixture("brenda_jackson"), as_of=AS_OF, validated=other)
     assert not set(kept) & set(other._seen)  # keyed per instance: nothing to look up
 
 
@@ -120,7 +105,7 @@ def test_a_resource_orjson_cannot_write_is_validated_every_time(
     outcome = []
     for _ in range(2):
         try:
-            read_bundle(_bundle(huge), as_of=AS_OF, validated=validated)
+            read_bundle(fhir_bundle(huge), as_of=AS_OF, validated=validated)
             outcome.append("read")
         except ValidationError:
             outcome.append("refused")

@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from hypothesis import HealthCheck, given, settings
 from schemathesis.core.result import Ok
 
+from tests.samples import fhir_fixture
+
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = ROOT / "tests" / "fixtures" / "fhir"
 PATIENT_VIEW = "/cds-services/painmodalities-patient-view"
 ORDER_SIGN = "/cds-services/painmodalities-order-sign"
 UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
@@ -282,8 +283,7 @@ def start_on(port: int, *arguments: str) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def resources(name: str) -> list[dict[str, Any]]:
-    bundle = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
-    return [entry["resource"] for entry in bundle["entry"]]
+    return [entry["resource"] for entry in fhir_fixture(name)["entry"]]
 
 
 def searchset(found: list[dict[str, Any]], kind: str) -> dict[str, Any]:
