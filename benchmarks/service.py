@@ -23,7 +23,6 @@ no errors, memory flat.
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import socket
@@ -93,14 +92,11 @@ def serve(port: int) -> None:
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
     config.load()
-    http = "httptools" if "httptools" in config.http_protocol_class.__module__ else "h11"
-    loop = (
-        "uvloop"
-        if importlib.util.find_spec("uvloop") and config.loop in ("auto", "uvloop")
-        else "asyncio"
-    )
 
     async def serving(_request: Request) -> Response:
+        """What serves the calls: uvicorn's HTTP protocol and the running event loop."""
+        http = config.http_protocol_class.__module__.rsplit(".", 1)[-1].removesuffix("_impl")
+        loop = type(asyncio.get_running_loop()).__module__.split(".", 1)[0]
         return Response(f"uvicorn {uvicorn.__version__} with {http} and {loop}")
 
     app.router.routes.append(Route("/floor", floor, methods=["POST"]))
