@@ -42,6 +42,8 @@ FIXTURE = ROOT / "tests" / "fixtures" / "fhir" / "brenda_jackson.json"
 PATIENT_VIEW = "/cds-services/painmodalities-patient-view"
 #: Replaced in each call of the "new record" row by the call's number.
 NEW_RECORD = "new-record-0000"
+#: Replaced in every call by a fresh UUID: an EHR sends a new ``hookInstance`` each time.
+HOOK_INSTANCE = "00000000-0000-4000-8000-000000000000"
 Row = dict[str, Any]
 
 
@@ -55,7 +57,7 @@ def body() -> dict[str, Any]:
     patient = next(item for item in found if item["resourceType"] == "Patient")
     return {
         "hook": "patient-view",
-        "hookInstance": str(uuid.uuid4()),
+        "hookInstance": HOOK_INSTANCE,
         "context": {"userId": "Practitioner/1", "patientId": patient["id"]},
         "prefetch": {
             "patient": patient,
@@ -140,8 +142,9 @@ async def load(port: int, path: str, payload: bytes, requests: int, clients: int
     """``requests`` POSTs of ``payload`` to ``path`` from ``clients`` keep-alive connections.
 
     A lean client on raw streams (one pre-built request per call), so that the client
-    spends little of the two cores the server also needs. When ``payload`` holds
-    ``NEW_RECORD``, each call replaces it with its own number (a record never sent before).
+    spends little of the two cores the server also needs. Each call gets its own
+    ``hookInstance`` (a fresh UUID, as an EHR sends), and when ``payload`` holds
+    ``NEW_RECORD``, its own number there (a record never sent before).
     A dropped connection or a timeout counts as an error; the client reconnects and goes on.
     """
     latencies: list[float] = []
@@ -150,20 +153,20 @@ async def load(port: int, path: str, payload: bytes, requests: int, clients: int
     fresh = NEW_RECORD.encode() in payload
 
     def message(number: int) -> bytes:
-        body = payload.replace(NEW_RECORD.encode(), str(number).encode()) if fresh else payload
+        body = payload.replace(HOOK_INSTANCE.encode(), str(uuid.uuid4()).encode())
+        if fresh:
+            body = body.replace(NEW_RECORD.encode(), str(number).encode())
         head = (
             f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
         )
         return head.encode() + body
 
-    same = message(0)
-
     async def worker() -> None:
         nonlocal errors
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         for number in remaining:
-            sent = message(number) if fresh else same
+            sent = message(number)
             start = time.perf_counter()
             try:
                 writer.write(sent)
