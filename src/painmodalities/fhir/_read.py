@@ -55,6 +55,9 @@ _READ: Final = frozenset({"Condition", "Procedure", "ServiceRequest"})
 
 _CLINICAL_GONE: Final = frozenset({"inactive", "resolved", "remission"})
 _VERIFICATION_GONE: Final = frozenset({"refuted", "entered-in-error"})
+#: What a JSON object may be: ``dict`` first, so that parsed JSON is recognised without
+#: the slower abstract-class check (a resource's codings are checked a hundred times a call).
+_OBJECT: Final = (dict, Mapping)
 _NOT_TRIED: Final[Mapping[str, frozenset[str]]] = {
     "Procedure": frozenset({"preparation", "not-done", "entered-in-error"}),
     "ServiceRequest": frozenset({"draft", "revoked", "entered-in-error"}),
@@ -243,7 +246,7 @@ def _load(bundle: object) -> Mapping[str, Any]:
     Text and files are read within the library's limits, by its one text-input policy.
     """
     document: object
-    if isinstance(bundle, Mapping):
+    if isinstance(bundle, _OBJECT):
         document = bundle
     else:
         try:
@@ -258,7 +261,7 @@ def _load(bundle: object) -> Mapping[str, Any]:
             raise _fail(
                 "$", f"a file of JSON text ({error.value})", str(bundle), "json"
             ) from error
-    if not isinstance(document, Mapping):
+    if not isinstance(document, _OBJECT):
         raise _fail("$", "a JSON object (a FHIR Bundle)", document, "type")
     return document
 
@@ -302,7 +305,7 @@ def _check_resource(
     path: str, resource: object, validated: ValidatedResources | None
 ) -> Mapping[str, Any] | None:
     """The resource if the importer reads it, ``None`` if not; errors if it is malformed."""
-    if not isinstance(resource, Mapping):
+    if not isinstance(resource, _OBJECT):
         raise _fail(path, "a FHIR resource (a JSON object)", resource, "type")
     name = resource.get("resourceType", MISSING)
     if not isinstance(name, str) or not name:
@@ -332,12 +335,12 @@ def _check_resource(
 
 
 def _codings(concept: object) -> list[Mapping[str, Any]]:
-    if not isinstance(concept, Mapping):
+    if not isinstance(concept, _OBJECT):
         return []
     codings = concept.get("coding")
     if not isinstance(codings, list):  # absent, or null (which fhir.resources lets through)
         return []
-    return [coding for coding in codings if isinstance(coding, Mapping)]
+    return [coding for coding in codings if isinstance(coding, _OBJECT)]
 
 
 def _codes(concept: object) -> set[str]:
@@ -346,7 +349,7 @@ def _codes(concept: object) -> set[str]:
 
 def _label(resource: Mapping[str, Any], field: str) -> str:
     concept = resource.get(field)
-    if isinstance(concept, Mapping) and isinstance(concept.get("text"), str):
+    if isinstance(concept, _OBJECT) and isinstance(concept.get("text"), str):
         return str(concept["text"])
     for coding in _codings(concept):
         if isinstance(coding.get("display"), str):
@@ -390,7 +393,7 @@ def _first_date(
     if found is not None:
         return found, None
     period = resource.get(field + "Period")
-    if isinstance(period, Mapping):
+    if isinstance(period, _OBJECT):
         for key in (period_end, "start", "end"):
             found = _date_range(period.get(key))
             if found is not None:
@@ -756,7 +759,7 @@ class _Patient:
 
 def _subject(resource: Mapping[str, Any]) -> str | None:
     subject = resource.get("subject")
-    reference = subject.get("reference") if isinstance(subject, Mapping) else None
+    reference = subject.get("reference") if isinstance(subject, _OBJECT) else None
     return reference if isinstance(reference, str) else None
 
 
@@ -788,7 +791,7 @@ def _bundle_patients(
     found: dict[str, _Patient] = {}
     for entry in entries:
         resource = entry.get("resource")
-        if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+        if not isinstance(resource, _OBJECT) or resource.get("resourceType") != "Patient":
             continue
         given, url = resource.get("id"), entry.get("fullUrl")
         patient = _Patient(
@@ -913,7 +916,7 @@ def read_bundle(
     read: list[tuple[str, Mapping[str, Any]]] = []
     for index, entry in enumerate(entries):
         at = f"$.entry[{index}]"
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, _OBJECT):
             raise _fail(at, "a Bundle entry (a JSON object)", entry, "type")
         if "resource" not in entry:
             continue

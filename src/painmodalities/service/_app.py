@@ -122,6 +122,7 @@ class _Service:
         )
         self.openapi = openapi(tuple(SERVICES), authenticated=self.checker is not None)
         self._advice: dict[PainType, _cards.Advice] = {}
+        self._templates: dict[PainType, _cards.CardTemplate] = {}
         #: Resources already found valid FHIR (digests only), so a chart opened again is
         #: not validated again.
         self.validated = ValidatedResources()
@@ -137,6 +138,17 @@ class _Service:
         if found is None:
             found = _cards.Advice.of(rank(pain_type, catalog=self.catalog))
             self._advice[pain_type] = found
+        return found
+
+    def template(self, pain_type: PainType) -> _cards.CardTemplate:
+        """The ``patient-view`` card of ``pain_type`` as a template, written on its first call.
+
+        Kept per pain type, as :meth:`advice` is; it holds no patient's data.
+        """
+        found = self._templates.get(pain_type)
+        if found is None:
+            found = _cards.CardTemplate.of(self.advice(pain_type), self.config.docs_url)
+            self._templates[pain_type] = found
         return found
 
     # -- plumbing ---------------------------------------------------------------------
@@ -208,20 +220,15 @@ class _Service:
             timeout=self.config.fetch_timeout,
         )
         found = read_patient(prefetch, patient=patient, as_of=_today(), validated=self.validated)
-        advice = [self.advice(pain_type) for pain_type in found.pain_types]
         if hook == "patient-view":
-            cards = tuple(
-                _cards.pain_type_card(
-                    each,
-                    found,
-                    patient=patient,
-                    docs_url=self.config.docs_url,
-                    new_id=uuid.uuid4,
-                )
-                for each in advice
-            )
-        else:
-            cards = self.order_cards(advice, drafts, patient)
+            record = _cards.record_section(found)
+            filled = [
+                self.template(pain_type).fill(record=record, patient=patient, new_id=uuid.uuid4)
+                for pain_type in found.pain_types
+            ]
+            return Response(b'{"cards":[' + b",".join(filled) + b"]}", media_type=_JSON)
+        advice = [self.advice(pain_type) for pain_type in found.pain_types]
+        cards = self.order_cards(advice, drafts, patient)
         return _json(_records.write(_records.CdsResponse(cards=cards)))
 
     def order_cards(

@@ -8,11 +8,14 @@ recommendations in scope, and the care plan built from it (:class:`~painmodaliti
 shows was already referred or done comes in the dossier's words (``PriorCare.words``).
 """
 
+import re
+import secrets
 import uuid
 from collections.abc import Callable, Iterable
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
+import orjson
 
 from painmodalities import _words
 from painmodalities.evidence import PainType, Recommendation
@@ -30,16 +33,19 @@ from painmodalities.service._records import (
     Link,
     SelectionBehavior,
     Suggestion,
+    write,
 )
 from painmodalities.vocabulary import Direction
 
 __all__ = [
     "OVERRIDE_REASONS",
     "Advice",
+    "CardTemplate",
     "care_plan_section",
     "core_choices",
     "order_warning_card",
     "pain_type_card",
+    "record_section",
     "ruled_out_reasons",
 ]
 
@@ -312,10 +318,15 @@ class Advice:
         )
 
 
+def record_section(found: BundleImport) -> str:
+    """The end of a ``patient-view`` card's detail: what the record shows was already done."""
+    return "\n".join(_record_lines(found))
+
+
 def pain_type_card(
-    advice: Advice, found: BundleImport, *, patient: str, docs_url: str, new_id: NewId
+    advice: Advice, record: str, *, patient: str, docs_url: str, new_id: NewId
 ) -> Card:
-    """The ``patient-view`` card of one pain type found in the record."""
+    """The ``patient-view`` card of one pain type; ``record`` is its :func:`record_section`."""
     detail = [
         advice.plan_section,
         "",
@@ -323,7 +334,7 @@ def pain_type_card(
         "",
         "**Already in the record**",
         "",
-        *_record_lines(found),
+        record,
     ]
     return _card(
         summary=advice.summary,
@@ -333,6 +344,67 @@ def pain_type_card(
         docs_url=docs_url,
         new_id=new_id,
     )
+
+
+@attrs.frozen
+class CardTemplate:
+    """A ``patient-view`` card's JSON, written once per pain type, with marks for each call.
+
+    Everything but three parts is the same for every patient with that pain type: the
+    card's and suggestions' ids (fresh each call), the patient the draft orders are for,
+    and the record section. The card is built once as records (so its validators check
+    it) with random marks in those places, written as JSON, and cut at the marks;
+    :meth:`fill` joins the pieces with a call's own values in one pass. It holds no
+    patient's data.
+    """
+
+    pieces: tuple[bytes, ...]
+    #: What goes between ``pieces[i]`` and ``pieces[i + 1]``: the patient, the record
+    #: section, or a fresh id (its number in the order the card draws its ids).
+    slots: tuple[int | Literal["patient", "record"], ...]
+    #: How many ids the card draws.
+    ids: int
+
+    @classmethod
+    def of(cls, advice: Advice, docs_url: str) -> "CardTemplate":
+        """The template of ``advice``'s card, linking to ``docs_url``."""
+        ids: list[uuid.UUID] = []
+
+        def new_id() -> uuid.UUID:
+            ids.append(uuid.uuid4())
+            return ids[-1]
+
+        patient = "m" + secrets.token_hex(16)  # a FHIR id, as a patient's is
+        record = secrets.token_hex(16)
+        card = pain_type_card(advice, record, patient=patient, docs_url=docs_url, new_id=new_id)
+        marks: dict[bytes, int | Literal["patient", "record"]] = {
+            str(each).encode(): number for number, each in enumerate(ids)
+        }
+        marks[patient.encode()] = "patient"
+        marks[record.encode()] = "record"
+        text = orjson.dumps(write(card))
+        split = re.split(b"(" + b"|".join(map(re.escape, marks)) + b")", text)
+        return cls(
+            pieces=tuple(split[::2]),
+            slots=tuple(marks[mark] for mark in split[1::2]),
+            ids=len(ids),
+        )
+
+    def fill(self, *, record: str, patient: str, new_id: NewId) -> bytes:
+        """The card's JSON for one call: what :func:`pain_type_card` writes.
+
+        ``patient`` is a FHIR id, ``record`` the call's :func:`record_section`, and the
+        ids come from ``new_id`` in the order the card draws them.
+        """
+        values: dict[int | str, bytes] = {
+            number: str(new_id()).encode() for number in range(self.ids)
+        }
+        values["patient"] = patient.encode()
+        values["record"] = orjson.dumps(record)[1:-1]  # the inside of the JSON string
+        parts = [self.pieces[0]]
+        for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
+            parts += (values[slot], piece)
+        return b"".join(parts)
 
 
 def ruled_out_reasons(ranking: Ranking, modality: Modality) -> tuple[str, ...]:

@@ -1,0 +1,108 @@
+"""The service's card content (painmodalities.service._cards), in process.
+
+The ``patient-view`` card of a pain type is written once as a template and filled in each
+call; these tests hold the filled card to the card built directly from records.
+"""
+
+import datetime
+import itertools
+import uuid
+from collections.abc import Callable
+
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from painmodalities import PainType, rank
+from painmodalities.fhir import read_bundle
+from painmodalities.service import _cards, _records
+from tests.samples import fhir_fixture
+
+DOCS = "https://docs.example/painmodalities/"
+#: What a FHIR id may be (the service refuses any other ``context.patientId``).
+PATIENT_IDS = st.from_regex(r"[A-Za-z0-9\-.]{1,64}", fullmatch=True)
+PAIN_TYPES = [PainType.parse(text) for text in ("low_back:chronic", "fibromyalgia:chronic")]
+
+
+def ids(seed: int) -> Callable[[], uuid.UUID]:
+    """A ``new_id`` that gives the same sequence of UUIDs for the same seed."""
+    numbers = itertools.count(seed * 1000)
+    return lambda: uuid.UUID(int=next(numbers), version=4)
+
+
+def advice(pain_type: PainType) -> _cards.Advice:
+    return _cards.Advice.of(rank(pain_type))
+
+
+TEMPLATES = {
+    pain_type: _cards.CardTemplate.of(advice(pain_type), DOCS) for pain_type in PAIN_TYPES
+}
+
+
+def direct(pain_type: PainType, record: str, patient: str, seed: int) -> object:
+    """The card built from records and written as JSON values."""
+    card = _cards.pain_type_card(
+        advice(pain_type), record, patient=patient, docs_url=DOCS, new_id=ids(seed)
+    )
+    return _records.write(card)
+
+
+@pytest.mark.parametrize("name", ["brenda_jackson", "lois_lane"])
+def test_a_filled_template_is_the_card_built_directly(name: str) -> None:
+    """For the fixtures' records, the template gives exactly the directly built card."""
+    found = read_bundle(fhir_fixture(name), as_of=datetime.date(2024, 6, 1))
+    record = _cards.record_section(found)
+    assert found.pain_types
+    for pain_type in found.pain_types:
+        filled = TEMPLATES[pain_type].fill(record=record, patient=name, new_id=ids(7))
+        assert orjson.loads(filled) == direct(pain_type, record, name, 7)
+
+
+@given(
+    st.sampled_from(PAIN_TYPES),
+    st.text(max_size=200),
+    PATIENT_IDS,
+    st.integers(0, 10**6),
+)
+def test_any_record_text_and_patient_fill_the_template_as_built_directly(
+    pain_type: PainType, record: str, patient: str, seed: int
+) -> None:
+    """Quotes, backslashes, newlines and any other text in the record section stay text."""
+    filled = TEMPLATES[pain_type].fill(record=record, patient=patient, new_id=ids(seed))
+    value = orjson.loads(filled)
+    assert value == direct(pain_type, record, patient, seed)
+    detail = _records.read(value, _records.Card).detail
+    assert detail is not None
+    assert detail.endswith(record)
+
+
+def test_each_fill_has_fresh_unique_ids_and_only_its_own_patient() -> None:
+    """Two calls for two patients share the template, never an id or a patient."""
+    template = TEMPLATES[PAIN_TYPES[0]]
+    first = orjson.loads(template.fill(record="- none", patient="alice", new_id=uuid.uuid4))
+    second = orjson.loads(template.fill(record="- none", patient="bob", new_id=uuid.uuid4))
+    found = [
+        [first["uuid"], *(suggestion["uuid"] for suggestion in first["suggestions"])],
+        [second["uuid"], *(suggestion["uuid"] for suggestion in second["suggestions"])],
+    ]
+    assert len(found[0]) > 1
+    assert len(set(found[0] + found[1])) == len(found[0]) + len(found[1])
+    assert b"Patient/alice" in orjson.dumps(first)
+    assert b"bob" not in orjson.dumps(first)
+    assert {
+        action["resource"]["subject"]["reference"]
+        for suggestion in second["suggestions"]
+        for action in suggestion["actions"]
+    } == {"Patient/bob"}
+
+
+def test_a_template_holds_no_patient_data() -> None:
+    """What is kept between calls is the same whoever was filled in."""
+    template = TEMPLATES[PAIN_TYPES[0]]
+    before = (template.pieces, template.slots)
+    template.fill(record="- Referred for physical therapy", patient="carol", new_id=uuid.uuid4)
+    assert (template.pieces, template.slots) == before
+    assert not any(b"carol" in piece or b"Referred" in piece for piece in template.pieces)
+    assert template.slots.count("patient") >= 1
+    assert template.slots.count("record") == 1
