@@ -31,19 +31,16 @@ def ids(seed: int) -> Callable[[], uuid.UUID]:
     return lambda: uuid.UUID(int=next(numbers), version=4)
 
 
-def advice(pain_type: PainType) -> _cards.Advice:
-    return _cards.Advice.of(rank(pain_type))
-
-
+ADVICE = {pain_type: _cards.Advice.of(rank(pain_type)) for pain_type in PAIN_TYPES}
 TEMPLATES = {
-    pain_type: _cards.CardTemplate.of(advice(pain_type), DOCS) for pain_type in PAIN_TYPES
+    pain_type: _cards.CardTemplate.of(ADVICE[pain_type], DOCS) for pain_type in PAIN_TYPES
 }
 
 
 def direct(pain_type: PainType, record: str, patient: str, seed: int) -> object:
     """The card built from records and written as JSON values."""
     card = _cards.pain_type_card(
-        advice(pain_type), record, patient=patient, docs_url=DOCS, new_id=ids(seed)
+        ADVICE[pain_type], record, patient=patient, docs_url=DOCS, new_id=ids(seed)
     )
     return _records.write(card)
 

@@ -4,7 +4,7 @@ import datetime
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 import orjson
@@ -94,6 +94,13 @@ def _error(error: ServiceError) -> Response:
     )
 
 
+class _Worded(NamedTuple):
+    """What every card about one pain type says, worded once (see :meth:`_Service.worded`)."""
+
+    advice: _cards.Advice
+    template: _cards.CardTemplate
+
+
 class _Service:
     """The handlers, sharing the configuration and one token checker."""
 
@@ -121,34 +128,24 @@ class _Service:
             )
         )
         self.openapi = openapi(tuple(SERVICES), authenticated=self.checker is not None)
-        self._advice: dict[PainType, _cards.Advice] = {}
-        self._templates: dict[PainType, _cards.CardTemplate] = {}
+        self._worded: dict[PainType, _Worded] = {}
         #: Resources already found valid FHIR (digests only), so a chart opened again is
         #: not validated again.
         self.validated = ValidatedResources()
 
-    def advice(self, pain_type: PainType) -> _cards.Advice:
-        """The cards' shared content for ``pain_type``, worded on its first call.
+    def worded(self, pain_type: PainType) -> _Worded:
+        """The cards' content for ``pain_type``, worded on its first call.
 
-        Kept per pain type: the service ranks each pain type on one catalog with the
-        default patient, weights and policy, so the answer cannot change while it runs, and
-        the pain types are a closed set (conditions by phases), so this stays small.
+        Its shared advice and its ``patient-view`` card as a template, kept per pain type:
+        the service ranks each pain type on one catalog with the default patient, weights
+        and policy, so the answer cannot change while it runs, and the pain types are a
+        closed set (conditions by phases), so this stays small. It holds no patient's data.
         """
-        found = self._advice.get(pain_type)
+        found = self._worded.get(pain_type)
         if found is None:
-            found = _cards.Advice.of(rank(pain_type, catalog=self.catalog))
-            self._advice[pain_type] = found
-        return found
-
-    def template(self, pain_type: PainType) -> _cards.CardTemplate:
-        """The ``patient-view`` card of ``pain_type`` as a template, written on its first call.
-
-        Kept per pain type, as :meth:`advice` is; it holds no patient's data.
-        """
-        found = self._templates.get(pain_type)
-        if found is None:
-            found = _cards.CardTemplate.of(self.advice(pain_type), self.config.docs_url)
-            self._templates[pain_type] = found
+            advice = _cards.Advice.of(rank(pain_type, catalog=self.catalog))
+            found = _Worded(advice, _cards.CardTemplate.of(advice, self.config.docs_url))
+            self._worded[pain_type] = found
         return found
 
     # -- plumbing ---------------------------------------------------------------------
@@ -223,11 +220,13 @@ class _Service:
         if hook == "patient-view":
             record = _cards.record_section(found)
             filled = [
-                self.template(pain_type).fill(record=record, patient=patient, new_id=uuid.uuid4)
+                self.worded(pain_type).template.fill(
+                    record=record, patient=patient, new_id=uuid.uuid4
+                )
                 for pain_type in found.pain_types
             ]
             return Response(b'{"cards":[' + b",".join(filled) + b"]}", media_type=_JSON)
-        advice = [self.advice(pain_type) for pain_type in found.pain_types]
+        advice = [self.worded(pain_type).advice for pain_type in found.pain_types]
         cards = self.order_cards(advice, drafts, patient)
         return _json(_records.write(_records.CdsResponse(cards=cards)))
 

@@ -171,12 +171,6 @@ def _options_table(ranking: Ranking) -> list[str]:
     return lines
 
 
-def _record_lines(found: BundleImport) -> list[str]:
-    """What the record says was already referred or done, in the dossier's words."""
-    lines = [f"- {_sentence_start(item.words)}" for item in found.prior_care]
-    return lines or ["- The record shows none of these options done or referred to."]
-
-
 def service_request(modality: Modality, pain_type: PainType, patient: str) -> dict[str, Any]:
     """A draft ServiceRequest (FHIR R4) ordering ``modality``.
 
@@ -319,8 +313,12 @@ class Advice:
 
 
 def record_section(found: BundleImport) -> str:
-    """The end of a ``patient-view`` card's detail: what the record shows was already done."""
-    return "\n".join(_record_lines(found))
+    """The end of a ``patient-view`` card's detail: what the record shows was done.
+
+    Each referral or procedure the record shows, in the dossier's words.
+    """
+    lines = [f"- {_sentence_start(item.words)}" for item in found.prior_care]
+    return "\n".join(lines or ["- The record shows none of these options done or referred to."])
 
 
 def pain_type_card(
