@@ -110,11 +110,12 @@ def _tuple_hook(
         if type(value) is not list:
             raise _problem("an array", value)
         items: list[Any] = []
-        problems: list[Problem] = []
+        problems: list[Problem] | None = None  # made on the first problem: most arrays are valid
         for index, item in enumerate(value):
             try:
                 items.append(structure_item(item, item_type))
             except ValidationError as error:
+                problems = problems or []
                 problems += (problem.at(f"$[{index}]") for problem in error.problems)
         if problems:
             raise ValidationError(problems)
@@ -162,6 +163,11 @@ def _unstructure_frozenset(value: frozenset[Any]) -> list[Any]:
 
 
 # -- records ------------------------------------------------------------------------------
+
+
+def _error_class(error: Exception) -> type[ValidationError]:
+    """The library error class ``error`` stands for (its own, if it is a library error)."""
+    return type(error) if isinstance(error, ValidationError) else ValidationError
 
 
 def _problems_at(path: str, error: Exception) -> list[Problem]:
@@ -220,27 +226,31 @@ def record_hook(
         if type(value) is not dict:
             raise _problem("an object", value)
         arguments: dict[str, Any] = {}
-        problems: list[Problem] = []
-        kinds: set[type[ValidationError]] = set()
+        # (problems, their error class) for each field that failed; made on the first one,
+        # as most objects are valid
+        failed: list[tuple[list[Problem], type[ValidationError]]] | None = None
         for key, name, argument, required, kind, structure_field in readers:
             if key in value:
                 try:
                     arguments[argument] = structure_field(value[key], kind)
                 except Exception as error:  # every problem is reported, as cattrs does
-                    problems += _problems_at(f"$.{name}", error)
-                    kinds.add(
-                        type(error) if isinstance(error, ValidationError) else ValidationError
-                    )
+                    failed = failed or []
+                    kind_of = _error_class(error)
+                    failed.append((_problems_at(f"$.{name}", error), kind_of))
             elif required:
-                problems.append(Problem(f"$.{name}", "a value (required)", MISSING, "required"))
-                kinds.add(ValidationError)
+                failed = failed or []
+                problem = Problem(f"$.{name}", "a value (required)", MISSING, "required")
+                failed.append(([problem], ValidationError))
         if not known.issuperset(value):
-            problems += (
+            failed = failed or []
+            extra = [
                 Problem(f"$.{key}", "only the keys the record defines", key, "extra_key")
                 for key in sorted(value.keys() - known)
-            )
-            kinds.add(ValidationError)
-        if problems:
+            ]
+            failed.append((extra, ValidationError))
+        if failed:
+            problems = [problem for found, _ in failed for problem in found]
+            kinds = {kind_of for _, kind_of in failed}
             # the most specific library error class every problem shares
             raise (kinds.pop() if len(kinds) == 1 else ValidationError)(problems)
         try:

@@ -40,7 +40,6 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
-from painmodalities._record_repr import record_repr
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.vocabulary import (
     Activity,
@@ -189,7 +188,6 @@ def choices(values: type[RankedEnum] | Iterable[str], *, quoted: bool = True) ->
     return "one of " + ", ".join(f'"{name}"' for name in names)
 
 
-@attrs.frozen(repr=False, eq=False)
 class Rule:
     """One field rule: an attrs validator that also states its schema fragment and message.
 
@@ -200,15 +198,42 @@ class Rule:
             field's type says it all (records, tuples of records).
         find: the problem with a value, at ``$`` (or under it, for an item), or ``None``.
         error: the library error class it raises.
+
+    Rules are plain immutable objects, not attrs records: they are made while the core is
+    imported, and an attrs class would compile its methods on every import for objects
+    that are never compared, hashed or written out.
     """
 
-    __repr__ = record_repr
+    __slots__ = ("code", "error", "expected", "find", "schema")
 
     expected: str
     code: str
     schema: Mapping[str, Any] | None
-    find: Callable[[Any, Any], Problem | None] = attrs.field(repr=False)
-    error: type[ValidationError] = ValidationError
+    find: Callable[[Any, Any], Problem | None]
+    error: type[ValidationError]
+
+    def __init__(
+        self,
+        expected: str,
+        code: str,
+        schema: Mapping[str, Any] | None,
+        find: Callable[[Any, Any], Problem | None],
+        error: type[ValidationError] = ValidationError,
+    ) -> None:
+        _set(self, "expected", expected)
+        _set(self, "code", code)
+        _set(self, "schema", schema)
+        _set(self, "find", find)
+        _set(self, "error", error)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __delattr__(self, name: str) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(expected={self.expected!r}, code={self.code!r})"
 
     def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
         """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
@@ -221,6 +246,35 @@ class Rule:
         return self.find(instance, value) is None
 
 
+_set: Final = object.__setattr__
+
+
+class _Test(Rule):
+    """A rule that takes a value whole: ``test`` says yes or no (checked first, inline)."""
+
+    __slots__ = ("test",)
+
+    test: Callable[[Any], bool]
+
+    def __init__(
+        self,
+        expected: str,
+        code: str,
+        schema: Mapping[str, Any] | None,
+        test: Callable[[Any], bool],
+    ) -> None:
+        def find(_instance: object, value: object) -> Problem | None:
+            return None if test(value) else Problem("$", expected, value, code)
+
+        super().__init__(expected, code, schema, find)
+        _set(self, "test", test)
+
+    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
+        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
+        if not self.test(value):
+            raise self.error(Problem(f"$.{attribute.name}", self.expected, value, self.code))
+
+
 def _simple(
     expected: str,
     code: str,
@@ -228,17 +282,12 @@ def _simple(
     test: Callable[[Any], bool],
 ) -> Rule:
     """A rule that takes a value whole: ``test`` says yes or no."""
-
-    def find(_instance: object, value: object) -> Problem | None:
-        return None if test(value) else Problem("$", expected, value, code)
-
-    return Rule(expected, code, None if schema is None else _frozen(schema), find)
+    return _Test(expected, code, None if schema is None else _frozen(schema), test)
 
 
 # -- enums --------------------------------------------------------------------------------
 
 
-@attrs.frozen(repr=False, eq=False)
 class MemberOf(Rule, Generic[E]):
     """A member of one enum, given as the member or its exact string value.
 
@@ -248,9 +297,32 @@ class MemberOf(Rule, Generic[E]):
     for the Python API (``a Phase or one of "a", "b"``).
     """
 
-    enum_type: type[E] = attrs.field(kw_only=True)
-    members: Mapping[str, E] = attrs.field(kw_only=True, repr=False)
-    in_python: str = attrs.field(kw_only=True)
+    __slots__ = ("enum_type", "in_python", "members")
+
+    enum_type: type[E]
+    members: Mapping[str, E]
+    in_python: str
+
+    def __init__(
+        self,
+        expected: str,
+        code: str,
+        schema: Mapping[str, Any] | None,
+        find: Callable[[Any, Any], Problem | None],
+        *,
+        enum_type: type[E],
+        members: Mapping[str, E],
+        in_python: str,
+    ) -> None:
+        super().__init__(expected, code, schema, find)
+        _set(self, "enum_type", enum_type)
+        _set(self, "members", members)
+        _set(self, "in_python", in_python)
+
+    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
+        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
+        if type(value) is not self.enum_type:
+            raise self.error(ArgumentProblem(f"$.{attribute.name}", self.in_python, value, "enum"))
 
     def parse(self, value: object) -> E | None:
         """The member whose value is the string ``value``, or ``None``."""
@@ -380,12 +452,27 @@ def json_pattern(pattern: re.Pattern[str]) -> str:
     return f"^(?:{pattern.pattern})$"
 
 
-@attrs.frozen(repr=False, eq=False)
 class Matches(Rule):
     """A string matching a pattern in full; ``noun`` and ``example`` word it for people."""
 
-    noun: str = attrs.field(kw_only=True)
-    example: str = attrs.field(kw_only=True)
+    __slots__ = ("example", "noun")
+
+    noun: str
+    example: str
+
+    def __init__(
+        self,
+        expected: str,
+        code: str,
+        schema: Mapping[str, Any] | None,
+        find: Callable[[Any, Any], Problem | None],
+        *,
+        noun: str,
+        example: str,
+    ) -> None:
+        super().__init__(expected, code, schema, find)
+        _set(self, "noun", noun)
+        _set(self, "example", example)
 
 
 def matches(pattern: re.Pattern[str], noun: str, example: str) -> Matches:

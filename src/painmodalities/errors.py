@@ -25,7 +25,7 @@ from typing import Final, TypeVar
 
 import attrs
 
-from painmodalities._record_repr import record_repr
+from painmodalities._record import record_eq, record_hash, record_repr
 
 __all__ = [
     "MISSING",
@@ -79,7 +79,7 @@ def _show(value: object) -> str:
     return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class Problem:
     """One thing wrong with an input: where it is, what the rule wanted, what was there.
 
@@ -94,6 +94,8 @@ class Problem:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     path: str
     expected: str

@@ -24,7 +24,7 @@ import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
-from painmodalities._record_repr import record_repr
+from painmodalities._record import record_eq, record_hash, record_repr
 from painmodalities.errors import ValidationError
 from painmodalities.vocabulary import (
     Certainty,
@@ -41,7 +41,7 @@ from painmodalities.vocabulary import (
 __all__ = ["Finding", "PainType", "Recommendation", "Source"]
 
 
-@attrs.frozen(repr=False, kw_only=True, order=False)
+@attrs.frozen(repr=False, kw_only=True, order=False, eq=False)
 class Source:
     """A guideline, review, trial or article that findings and recommendations cite.
 
@@ -56,6 +56,8 @@ class Source:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     key: str = attrs.field(validator=check.source_key)
     title: str = attrs.field(validator=check.text)
@@ -168,7 +170,7 @@ def _to_pain_type(value: PainType | str) -> PainType:
         raise
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Finding:
     """One graded result of a modality against a control group.
 
@@ -189,6 +191,8 @@ class Finding:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     pain_type: PainType = attrs.field(
         converter=_to_pain_type, validator=check.instance_of(PainType, "a pain type")
@@ -222,7 +226,7 @@ class Finding:
         return (self.pain_type, self.outcome, self.horizon, self.source, self.component)
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Recommendation:
     """What a guideline body recommends about a modality, for a scope of pain types.
 
@@ -241,6 +245,8 @@ class Recommendation:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     condition: Condition | None = attrs.field(
         converter=attrs.converters.optional(check.to_condition),

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities._record_repr import record_repr
+from painmodalities._record import record_eq, record_hash, record_repr
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
@@ -61,7 +61,7 @@ _OUTCOME: Final = check.member_of(Outcome)
 _CERTAINTY: Final = check.member_of(Certainty)
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Coding:
     """A code for a modality in a terminology, such as a user's own billing code.
 
@@ -72,6 +72,8 @@ class Coding:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     system: str = attrs.field(validator=check.text)
     code: str = attrs.field(validator=check.text)

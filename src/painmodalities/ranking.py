@@ -23,14 +23,14 @@ adding or removing an option never reorders the rest.
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import MappingProxyType
-from typing import Any, Final, NamedTuple, TypeVar, overload
+from typing import Any, Final, TypeVar, overload
 
 import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
-from painmodalities._record_repr import record_repr
+from painmodalities._record import record_eq, record_hash, record_repr
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     NotRankedError,
@@ -137,7 +137,7 @@ def _to_reason_code(value: ExclusionReason | str) -> ExclusionReason:
     return check.member_of(ExclusionReason).convert(value)
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Reason:
     """One reason a modality was ruled out.
 
@@ -147,6 +147,8 @@ class Reason:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     code: ExclusionReason = attrs.field(
         converter=_to_reason_code, validator=check.member_of(ExclusionReason)
@@ -160,15 +162,25 @@ def _reason(code: ExclusionReason, detail: str) -> Reason:
     return Reason(code=code, detail=detail)
 
 
-class _ExclusionRule(NamedTuple):
+class _ExclusionRule:
     """One way a patient's constraints rule a modality out.
 
-    ``applies`` is the cheap test; ``details`` words the reasons when it applies.
+    ``applies`` is the cheap test; ``details`` words the reasons when it applies. (The
+    private values of this module are plain slotted classes: a ``NamedTuple`` compiles
+    code of its own on every import.)
     """
 
-    code: ExclusionReason
-    applies: Callable[[Patient, Modality], bool]
-    details: Callable[[Patient, Modality], Iterable[str]]
+    __slots__ = ("applies", "code", "details")
+
+    def __init__(
+        self,
+        code: ExclusionReason,
+        applies: Callable[[Patient, Modality], bool],
+        details: Callable[[Patient, Modality], Iterable[str]],
+    ) -> None:
+        self.code = code
+        self.applies = applies
+        self.details = details
 
 
 def _too_long(patient: Patient, modality: Modality) -> bool:
@@ -217,7 +229,7 @@ _EXCLUSION_RULES: Final = (
 _COMPONENT_CODES: Final = frozenset({ExclusionReason.EXCLUDED, ExclusionReason.PRECAUTION})
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Omission:
     """A programme component the patient's constraints rule out: the programme goes without it.
 
@@ -231,6 +243,8 @@ class Omission:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     component: str = attrs.field(validator=check.modality_id)
     name: str = attrs.field(validator=check.text)
@@ -331,6 +345,8 @@ class _Guided:
 
     __slots__ = ()
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
     modality: Modality
     recommendations: tuple[Recommendation, ...]
 
@@ -390,7 +406,7 @@ def _omitted_text(without: tuple[Omission, ...]) -> str:
     return "".join(f", {omission.explain()}" for omission in without)
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Exclusion(_Guided):
     """A modality ruled out for the patient, with every reason.
 
@@ -412,7 +428,7 @@ class Exclusion(_Guided):
         )
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class RankedOption(_Guided):
     """One ranked option: the patient may have it and a scored finding shows benefit.
 
@@ -439,7 +455,7 @@ class RankedOption(_Guided):
         )
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class UnrankedOption(_Guided):
     """An option the patient may have with no scored finding of benefit: it gets no rank.
 
@@ -473,7 +489,7 @@ def _excluded_error(exclusion: Exclusion) -> NotRankedError:
     return NotRankedError.for_id(modality_id, f"{modality_id!r} is excluded: {why}")
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Ranking:
     """The options for one pain type, best first, and what has no evidence or is ruled out.
 
@@ -495,6 +511,8 @@ class Ranking:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     pain_type: PainType
     options: tuple[RankedOption, ...]
@@ -804,30 +822,45 @@ def _bounded(budget: int, size: int) -> int:
     return max(8, budget // size)
 
 
-class _Constraints(NamedTuple):
+class _Constraints:
     """What one patient's constraints do to a catalog, whatever the pain type.
 
     ``gone`` holds the ids ruled out, ``reasons`` their indexes with the patient's reasons
     (in catalog order), ``omitted`` the programmes left without some of their components.
     """
 
-    gone: frozenset[str]
-    reasons: tuple[tuple[int, tuple[Reason, ...]], ...]
-    omitted: _Omitted
+    __slots__ = ("gone", "omitted", "reasons")
+
+    def __init__(
+        self,
+        gone: frozenset[str],
+        reasons: tuple[tuple[int, tuple[Reason, ...]], ...],
+        omitted: _Omitted,
+    ) -> None:
+        self.gone = gone
+        self.reasons = reasons
+        self.omitted = omitted
 
 
 _NO_CONSTRAINT_EFFECT: Final = _Constraints(frozenset(), (), ())
 
 
-class _Advice(NamedTuple):
+class _Advice:
     """One pain type and policy: what guidelines say of each modality.
 
     ``recommendations`` holds each modality's recommendations in scope; ``against`` the
     indexes the policy excludes for a guideline's "against", with their reasons.
     """
 
-    recommendations: tuple[tuple[Recommendation, ...], ...]
-    against: tuple[tuple[int, tuple[Reason, ...]], ...]
+    __slots__ = ("against", "recommendations")
+
+    def __init__(
+        self,
+        recommendations: tuple[tuple[Recommendation, ...], ...],
+        against: tuple[tuple[int, tuple[Reason, ...]], ...],
+    ) -> None:
+        self.recommendations = recommendations
+        self.against = against
 
 
 class _Board:

@@ -34,7 +34,7 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._explain import explain_score
-from painmodalities._record_repr import record_repr
+from painmodalities._record import record_eq, record_hash, record_repr
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
@@ -227,7 +227,7 @@ class ScoringPolicy:
         return " and ".join(reasons) or None
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Contribution:
     """One criterion's part of a score.
 
@@ -241,6 +241,8 @@ class Contribution:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     criterion: Criterion = attrs.field(
         converter=check.to_criterion, validator=check.member_of(Criterion)
@@ -251,7 +253,7 @@ class Contribution:
     findings: tuple[Finding, ...] = ()
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Score:
     """A modality's score for one pain type, with the reasons for it.
 
@@ -268,6 +270,8 @@ class Score:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     modality_id: str
     pain_type: PainType
@@ -348,7 +352,7 @@ def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
     return tuple(value.numerator * (_SCALE // value.denominator) for value in raw)
 
 
-@attrs.frozen(repr=False, kw_only=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Assessment:
     """Everything in a modality's score for one pain type and policy except the weights.
 
@@ -366,6 +370,8 @@ class Assessment:
     """
 
     __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
 
     modality_id: str
     pain_type: PainType
