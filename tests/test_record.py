@@ -2,13 +2,15 @@
 
 import importlib
 import inspect
+import pickle
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities import default_catalog
+from painmodalities._record import cached_record_hash, record_eq, record_hash, record_repr
 
 CORE = ("catalog", "errors", "evidence", "modalities", "ranking", "scoring")
 
@@ -155,8 +157,47 @@ def test_every_core_record_compares_by_attrs_fields(module_name: str) -> None:
     ]
     for record in records:
         shared = record.__eq__ is record_eq
-        assert shared is (record.__hash__ is record_hash), record.__qualname__
+        hashes = record.__hash__ in (record_hash, cached_record_hash)
+        assert shared is hashes, record.__qualname__
         if not shared:  # attrs wrote them, or the record words its own (exact weights)
             owner = next(kind for kind in record.__mro__ if "__eq__" in vars(kind))
             assert owner is not object, record.__qualname__
             assert attrs.has(owner), record.__qualname__
+
+
+@attrs.frozen(eq=False)
+class _Cached:
+    __eq__ = record_eq
+    __hash__ = cached_record_hash
+
+    items: tuple[int, ...]
+    _hash: int | None = attrs.field(init=False, default=None, eq=False, hash=False)
+
+
+def _kept(record: _Cached) -> int | None:
+    return record._hash
+
+
+@given(st.lists(st.integers()), st.lists(st.integers()))
+def test_a_cached_hash_is_the_shared_hash_kept(left: list[int], right: list[int]) -> None:
+    first, second = _Cached(tuple(left)), _Cached(tuple(right))
+    assert _kept(first) is None
+    assert hash(first) == record_hash(first)
+    assert _kept(first) == record_hash(first)  # kept
+    assert hash(first) == hash(first)
+    assert (first == second) is (left == right)
+    if first == second:
+        assert hash(first) == hash(second)
+
+
+def test_a_modality_keeps_its_hash_but_never_pickles_it() -> None:
+    modality = default_catalog()["massage.swedish"]
+    copy = pickle.loads(pickle.dumps(modality))  # noqa: S301 (our own bytes)
+    assert hash(modality) == hash(modality)
+    assert modality._hash == hash(modality)
+    assert copy._hash is None  # rebuilt from its init fields, so worked out again
+    assert copy == modality
+    assert hash(copy) == hash(modality)
+    changed = attrs.evolve(modality, name="Other")
+    assert changed._hash is None
+    assert changed != modality

@@ -15,7 +15,7 @@ from typing import Any, Final, cast
 
 import attrs
 
-__all__ = ["record_eq", "record_hash", "record_repr"]
+__all__ = ["cached_record_hash", "record_eq", "record_hash", "record_repr"]
 
 
 def record_repr(self: Any) -> str:
@@ -46,6 +46,20 @@ def record_hash(self: Any) -> int:
     """The hash of the class and its hashed fields, consistent with :func:`record_eq`."""
     kind: type[Any] = type(self)
     return hash((kind, _hashed(kind)(self)))
+
+
+def cached_record_hash(self: Any) -> int:
+    """:func:`record_hash`, kept in the record's private ``_hash`` field once worked out.
+
+    For records whose hash is costly (a modality hashes all its findings), as attrs'
+    ``cache_hash`` keeps it. The record must not pickle ``_hash``: a hash holds only in
+    the process that worked it out.
+    """
+    found: int | None = self._hash
+    if found is None:
+        found = record_hash(self)
+        object.__setattr__(self, "_hash", found)
+    return found
 
 
 def _state(fields: list["attrs.Attribute[Any]"]) -> Callable[[Any], tuple[Any, ...]]:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import cached_record_hash, record_eq, record_hash, record_repr
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
@@ -80,7 +80,7 @@ class Coding:
     display: str = attrs.field(default="", validator=check.any_text)
 
 
-@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Modality:
     """A pain-care option with its evidence. Abstract: build one of the families.
 
@@ -137,6 +137,13 @@ class Modality:
     _by_pain_type: Mapping[PainType, tuple[Finding, ...]] | None = attrs.field(
         init=False, default=None, eq=False, repr=False, hash=False
     )
+    # The hash, kept once worked out (a modality hashes all its findings), as attrs'
+    # cache_hash would keep it; equality and hashing are the records' shared methods, so
+    # that the families do not compile them again (see painmodalities._record).
+    _hash: int | None = attrs.field(init=False, default=None, eq=False, repr=False, hash=False)
+
+    __eq__ = record_eq
+    __hash__ = cached_record_hash
 
     def __attrs_post_init__(self) -> None:
         if not type(self).kind:
@@ -267,7 +274,7 @@ class Modality:
         return max(horizons, default=None)
 
 
-@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Massage(Modality):
     """Massage: passive, hands-on manipulation of soft tissue by a therapist.
 
@@ -285,7 +292,7 @@ class Massage(Modality):
     mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
 
 
-@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class Exercise(Modality):
     """Exercise the patient does: strengthening and conditioning, yoga, tai chi.
 
@@ -300,7 +307,7 @@ class Exercise(Modality):
     )
 
 
-@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
+@attrs.frozen(repr=False, kw_only=True, eq=False)
 class PhysicalTherapy(Modality):
     """A physical therapist's programme built from other catalog modalities.
 
