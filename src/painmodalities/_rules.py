@@ -219,12 +219,16 @@ class Rule:
         schema: Mapping[str, Any] | None,
         find: Callable[[Any, Any], Problem | None],
         error: type[ValidationError] = ValidationError,
+        **own: Any,
     ) -> None:
+        """Set the rule's fields; ``own`` sets a subclass's own slots, by name."""
         _set(self, "expected", expected)
         _set(self, "code", code)
         _set(self, "schema", schema)
         _set(self, "find", find)
         _set(self, "error", error)
+        for name, value in own.items():
+            _set(self, name, value)
 
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError
@@ -266,8 +270,7 @@ class _Test(Rule):
         def find(_instance: object, value: object) -> Problem | None:
             return None if test(value) else Problem("$", expected, value, code)
 
-        super().__init__(expected, code, schema, find)
-        _set(self, "test", test)
+        super().__init__(expected, code, schema, find, test=test)
 
     def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
         """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
@@ -302,22 +305,6 @@ class MemberOf(Rule, Generic[E]):
     enum_type: type[E]
     members: Mapping[str, E]
     in_python: str
-
-    def __init__(
-        self,
-        expected: str,
-        code: str,
-        schema: Mapping[str, Any] | None,
-        find: Callable[[Any, Any], Problem | None],
-        *,
-        enum_type: type[E],
-        members: Mapping[str, E],
-        in_python: str,
-    ) -> None:
-        super().__init__(expected, code, schema, find)
-        _set(self, "enum_type", enum_type)
-        _set(self, "members", members)
-        _set(self, "in_python", in_python)
 
     def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
         """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
@@ -459,20 +446,6 @@ class Matches(Rule):
 
     noun: str
     example: str
-
-    def __init__(
-        self,
-        expected: str,
-        code: str,
-        schema: Mapping[str, Any] | None,
-        find: Callable[[Any, Any], Problem | None],
-        *,
-        noun: str,
-        example: str,
-    ) -> None:
-        super().__init__(expected, code, schema, find)
-        _set(self, "noun", noun)
-        _set(self, "example", example)
 
 
 def matches(pattern: re.Pattern[str], noun: str, example: str) -> Matches:
