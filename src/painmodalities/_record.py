@@ -66,21 +66,16 @@ def _state(fields: list["attrs.Attribute[Any]"]) -> Callable[[Any], tuple[Any, .
     """A function giving a record's values of ``fields`` as a tuple, each through its key."""
     names = [field.name for field in fields]
     keys = [getattr(field, "eq_key", None) for field in fields]  # attrs' stubs omit eq_key
-    if any(key is not None for key in keys):
+    if len(names) >= 2 and all(key is None for key in keys):
+        return operator.attrgetter(*names)  # a tuple, at C speed: the common case
 
-        def keyed(record: Any) -> tuple[Any, ...]:
-            return tuple(
-                getattr(record, name) if key is None else key(getattr(record, name))
-                for name, key in zip(names, keys, strict=True)
-            )
+    def values(record: Any) -> tuple[Any, ...]:
+        return tuple(
+            getattr(record, name) if key is None else key(getattr(record, name))
+            for name, key in zip(names, keys, strict=True)
+        )
 
-        return keyed
-    if len(names) == 1:
-        get = operator.attrgetter(names[0])
-        return lambda record: (get(record),)
-    if not names:
-        return lambda _record: ()
-    return operator.attrgetter(*names)
+    return values
 
 
 def _compared_fields(kind: type) -> Callable[[Any], tuple[Any, ...]]:

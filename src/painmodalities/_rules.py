@@ -274,8 +274,8 @@ class _Test(Rule):
 
     def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
         """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
-        if not self.test(value):
-            raise self.error(Problem(f"$.{attribute.name}", self.expected, value, self.code))
+        if not self.test(value):  # a passing value costs one call; a failing one is worded
+            super().__call__(instance, attribute, value)  # by ``find``, as for every rule
 
 
 def _simple(
@@ -308,8 +308,8 @@ class MemberOf(Rule, Generic[E]):
 
     def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
         """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
-        if type(value) is not self.enum_type:
-            raise self.error(ArgumentProblem(f"$.{attribute.name}", self.in_python, value, "enum"))
+        if type(value) is not self.enum_type:  # a member passes inline; anything else is
+            super().__call__(instance, attribute, value)  # worded by ``find``
 
     def parse(self, value: object) -> E | None:
         """The member whose value is the string ``value``, or ``None``."""
