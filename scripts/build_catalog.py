@@ -4,17 +4,21 @@ Usage: ``python scripts/build_catalog.py [DOSSIER_DIR]`` (default ``../shared/ev
 
 The dossier's CSV files are the single source of every clinical fact the library ships.
 This script copies them, row for row, into the catalog document: a ``massage.*`` row
-applies to every massage technique, a ``*`` scope means "any", and the physical therapy
+applies to every massage technique, a ``*`` scope means "any", a finding's figures become
+its ``statistic`` (an empty cell is "not reported", never zero), and the physical therapy
 programme carries its components' findings (``Catalog.assemble``). It adds nothing.
 """
 
 import csv
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 from painmodalities import (
     FAMILIES,
     Activity,
+    Assessment,
+    AssessmentKind,
     Catalog,
     Certainty,
     Comparator,
@@ -26,6 +30,7 @@ from painmodalities import (
     Finding,
     Horizon,
     MassageTechnique,
+    Measure,
     Modality,
     Outcome,
     PainType,
@@ -33,6 +38,7 @@ from painmodalities import (
     Precaution,
     Recommendation,
     Source,
+    Statistic,
     Strength,
     to_json,
 )
@@ -63,6 +69,28 @@ def note(locator: str, basis: str) -> str:
     return "; ".join(part for part in (locator.strip(), basis.strip()) if part)
 
 
+STATISTIC_COLUMNS = (
+    "measure", "scale", "estimate", "ci_low", "ci_high", "studies", "participants",
+    "stats_locator",
+)  # fmt: skip
+
+
+def statistic(row: dict[str, str]) -> Statistic | None:
+    """The row's figures, or ``None`` when the text read gave none."""
+    if not any(row[column] for column in STATISTIC_COLUMNS):
+        return None
+    return Statistic(
+        measure=Measure(row["measure"]) if row["measure"] else None,
+        scale=row["scale"],
+        estimate=Decimal(row["estimate"]) if row["estimate"] else None,
+        ci_low=Decimal(row["ci_low"]) if row["ci_low"] else None,
+        ci_high=Decimal(row["ci_high"]) if row["ci_high"] else None,
+        studies=int(row["studies"]) if row["studies"] else None,
+        participants=int(row["participants"]) if row["participants"] else None,
+        locator=row["stats_locator"],
+    )
+
+
 def build(directory: Path) -> Catalog:
     modality_rows = rows(directory, "modalities.csv")
     ids = [row["id"] for row in modality_rows]
@@ -77,11 +105,14 @@ def build(directory: Path) -> Catalog:
             comparator=Comparator(row["comparator"]),
             source=row["source"],
             note=note(row["locator"], row["basis"]),
+            statistic=statistic(row),
         )
         for modality_id in matching(row["modality"], ids):
             findings[modality_id].append(finding)
     recommendations: dict[str, list[Recommendation]] = {modality_id: [] for modality_id in ids}
     for row in rows(directory, "recommendations.csv"):
+        # a massage.* row speaks of massage in general, not of each technique
+        topic = row["modality"][:-2] if row["modality"].endswith(".*") else ""
         recommendation = Recommendation(
             condition=None if row["condition"] == "*" else Condition(row["condition"]),
             phase=None if row["phase"] == "*" else Phase(row["phase"]),
@@ -90,6 +121,9 @@ def build(directory: Path) -> Catalog:
             certainty=Certainty(row["certainty"]) if row["certainty"] else None,
             source=row["source"],
             note=row["locator"],
+            verb=row["verb"],
+            read_from=row["read_from"],
+            topic=topic,
         )
         for modality_id in matching(row["modality"], ids):
             recommendations[modality_id].append(recommendation)
@@ -132,7 +166,21 @@ def build(directory: Path) -> Catalog:
         )
         for row in rows(directory, "sources.csv")
     ]
-    return Catalog.assemble(modalities, sources)
+    assessments = [
+        Assessment(
+            condition=Condition(row["condition"]),
+            phase=None if row["phase"] == "*" else Phase(row["phase"]),
+            kind=AssessmentKind(row["kind"]),
+            direction=Direction(row["direction"]),
+            verb=row["verb"],
+            source=row["source"],
+            locator=row["locator"],
+            note=row["note"],
+            read_from=row["read_from"],
+        )
+        for row in rows(directory, "assessments.csv")
+    ]
+    return Catalog.assemble(modalities, sources, assessments)
 
 
 def main() -> None:
@@ -140,7 +188,10 @@ def main() -> None:
     catalog = build(directory)
     TARGET.write_text(to_json(catalog, indent=True) + "\n", encoding="utf-8")
     where = TARGET.relative_to(ROOT)
-    print(f"wrote {where}: {len(catalog)} modalities, {len(catalog.sources)} sources")
+    print(
+        f"wrote {where}: {len(catalog)} modalities, {len(catalog.sources)} sources, "
+        f"{len(catalog.assessments)} assessments"
+    )
 
 
 if __name__ == "__main__":

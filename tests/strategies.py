@@ -6,6 +6,7 @@ that composite programmes always carry exactly their components' findings.
 """
 
 import string
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from painmodalities import (
     FAMILIES,
     Activity,
+    Assessment,
+    AssessmentKind,
     Catalog,
     Certainty,
     Coding,
@@ -30,6 +33,7 @@ from painmodalities import (
     Horizon,
     Massage,
     MassageTechnique,
+    Measure,
     Modality,
     Omission,
     Outcome,
@@ -45,6 +49,7 @@ from painmodalities import (
     Score,
     ScoringPolicy,
     Source,
+    Statistic,
     Strength,
     UnrankedOption,
     Weights,
@@ -101,6 +106,53 @@ def sources(key: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Sour
     )
 
 
+def decimals() -> st.SearchStrategy[Decimal]:
+    """Exact decimals as a source prints them (``-10.2``, ``0.50``, ``7``)."""
+    return st.builds(
+        lambda digits, places: Decimal(digits).scaleb(-places),
+        st.integers(-999_999, 999_999),
+        st.integers(0, 3),
+    )
+
+
+@st.composite
+def statistics(draw: st.DrawFn) -> Statistic:
+    """Consistent figures: an estimate inside its interval, or counts alone."""
+    studies = draw(st.none() | st.integers(1, 500))
+    participants = draw(st.none() | st.integers(1, 100_000))
+    scale, locator = draw(words()), draw(words())
+    if draw(st.booleans()) or studies is participants is None:
+        low, estimate, high = sorted(draw(st.lists(decimals(), min_size=3, max_size=3)))
+        interval = draw(st.booleans())
+        return Statistic(
+            measure=draw(st.sampled_from(Measure)),
+            scale=scale,
+            estimate=estimate,
+            ci_low=low if interval else None,
+            ci_high=high if interval else None,
+            studies=studies,
+            participants=participants,
+            locator=locator,
+        )
+    return Statistic(scale=scale, studies=studies, participants=participants, locator=locator)
+
+
+def assessments(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Assessment]:
+    """Assessments citing one of ``keys``, for a condition in one phase or any."""
+    return st.builds(
+        Assessment,
+        condition=st.sampled_from(Condition),
+        phase=st.none() | st.sampled_from(Phase),
+        kind=st.sampled_from(AssessmentKind),
+        direction=st.sampled_from(Direction),
+        verb=names(),
+        source=keys,
+        locator=words(),
+        note=names(),
+        read_from=words(),
+    )
+
+
 def findings(
     keys: st.SearchStrategy[str],
     pains: st.SearchStrategy[PainType] | None = None,
@@ -116,6 +168,7 @@ def findings(
         comparator=st.sampled_from(Comparator),
         source=keys,
         note=words(),
+        statistic=st.none() | statistics(),
     )
 
 
@@ -130,6 +183,9 @@ def recommendations(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Recommend
         certainty=st.none() | st.sampled_from(Certainty),
         source=keys,
         note=words(),
+        verb=words(),
+        read_from=words(),
+        topic=st.sampled_from(["", "massage"]),
     )
 
 
@@ -238,7 +294,9 @@ def catalogs(
                 components=tuple(parts),
             )
         )
-    return Catalog.assemble(members, source_list)
+    return Catalog.assemble(
+        members, source_list, draw(st.lists(assessments(keys), max_size=2, unique=True))
+    )
 
 
 def _weights_or_none(

@@ -1,12 +1,15 @@
 """The built-in catalog (the package's data file) against the evidence dossier."""
 
 import csv
+from decimal import Decimal
 from pathlib import Path
 
 import attrs
 import orjson
 
 from painmodalities import (
+    Assessment,
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -15,13 +18,17 @@ from painmodalities import (
     Effect,
     Finding,
     Horizon,
+    Lifestyle,
     Massage,
     MassageTechnique,
+    Measure,
     Outcome,
     PainType,
     Phase,
     PhysicalTherapy,
     Precaution,
+    SelfManagement,
+    Statistic,
     Strength,
     default_catalog,
 )
@@ -31,17 +38,40 @@ from tests.samples import CHRONIC_LBP
 
 DOSSIER = Path(__file__).resolve().parents[2] / "shared" / "evidence"
 
-MODALITY_COUNT, SOURCE_COUNT = 16, 25
+MODALITY_COUNT, SOURCE_COUNT, ASSESSMENT_COUNT = 18, 29, 7
 
 
 def test_builtin_counts() -> None:
-    """The built-in catalog holds every dossier modality and source."""
+    """The built-in catalog holds every dossier modality, source and assessment."""
     catalog = default_catalog()
     assert len(catalog) == MODALITY_COUNT
     assert len(catalog.sources) == SOURCE_COUNT
-    # 119 dossier finding rows: 12 massage.* rows apply to each of 5 techniques.
+    assert len(catalog.assessments) == ASSESSMENT_COUNT
+    # 121 dossier finding rows: 12 massage.* rows apply to each of 5 techniques.
     own = sum(len(m.findings) for m in catalog if not isinstance(m, PhysicalTherapy))
-    assert own == (119 - 12) + 12 * 5
+    assert own == (121 - 12) + 12 * 5
+    # 29 of the 121 rows give an estimate, 25 of them with an interval, and 3 more only
+    # counts, as the dossier's README says; 3 and 2 of those are massage.* rows (x 5).
+    statistics = [f.statistic for m in catalog if m.kind != "physical_therapy" for f in m.findings]
+    estimates = [s for s in statistics if s and s.estimate is not None]
+    assert len(estimates) == (29 - 3) + 3 * 5
+    assert len([s for s in estimates if s.interval]) == (25 - 2) + 2 * 5
+    assert len([s for s in statistics if s and s.estimate is None]) == 3
+
+
+def test_builtin_new_families() -> None:
+    """Advice and weight management are active modalities of their own families, with
+    recommendations and no scored finding (they are never ranked by score).
+    """
+    catalog = default_catalog()
+    advice, weight = catalog["self_management.advice"], catalog["lifestyle.weight_management"]
+    assert isinstance(advice, SelfManagement)
+    assert isinstance(weight, Lifestyle)
+    for modality in (advice, weight):
+        assert modality.is_active
+        assert modality.findings == ()
+        assert modality.recommendations
+    assert "overweight" in weight.name
 
 
 def test_builtin_sample_rows() -> None:
@@ -65,6 +95,16 @@ def test_builtin_sample_rows() -> None:
         note="abstract, findings; disability MD -10.2 (-17.5 to -2.9) on 0-100 at 2 years or "
         "more; 10-20 points = moderate",
     )
+    jenkins = attrs.evolve(
+        jenkins,
+        statistic=Statistic(
+            measure=Measure.MD,
+            scale="0-100",
+            estimate=Decimal("-10.2"),
+            ci_low=Decimal("-17.5"),
+            ci_high=Decimal("-2.9"),
+        ),
+    )
     assert jenkins in catalog["exercise.therapeutic"].findings
     assert attrs.evolve(jenkins, component="exercise.therapeutic") in (
         catalog["physical_therapy.programme"].findings
@@ -84,6 +124,31 @@ def test_builtin_sample_rows() -> None:
 def _rows(name: str) -> list[dict[str, str]]:
     with (DOSSIER / name).open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
+
+
+def _decimal(cell: str) -> Decimal | None:
+    return Decimal(cell) if cell else None
+
+
+def _count(cell: str) -> int | None:
+    return int(cell) if cell else None
+
+
+def _statistic(row: dict[str, str]) -> Statistic | None:
+    """The row's figures as the dossier prints them; ``None`` where every cell is empty."""
+    columns = ("measure", "scale", "estimate", "ci_low", "ci_high", "studies", "participants")
+    if not any(row[column] for column in (*columns, "stats_locator")):
+        return None
+    return Statistic(
+        measure=Measure(row["measure"]) if row["measure"] else None,
+        scale=row["scale"],
+        estimate=_decimal(row["estimate"]),
+        ci_low=_decimal(row["ci_low"]),
+        ci_high=_decimal(row["ci_high"]),
+        studies=_count(row["studies"]),
+        participants=_count(row["participants"]),
+        locator=row["stats_locator"],
+    )
 
 
 def _targets(pattern: str) -> list[str]:
@@ -116,6 +181,7 @@ def test_builtin_matches_dossier_in_full() -> None:
                     comparator=Comparator(row["comparator"]),
                     source=row["source"],
                     note=f"{row['locator']}; {row['basis']}",
+                    statistic=_statistic(row),
                 )
             )
     for modality in catalog:
@@ -132,6 +198,9 @@ def test_builtin_matches_dossier_in_full() -> None:
             assert any(
                 r.source == row["source"]
                 and r.note == row["locator"]
+                and r.verb == row["verb"]
+                and r.read_from == row["read_from"]
+                and r.topic == ("massage" if row["modality"] == "massage.*" else "")
                 and r.direction.value == row["direction"]
                 and r.strength.value == row["strength"]
                 and (r.certainty.value if r.certainty else "") == row["certainty"]
@@ -164,6 +233,20 @@ def test_builtin_matches_dossier_in_full() -> None:
             row["publisher"],
         )
         assert source.year == (int(row["year"]) if row["year"] else None)
+    assert catalog.assessments == tuple(
+        Assessment(
+            condition=Condition(row["condition"]),
+            phase=None if row["phase"] == "*" else Phase(row["phase"]),
+            kind=AssessmentKind(row["kind"]),
+            direction=Direction(row["direction"]),
+            verb=row["verb"],
+            source=row["source"],
+            locator=row["locator"],
+            note=row["note"],
+            read_from=row["read_from"],
+        )
+        for row in _rows("assessments.csv")
+    )
 
 
 def test_builtin_precautions_cite_their_sources() -> None:

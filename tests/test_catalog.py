@@ -88,7 +88,7 @@ def test_iteration_is_stable_and_complete() -> None:
     """Iteration follows the catalog's order every time; len and ids agree."""
     catalog = default_catalog()
     assert [m.id for m in catalog] == [m.id for m in catalog] == list(catalog.ids)
-    assert len(catalog) == len(set(catalog.ids)) == 16
+    assert len(catalog) == len(set(catalog.ids)) == 18
 
 
 def test_select_filters() -> None:

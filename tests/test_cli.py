@@ -8,6 +8,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -185,12 +186,13 @@ def test_rank_top_keeps_the_best(capsys: pytest.CaptureFixture[str]) -> None:
         "psychological.mindfulness",
     ]
     assert table_rows(out)[0] == ("=1", "Therapeutic exercise (active)")
-    assert "=1  Therapeutic exercise    0.650  0.133  0.250  0.250  0.017  12+ mo  for\n" in out
+    assert table_rows(out)[2][0] == "3"
+    assert "=1  Therapeutic exercise    0.683  0.133  0.250  0.250  0.050  12+ mo  for\n" in out
 
 
 def test_rank_explain_names_findings_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "low_back", "chronic", "--top", "1", "--explain")
-    assert "=1. Therapeutic exercise (active): score 0.650\n    function 0.133, from:\n" in out
+    assert "=1. Therapeutic exercise (active): score 0.683\n    function 0.133, from:\n" in out
     assert "(jenkins-2025)" in out
 
 
@@ -285,7 +287,7 @@ def test_rank_json_is_the_ranking_document(capsys: pytest.CaptureFixture[str]) -
         "name": "Therapeutic exercise",
         "activity": "active",
     }
-    assert first["score"]["value_float"] == 0.65  # type: ignore[index]
+    assert first["score"]["value_float"] == float(Fraction(41, 60))  # type: ignore[index]
     assert document["excluded"] == []
 
 
@@ -814,7 +816,7 @@ def test_validate_extend(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     path.write_text(json.dumps(PARTIAL), encoding="utf-8")
     code, out, _ = run(capsys, "validate", str(path), "--extend")
     assert code == EXIT_OK
-    assert "valid catalog: 17 modalities" in out
+    assert "valid catalog: 19 modalities" in out
 
 
 def test_error_extend_clash(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -840,7 +842,7 @@ def test_validate_valid_file(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     path.write_text(to_json(default_catalog()), encoding="utf-8")
     assert run(capsys, "validate", str(path)) == (
         EXIT_OK,
-        f"{path}: valid catalog: 16 modalities, 25 sources\n",
+        f"{path}: valid catalog: 18 modalities, 29 sources\n",
         "",
     )
 
@@ -898,7 +900,7 @@ def test_export_then_validate(capsys: pytest.CaptureFixture[str], tmp_path: Path
     path.write_text(out, encoding="utf-8")
     code, out, _ = run(capsys, "validate", str(path))
     assert code == EXIT_OK
-    assert out.endswith("valid catalog: 16 modalities, 25 sources\n")
+    assert out.endswith("valid catalog: 18 modalities, 29 sources\n")
 
 
 # -- output: rich or plain, colour, pipes, interrupts --------------------------------------
@@ -1141,7 +1143,7 @@ def test_rank_table_says_what_its_columns_are(capsys: pytest.CaptureFixture[str]
     _, out, _ = run(capsys, "rank", "low_back", "chronic")
     assert "the weighted contributions of function, durability, activity and pain" in flat(out)
     assert "=N: a rank shared by equal scores" in flat(out)
-    assert [number for number, _ in table_rows(out)][:4] == ["=1", "=1", "=1", "4"]
+    assert [number for number, _ in table_rows(out)][:4] == ["=1", "=1", "3", "4"]
 
 
 def test_rank_ids_adds_an_id_column(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,7 +24,7 @@ def test_explain_names_findings_and_exclusions() -> None:
     assert text.splitlines()[0] == (
         "Ranking for chronic low back pain, best for long-term function first:"
     )
-    assert "1. Therapeutic exercise (active): score 0.650 = function 0.133 from moderate " in text
+    assert "1. Therapeutic exercise (active): score 0.683 = function 0.133 from moderate " in text
     assert "(jenkins-2025)" in text
     assert (
         "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk; "

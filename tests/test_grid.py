@@ -25,7 +25,8 @@ def test_chronic_low_back_exercise_against_swedish_massage() -> None:
     """Hand-checked against the dossier's rows for chronic low back pain.
 
     Exercise: jenkins-2025 moderate function effect at long horizon, low certainty (scored);
-    cochrane-exercise-clbp-2021 small pain effect at short horizon, low certainty. Swedish
+    cochrane-exercise-clbp-2021 moderate pain effect at short horizon, moderate certainty
+    (MD -15 on 0-100). Swedish
     massage: five findings (cochrane-massage-2015, cherkin-2011), all very low certainty,
     so none is scored under the default policy (low certainty or above).
     """
@@ -37,13 +38,16 @@ def test_chronic_low_back_exercise_against_swedish_massage() -> None:
             "Yes: moderate effect (low certainty)",
             "Not scored (below low certainty)",
         ),
-        "pain": ("Yes: small effect (low certainty)", "Not scored (below low certainty)"),
+        "pain": (
+            "Yes: moderate effect (moderate certainty)",
+            "Not scored (below low certainty)",
+        ),
         "lasts": (
             "function: long term (12 months or more); pain: short term (1 to under 6 months)",
             "No lasting benefit shown",
         ),
         "certainty": (
-            "Low (the best finding of benefit)",
+            "Moderate (the best finding of benefit)",
             "No scored finding shows benefit; 5 findings not scored (below low certainty)",
         ),
         "activity": ("You do it (active)", "It is done to you (passive)"),

@@ -67,7 +67,7 @@ def document(*modalities: object, sources: tuple[object, ...] = (), **extra: obj
 
     return orjson.dumps(
         {
-            "schema_version": "2.0",
+            "schema_version": "2.1",
             "modalities": [as_json(item) for item in modalities],
             "sources": [as_json(item) for item in sources],
             **extra,
@@ -108,7 +108,7 @@ def test_load_catalog_without_base_needs_a_whole_catalog() -> None:
 
 def test_load_catalog_refuses_a_newer_major_version() -> None:
     """The version rule applies to partial catalogs too."""
-    text = document(pilates()).replace(b'"2.0"', b'"3.0"', 1)
+    text = document(pilates()).replace(b'"2.1"', b'"3.0"', 1)
     with pytest.raises(UnsupportedVersionError):
         load_catalog(text, base=default_catalog())
 

@@ -55,26 +55,18 @@ def _ids(items: tuple[object, ...]) -> list[str]:
     return [item.modality.id for item in items]  # type: ignore[attr-defined]
 
 
-def test_chronic_low_back_plan_has_three_equal_core_choices_and_no_adjunct() -> None:
-    """Exercise, the PT programme and mindfulness tie at 13/20: equal core choices.
+def test_chronic_low_back_plan_has_two_equal_core_choices_and_no_adjunct() -> None:
+    """Exercise and the PT programme tie at 41/60: equal core choices.
 
     Acupuncture has scored benefit but NICE NG59 recommends against it: not an adjunct.
     """
     care = plan("low_back:chronic")
-    assert _ids(care.core_choices) == [
-        "exercise.therapeutic",
-        "physical_therapy.programme",
-        "psychological.mindfulness",
-    ]
-    assert {item.score.value for item in care.core_choices} == {Fraction(13, 20)}
+    assert _ids(care.core_choices) == ["exercise.therapeutic", "physical_therapy.programme"]
+    assert {item.score.value for item in care.core_choices} == {Fraction(41, 60)}
     assert care.core is care.core_choices[0]
     assert care.adjuncts == ()
     assert "No passive option" in care.notes[0]
-    assert care.timeline[3].function == (
-        "exercise.therapeutic",
-        "physical_therapy.programme",
-        "psychological.mindfulness",
-    )
+    assert care.timeline[3].function == ("exercise.therapeutic", "physical_therapy.programme")
 
 
 def test_chronic_neck_plan_with_blood_clot_has_no_massage() -> None:
@@ -285,13 +277,19 @@ def test_stability_of_chronic_neck_pain_by_hand() -> None:
 
 
 def test_stability_of_a_shared_first_place_is_zero_width_and_says_so() -> None:
-    """Chronic low back pain: three options share first place at 13/20; they differ in
-    function and pain, so any change of those weights breaks the tie; they are equal in
-    durability and activity, so those weights may move freely.
+    """Chronic low back pain with no weight on function: exercise, the programme and
+    mindfulness share first place (active, lasting to the long horizon, pain 1/2 each);
+    they differ in function, so any change of that weight breaks the tie; they are equal
+    in durability, activity and pain, so those weights may move freely.
     """
-    found = stability(rank("low_back:chronic"))
-    assert len(found.first) == 3
-    assert found.intervals[Criterion.FUNCTION] == (Fraction(2, 5), Fraction(2, 5))
+    weights = Weights(function=0, durability=0.25, activity=0.25, pain=0.1)
+    found = stability(rank("low_back:chronic", weights=weights))
+    assert found.first == (
+        "exercise.therapeutic",
+        "physical_therapy.programme",
+        "psychological.mindfulness",
+    )
+    assert found.intervals[Criterion.FUNCTION] == (Fraction(0), Fraction(0))
     assert found.intervals[Criterion.DURABILITY] == (Fraction(0), None)
     assert found.smallest_change is not None
     assert found.smallest_change.relative == 0
@@ -437,7 +435,14 @@ def test_acceptability_of_chronic_low_back_pain_is_reproducible() -> None:
     first = acceptability("low_back:chronic", samples=2000, seed=7)
     assert acceptability("low_back:chronic", samples=2000, seed=7) == first
     assert from_json(to_json(first), Acceptability) == first
-    assert first.options[0].modality_id == "psychological.mindfulness"
+    # exercise and the programme are equal on every criterion: each first half the time
+    assert [option.modality_id for option in first.options[:2]] == [
+        "exercise.therapeutic",
+        "physical_therapy.programme",
+    ]
+    assert (
+        first.first_rank["exercise.therapeutic"] == first.first_rank["physical_therapy.programme"]
+    )
     assert "ranks first under" in first.explain()
     for option in first.options:
         for share in option.shares:

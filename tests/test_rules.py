@@ -587,8 +587,8 @@ def test_error_select_unknown_kind(kind: object) -> None:
         default_catalog().select(kind=kind)  # type: ignore[arg-type]
     assert str(caught.value) == (
         '$.kind: expected a modality kind: one of "massage", "exercise", "physical_therapy", '
-        '"rehabilitation", "psychological", "manual_therapy", "acupuncture", "physical_agent"; '
-        f"got {typed_value(kind)}"
+        '"rehabilitation", "psychological", "manual_therapy", "acupuncture", "physical_agent", '
+        f'"self_management", "lifestyle"; got {typed_value(kind)}'
     )
 
 

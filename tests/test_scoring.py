@@ -38,14 +38,14 @@ def test_components_sum_to_value_and_name_their_findings() -> None:
         Criterion.FUNCTION: F(2, 15),
         Criterion.DURABILITY: F(1, 4),
         Criterion.ACTIVITY: F(1, 4),
-        Criterion.PAIN: F(1, 60),
+        Criterion.PAIN: F(1, 20),  # moderate*moderate 1/2 (Cochrane 2021, short) x 1/10
     }
-    assert sum(result.components.values()) == result.value == F(13, 20)
+    assert sum(result.components.values()) == result.value == F(41, 60)
     assert result.criteria[Criterion.DURABILITY] == 1
     function = result.contribution(Criterion.FUNCTION)
     assert [(f.source, f.horizon.value) for f in function.findings] == [("jenkins-2025", "long")]
     assert result.contribution(Criterion.ACTIVITY).findings == ()
-    assert float(result) == 0.65
+    assert float(result) == float(F(41, 60))
 
 
 def test_policy_changes_what_counts() -> None:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from painmodalities import (
     DOCUMENT_TYPES,
+    Assessment,
     Catalog,
     Coding,
     Contribution,
@@ -32,6 +33,7 @@ from painmodalities import (
     Score,
     ScoringPolicy,
     Source,
+    Statistic,
     UnrankedOption,
     UnsupportedVersionError,
     ValidationError,
@@ -54,7 +56,9 @@ STRATEGIES: dict[str, st.SearchStrategy[Any]] = {
     | s.catalogs(min_size=1, max_size=3).map(lambda catalog: catalog.modalities[-1]),
     "source": s.sources(),
     "finding": s.findings(s.source_keys()),
+    "statistic": s.statistics(),
     "recommendation": s.recommendations(s.source_keys()),
+    "assessment": s.assessments(s.source_keys()),
     "coding": s.codings(),
     "pain_type": s.pain_types(),
     "patient": s.catalogs(max_size=4).flatmap(s.patients),
@@ -116,13 +120,13 @@ def test_ranking_of_a_reloaded_catalog_is_the_same(catalog: Catalog, data: st.Da
 
 
 def test_scores_are_exact_strings_with_a_float_for_other_readers() -> None:
-    """A score's value is written "13/20" and, for readers without fractions, 0.65."""
+    """A score's value is written "41/60" and, for readers without fractions, 0.68333..."""
     result = rank("low_back:chronic")[0].score
     document = orjson.loads(to_json(result))
-    assert document["value"] == "13/20"
-    assert document["value_float"] == 0.65
+    assert document["value"] == "41/60"
+    assert document["value_float"] == float(Fraction(41, 60))
     assert [part["share"] for part in document["contributions"]] == ["2/5", "1/4", "1/4", "1/10"]
-    assert from_json(to_json(result), Score).value == Fraction(13, 20)
+    assert from_json(to_json(result), Score).value == Fraction(41, 60)
 
 
 def test_rankings_carry_exclusions_and_the_summary_not_explanations() -> None:
@@ -163,7 +167,7 @@ def test_a_changed_explanation_is_ignored_and_recomputed() -> None:
 def test_schema_version_comes_first_in_every_document() -> None:
     """Every document starts with its format version."""
     for obj in (default_catalog(), PainType.parse("neck:acute"), Weights(), rank("neck:acute")):
-        assert to_json(obj).startswith('{"schema_version":"2.0",')
+        assert to_json(obj).startswith('{"schema_version":"2.1",')
 
 
 def test_frozensets_are_written_in_rank_order() -> None:
@@ -296,6 +300,7 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         with pytest.raises(AttributeError):
             obj.patient = Patient()  # type: ignore[attr-defined]
     assert {
+        Assessment,
         Catalog,
         Coding,
         Contribution,
@@ -312,6 +317,7 @@ def test_values_of_every_public_record_are_immutable_after_loading() -> None:
         Score,
         ScoringPolicy,
         Source,
+        Statistic,
         UnrankedOption,
         Weights,
         CarePlan,

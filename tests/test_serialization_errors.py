@@ -237,7 +237,8 @@ CASES = [
         edit("catalog", put(modality(2), "kind", "yoga_class")),
         "$.modalities[2].kind",
         'expected one of "massage", "exercise", "physical_therapy", "rehabilitation", '
-        '"psychological", "manual_therapy", "acupuncture", "physical_agent", got "yoga_class"',
+        '"psychological", "manual_therapy", "acupuncture", "physical_agent", "self_management", '
+        '"lifestyle", got "yoga_class"',
         id="error_unknown_kind",
     ),
     pytest.param(
@@ -326,13 +327,13 @@ CASES = [
     pytest.param(
         edit("score", put(top, "value_float", 0.5)),
         "$.value_float",
-        "expected the float nearest to value 13/20 (0.65), got 0.5",
+        "expected the float nearest to value 41/60 (0.6833333333333333), got 0.5",
         id="error_float_disagrees_with_exact_value",
     ),
     pytest.param(
         edit("score", put(top, "value", "1/2")),
         "$.value",
-        'expected the sum of the contributions (13/20), got "1/2"',
+        'expected the sum of the contributions (41/60), got "1/2"',
         id="error_score_is_not_the_sum",
     ),
     pytest.param(
@@ -425,13 +426,13 @@ CASES = [
     pytest.param(
         raw("catalog", '{"modalities":[]}'),
         "$.schema_version",
-        'expected a version such as "2.0", got nothing',
+        'expected a version such as "2.1", got nothing',
         id="error_missing_version",
     ),
     pytest.param(
         raw("catalog", '{"schema_version":1.0,"modalities":[]}'),
         "$.schema_version",
-        'expected "MAJOR.MINOR", such as "2.0", got 1.0',
+        'expected "MAJOR.MINOR", such as "2.1", got 1.0',
         id="error_version_not_a_string",
     ),
     pytest.param(

@@ -50,9 +50,12 @@ def test_error_catalog_with_another_document_type() -> None:
         from_json(to_json(default_catalog()), Catalog, catalog=default_catalog())
 
 
-def test_chronic_low_back_document_is_under_20_kb() -> None:
+def test_chronic_low_back_document_is_under_32_kb() -> None:
+    """Each finding and recommendation is written once (the figures of 34 findings and the
+    guidelines' own words take about 10 of the 29 KB); modalities are named by id.
+    """
     text = to_json(rank("low_back:chronic"))
-    assert len(text.encode("utf-8")) < 20 * 1024
+    assert len(text.encode("utf-8")) < 32 * 1024
     document = orjson.loads(text)
     assert document["catalog"]["digest"] == catalog_digest(default_catalog())
     assert "findings" not in document["options"][0]["modality"]

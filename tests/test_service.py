@@ -367,12 +367,12 @@ def test_patient_view_gives_one_card_per_pain_type(sandbox: str, name: str) -> N
     summaries = sorted(card["summary"] for card in cards)
     assert summaries == [
         "Chronic fibromyalgia: cognitive behavioural therapy ranks first for long-term function",
-        "Chronic low back pain: therapeutic exercise and 2 more share first place for "
-        "long-term function",
+        "Chronic low back pain: therapeutic exercise and physical therapy programme "
+        "(exercise-led) share first place for long-term function",
     ]
     back = next(card for card in cards if "low back" in card["summary"])
     assert back["indicator"] == "info"
-    assert "| 1 | Therapeutic exercise | active | 0.65 |" in back["detail"]
+    assert "| 1 | Therapeutic exercise | active | 0.68 |" in back["detail"]
     assert "NICE NG59 recommends against acupuncture for low back pain" in back["detail"]
     plan_line = "**Care plan.** For chronic low back pain: one of therapeutic exercise"
     assert plan_line in back["detail"]

@@ -41,12 +41,20 @@ from painmodalities.errors import (
     UnsupportedVersionError,
     ValidationError,
 )
-from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.evidence import (
+    Assessment,
+    Finding,
+    PainType,
+    Recommendation,
+    Source,
+    Statistic,
+)
 from painmodalities.modalities import (
     FAMILIES,
     Acupuncture,
     Coding,
     Exercise,
+    Lifestyle,
     ManualTherapy,
     Massage,
     Modality,
@@ -54,6 +62,7 @@ from painmodalities.modalities import (
     PhysicalTherapy,
     Psychological,
     Rehabilitation,
+    SelfManagement,
 )
 from painmodalities.ranking import (
     Entry,
@@ -82,6 +91,7 @@ from painmodalities.scoring import (
 )
 from painmodalities.vocabulary import (
     Activity,
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -92,6 +102,7 @@ from painmodalities.vocabulary import (
     ExerciseForm,
     Horizon,
     MassageTechnique,
+    Measure,
     Outcome,
     Phase,
     Precaution,
@@ -140,6 +151,8 @@ __all__ = [
     "Acceptability",
     "Activity",
     "Acupuncture",
+    "Assessment",
+    "AssessmentKind",
     "CarePlan",
     "Catalog",
     "CatalogIntegrityError",
@@ -164,9 +177,11 @@ __all__ = [
     "Horizon",
     "InvalidDurationError",
     "InvalidWeightsError",
+    "Lifestyle",
     "ManualTherapy",
     "Massage",
     "MassageTechnique",
+    "Measure",
     "MissingExtraError",
     "Modality",
     "NotInCatalogError",
@@ -196,8 +211,10 @@ __all__ = [
     "Rehabilitation",
     "Score",
     "ScoringPolicy",
+    "SelfManagement",
     "Source",
     "Stability",
+    "Statistic",
     "Strength",
     "TimelineStep",
     "UnknownModalityError",

@@ -140,6 +140,11 @@ def _fitted_widths(table: Table, width: int) -> list[int]:
     ]
     while sum(widths) + len(_GAP) * (len(widths) - 1) > width:
         narrowable = [c for c in table.wrap if widths[c] > floors[c]]
+        if not narrowable and any(floors[c] > _MIN_WRAPPED for c in table.wrap):
+            # a long word ("Rheumatology/Arthritis") may not hold the table past the width:
+            # it is split across lines rather than overflow
+            floors = [_MIN_WRAPPED if c in table.wrap else floors[c] for c in range(len(floors))]
+            continue
         if not narrowable:
             break
         # The last wrapping column (short words, such as guideline marks) gives way first,
@@ -159,8 +164,9 @@ def _cell_lines(text: str, width: int, wrap: bool) -> list[str]:
         return text.splitlines() or [""]
     lines: list[str] = []
     for paragraph in text.splitlines() or [""]:
+        # a word is split only where it is longer than the column (see _fitted_widths)
         lines += textwrap.wrap(
-            paragraph, width=width, break_long_words=False, break_on_hyphens=False
+            paragraph, width=width, break_long_words=True, break_on_hyphens=False
         ) or [""]
     return lines
 

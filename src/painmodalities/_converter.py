@@ -2,7 +2,8 @@
 
 Its hooks only map shapes: a string to its enum member, an array to a tuple or a set, an
 object to a record, a ``kind`` tag to a modality family, a ``"13/20"`` string to an exact
-number. Nothing is coerced (``"1"`` is not ``1``, ``1`` is not ``true``), and nothing the
+number, a ``"-10.2"`` string to an exact decimal (as the source printed it).
+Nothing is coerced (``"1"`` is not ``1``, ``1`` is not ``true``), and nothing the
 records' validators check is checked again here: each record is validated once, when it is
 built, and its problems (at ``$.field``) are moved under the position being read. Every
 problem found in an object is reported, each with its JSON path.
@@ -15,6 +16,7 @@ carries beyond their fields.
 import functools
 import re
 from collections.abc import Callable, Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, TypeVar, get_args, get_origin
 
@@ -94,6 +96,16 @@ def _structure_fraction(value: object, _: type) -> Fraction:
 
 
 def _unstructure_fraction(value: Fraction) -> str:
+    return str(value)
+
+
+def _structure_decimal(value: object, _: type) -> Decimal:
+    if type(value) is not str or check.DECIMAL_PATTERN.fullmatch(value) is None:
+        raise _problem('an exact decimal as a string such as "-10.2"', value, "decimal")
+    return Decimal(value)
+
+
+def _unstructure_decimal(value: Decimal) -> str:
     return str(value)
 
 
@@ -355,6 +367,8 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_unstructure_hook_func(_is_modality, _modality_unstructure(converter))
     converter.register_structure_hook(Fraction, _structure_fraction)
     converter.register_unstructure_hook(Fraction, _unstructure_fraction)
+    converter.register_structure_hook(Decimal, _structure_decimal)
+    converter.register_unstructure_hook(Decimal, _unstructure_decimal)
     return converter
 
 

@@ -35,6 +35,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final, Generic, TypeVar, cast
 
@@ -43,6 +44,7 @@ import attrs
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.vocabulary import (
     Activity,
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -53,6 +55,7 @@ from painmodalities.vocabulary import (
     ExerciseForm,
     Horizon,
     MassageTechnique,
+    Measure,
     Outcome,
     Phase,
     Precaution,
@@ -61,6 +64,7 @@ from painmodalities.vocabulary import (
 )
 
 __all__ = [
+    "DECIMAL_PATTERN",
     "ID_PATTERN",
     "KEY_PATTERN",
     "MAX_SESSION_MINUTES",
@@ -83,6 +87,7 @@ __all__ = [
     "modality_id",
     "non_negative_number",
     "optional",
+    "optional_decimal",
     "optional_frozenset_of_ids",
     "optional_int_in",
     "optional_member_of",
@@ -90,6 +95,7 @@ __all__ = [
     "source_key",
     "text",
     "to_activity",
+    "to_assessment_kind",
     "to_certainty",
     "to_comparator",
     "to_comparators",
@@ -101,6 +107,7 @@ __all__ = [
     "to_exercise_form",
     "to_horizon",
     "to_massage_technique",
+    "to_measure",
     "to_outcome",
     "to_phase",
     "to_precautions",
@@ -476,6 +483,21 @@ optional_source_key: Final = optional(source_key)
 MODALITY_ID_SCHEMA: Final = _pattern_schema(ID_PATTERN)
 
 
+#: An exact decimal as a source prints it: an optional minus, digits, an optional fraction
+#: (``-10.2``, ``0.62``, ``-7``); its JSON form is this string, so no digit is lost or added.
+DECIMAL_PATTERN: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,15})?")
+
+#: Require ``None`` or a finite :class:`decimal.Decimal` (an exact figure as printed).
+optional_decimal: Final = optional(
+    _simple(
+        'an exact decimal such as "-10.2"',
+        "decimal",
+        _pattern_schema(DECIMAL_PATTERN),
+        lambda v: type(v) is Decimal and v.is_finite(),
+    )
+)
+
+
 def optional_int_in(low: int, high: int) -> Rule:
     """Require ``None`` or an ``int`` (not a bool) from ``low`` to ``high``."""
     return optional(
@@ -623,6 +645,7 @@ optional_frozenset_of_ids: Final = optional(frozenset_of_ids)
 # passes straight through: a narrow pre-check in front of the same code).
 
 _ACTIVITY: Final = member_of(Activity)
+_ASSESSMENT_KIND: Final = member_of(AssessmentKind)
 _CERTAINTY: Final = member_of(Certainty)
 _COMPARATOR: Final = member_of(Comparator)
 _CONDITION: Final = member_of(Condition)
@@ -633,6 +656,7 @@ _EFFECT: Final = member_of(Effect)
 _EXERCISE_FORM: Final = member_of(ExerciseForm)
 _HORIZON: Final = member_of(Horizon)
 _MASSAGE_TECHNIQUE: Final = member_of(MassageTechnique)
+_MEASURE: Final = member_of(Measure)
 _OUTCOME: Final = member_of(Outcome)
 _PHASE: Final = member_of(Phase)
 _PRECAUTION: Final = member_of(Precaution)
@@ -642,6 +666,11 @@ _STRENGTH: Final = member_of(Strength)
 def to_activity(value: Activity | str) -> Activity:
     """An :class:`~painmodalities.Activity` field's converter."""
     return value if isinstance(value, Activity) else _ACTIVITY.convert(value)
+
+
+def to_assessment_kind(value: AssessmentKind | str) -> AssessmentKind:
+    """An :class:`~painmodalities.AssessmentKind` field's converter."""
+    return value if isinstance(value, AssessmentKind) else _ASSESSMENT_KIND.convert(value)
 
 
 def to_certainty(value: Certainty | str) -> Certainty:
@@ -697,6 +726,11 @@ def to_horizon(value: Horizon | str) -> Horizon:
 def to_massage_technique(value: MassageTechnique | str) -> MassageTechnique:
     """A :class:`~painmodalities.MassageTechnique` field's converter."""
     return value if isinstance(value, MassageTechnique) else _MASSAGE_TECHNIQUE.convert(value)
+
+
+def to_measure(value: Measure | str) -> Measure:
+    """A :class:`~painmodalities.Measure` field's converter."""
+    return value if isinstance(value, Measure) else _MEASURE.convert(value)
 
 
 def to_outcome(value: Outcome | str) -> Outcome:

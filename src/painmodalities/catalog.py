@@ -34,7 +34,7 @@ from painmodalities.errors import (
     UnknownSourceError,
     ValidationError,
 )
-from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.evidence import Assessment, Finding, PainType, Recommendation, Source
 from painmodalities.modalities import FAMILIES, Modality, PhysicalTherapy
 from painmodalities.vocabulary import Activity
 
@@ -113,6 +113,8 @@ class Catalog:
     Attributes:
         modalities: the modalities, in the order given.
         sources: the cited sources, in the order given.
+        assessments: what guidelines ask before treating each condition (shown beside
+            rankings and plans, never scored), in the order given.
     """
 
     __repr__ = record_repr
@@ -124,6 +126,9 @@ class Catalog:
     )
     sources: tuple[Source, ...] = attrs.field(
         default=(), converter=as_tuple, validator=_check_items(Source, "a source")
+    )
+    assessments: tuple[Assessment, ...] = attrs.field(
+        default=(), converter=as_tuple, validator=_check_items(Assessment, "an assessment")
     )
     _by_id: Mapping[str, Modality] = attrs.field(
         init=False, eq=False, repr=False, hash=False, default=MappingProxyType({})
@@ -143,7 +148,12 @@ class Catalog:
             raise CatalogIntegrityError(problems)
 
     @classmethod
-    def assemble(cls, modalities: Iterable[Modality], sources: Iterable[Source] = ()) -> "Catalog":
+    def assemble(
+        cls,
+        modalities: Iterable[Modality],
+        sources: Iterable[Source] = (),
+        assessments: Iterable[Assessment] = (),
+    ) -> "Catalog":
         """Build a catalog, first filling each programme's findings from its components.
 
         Use it after changing a component's evidence: the programme follows.
@@ -165,19 +175,26 @@ class Catalog:
 
         for modality_id in by_id:
             resolve(modality_id, ())
-        return cls(modalities=tuple(done.values()), sources=tuple(sources))
+        return cls(
+            modalities=tuple(done.values()),
+            sources=tuple(sources),
+            assessments=tuple(assessments),
+        )
 
     def extend(
         self,
         other: "Catalog | Iterable[Modality]",
         *,
         sources: Iterable[Source] = (),
+        assessments: Iterable[Assessment] = (),
         replace: bool = False,
     ) -> "Catalog":
-        """A new catalog: this one plus ``other``'s modalities and sources.
+        """A new catalog: this one plus ``other``'s modalities, sources and assessments.
 
         ``other`` is a catalog, or modalities that may cite this catalog's sources and use
-        its modalities as components (then give their new ``sources``). The rules:
+        its modalities as components (then give their new ``sources``, and any new
+        ``assessments``). Assessments are added after this catalog's, an equal one once.
+        The rules:
 
         - a modality whose id this catalog uses is an error, unless ``replace`` is true:
           then it takes the old one's place;
@@ -194,8 +211,9 @@ class Catalog:
         """
         if isinstance(other, Catalog):
             added, new_sources = other.modalities, (*other.sources, *sources)
+            new_assessments = (*other.assessments, *assessments)
         else:
-            added, new_sources = tuple(other), tuple(sources)
+            added, new_sources, new_assessments = tuple(other), tuple(sources), tuple(assessments)
         problems = _merge_problems(self, added, new_sources, replace=replace)
         if problems:
             raise CatalogIntegrityError(problems)
@@ -213,7 +231,8 @@ class Catalog:
         paths = [origin[modality_id] for modality_id in merged]
         source_paths = [source_origin[key] for key in kept_sources]
         try:
-            result = Catalog.assemble(merged.values(), kept_sources.values())
+            assessments = dict.fromkeys((*self.assessments, *new_assessments))
+            result = Catalog.assemble(merged.values(), kept_sources.values(), assessments)
         except ValidationError as error:
             # A component cycle can stop assembly before the integrity check names it.
             found = error.problems
@@ -278,6 +297,11 @@ class Catalog:
                 )
             if isinstance(modality, PhysicalTherapy):
                 problems += self._component_problems(at, modality)
+        problems += (
+            _unknown_source(f"$.assessments[{index}]", assessment.source)
+            for index, assessment in enumerate(self.assessments)
+            if assessment.source not in keys
+        )
         return problems
 
     def _component_problems(self, at: str, programme: PhysicalTherapy) -> list[Problem]:
@@ -410,6 +434,15 @@ class Catalog:
             and (wanted is None or modality.activity is wanted)
             and (pains is None or modality.findings_for(pains))
         )
+
+    def assessments_for(self, pain_type: PainType | str) -> tuple[Assessment, ...]:
+        """The assessments a guideline asks for before treating ``pain_type``, in order.
+
+        Raises:
+            ValidationError: for a ``pain_type`` that is neither a pain type nor its text.
+        """
+        found = PainType.coerce(pain_type)
+        return tuple(assessment for assessment in self.assessments if assessment.applies_to(found))
 
     def pain_types(self) -> tuple[PainType, ...]:
         """Every pain type some finding in the catalog is about, sorted."""

@@ -19,7 +19,7 @@ that the command starts fast.
 
 >>> main(["rank", "low_back", "chronic", "--top", "1", "--format", "json"])  # doctest: +ELLIPSIS
 {
-  "schema_version": "2.0",
+  "schema_version": "2.1",
 ...
 0
 """

@@ -1,8 +1,11 @@
-"""Evidence records: sources, pain types, graded findings and guideline recommendations.
+"""Evidence records: sources, pain types, findings, recommendations and assessments.
 
 A :class:`Finding` is one graded result of a modality against a control group, for one
-pain type, outcome and time horizon, citing the :class:`Source` it comes from. A
-:class:`Recommendation` is what a guideline body says; it is shown to users, never scored.
+pain type, outcome and time horizon, citing the :class:`Source` it comes from; its
+:class:`Statistic` holds the figures behind the grade where the text read gave them. A
+:class:`Recommendation` is what a guideline body says, in its own verb; an
+:class:`Assessment` is what a guideline asks before treating. Both are shown to users,
+never scored.
 
 >>> pain = PainType(Condition.LOW_BACK, Phase.CHRONIC)
 >>> finding = Finding(
@@ -18,6 +21,7 @@ True
 """
 
 import functools
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -25,20 +29,25 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._record import record_eq, record_hash, record_repr
-from painmodalities.errors import ValidationError
+from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
     Direction,
     Effect,
     Horizon,
+    Measure,
     Outcome,
     Phase,
     Strength,
 )
 
-__all__ = ["Finding", "PainType", "Recommendation", "Source"]
+__all__ = ["Assessment", "Finding", "PainType", "Recommendation", "Source", "Statistic"]
+
+#: How many studies or participants a statistic may count at most (a sanity bound).
+MAX_COUNT: Final = 10_000_000
 
 
 @attrs.frozen(repr=False, kw_only=True, order=False, eq=False)
@@ -68,6 +77,91 @@ class Source:
     kind: str = attrs.field(default="", validator=check.any_text)
     publisher: str = attrs.field(default="", validator=check.any_text)
     read_confidence: str = attrs.field(default="", validator=check.any_text)
+
+
+@attrs.frozen(repr=False, kw_only=True, eq=False)
+class Statistic:
+    """The figures behind a finding's grade, exactly as the source printed them.
+
+    Every figure is optional: ``None`` means "not reported in the text read", never zero.
+    Decimals are exact (:class:`decimal.Decimal`, written in JSON as the string the source
+    printed, such as ``"-10.2"``), and signs are the source's: a negative mean difference
+    usually means less pain or less disability. Figures are shown beside a finding; they
+    never change a score.
+
+    Attributes:
+        measure: what kind of number the estimate is (standardised or mean difference, or
+            another measure), or ``None`` when the text gave only counts.
+        scale: the instrument and its range for a mean difference (``"0-100"``), or empty.
+        estimate: the point estimate.
+        ci_low: the lower end of its 95% confidence interval.
+        ci_high: the upper end of its 95% confidence interval.
+        studies: how many studies were pooled.
+        participants: how many participants they had.
+        locator: where in the source the figures were read, when that differs from the
+            finding's own note.
+
+    >>> Statistic(
+    ...     measure="md",
+    ...     scale="0-100",
+    ...     estimate=Decimal("-10.2"),
+    ...     ci_low=Decimal("-17.5"),
+    ...     ci_high=Decimal("-2.9"),
+    ... ).interval
+    (Decimal('-17.5'), Decimal('-2.9'))
+    """
+
+    __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
+
+    measure: Measure | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(check.to_measure),
+        validator=check.optional_member_of(Measure),
+    )
+    scale: str = attrs.field(default="", validator=check.any_text)
+    estimate: Decimal | None = attrs.field(default=None, validator=check.optional_decimal)
+    ci_low: Decimal | None = attrs.field(default=None, validator=check.optional_decimal)
+    ci_high: Decimal | None = attrs.field(default=None, validator=check.optional_decimal)
+    studies: int | None = attrs.field(default=None, validator=check.optional_int_in(1, MAX_COUNT))
+    participants: int | None = attrs.field(
+        default=None, validator=check.optional_int_in(1, MAX_COUNT)
+    )
+    locator: str = attrs.field(default="", validator=check.any_text)
+
+    def __attrs_post_init__(self) -> None:
+        problem = self._problem()
+        if problem is not None:
+            raise ValidationError(problem)
+
+    def _problem(self) -> Problem | None:
+        """What makes the figures inconsistent with each other, if anything."""
+        if self.estimate is not None and self.measure is None:
+            return Problem("$.measure", "a measure for the estimate", None, "required")
+        if (self.ci_low is None) != (self.ci_high is None):
+            missing = "$.ci_high" if self.ci_high is None else "$.ci_low"
+            return Problem(missing, "both ends of the interval, or neither", None, "interval")
+        if self.ci_low is not None and self.ci_high is not None:
+            if self.estimate is None:
+                return Problem("$.estimate", "an estimate for the interval", None, "required")
+            if not self.ci_low <= self.estimate <= self.ci_high:
+                return Problem(
+                    "$.estimate",
+                    f"an estimate inside its interval {self.ci_low} to {self.ci_high}",
+                    str(self.estimate),
+                    "interval",
+                )
+        if all(figure is None for figure in (self.estimate, self.studies, self.participants)):
+            return Problem("$", "at least one figure (an estimate or a count)", None, "empty")
+        return None
+
+    @property
+    def interval(self) -> tuple[Decimal, Decimal] | None:
+        """The 95% confidence interval, or ``None`` when the text read gave none."""
+        if self.ci_low is None or self.ci_high is None:
+            return None
+        return (self.ci_low, self.ci_high)
 
 
 #: What a pain type argument may be, as error messages say it.
@@ -188,6 +282,8 @@ class Finding:
         note: where in the source, and how the row was graded.
         component: for a composite modality (a physical therapy programme), the id of the
             component the finding came from; ``None`` for a modality's own findings.
+        statistic: the source's figures behind the grade, or ``None`` when the text read
+            reported none (never a zero effect).
     """
 
     __repr__ = record_repr
@@ -211,6 +307,9 @@ class Finding:
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
     component: str | None = attrs.field(default=None, validator=check.optional_modality_id)
+    statistic: Statistic | None = attrs.field(
+        default=None, validator=check.optional(check.instance_of(Statistic, "a statistic"))
+    )
 
     @property
     def shows_benefit(self) -> bool:
@@ -231,8 +330,9 @@ class Recommendation:
     """What a guideline body recommends about a modality, for a scope of pain types.
 
     ``condition`` or ``phase`` of ``None`` means "any" (the dossier's ``*``).
-    Recommendations are shown to users and carried in the catalog; they do not feed the
-    score.
+    Recommendations are shown to users and carried in the catalog, said with the
+    guideline's own ``verb`` ("consider", "may be offered", "do not offer"); they do not
+    feed the score.
 
     Attributes:
         condition: the condition it covers, or ``None`` for any.
@@ -242,6 +342,13 @@ class Recommendation:
         certainty: the certainty the body gives, if it gives one.
         source: the key of the guideline's :class:`Source`.
         note: the recommendation's number or wording.
+        verb: the guideline's own verb phrase, such as ``consider`` or ``do not offer``;
+            empty when the data gives none (then it is said by direction and strength).
+        read_from: ``primary`` when the guideline's own text was read, else the secondary
+            copy it was read through; empty when not recorded.
+        topic: what the guideline spoke of when it is broader than the modality carrying
+            the recommendation (``massage``: a recommendation about massage in general,
+            carried by every technique); empty when it spoke of the modality itself.
     """
 
     __repr__ = record_repr
@@ -269,11 +376,77 @@ class Recommendation:
     )
     source: str = attrs.field(validator=check.source_key)
     note: str = attrs.field(default="", validator=check.any_text)
+    verb: str = attrs.field(default="", validator=check.any_text)
+    read_from: str = attrs.field(default="", validator=check.any_text)
+    topic: str = attrs.field(default="", validator=check.any_text)
 
     def applies_to(self, pain_type: PainType | str) -> bool:
         """Whether this recommendation covers ``pain_type`` (a pain type or its text)."""
         if type(pain_type) is not PainType:
             pain_type = PainType.coerce(pain_type)
         return (self.condition is None or self.condition is pain_type.condition) and (
+            self.phase is None or self.phase is pain_type.phase
+        )
+
+
+@attrs.frozen(repr=False, kw_only=True, eq=False)
+class Assessment:
+    """What a guideline asks a clinician to do before choosing a treatment.
+
+    Thinking about alternative diagnoses, stratifying risk, not imaging routinely, telling
+    the patient the natural course: shown before the options of a ranking or a plan for
+    the condition, never scored.
+
+    Attributes:
+        condition: the condition it concerns.
+        phase: the phase it concerns, or ``None`` for any.
+        kind: what sort of assessment it is.
+        direction: ``for`` (do it) or ``against`` (do not, such as routine imaging).
+        verb: the guideline's own verb phrase, such as ``think about``.
+        source: the key of the guideline's :class:`Source`.
+        locator: the recommendation's number or where it was read.
+        note: what to do, in the guideline's words.
+        read_from: ``primary`` when the guideline's own text was read, else the copy.
+
+    >>> Assessment(
+    ...     condition="low_back",
+    ...     kind="imaging",
+    ...     direction="against",
+    ...     verb="do not routinely offer",
+    ...     source="nice-ng59",
+    ...     note="do not routinely offer imaging",
+    ... ).applies_to("low_back:acute")
+    True
+    """
+
+    __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
+
+    condition: Condition = attrs.field(
+        converter=check.to_condition, validator=check.member_of(Condition)
+    )
+    phase: Phase | None = attrs.field(
+        default=None,
+        converter=attrs.converters.optional(check.to_phase),
+        validator=check.optional_member_of(Phase),
+    )
+    kind: AssessmentKind = attrs.field(
+        converter=check.to_assessment_kind, validator=check.member_of(AssessmentKind)
+    )
+    direction: Direction = attrs.field(
+        converter=check.to_direction, validator=check.member_of(Direction)
+    )
+    verb: str = attrs.field(validator=check.text)
+    source: str = attrs.field(validator=check.source_key)
+    locator: str = attrs.field(default="", validator=check.any_text)
+    note: str = attrs.field(validator=check.text)
+    read_from: str = attrs.field(default="", validator=check.any_text)
+
+    def applies_to(self, pain_type: PainType | str) -> bool:
+        """Whether this assessment concerns ``pain_type`` (a pain type or its text)."""
+        if type(pain_type) is not PainType:
+            pain_type = PainType.coerce(pain_type)
+        return self.condition is pain_type.condition and (
             self.phase is None or self.phase is pain_type.phase
         )

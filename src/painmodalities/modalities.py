@@ -42,6 +42,7 @@ __all__ = [
     "Acupuncture",
     "Coding",
     "Exercise",
+    "Lifestyle",
     "ManualTherapy",
     "Massage",
     "Modality",
@@ -49,6 +50,7 @@ __all__ = [
     "PhysicalTherapy",
     "Psychological",
     "Rehabilitation",
+    "SelfManagement",
 ]
 
 #: What makes a finding unique within a modality (:attr:`Finding.key`), read at C speed:
@@ -366,6 +368,28 @@ class PhysicalAgent(Modality):
     __slots__ = ()
 
 
+class SelfManagement(Modality):
+    """Advice, education and self-management, including encouragement to stay active.
+
+    Guidelines put it first; the dossier holds no finding for it against an inactive
+    control, so it is shown as guideline-recommended, never ranked by score.
+    """
+
+    kind: ClassVar[str] = "self_management"
+    __slots__ = ()
+
+
+class Lifestyle(Modality):
+    """Lifestyle change the patient makes, such as weight management.
+
+    Weight management is for people who are overweight or obese: never offer it as if it
+    applied to everyone.
+    """
+
+    kind: ClassVar[str] = "lifestyle"
+    __slots__ = ()
+
+
 # The families above without fields of their own are plain subclasses: they share the
 # record methods attrs made for Modality (each takes its class from the instance), so that
 # importing the library does not generate and compile them five more times.
@@ -380,4 +404,6 @@ FAMILIES: tuple[type[Modality], ...] = (
     ManualTherapy,
     Acupuncture,
     PhysicalAgent,
+    SelfManagement,
+    Lifestyle,
 )

@@ -21,6 +21,7 @@ The schemas are shipped in the package as ``painmodalities/schemas/NAME.schema.j
 
 import types
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Union, get_args, get_origin
 
@@ -66,6 +67,7 @@ _SCALARS: Final[Mapping[type, Mapping[str, Any]]] = {
     float: {"type": "number"},
     bool: {"type": "boolean"},
     Fraction: {"type": "string", "pattern": FRACTION_PATTERN},
+    Decimal: {"type": "string", "pattern": check.json_pattern(check.DECIMAL_PATTERN)},
 }
 
 

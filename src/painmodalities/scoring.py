@@ -17,9 +17,9 @@ counted findings shows benefit scores 0 (the evidence gate). Arithmetic is exact
 >>> exercise = default_catalog()["exercise.therapeutic"]
 >>> result = score(exercise, PainType.parse("low_back:chronic"))
 >>> result.value
-Fraction(13, 20)
->>> float(result)
-0.65
+Fraction(41, 60)
+>>> round(float(result), 3)
+0.683
 """
 
 import math

@@ -31,7 +31,7 @@ the checks of loaded scores and rankings (:func:`~painmodalities.scoring.check_s
 >>> from painmodalities import PainType
 >>> text = to_json(PainType.parse("neck:chronic"))
 >>> text
-'{"schema_version":"2.0","condition":"neck","phase":"chronic"}'
+'{"schema_version":"2.1","condition":"neck","phase":"chronic"}'
 >>> from_json(text, PainType) == PainType.parse("neck:chronic")
 True
 """
@@ -66,7 +66,14 @@ from painmodalities.errors import (
     ValidationError,
     invalid,
 )
-from painmodalities.evidence import Finding, PainType, Recommendation, Source
+from painmodalities.evidence import (
+    Assessment,
+    Finding,
+    PainType,
+    Recommendation,
+    Source,
+    Statistic,
+)
 from painmodalities.modalities import Coding, Modality
 from painmodalities.plans import Acceptability, CarePlan, Stability, check_plan
 from painmodalities.ranking import (
@@ -114,7 +121,7 @@ T = TypeVar("T")
 
 #: The format version this library writes. Documents of the same major version are read, and
 #: 1.x documents of every type whose shape 2.0 kept (see :func:`from_json`).
-SCHEMA_VERSION: Final = "2.0"
+SCHEMA_VERSION: Final = "2.1"
 
 #: Every document type by name, as ``painmodalities schema TYPE`` and the schema files name it.
 DOCUMENT_TYPES: Final[Mapping[str, type]] = MappingProxyType(
@@ -123,7 +130,9 @@ DOCUMENT_TYPES: Final[Mapping[str, type]] = MappingProxyType(
         "modality": Modality,
         "source": Source,
         "finding": Finding,
+        "statistic": Statistic,
         "recommendation": Recommendation,
+        "assessment": Assessment,
         "coding": Coding,
         "pain_type": PainType,
         "patient": Patient,
@@ -997,7 +1006,7 @@ def load_catalog(
     ...     ' "id": "acupuncture.electro", "name": "Electroacupuncture", "activity": "passive"}]}'
     ... )
     >>> load_catalog(mine, base=default_catalog()).ids[-2:]
-    ('physical_agent.tens', 'acupuncture.electro')
+    ('lifestyle.weight_management', 'acupuncture.electro')
 
     Raises:
         ValidationError: listing every problem found, each with its JSON path: malformed
@@ -1013,16 +1022,27 @@ def load_catalog(
         raise _problem("a JSON object", document)
     _check_version(document)
     problems = [
-        Problem(f"$.{key}", 'only the keys "modalities" and "sources"', key, "extra_key")
+        Problem(
+            f"$.{key}", 'only the keys "modalities", "sources" and "assessments"', key, "extra_key"
+        )
         for key in document
-        if key not in ("schema_version", "modalities", "sources")
+        if key not in ("schema_version", "modalities", "sources", "assessments")
     ]
     parts: dict[str, tuple[Any, ...]] = {}
-    for key, kind in (("modalities", tuple[Modality, ...]), ("sources", tuple[Source, ...])):
+    for key, kind in (
+        ("modalities", tuple[Modality, ...]),
+        ("sources", tuple[Source, ...]),
+        ("assessments", tuple[Assessment, ...]),
+    ):
         try:
             parts[key] = converter().structure(document.get(key, []), kind)
         except ValidationError as error:
             problems += (problem.at(f"$.{key}") for problem in error.problems)
     if problems:
         raise ValidationError(problems)
-    return base.extend(parts["modalities"], sources=parts["sources"], replace=replace)
+    return base.extend(
+        parts["modalities"],
+        sources=parts["sources"],
+        assessments=parts["assessments"],
+        replace=replace,
+    )

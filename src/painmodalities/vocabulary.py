@@ -22,6 +22,7 @@ from painmodalities.errors import InvalidDurationError, invalid
 
 __all__ = [
     "Activity",
+    "AssessmentKind",
     "Certainty",
     "Comparator",
     "Condition",
@@ -32,6 +33,7 @@ __all__ = [
     "ExerciseForm",
     "Horizon",
     "MassageTechnique",
+    "Measure",
     "Outcome",
     "Phase",
     "Precaution",
@@ -268,6 +270,30 @@ class Strength(RankedEnum):
 
     WEAK = "weak"
     STRONG = "strong"
+
+
+class Measure(RankedEnum):
+    """What kind of number a finding's effect estimate is (:class:`~painmodalities.Statistic`)."""
+
+    SMD = "smd"
+    """Standardised mean difference."""
+    MD = "md"
+    """Mean difference, on the scale the statistic names."""
+    OTHER = "other"
+    """Another measure, which the statistic's scale describes."""
+
+
+class AssessmentKind(RankedEnum):
+    """What a guideline asks a clinician to do before choosing a treatment."""
+
+    ALTERNATIVE_DIAGNOSES = "alternative_diagnoses"
+    """Think about alternative diagnoses and exclude specific causes."""
+    RISK_STRATIFICATION = "risk_stratification"
+    """Stratify the risk of a poor outcome to inform shared decisions."""
+    IMAGING = "imaging"
+    """When imaging is, or is not, called for."""
+    NATURAL_COURSE = "natural_course"
+    """What the patient can expect without treatment."""
 
 
 class Criterion(RankedEnum):
