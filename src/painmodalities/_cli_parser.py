@@ -286,6 +286,34 @@ def _add_serve(
         help="where the cards' links find the published docs (default: a placeholder on the "
         "reserved example.org domain)",
     )
+    serving.add_argument(
+        "--max-token-lifetime",
+        type=_positive_int,
+        default=3600,
+        metavar="SECONDS",
+        help="refuse tokens whose exp is more than SECONDS ahead (default: 3600)",
+    )
+    serving.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed to call, such as https://sandbox.cds-hooks.org "
+        "(repeatable; default: any origin)",
+    )
+    serving.add_argument(
+        "--fhir-server",
+        action="append",
+        metavar="URL",
+        help="with --allow-unauthenticated: a FHIR server base URL the service may read when "
+        "a prefetch lacks data (repeatable; https unless on loopback)",
+    )
+    serving.add_argument(
+        "--feedback-db",
+        type=Path,
+        metavar="PATH",
+        help="the SQLite database feedback is kept in (default: "
+        "$XDG_STATE_HOME/painmodalities/feedback.sqlite3)",
+    )
     who = serving.add_mutually_exclusive_group(required=True)
     who.add_argument(
         "--trusted-clients",
@@ -299,6 +327,23 @@ def _add_serve(
         help="accept calls without a signed token (sandboxes only)",
     )
     serving.set_defaults(handler=handler)
+
+
+def _add_feedback(commands: "argparse._SubParsersAction[Parser]", handler: Handler) -> None:
+    """The ``feedback`` subcommand: the service's feedback, summed per card kind."""
+    reporting = commands.add_parser(
+        "feedback",
+        help="how often the service's cards were accepted or overridden, and why",
+        description="Sum the CDS Hooks feedback kept by painmodalities serve, per service and "
+        "card kind (the service extra).",
+    )
+    reporting.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help="the feedback database (default: $XDG_STATE_HOME/painmodalities/feedback.sqlite3)",
+    )
+    reporting.set_defaults(handler=handler)
 
 
 def _add_plan(
@@ -534,6 +579,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     exporting.set_defaults(handler=handlers["export"])
     add_teaching_commands(commands, with_catalog, handlers)
     _add_serve(commands, with_catalog, handlers["serve"])
+    _add_feedback(commands, handlers["feedback"])
     return parser
 
 

@@ -607,16 +607,38 @@ def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
         trusted_clients=clients,
         allow_unauthenticated=args.allow_unauthenticated,
         public_url=args.public_url,
+        max_token_lifetime=float(args.max_token_lifetime),
+        cors_origins=tuple(args.cors_origin or ["*"]),
+        fhir_servers=tuple(args.fhir_server or ()),
+        feedback_db=args.feedback_db or service.default_feedback_db(),
         **({} if args.docs_url is None else {"docs_url": args.docs_url}),
     )
+    try:
+        app = service.create_app(config)
+    except ValidationError as error:
+        raise CliError(str(error)) from None
     uvicorn.run(
-        service.create_app(config),
+        app,
         host=args.host,
         port=args.port,
         log_level="info",
         access_log=False,
         timeout_graceful_shutdown=5,
     )
+    return EXIT_OK
+
+
+def _feedback(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
+    """Print the feedback kept by the service, per service and card kind."""
+    try:
+        service = importlib.import_module("painmodalities.service")
+    except ImportError:
+        raise MissingExtraError.for_extra("service", "the CDS Hooks service") from None
+    path = args.db or service.default_feedback_db()
+    try:
+        print(service.feedback_report(path), file=stdout)
+    except FileNotFoundError:
+        raise CliError(f"{path}: no feedback database (see serve --feedback-db)") from None
     return EXIT_OK
 
 
@@ -637,6 +659,7 @@ def build_parser() -> argparse.ArgumentParser:
         "compare": _compare,
         "plot": _plot,
         "serve": _serve,
+        "feedback": _feedback,
     }
     return _build_parser(handlers)
 

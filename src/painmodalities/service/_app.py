@@ -1,15 +1,25 @@
-"""The ASGI application: discovery, the two hooks, feedback and the OpenAPI document."""
+"""The ASGI application: discovery, the two hooks, feedback and the OpenAPI document.
+
+Errors are answered by Starlette's exception handlers, registered once: a
+:class:`ServiceError` with its status, a library :class:`ValidationError` as 400, an HTTP
+error (404, 405 with its ``Allow`` header) with its status, anything else as 500 without
+details; every one as a FHIR OperationOutcome. CORS is Starlette's middleware.
+"""
 
 import datetime
 import logging
+import os
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, NamedTuple
 
 import attrs
 import orjson
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -22,10 +32,17 @@ from painmodalities.evidence import PainType
 from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED, ValidatedResources
 from painmodalities.ranking import rank
 from painmodalities.service import _cards, _records
-from painmodalities.service._auth import TokenChecker, TrustedClient
+from painmodalities.service._auth import MAX_TOKEN_LIFETIME, TokenChecker, TrustedClient
+from painmodalities.service._feedback import FeedbackStore, IssuedCards
 from painmodalities.service._openapi import openapi
 from painmodalities.service._outcome import ServiceError, operation_outcome, problems_outcome
-from painmodalities.service._prefetch import PREFETCH, fetch_missing, patient_id, read_patient
+from painmodalities.service._prefetch import (
+    PREFETCH,
+    check_subject,
+    fetch_missing,
+    patient_id,
+    read_patient,
+)
 
 __all__ = ["DOCS_URL", "MAX_BODY_BYTES", "SERVICES", "ServiceConfig", "create_app"]
 
@@ -54,6 +71,8 @@ SERVICES: Final[Mapping[str, tuple[str, str, str]]] = {
 }
 _SANDBOX: Final = " (Sandbox: this server accepts calls without authentication.)"
 _JSON: Final = "application/json"
+#: The media types a request body may have (CDS Hooks bodies are JSON).
+BODY_TYPES: Final = ("application/json", "application/fhir+json")
 
 
 @attrs.frozen(kw_only=True)
@@ -70,6 +89,14 @@ class ServiceConfig:
         fetch_timeout: seconds allowed for all reads from a client's FHIR server in one call.
         max_body_bytes: the largest request body accepted.
         docs_url: the documentation cards link to.
+        max_token_lifetime: the longest, in seconds, a token may still be valid when it is
+            received (its ``exp`` ahead of now, beyond the clock-skew leeway).
+        cors_origins: the browser origins allowed to call (``("*",)``: any; calls carry
+            bearer tokens, never cookies).
+        fhir_servers: in a sandbox (``allow_unauthenticated``), the FHIR server base URLs
+            the service may read when a prefetch lacks data; with trusted clients, each
+            client's ``fhir_servers`` are used instead.
+        feedback_db: the SQLite database feedback is kept in (``None``: only logged).
     """
 
     catalog: Catalog | None = None
@@ -79,19 +106,14 @@ class ServiceConfig:
     fetch_timeout: float = 5.0
     max_body_bytes: int = MAX_BODY_BYTES
     docs_url: str = DOCS_URL
+    max_token_lifetime: float = MAX_TOKEN_LIFETIME
+    cors_origins: tuple[str, ...] = ("*",)
+    fhir_servers: tuple[str, ...] = ()
+    feedback_db: str | os.PathLike[str] | None = None
 
 
 def _json(value: object, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     return Response(orjson.dumps(value), status_code=status, media_type=_JSON, headers=headers)
-
-
-def _error(error: ServiceError) -> Response:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return _json(
-        operation_outcome(error.status, error.diagnostics, error.expression),
-        error.status,
-        headers,
-    )
 
 
 class _Worded(NamedTuple):
@@ -108,10 +130,19 @@ class _Service:
         self.config = config
         self.catalog = config.catalog if config.catalog is not None else default_catalog()
         self.checker = (
-            TokenChecker(config.trusted_clients, fetch_timeout=config.fetch_timeout)
+            TokenChecker(
+                config.trusted_clients,
+                fetch_timeout=config.fetch_timeout,
+                max_lifetime=config.max_token_lifetime,
+            )
             if config.trusted_clients is not None
             else None
         )
+        self.feedback_store = (
+            FeedbackStore(config.feedback_db) if config.feedback_db is not None else None
+        )
+        #: The cards issued lately, by uuid (ids and kinds only), for the feedback rows.
+        self.issued = IssuedCards()
         sandbox = _SANDBOX if self.checker is None else ""
         self.discovery = _records.write(
             _records.Discovery(
@@ -127,7 +158,10 @@ class _Service:
                 )
             )
         )
-        self.openapi = openapi(tuple(SERVICES), authenticated=self.checker is not None)
+        self.openapi = openapi(
+            {service_id: hook for service_id, (hook, _, _) in SERVICES.items()},
+            authenticated=self.checker is not None,
+        )
         self._worded: dict[PainType, _Worded] = {}
         #: Resources already found valid FHIR (digests only), so a chart opened again is
         #: not validated again.
@@ -151,7 +185,17 @@ class _Service:
     # -- plumbing ---------------------------------------------------------------------
 
     async def body(self, request: Request) -> object:
-        """The request's JSON body, within the size limit and the library's JSON limits."""
+        """The request's JSON body, within the size limit and the library's JSON limits.
+
+        Raises:
+            ServiceError: 415 for a body that is not ``application/json`` (or
+                ``application/fhir+json``).
+        """
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media not in BODY_TYPES:
+            raise ServiceError.of(
+                415, "the body must be " + " or ".join(BODY_TYPES), "Content-Type"
+            )
         limit = self.config.max_body_bytes
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
@@ -167,31 +211,19 @@ class _Service:
         base = self.config.public_url or str(request.base_url)
         return base.rstrip("/") + request.url.path
 
-    async def authenticate(self, request: Request) -> None:
-        if self.checker is not None:
-            await self.checker.check(request.headers.get("authorization"), self.audience(request))
+    async def authenticate(self, request: Request) -> TrustedClient | None:
+        """The calling client, checked; ``None`` in a sandbox."""
+        if self.checker is None:
+            return None
+        return await self.checker.check(
+            request.headers.get("authorization"), self.audience(request)
+        )
 
     def service(self, request: Request) -> tuple[str, str]:
         service_id = request.path_params["service_id"]
         if service_id not in SERVICES:
             raise ServiceError.of(404, f"no CDS service {service_id!r}")
         return service_id, SERVICES[service_id][0]
-
-    @staticmethod
-    def guarded(
-        handler: Callable[[Request], Awaitable[Response]],
-    ) -> Callable[[Request], Awaitable[Response]]:
-        """``handler`` with the library's errors answered as OperationOutcome."""
-
-        async def run(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except ServiceError as error:
-                return _error(error)
-            except ValidationError as error:
-                return _json(problems_outcome(error.problems), 400)
-
-        return run
 
     # -- endpoints --------------------------------------------------------------------
 
@@ -203,80 +235,102 @@ class _Service:
 
     async def call(self, request: Request) -> Response:
         service_id, hook = self.service(request)
-        await self.authenticate(request)
+        client = await self.authenticate(request)
         call = _records.read(await self.body(request), _records.HookRequest)
         if call.hook != hook:
             raise invalid("$.hook", f'"{hook}" (the hook of {service_id})', call.hook, "enum")
         patient = patient_id(call.context)
-        drafts = _draft_orders(call.context) if hook == "order-sign" else ()
+        drafts = _draft_orders(call.context, patient) if hook == "order-sign" else ()
         prefetch = await fetch_missing(
             call.prefetch,
             patient=patient,
             server=call.fhir_server,
             authorization=call.fhir_authorization,
             timeout=self.config.fetch_timeout,
+            allowed=client.fhir_servers if client is not None else self.config.fhir_servers,
         )
-        found = read_patient(prefetch, patient=patient, as_of=_today(), validated=self.validated)
+        found = read_patient(
+            prefetch.values,
+            patient=patient,
+            as_of=_today(),
+            validated=self.validated,
+            fetched=prefetch.fetched,
+        )
         if hook == "patient-view":
             record = _cards.record_section(found)
-            filled = [
-                self.worded(pain_type).template.fill(
-                    record=record, patient=patient, new_id=uuid.uuid4
-                )
-                for pain_type in found.pain_types
-            ]
+            filled = []
+            for pain_type in found.pain_types:
+                template = self.worded(pain_type).template
+                ids: list[uuid.UUID] = []
+                filled.append(template.fill(record=record, patient=patient, new_id=_drawing(ids)))
+                self.issued.add(str(ids[template.card_id]), call.hook_instance, str(pain_type))
             return Response(b'{"cards":[' + b",".join(filled) + b"]}", media_type=_JSON)
-        advice = [self.worded(pain_type).advice for pain_type in found.pain_types]
-        cards = self.order_cards(advice, drafts, patient)
-        return _json(_records.write(_records.CdsResponse(cards=cards)))
+        cards = self.order_cards(found.pain_types, drafts, patient)
+        for kind, card in cards:
+            self.issued.add(card.uuid, call.hook_instance, kind)
+        return _json(_records.write(_records.CdsResponse(cards=[card for _, card in cards])))
 
     def order_cards(
-        self, advice: list[_cards.Advice], drafts: tuple[tuple[str, str | None], ...], patient: str
-    ) -> tuple[_records.Card, ...]:
+        self,
+        pain_types: tuple[PainType, ...],
+        drafts: tuple[tuple[str, str | None], ...],
+        patient: str,
+    ) -> list[tuple[str, _records.Card]]:
+        """The warnings about the draft orders, each with its kind (pain type and modality)."""
         cards = []
         for modality_id, draft in drafts:
             modality = self.catalog.get(modality_id)
             if modality is None:
                 continue
-            for each in advice:
-                reasons = _cards.ruled_out_reasons(each.ranking, modality)
+            for pain_type in pain_types:
+                advice = self.worded(pain_type).advice
+                reasons = _cards.ruled_out_reasons(advice.ranking, modality)
                 if reasons:
-                    cards.append(
-                        _cards.order_warning_card(
-                            each,
-                            modality,
-                            reasons,
-                            patient=patient,
-                            draft=draft,
-                            docs_url=self.config.docs_url,
-                            new_id=uuid.uuid4,
-                        )
+                    card = _cards.order_warning_card(
+                        advice,
+                        modality,
+                        reasons,
+                        patient=patient,
+                        draft=draft,
+                        docs_url=self.config.docs_url,
+                        new_id=uuid.uuid4,
                     )
-        return tuple(cards)
+                    cards.append((f"{pain_type} {modality.id}", card))
+        return cards
 
     async def feedback(self, request: Request) -> Response:
         service_id, _ = self.service(request)
         await self.authenticate(request)
         received = _records.read(await self.body(request), _records.FeedbackRequest)
-        for item in received.feedback:
-            reason = item.override_reason.reason if item.override_reason else None
-            LOG.info(
-                "feedback service=%s card=%s outcome=%s suggestions=%s reason=%s",
-                service_id,
-                item.card,
-                item.outcome.value,
-                ",".join(accepted.id for accepted in item.accepted_suggestions) or "-",
-                reason.code if reason is not None else "-",
+        LOG.info("feedback service=%s items=%d", service_id, len(received.feedback))
+        if self.feedback_store is not None:
+            await run_in_threadpool(
+                self.feedback_store.add, service_id, received.feedback, self.issued
             )
         return _json({})
+
+
+def _drawing(ids: list[uuid.UUID]) -> _cards.NewId:
+    """A fresh-id maker that also keeps each id it makes in ``ids``."""
+
+    def new_id() -> uuid.UUID:
+        ids.append(uuid.uuid4())
+        return ids[-1]
+
+    return new_id
 
 
 def _today() -> datetime.date:
     return datetime.datetime.now(datetime.timezone.utc).date()
 
 
-def _draft_orders(context: Mapping[str, Any]) -> tuple[tuple[str, str | None], ...]:
-    """Each drafted ServiceRequest coded with a modality: (modality id, its reference)."""
+def _draft_orders(context: Mapping[str, Any], patient: str) -> tuple[tuple[str, str | None], ...]:
+    """Each drafted ServiceRequest coded with a modality: (modality id, its reference).
+
+    Raises:
+        ValidationError: for a draft order (of any type) about another subject than
+            ``patient``: one call is about one patient.
+    """
     orders = context.get("draftOrders")
     if not isinstance(orders, Mapping) or orders.get("resourceType") != "Bundle":
         raise invalid("$.context.draftOrders", "a FHIR Bundle of draft orders", orders, "type")
@@ -284,8 +338,9 @@ def _draft_orders(context: Mapping[str, Any]) -> tuple[tuple[str, str | None], .
     if not isinstance(entries, list):
         raise invalid("$.context.draftOrders.entry", "a list of entries", entries, "type")
     found = []
-    for entry in entries:
+    for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
+        check_subject(resource, f"$.context.draftOrders.entry[{index}].resource", patient)
         if not isinstance(resource, Mapping) or resource.get("resourceType") != "ServiceRequest":
             continue
         code = resource.get("code")
@@ -303,10 +358,26 @@ def _draft_orders(context: Mapping[str, Any]) -> tuple[tuple[str, str | None], .
     return tuple(found)
 
 
+async def _service_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, ServiceError)  # noqa: S101 - registered for ServiceError only
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return _json(
+        operation_outcome(error.status, error.diagnostics, error.expression),
+        error.status,
+        headers,
+    )
+
+
+async def _invalid(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, ValidationError)  # noqa: S101 - registered for it only
+    return _json(problems_outcome(error.problems), 400)
+
+
 async def _http_error(_request: Request, error: Exception) -> Response:
-    status = error.status_code if isinstance(error, HTTPException) else 500
-    words = error.detail if isinstance(error, HTTPException) else "internal error"
-    return _json(operation_outcome(status, str(words)), status)
+    assert isinstance(error, HTTPException)  # noqa: S101 - registered for it only
+    return _json(
+        operation_outcome(error.status_code, str(error.detail)), error.status_code, error.headers
+    )
 
 
 async def _server_error(request: Request, error: Exception) -> Response:
@@ -319,7 +390,8 @@ def create_app(config: ServiceConfig) -> Starlette:
 
     Raises:
         ValidationError: unless exactly one of ``trusted_clients`` and
-            ``allow_unauthenticated`` is given.
+            ``allow_unauthenticated`` is given, or for ``fhir_servers`` with trusted
+            clients (each client lists its own).
     """
     if (config.trusted_clients is None) == (not config.allow_unauthenticated):
         raise invalid(
@@ -328,17 +400,36 @@ def create_app(config: ServiceConfig) -> Starlette:
             config.trusted_clients,
             "required",
         )
+    if config.fhir_servers and config.trusted_clients is not None:
+        raise invalid(
+            "$.fhir_servers",
+            "no FHIR servers beside trusted clients (list them per client: fhirServers)",
+            list(config.fhir_servers),
+            "conflict",
+        )
     service = _Service(config)
     if config.allow_unauthenticated:
         LOG.warning("the CDS Hooks service accepts unauthenticated calls (sandbox mode)")
-    guarded = _Service.guarded
     routes = [
-        Route("/cds-services", guarded(service.get_discovery), methods=["GET"]),
-        Route("/openapi.json", guarded(service.get_openapi), methods=["GET"]),
-        Route("/cds-services/{service_id}", guarded(service.call), methods=["POST"]),
-        Route("/cds-services/{service_id}/feedback", guarded(service.feedback), methods=["POST"]),
+        Route("/cds-services", service.get_discovery, methods=["GET"]),
+        Route("/openapi.json", service.get_openapi, methods=["GET"]),
+        Route("/cds-services/{service_id}", service.call, methods=["POST"]),
+        Route("/cds-services/{service_id}/feedback", service.feedback, methods=["POST"]),
     ]
+    cors = Middleware(
+        CORSMiddleware,
+        allow_origins=list(config.cors_origins),
+        allow_methods=["GET", "POST", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
     return Starlette(
         routes=routes,
-        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+        middleware=[cors],
+        exception_handlers={
+            ServiceError: _service_error,
+            ValidationError: _invalid,
+            HTTPException: _http_error,
+            Exception: _server_error,
+        },
     )

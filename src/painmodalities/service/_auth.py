@@ -1,19 +1,32 @@
-"""JWT bearer authentication as CDS Hooks 2.0 specifies it.
+"""JWT bearer authentication as CDS Hooks 2.0.1 specifies it.
 
 A CDS client signs a short-lived JWT (``ES384`` or ``RS384``) and sends it as
-``Authorization: Bearer <token>``. The service checks, in order: the token is signed (not
-``alg: none``) with an accepted algorithm; its ``iss`` is a trusted client; the key (by
-``kid``) is in that client's JWKS, or in a JWKS at the header's ``jku`` when that URL is
-listed for the client; the signature; ``aud`` is the URL of the service being called;
-``exp`` has not passed and is at most five minutes ahead; ``iat`` and ``jti`` are present;
-and the ``jti`` was not seen before within its token's lifetime (no replay). Anything else
-is 401.
+``Authorization: Bearer <token>`` (the scheme in any case, RFC 7235). The service checks, in
+order: the header's ``typ`` is ``JWT`` and it names a ``kid``; the token is signed (not
+``alg: none``) with an accepted algorithm; its ``iss`` is a trusted client; the key: the
+client's configured JWKS when it holds the ``kid`` (a ``jku`` header is then ignored), else
+the JWKS at the header's ``jku`` when that URL is listed for the client (fetched, and kept
+for :data:`JWKS_CACHE_SECONDS`); the signature; ``aud`` is the URL of the service being
+called; ``exp`` has not passed (with :data:`LEEWAY_SECONDS` for clock skew) and is at most
+the configured maximum lifetime ahead (one hour by default: CDS Hooks sets no limit);
+``iat`` and ``jti`` are present; and the ``jti`` was not seen before within its token's
+lifetime (no replay). Anything else is 401.
 
 Trusted clients come from a JSON file::
 
-    {"clients": [{"iss": "https://ehr.example", "jwks": {"keys": [...]}, "jku": [...]}]}
+    {
+        "clients": [
+            {
+                "iss": "https://ehr.example",
+                "jwks": {"keys": [...]},
+                "jku": [...],
+                "fhirServers": ["https://ehr.example/fhir"],
+            }
+        ]
+    }
 """
 
+import heapq
 import os
 import time
 from collections.abc import Mapping
@@ -27,14 +40,28 @@ from painmodalities._json_text import parse_json, read_json
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.service._outcome import ServiceError
 
-__all__ = ["ALGORITHMS", "TokenChecker", "TrustedClient", "load_trusted_clients"]
+__all__ = [
+    "ALGORITHMS",
+    "JWKS_CACHE_SECONDS",
+    "LEEWAY_SECONDS",
+    "MAX_TOKEN_LIFETIME",
+    "JtiMemory",
+    "TokenChecker",
+    "TrustedClient",
+    "load_trusted_clients",
+]
 
 #: The signing algorithms CDS Hooks 2.0 requires services to support.
 ALGORITHMS: Final = ("ES384", "RS384")
-#: CDS Hooks: ``exp`` is no more than five minutes in the future.
-MAX_LIFETIME_SECONDS: Final = 300
-#: Clock skew allowed between client and service.
+#: The longest a token may still be valid when received, by default (``serve
+#: --max-token-lifetime``): CDS Hooks sets no limit, and EHR tokens of 5 to 15 minutes exist.
+MAX_TOKEN_LIFETIME: Final = 3600.0
+#: Clock skew allowed between client and service, on ``exp`` and ``iat``.
 LEEWAY_SECONDS: Final = 30
+#: How long a JWKS fetched from a listed ``jku`` is used before it is fetched again.
+JWKS_CACHE_SECONDS: Final = 300.0
+#: A ``kid`` missing from a cached JWKS fetches it again (key rotation), at most this often.
+JWKS_REFETCH_SECONDS: Final = 10.0
 
 
 @attrs.frozen(kw_only=True)
@@ -45,11 +72,14 @@ class TrustedClient:
         iss: the client's ``iss`` claim.
         jwks: its JSON Web Key Set (``{"keys": [...]}``).
         jku: JWKS URLs that a token's ``jku`` header may point to for this client.
+        fhir_servers: the FHIR server base URLs the service may read for this client when
+            its prefetch lacks data (``fhirServers`` in the file; https unless on loopback).
     """
 
     iss: str
     jwks: Mapping[str, Any]
     jku: tuple[str, ...] = ()
+    fhir_servers: tuple[str, ...] = ()
 
 
 def _key_set(jwks: object, at: str) -> jwt.PyJWKSet:
@@ -64,9 +94,11 @@ def _key_set(jwks: object, at: str) -> jwt.PyJWKSet:
 def _client(value: object, at: str) -> TrustedClient:
     if not isinstance(value, Mapping):
         raise invalid(at, "a trusted client object", value, "type")
-    unknown = set(value) - {"iss", "jwks", "jku"}
+    unknown = set(value) - {"iss", "jwks", "jku", "fhirServers"}
     if unknown:
-        raise invalid(f"{at}.{sorted(unknown)[0]}", "only iss, jwks and jku", "extra key")
+        raise invalid(
+            f"{at}.{sorted(unknown)[0]}", "only iss, jwks, jku and fhirServers", "extra key"
+        )
     iss = value.get("iss")
     if not isinstance(iss, str) or not iss.strip():
         raise invalid(f"{at}.iss", "the client's issuer URL", iss, "required")
@@ -74,11 +106,14 @@ def _client(value: object, at: str) -> TrustedClient:
     jku = value.get("jku", [])
     if not isinstance(jku, list) or not all(isinstance(url, str) for url in jku):
         raise invalid(f"{at}.jku", "a list of JWKS URLs", jku, "type")
+    servers = value.get("fhirServers", [])
+    if not isinstance(servers, list) or not all(isinstance(url, str) for url in servers):
+        raise invalid(f"{at}.fhirServers", "a list of FHIR server base URLs", servers, "type")
     if value.get("jwks") is not None:
         _key_set(jwks, f"{at}.jwks")
     elif not jku:
         raise invalid(f"{at}.jwks", "a JWKS, or jku URLs", None, "required")
-    return TrustedClient(iss=iss, jwks=jwks, jku=tuple(jku))
+    return TrustedClient(iss=iss, jwks=jwks, jku=tuple(jku), fhir_servers=tuple(servers))
 
 
 def _unreadable(path: str, why: str) -> Problem:
@@ -93,7 +128,8 @@ def load_trusted_clients(
 
     Raises:
         ValidationError: for a file that is not ``{"clients": [...]}`` with an ``iss`` and a
-            usable JWKS (or ``jku`` URLs) per client, or that names an issuer twice.
+            usable JWKS (or ``jku`` URLs) per client (and, optionally, ``fhirServers``), or
+            that names an issuer twice.
     """
     document = (
         source
@@ -117,22 +153,64 @@ def _unauthorized(why: str) -> ServiceError:
     return ServiceError.of(401, f"not authenticated: {why}")
 
 
+class JtiMemory:
+    """The ``jti`` values of tokens still alive: a set, and a heap of their expiry times.
+
+    Each call drops the expired values from the heap's top, so a call costs O(log n) at
+    worst and O(1) amortised for the expiries (each value is pushed and popped once), and
+    the memory holds the live tokens only.
+    """
+
+    def __init__(self) -> None:
+        self._live: set[str] = set()
+        self._expiries: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._live)
+
+    def add(self, jti: str, until: float, now: float) -> bool:
+        """Remember ``jti`` until ``until``; ``False`` if it is still remembered (a replay)."""
+        expiries = self._expiries
+        while expiries and expiries[0][0] < now:
+            self._live.discard(heapq.heappop(expiries)[1])
+        if jti in self._live:
+            return False
+        self._live.add(jti)
+        heapq.heappush(expiries, (until, jti))
+        return True
+
+
+class _CachedKeys:
+    """A JWKS fetched from a ``jku`` URL, and when."""
+
+    def __init__(self, keys: jwt.PyJWKSet, fetched: float) -> None:
+        self.keys = keys
+        self.fetched = fetched
+
+
 class TokenChecker:
     """Checks bearer tokens against the trusted clients; remembers ``jti`` values seen.
 
-    One checker belongs to one application (no global state); the ``jti`` memory holds each
-    value until its token expires, and tokens live at most five minutes, so it stays small.
+    One checker belongs to one application (no global state). The ``jti`` memory
+    (:class:`JtiMemory`) holds each value until its token expires; JWKS fetched from a
+    listed ``jku`` are kept for :data:`JWKS_CACHE_SECONDS`.
     """
 
-    def __init__(self, clients: tuple[TrustedClient, ...], *, fetch_timeout: float) -> None:
+    def __init__(
+        self,
+        clients: tuple[TrustedClient, ...],
+        *,
+        fetch_timeout: float,
+        max_lifetime: float = MAX_TOKEN_LIFETIME,
+    ) -> None:
         self._clients = {client.iss: client for client in clients}
         self._keys = {client.iss: _key_set(client.jwks, "$") for client in clients if client.jwks}
-        self._seen: dict[str, float] = {}
+        self._seen = JtiMemory()
         self._fetch_timeout = fetch_timeout
+        self._max_lifetime = max_lifetime
+        self._jwks: dict[str, _CachedKeys] = {}
 
-    async def _jku_keys(self, client: TrustedClient, url: object) -> jwt.PyJWKSet:
-        if not isinstance(url, str) or url not in client.jku:
-            raise _unauthorized("the token's jku is not listed for its issuer")
+    async def _fetch_jwks(self, url: str) -> jwt.PyJWKSet:
         try:
             async with httpx.AsyncClient(timeout=self._fetch_timeout) as http:
                 response = await http.get(url)
@@ -141,38 +219,55 @@ class TokenChecker:
         except (httpx.HTTPError, ValidationError):
             raise _unauthorized("the JWKS at the token's jku could not be read") from None
 
-    async def check(self, authorization: str | None, audience: str) -> str:
-        """Check the ``Authorization`` header for a call to ``audience``; the client's ``iss``.
+    async def _jku_key(self, url: str, kid: str) -> jwt.PyJWK | None:
+        """The key ``kid`` of the JWKS at ``url``, fetched or from the cache."""
+        now = time.monotonic()
+        cached = self._jwks.get(url)
+        stale = cached is None or now - cached.fetched > JWKS_CACHE_SECONDS
+        if cached is not None and not stale:
+            found = _by_kid(cached.keys, kid)
+            if found is not None or now - cached.fetched < JWKS_REFETCH_SECONDS:
+                return found
+        keys = await self._fetch_jwks(url)
+        self._jwks[url] = _CachedKeys(keys, now)
+        return _by_kid(keys, kid)
+
+    async def check(self, authorization: str | None, audience: str) -> TrustedClient:
+        """Check the ``Authorization`` header for a call to ``audience``; the calling client.
 
         Raises:
             ServiceError: 401, saying what is wrong (never which key was tried).
         """
-        if not authorization or not authorization.startswith("Bearer "):
+        scheme, _, token = (authorization or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("no bearer token")
-        token = authorization.removeprefix("Bearer ").strip()
+        token = token.strip()
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise _unauthorized("the bearer token is not a JWT") from None
+        if not isinstance(header.get("typ"), str) or header["typ"].upper() != "JWT":
+            raise _unauthorized('the token\'s header has no typ "JWT"')
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise _unauthorized("the token's header names no kid")
         if header.get("alg") not in ALGORITHMS:
             raise _unauthorized("the token is not signed with " + " or ".join(ALGORITHMS))
         client = self._clients.get(claims.get("iss"))  # type: ignore[arg-type]
         if client is None:
             raise _unauthorized("the token's issuer is not a trusted client")
-        if "jku" in header:
-            keys = await self._jku_keys(client, header["jku"])
-        elif client.iss in self._keys:
-            keys = self._keys[client.iss]
-        else:
-            raise _unauthorized("the token names no jku and its issuer has no keys")
-        candidates = [key for key in keys.keys if key.key_id == header.get("kid")]
-        if not candidates:
+        key = _by_kid(self._keys[client.iss], kid) if client.iss in self._keys else None
+        if key is None and "jku" in header:
+            if header["jku"] not in client.jku:
+                raise _unauthorized("the token's jku is not listed for its issuer")
+            key = await self._jku_key(header["jku"], kid)
+        if key is None:
             raise _unauthorized("the token's kid is not among its issuer's keys")
         try:
             verified = jwt.decode(
                 token,
-                candidates[0].key,
+                key.key,
                 algorithms=list(ALGORITHMS),
                 audience=audience,
                 issuer=client.iss,
@@ -185,16 +280,20 @@ class TokenChecker:
             raise _unauthorized("the token's aud is not this service's URL") from None
         except jwt.PyJWTError as error:
             raise _unauthorized(f"the token is not valid ({type(error).__name__})") from None
-        return self._remember(verified)
+        self._remember(verified)
+        return client
 
-    def _remember(self, claims: Mapping[str, Any]) -> str:
+    def _remember(self, claims: Mapping[str, Any]) -> None:
         now = time.time()
         expires = float(claims["exp"])
-        if expires > now + MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
-            raise _unauthorized("the token's exp is more than five minutes ahead")
-        self._seen = {jti: until for jti, until in self._seen.items() if until >= now}
-        jti = str(claims["jti"])
-        if jti in self._seen:
+        if expires > now + self._max_lifetime + LEEWAY_SECONDS:
+            raise _unauthorized(
+                f"the token's exp is more than {self._max_lifetime:g} seconds ahead "
+                "(the service's --max-token-lifetime)"
+            )
+        if not self._seen.add(str(claims["jti"]), expires + LEEWAY_SECONDS, now):
             raise _unauthorized("the token's jti was already used")
-        self._seen[jti] = expires + LEEWAY_SECONDS
-        return str(claims["iss"])
+
+
+def _by_kid(keys: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:
+    return next((key for key in keys.keys if key.key_id == kid), None)

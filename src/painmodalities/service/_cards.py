@@ -206,7 +206,7 @@ def _suggestions(
                 Action(
                     type=ActionType.DELETE,
                     description="Remove the draft order",
-                    resource_id=(replacing,),
+                    resource_id=replacing,
                 )
             )
         actions.append(
@@ -362,6 +362,8 @@ class CardTemplate:
     slots: tuple[int | Literal["patient", "record"], ...]
     #: How many ids the card draws.
     ids: int
+    #: Which of them is the card's own ``uuid`` (the one feedback names).
+    card_id: int
 
     @classmethod
     def of(cls, advice: Advice, docs_url: str) -> "CardTemplate":
@@ -386,19 +388,22 @@ class CardTemplate:
             pieces=tuple(split[::2]),
             slots=tuple(marks[mark] for mark in split[1::2]),
             ids=len(ids),
+            card_id=ids.index(uuid.UUID(card.uuid)),
         )
 
     def fill(self, *, record: str, patient: str, new_id: NewId) -> bytes:
         """The card's JSON for one call: what :func:`pain_type_card` writes.
 
-        ``patient`` is a FHIR id, ``record`` the call's :func:`record_section`, and the
-        ids come from ``new_id`` in the order the card draws them.
+        ``patient`` is the patient's id and ``record`` the call's :func:`record_section`;
+        both are written as JSON string content, escaped as :func:`orjson.dumps` escapes
+        them, whatever they hold. The ids come from ``new_id`` in the order the card draws
+        them (the card's own is number :attr:`card_id`).
         """
         values: dict[int | str, bytes] = {
             number: str(new_id()).encode() for number in range(self.ids)
         }
-        values["patient"] = patient.encode()
-        values["record"] = orjson.dumps(record)[1:-1]  # the inside of the JSON string
+        values["patient"] = orjson.dumps(patient)[1:-1]  # the inside of the JSON string
+        values["record"] = orjson.dumps(record)[1:-1]
         parts = [self.pieces[0]]
         for slot, piece in zip(self.slots, self.pieces[1:], strict=True):
             parts += (values[slot], piece)

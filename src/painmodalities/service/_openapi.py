@@ -110,77 +110,88 @@ def _json(schema: str, description: str) -> dict[str, Any]:
     }
 
 
-def openapi(service_ids: tuple[str, ...], *, authenticated: bool) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the service with ``service_ids``."""
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    """A required JSON request body of ``schema``."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _operations(
+    service_id: str, hook: str, security: list[dict[str, list[str]]], errors: dict[str, Any]
+) -> dict[str, Any]:
+    """The two paths of one service: its call (for its own hook only) and its feedback."""
+    request = {
+        "allOf": [
+            {"$ref": "#/components/schemas/HookRequest"},
+            {"properties": {"hook": {"const": hook}}},
+        ]
+    }
+    name = service_id.removeprefix("painmodalities-").replace("-", "_")
+    return {
+        f"/cds-services/{service_id}": {
+            "post": {
+                "operationId": f"call_{name}",
+                "summary": f"Call {service_id} (hook {hook})",
+                "security": security,
+                "requestBody": _body(request),
+                "responses": {
+                    "200": _json("CdsResponse", "The cards"),
+                    "412": _json(
+                        "OperationOutcome", "Prefetch not fetched, and no FHIR server to read"
+                    ),
+                    **errors,
+                },
+            }
+        },
+        f"/cds-services/{service_id}/feedback": {
+            "post": {
+                "operationId": f"feedback_{name}",
+                "summary": f"Feedback on the cards of {service_id}",
+                "security": security,
+                "requestBody": _body({"$ref": "#/components/schemas/FeedbackRequest"}),
+                "responses": {
+                    "200": {
+                        "description": "Feedback recorded",
+                        "content": {"application/json": {"schema": {"type": "object"}}},
+                    },
+                    **errors,
+                },
+            }
+        },
+    }
+
+
+def openapi(services: Mapping[str, str], *, authenticated: bool) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the services, by id with each one's own hook."""
     schemas = {
         kind.__name__: _record_schema(kind)
         for kind in _records_of(*_records.REQUESTS, *_records.RESPONSES)
     }
     schemas["OperationOutcome"] = _OUTCOME
     errors = {
-        "400": _json("OperationOutcome", "Malformed request"),
-        "404": _json("OperationOutcome", "No such service"),
+        "400": _json("OperationOutcome", "Malformed request, or about another patient"),
+        "415": _json("OperationOutcome", "The body is not JSON"),
         **({"401": _json("OperationOutcome", "Not authenticated")} if authenticated else {}),
     }
-    service = {
-        "name": "id",
-        "in": "path",
-        "required": True,
-        "schema": {"enum": list(service_ids)},
-    }
     security: list[dict[str, list[str]]] = [{"bearer": []}] if authenticated else []
+    paths: dict[str, Any] = {
+        "/cds-services": {
+            "get": {
+                "operationId": "discovery",
+                "responses": {"200": _json("Discovery", "The services offered")},
+            }
+        }
+    }
+    for service_id, hook in services.items():
+        paths.update(_operations(service_id, hook, security, errors))
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "painmodalities CDS Hooks service",
             "version": __version__,
-            "description": "CDS Hooks 2.0 services ranking non-drug pain care. Prefetch keys: "
-            + ", ".join(PREFETCH),
+            "description": "CDS Hooks 2.0.1 services ranking non-drug pain care. Prefetch "
+            "keys: " + ", ".join(PREFETCH),
         },
-        "paths": {
-            "/cds-services": {
-                "get": {
-                    "operationId": "discovery",
-                    "responses": {"200": _json("Discovery", "The services offered")},
-                }
-            },
-            "/cds-services/{id}": {
-                "post": {
-                    "operationId": "call",
-                    "parameters": [service],
-                    "security": security,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/HookRequest"}
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": _json("CdsResponse", "The cards"),
-                        "412": _json("OperationOutcome", "Prefetch missing, no FHIR server"),
-                        **errors,
-                    },
-                }
-            },
-            "/cds-services/{id}/feedback": {
-                "post": {
-                    "operationId": "feedback",
-                    "parameters": [service],
-                    "security": security,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/FeedbackRequest"}
-                            }
-                        },
-                    },
-                    "responses": {"200": {"description": "Feedback recorded"}, **errors},
-                }
-            },
-        },
+        "paths": paths,
         "components": {
             "schemas": schemas,
             "securitySchemes": {

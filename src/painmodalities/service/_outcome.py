@@ -21,6 +21,7 @@ ISSUE_CODES: Final = {
     404: "not-found",
     405: "not-supported",
     412: "not-found",
+    415: "not-supported",
     500: "exception",
     502: "transient",
 }

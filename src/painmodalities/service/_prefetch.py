@@ -1,17 +1,29 @@
 """The prefetch: what the service asks the EHR for, and one patient's Bundle built from it.
 
 Discovery names four prefetch keys (:data:`PREFETCH`). A call's ``prefetch`` gives each as a
-FHIR resource or a searchset Bundle; a key that is missing (or ``null``) is fetched from the
-call's ``fhirServer`` with its bearer token, within a time limit, or the call is answered
-412. Everything is put into ONE Bundle for the patient in context and read by the library's
-FHIR reader (:func:`painmodalities.fhir.read_bundle`); its errors name the prefetch key and
-entry they come from.
+FHIR resource or a searchset Bundle, as CDS Hooks 2.0.1 reads them:
+
+- a key whose value is ``null``: the client has no data for it (no such resource, nothing
+  found);
+- a key left out, or whose value is an OperationOutcome (or a Bundle holding one with an
+  ``error`` or ``fatal`` issue): the client did not fetch it. It is fetched from the call's
+  ``fhirServer`` with its bearer token, within a time limit, or the call is answered 412;
+  it is never read as "nothing recorded".
+
+The service reads only a ``fhirServer`` listed for the calling client (:class:`FhirServers`),
+over https unless it is on loopback, and its errors never repeat what that server answered.
+Everything is put into ONE Bundle for the patient in context and read by the library's FHIR
+reader (:func:`painmodalities.fhir.read_bundle`); its errors name the prefetch key and entry
+they come from. Every resource must be about that patient (:func:`check_subject`): one
+patient per call.
 """
 
 import datetime
+import ipaddress
 import re
+import urllib.parse
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 import httpx
@@ -22,7 +34,15 @@ from painmodalities.fhir import BundleImport, ValidatedResources, read_bundle
 from painmodalities.service._outcome import ServiceError
 from painmodalities.service._records import FhirAuthorization
 
-__all__ = ["PREFETCH", "fetch_missing", "patient_id", "read_patient"]
+__all__ = [
+    "PREFETCH",
+    "Prefetch",
+    "check_subject",
+    "fetch_missing",
+    "patient_id",
+    "read_patient",
+    "server_allowed",
+]
 
 #: The prefetch templates every service declares, by key.
 PREFETCH: Final[Mapping[str, str]] = {
@@ -44,39 +64,102 @@ def patient_id(context: Mapping[str, Any]) -> str:
     return found
 
 
+def _failed(outcome: object) -> bool:
+    """Whether ``outcome`` is an OperationOutcome with an ``error`` or ``fatal`` issue."""
+    if not isinstance(outcome, Mapping) or outcome.get("resourceType") != "OperationOutcome":
+        return False
+    issues = outcome.get("issue")
+    return not isinstance(issues, list) or any(
+        not isinstance(issue, Mapping) or issue.get("severity") in ("error", "fatal")
+        for issue in issues
+    )
+
+
+def _not_fetched(value: object) -> bool:
+    """Whether a prefetch value says the client could not fetch it (an OperationOutcome)."""
+    if not isinstance(value, Mapping):
+        return False
+    if value.get("resourceType") == "OperationOutcome":
+        return True
+    entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
+    return isinstance(entries, list) and any(
+        isinstance(entry, Mapping) and _failed(entry.get("resource")) for entry in entries
+    )
+
+
 def missing_keys(prefetch: Mapping[str, Any] | None) -> tuple[str, ...]:
-    """The prefetch keys the call did not send (absent or ``null``)."""
+    """The prefetch keys the client did not fetch: left out, or an OperationOutcome.
+
+    A key whose value is ``null`` was fetched: the client has no data for it.
+    """
     given = prefetch or {}
-    return tuple(key for key in PREFETCH if given.get(key) is None)
+    return tuple(key for key in PREFETCH if key not in given or _not_fetched(given[key]))
+
+
+class Prefetch(NamedTuple):
+    """The prefetch with every key filled, and the keys the service fetched itself."""
+
+    values: dict[str, Any]
+    fetched: frozenset[str]
+
+
+def _on_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def server_allowed(server: str, allowed: tuple[str, ...]) -> str:
+    """``server`` as a base URL the service may read, or a 412 error saying why not.
+
+    It must be one of ``allowed`` (compared without a trailing ``/``) and use https, unless
+    its host is on loopback (a sandbox on the same machine).
+    """
+    base = server.rstrip("/")
+    if base not in {url.rstrip("/") for url in allowed}:
+        raise ServiceError.of(
+            412,
+            "the request's fhirServer is not a FHIR server listed for this client "
+            "(fhirServers in the trusted-clients file, or serve --fhir-server), so the "
+            "missing prefetch cannot be fetched",
+            "$.fhirServer",
+        )
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme != "https" and not _on_loopback(parts.hostname or ""):
+        raise ServiceError.of(
+            412,
+            "the request's fhirServer is listed but not https (plain http is read only on "
+            "loopback), so the missing prefetch cannot be fetched",
+            "$.fhirServer",
+        )
+    return base
+
+
+def _unreadable(key: str, why: str) -> ServiceError:
+    """The error for a key the FHIR server could not give; never what the server said."""
+    return ServiceError.of(
+        412, f"prefetch {key!r} was not fetched and the FHIR server {why}", f"$.prefetch.{key}"
+    )
 
 
 async def _get(client: httpx.AsyncClient, url: str, key: str) -> Mapping[str, Any]:
     try:
         response = await client.get(url)
     except httpx.HTTPError as error:
-        raise ServiceError.of(
-            412,
-            f"prefetch {key!r} is missing and the FHIR server could not be read: "
-            f"{type(error).__name__}",
-            f"$.prefetch.{key}",
-        ) from None
+        raise _unreadable(key, f"could not be read ({type(error).__name__})") from None
     if response.status_code != httpx.codes.OK:
-        raise ServiceError.of(
-            412,
-            f"prefetch {key!r} is missing and the FHIR server answered HTTP "
-            f"{response.status_code}",
-            f"$.prefetch.{key}",
-        )
+        raise _unreadable(key, f"answered HTTP {response.status_code}")
     if len(response.content) > MAX_DOCUMENT_BYTES:
-        raise ServiceError.of(412, f"the FHIR server's answer for {key!r} is too large")
+        raise _unreadable(key, "answered with too large a document")
     try:
         document = parse_json(response.content)
     except ValidationError:
-        raise ServiceError.of(
-            412, f"the FHIR server's answer for {key!r} is not JSON", f"$.prefetch.{key}"
-        ) from None
-    if not isinstance(document, Mapping):
-        raise ServiceError.of(412, f"the FHIR server's answer for {key!r} is not a resource")
+        raise _unreadable(key, "did not answer with JSON") from None
+    if not isinstance(document, Mapping) or _not_fetched(document):
+        raise _unreadable(key, "did not answer with a resource or a search result")
     return document
 
 
@@ -98,31 +181,34 @@ async def fetch_missing(
     server: str | None,
     authorization: FhirAuthorization | None,
     timeout: float,
-) -> dict[str, Any]:
-    """The prefetch with every missing key fetched from ``server``.
+    allowed: tuple[str, ...] = (),
+) -> Prefetch:
+    """The prefetch with every key the client did not fetch fetched from ``server``.
 
-    Searches follow at most :data:`MAX_PAGES` pages; everything shares one ``timeout``.
+    ``server`` must pass :func:`server_allowed` against ``allowed``. Searches follow at
+    most :data:`MAX_PAGES` pages on the same server; everything shares one ``timeout``.
 
     Raises:
-        ServiceError: 412 when a key is missing and there is no server, or the server
-            cannot give it.
+        ServiceError: 412 when a key was not fetched and there is no server, the server
+            is not allowed, or it cannot give the key.
     """
     filled = dict(prefetch or {})
     missing = missing_keys(prefetch)
     if not missing:
-        return filled
+        return Prefetch(filled, frozenset())
     if server is None:
         raise ServiceError.of(
             412,
-            "the prefetch lacks "
+            "the client did not fetch "
             + ", ".join(repr(key) for key in missing)
-            + " and the request names no fhirServer to fetch them from",
+            + " (left out, or an OperationOutcome) and the request names no fhirServer "
+            "to fetch them from",
             f"$.prefetch.{missing[0]}",
         )
+    base = server_allowed(server, allowed)
     headers = {"Accept": "application/fhir+json"}
     if authorization is not None:
         headers["Authorization"] = f"Bearer {authorization.access_token}"
-    base = server.rstrip("/")
     async with httpx.AsyncClient(
         headers=headers, timeout=timeout, follow_redirects=False
     ) as client:
@@ -131,14 +217,14 @@ async def fetch_missing(
             document = await _get(client, f"{base}/{query}", key)
             pages = [document]
             url = _next_page(document)
-            while url is not None and len(pages) < MAX_PAGES and url.startswith(base):
+            while url is not None and len(pages) < MAX_PAGES and url.startswith(base + "/"):
                 pages.append(await _get(client, url, key))
                 url = _next_page(pages[-1])
             if len(pages) > 1:
                 entries = [entry for page in pages for entry in page.get("entry") or []]
                 document = {"resourceType": "Bundle", "type": "searchset", "entry": entries}
             filled[key] = document
-    return filled
+    return Prefetch(filled, frozenset(missing))
 
 
 @attrs.frozen
@@ -149,9 +235,15 @@ class _Origin:
 
 
 def _entries(key: str, value: object) -> list[tuple[Any, _Origin]]:
+    """The resources of one prefetch value, each with its path (none for ``null``).
+
+    Informational OperationOutcome entries of a search (warnings) are left out.
+    """
     at = f"$.prefetch.{key}"
+    if value is None:
+        return []
     if not isinstance(value, Mapping):
-        raise invalid(at, "a FHIR resource or a searchset Bundle", value, "type")
+        raise invalid(at, "a FHIR resource, a searchset Bundle or null", value, "type")
     if value.get("resourceType") != "Bundle":
         return [(value, _Origin(at))]
     entries = value.get("entry", [])
@@ -161,9 +253,46 @@ def _entries(key: str, value: object) -> list[tuple[Any, _Origin]]:
     for index, entry in enumerate(entries):
         if not isinstance(entry, Mapping):
             raise invalid(f"{at}.entry[{index}]", "a Bundle entry", entry, "type")
+        resource = entry.get("resource")
+        if isinstance(resource, Mapping) and resource.get("resourceType") == "OperationOutcome":
+            continue
         if "resource" in entry:
-            found.append((entry["resource"], _Origin(f"{at}.entry[{index}].resource")))
+            found.append((resource, _Origin(f"{at}.entry[{index}].resource")))
     return found
+
+
+def _names_patient(reference: object, patient: str) -> bool:
+    """Whether ``reference`` (relative or absolute, maybe versioned) is ``Patient/{patient}``."""
+    if not isinstance(reference, str):
+        return False
+    parts = reference.split("/")
+    if len(parts) >= 4 and parts[-2] == "_history":
+        parts = parts[:-2]
+    return parts[-2:] == ["Patient", patient]
+
+
+def check_subject(resource: object, at: str, patient: str, *, fetched: bool = False) -> None:
+    """Refuse ``resource`` unless its ``subject`` (or ``patient``) is the patient in context.
+
+    One call is about one patient: a resource of another subject is never read, with a
+    400 naming it by its path (and, unless it was ``fetched`` from a FHIR server, its
+    reference: a fetched server's answer is never repeated). A resource with neither
+    element is left to the FHIR reader.
+
+    Raises:
+        ValidationError: for a resource about another subject.
+    """
+    if not isinstance(resource, Mapping):
+        return
+    for element in ("subject", "patient"):
+        if element not in resource:
+            continue
+        value = resource[element]
+        reference = value.get("reference") if isinstance(value, Mapping) else None
+        if not _names_patient(reference, patient):
+            expected = f'a reference to the patient in context, "Patient/{patient}"'
+            shown = "(from the FHIR server)" if fetched else reference
+            raise invalid(f"{at}.{element}.reference", expected, shown, "subject")
 
 
 def _moved(problem: Problem, origins: list[_Origin]) -> Problem:
@@ -180,23 +309,32 @@ def read_patient(
     patient: str,
     as_of: datetime.date,
     validated: ValidatedResources | None = None,
+    fetched: frozenset[str] = frozenset(),
 ) -> BundleImport:
     """Read the prefetch as ONE Bundle of the patient in context.
 
+    A ``null`` key is read as no data. The keys in ``fetched`` came from the FHIR server:
+    a problem in them is reported by path only, never with what the server sent.
+
     Raises:
-        ValidationError: when the ``patient`` prefetch is not that Patient, or a resource is
-            not valid FHIR (at its path in the request, ``$.prefetch.conditions.entry[2]...``).
+        ValidationError: when the ``patient`` prefetch is not that Patient, a resource is
+            about another subject, or a resource is not valid FHIR (at its path in the
+            request, ``$.prefetch.conditions.entry[2]...``).
     """
     resource = prefetch.get("patient")
-    if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
-        raise invalid("$.prefetch.patient", "a FHIR Patient resource", resource, "type")
-    if resource.get("id") != patient:
-        raise invalid(
-            "$.prefetch.patient.id", f'the patient in context, "{patient}"', resource.get("id")
-        )
+    if resource is not None:
+        if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+            raise invalid("$.prefetch.patient", "a FHIR Patient resource", resource, "type")
+        if resource.get("id") != patient:
+            shown = "(from the FHIR server)" if "patient" in fetched else resource.get("id")
+            raise invalid("$.prefetch.patient.id", f'the patient in context, "{patient}"', shown)
     found: list[tuple[Any, _Origin]] = []
     for key in PREFETCH:
-        found += _entries(key, prefetch[key])
+        entries = _entries(key, prefetch[key])
+        if key != "patient":
+            for item, origin in entries:
+                check_subject(item, origin.path, patient, fetched=key in fetched)
+        found += entries
     bundle = {
         "resourceType": "Bundle",
         "type": "collection",
@@ -206,4 +344,15 @@ def read_patient(
     try:
         return read_bundle(bundle, as_of=as_of, validated=validated)
     except ValidationError as error:
-        raise type(error)(_moved(problem, origins) for problem in error.problems) from None
+        moved = [_moved(problem, origins) for problem in error.problems]
+        from_server = [
+            key for key in fetched if any(p.path.startswith(f"$.prefetch.{key}") for p in moved)
+        ]
+        if from_server:
+            raise ServiceError.of(
+                412,
+                f"the FHIR server's answer for {sorted(from_server)[0]!r} is not valid FHIR "
+                "for this service",
+                f"$.prefetch.{sorted(from_server)[0]}",
+            ) from None
+        raise type(error)(moved) from None

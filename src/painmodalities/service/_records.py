@@ -56,6 +56,11 @@ UUID_PATTERN: Final = re.compile(
 SUMMARY_PATTERN: Final = re.compile(r"(?=.{1,139}$)[^\r\n]*\S[^\r\n]*")
 #: An absolute http(s) URL without spaces.
 URL_PATTERN: Final = re.compile(r"https?://\S+")
+#: An instant as RFC 3339 section 5.6 profiles ISO 8601 (``1985-04-12T23:20:50.52Z``).
+RFC3339_PATTERN: Final = re.compile(
+    r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)"
+    r"(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)"
+)
 
 #: The field metadata key that holds a field's wire name, where it differs from its name.
 WIRE: Final = "wire"
@@ -65,6 +70,7 @@ summary_text: Final = check.matches(
     SUMMARY_PATTERN, "one line under 140 characters", "Chronic neck pain: exercise ranks first"
 )
 url_text: Final = check.matches(URL_PATTERN, "absolute http(s) URL", "https://ehr.example/fhir")
+instant_text: Final = check.matches(RFC3339_PATTERN, "RFC 3339 date-time", "2021-12-11T10:05:31Z")
 
 
 class Indicator(RankedEnum):
@@ -107,6 +113,14 @@ def _is_object(_instance: object, attribute: Any, value: object) -> None:
         raise check.fail(attribute.name, "a JSON object", value, "type")
 
 
+def _extension() -> Any:
+    """The ``extension`` element CDS Hooks reserves on every element: a JSON object or absent.
+
+    The service reads no extension; it accepts one wherever the specification reserves it.
+    """
+    return attrs.field(default=None, validator=attrs.validators.optional(_is_object))
+
+
 # -- requests -----------------------------------------------------------------------------
 
 
@@ -129,6 +143,7 @@ class FhirAuthorization:
     scope: str = attrs.field(validator=check.text)
     subject: str = attrs.field(validator=check.text)
     patient: str | None = attrs.field(default=None, validator=check.optional(check.text))
+    extension: Mapping[str, Any] | None = _extension()
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +170,7 @@ class HookRequest:
     fhir_authorization: FhirAuthorization | None = attrs.field(
         default=None, metadata={WIRE: "fhirAuthorization"}
     )
-    extension: Mapping[str, Any] | None = None
+    extension: Mapping[str, Any] | None = _extension()
 
 
 @attrs.frozen(kw_only=True)
@@ -165,6 +180,7 @@ class Coding:
     code: str = attrs.field(validator=check.text)
     system: str | None = attrs.field(default=None, validator=check.optional(check.text))
     display: str | None = attrs.field(default=None, validator=check.optional(check.text))
+    extension: Mapping[str, Any] | None = _extension()
 
 
 @attrs.frozen(kw_only=True)
@@ -172,6 +188,7 @@ class AcceptedSuggestion:
     """A suggestion the clinician accepted, by its ``uuid``."""
 
     id: str = attrs.field(validator=uuid_text)
+    extension: Mapping[str, Any] | None = _extension()
 
 
 @attrs.frozen(kw_only=True)
@@ -182,6 +199,7 @@ class OverrideReason:
     user_comment: str | None = attrs.field(
         default=None, validator=check.optional(check.any_text), metadata={WIRE: "userComment"}
     )
+    extension: Mapping[str, Any] | None = _extension()
 
 
 @attrs.frozen(kw_only=True)
@@ -191,9 +209,10 @@ class FeedbackItem:
     Attributes:
         card: the card's ``uuid``.
         outcome: accepted or overridden.
-        accepted_suggestions: the suggestions accepted (for ``accepted``).
+        accepted_suggestions: the suggestions accepted (required for ``accepted``).
         override_reason: why it was overridden (for ``overridden``).
-        outcome_timestamp: when, as an ISO 8601 instant.
+        outcome_timestamp: when, as an RFC 3339 date-time (``2021-12-11T10:05:31Z``).
+        extension: extension data the service ignores.
     """
 
     card: str = attrs.field(validator=uuid_text)
@@ -204,8 +223,19 @@ class FeedbackItem:
     override_reason: OverrideReason | None = attrs.field(
         default=None, metadata={WIRE: "overrideReason"}
     )
-    outcome_timestamp: str = attrs.field(validator=check.text, metadata={WIRE: "outcomeTimestamp"})
-    extension: Mapping[str, Any] | None = None
+    outcome_timestamp: str = attrs.field(
+        validator=instant_text, metadata={WIRE: "outcomeTimestamp"}
+    )
+    extension: Mapping[str, Any] | None = _extension()
+
+    def __attrs_post_init__(self) -> None:
+        if self.outcome is FeedbackOutcome.ACCEPTED and not self.accepted_suggestions:
+            raise check.fail(
+                "accepted_suggestions",
+                "the accepted suggestions (required for an accepted outcome)",
+                [],
+                "required",
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -213,6 +243,7 @@ class FeedbackRequest:
     """The body of a feedback call: one item per card."""
 
     feedback: tuple[FeedbackItem, ...] = attrs.field(converter=check.as_tuple)
+    extension: Mapping[str, Any] | None = _extension()
 
 
 # -- responses ----------------------------------------------------------------------------
@@ -235,14 +266,15 @@ class Action:
         type: create, update or delete.
         description: what the action does, for people.
         resource: the FHIR resource to create or update.
-        resource_id: for ``delete``, the resources to delete (``ServiceRequest/123``).
+        resource_id: for ``delete``, a relative reference to the resource to delete
+            (``ServiceRequest/123``): one string, as CDS Hooks 2.0.1 defines it.
     """
 
     type: ActionType = attrs.field(validator=check.member_of(ActionType))
     description: str = attrs.field(validator=check.text)
     resource: Mapping[str, Any] | None = None
-    resource_id: tuple[str, ...] = attrs.field(
-        default=(), converter=check.as_tuple, metadata={WIRE: "resourceId"}
+    resource_id: str | None = attrs.field(
+        default=None, validator=check.optional(check.text), metadata={WIRE: "resourceId"}
     )
 
 
