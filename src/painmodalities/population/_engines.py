@@ -1,0 +1,244 @@
+"""The engines: DuckDB on one machine, Spark beyond it, over the same staged resources.
+
+Both sort the staged resources by patient (DuckDB out of core, Spark by hashing the patient
+key into partitions and sorting each), then hand the sorted record batches to the same
+function, :func:`grouped`, which cuts them into patients and runs the per-patient function
+on each. The rows and skips come out in one Arrow schema, sorted the same way by both.
+"""
+
+import datetime
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import attrs
+import orjson
+
+from painmodalities.catalog import Catalog
+from painmodalities.errors import invalid
+from painmodalities.population._measures import (
+    PatientResult,
+    PatientRow,
+    PatientSkip,
+    _Plans,
+    read_patient,
+)
+
+__all__ = ["CONFLICTS", "ENGINES", "Options", "grouped", "result_schema", "run_duckdb", "run_spark"]
+
+#: The engines, by name.
+ENGINES: Final = ("duckdb", "spark")
+
+#: Two resources of one type and id that differ (the same query runs on both engines).
+CONFLICTS: Final = """
+SELECT rtype, rid, min_by(place, seq) AS first_place, max_by(place, seq) AS last_place
+FROM staging
+WHERE rid IS NOT NULL
+GROUP BY rtype, rid
+HAVING count(DISTINCT resource) > 1
+ORDER BY rtype, rid
+LIMIT 1
+"""
+
+_ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
+_SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
+_BATCH_ROWS: Final = 4096
+
+
+@attrs.frozen(kw_only=True)
+class Options:
+    """What every patient is read with (sent to Spark's workers, so it pickles)."""
+
+    as_of: datetime.date
+    lookback_months: int
+    catalog: Catalog | None = None
+
+
+def result_schema() -> Any:
+    """The Arrow schema of the engines' output: a row's fields, then a skip's."""
+    import pyarrow as pa
+
+    types = {bool: pa.bool_(), str: pa.string()}
+    return pa.schema(
+        [(field.name, types[field.type]) for field in attrs.fields(PatientRow)]  # type: ignore[index]
+        + [(name, pa.string()) for name in _SKIP_FIELDS]
+    )
+
+
+def _records(result: PatientResult) -> Iterator[dict[str, Any]]:
+    for row in result.rows:
+        yield attrs.asdict(row)
+    for skip in result.skips:
+        yield {"skip_rule": skip.rule, "skip_where": skip.where, "skip_detail": skip.detail}
+
+
+def _patient(
+    patient: str, group: list[tuple[str, str | None, str, bytes]], options: Options, plans: _Plans
+) -> PatientResult:
+    """One patient's result, from their staged resources in export order."""
+    seen: set[tuple[str, str]] = set()
+    resources, places, duplicates = [], [], []
+    for rtype, rid, place, resource in group:
+        if rid is not None:
+            if (rtype, rid) in seen:  # identical: CONFLICTS found no two that differ
+                duplicates.append(
+                    PatientSkip(
+                        rule="duplicate",
+                        where=place,
+                        detail=f"{rtype}/{rid} again, identical: read once",
+                    )
+                )
+                continue
+            seen.add((rtype, rid))
+        resources.append(orjson.loads(resource))
+        places.append(place)
+    found = read_patient(
+        patient,
+        resources,
+        as_of=options.as_of,
+        lookback_months=options.lookback_months,
+        places=places,
+        catalog=options.catalog,
+        plans=plans,
+    )
+    return PatientResult(rows=found.rows, skips=(*found.skips, *duplicates))
+
+
+def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
+    """The results of the patients in ``batches``, staged resources sorted by patient.
+
+    A patient's resources may straddle batches: the last patient of a batch is finished
+    with the next one. Yields record batches of :func:`result_schema`.
+    """
+    import pyarrow as pa
+
+    from painmodalities._builtin import default_catalog
+
+    schema = result_schema()
+    plans = _Plans(default_catalog() if options.catalog is None else options.catalog)
+    out: list[dict[str, Any]] = []
+    current: str | None = None
+    group: list[tuple[str, str | None, str, bytes]] = []
+    for batch in batches:
+        columns = [batch.column(name).to_pylist() for name in ("patient", "rtype", "rid", "place", "resource")]
+        for patient, rtype, rid, place, resource in zip(*columns, strict=True):
+            if patient != current:
+                if current is not None:
+                    out.extend(_records(_patient(current, group, options, plans)))
+                current, group = patient, []
+            group.append((rtype, rid, place, resource))
+        if len(out) >= _BATCH_ROWS:
+            yield pa.RecordBatch.from_pylist(out, schema=schema)
+            out = []
+    if current is not None:
+        out.extend(_records(_patient(current, group, options, plans)))
+    if out:
+        yield pa.RecordBatch.from_pylist(out, schema=schema)
+
+
+def _conflict(found: Any) -> None:
+    if found:
+        rtype, rid, first, last = found
+        raise invalid(
+            f"{first} and {last}",
+            f"one {rtype}/{rid} (two files disagree about it)",
+            "two different resources",
+            "conflicting_id",
+        )
+
+
+def _sorted(table: Any) -> Any:
+    return table.sort_by(
+        [("skip_rule", "ascending"), ("patient", "ascending"), ("pain_type", "ascending"),
+         ("skip_where", "ascending"), ("skip_detail", "ascending")]
+    )
+
+
+def run_duckdb(
+    staging: Path,
+    options: Options,
+    *,
+    progress: Callable[[int], None] | None = None,
+    memory_limit: str = "1GB",
+) -> Any:
+    """The results with DuckDB: an out-of-core sort by patient, streamed in batches."""
+    import duckdb
+    import pyarrow as pa
+
+    connection = duckdb.connect(str(staging / "work.duckdb"))
+    try:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        connection.execute(f"SET temp_directory = '{staging / 'spill'}'")
+        connection.execute("SET preserve_insertion_order = false")
+        parquet = str(staging / "resources.parquet").replace("'", "''")
+        connection.execute(f"CREATE VIEW staging AS SELECT * FROM read_parquet('{parquet}')")
+        _conflict(connection.execute(CONFLICTS).fetchone())
+        relation = connection.sql(
+            "SELECT patient, rtype, rid, place, resource FROM staging ORDER BY patient, seq"
+        )
+        reader = relation.to_arrow_reader(batch_size=_BATCH_ROWS)
+
+        def counted() -> Iterator[Any]:
+            done = 0
+            for batch in reader:
+                yield batch
+                done += batch.num_rows
+                if progress is not None:
+                    progress(done)
+
+        results = list(grouped(counted(), options))
+        return _sorted(pa.Table.from_batches(results, schema=result_schema()))
+    finally:
+        connection.close()
+
+
+def local_spark(master: str = "local[*]") -> Any:
+    """A local SparkSession for the Spark engine (Python workers: this interpreter)."""
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master(master)
+        .appName("painmodalities-population")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def run_spark(staging: Path, options: Options, spark: Any) -> Any:
+    """The results with Spark: hash the patient key into partitions, sort each, map in Arrow.
+
+    ``staging`` must be a path every executor can read (on a cluster: shared storage).
+    """
+    import pyarrow as pa
+
+    frame = spark.read.parquet(str(staging / "resources.parquet"))
+    frame.createOrReplaceTempView("staging")
+    _conflict(spark.sql(CONFLICTS).collect() and tuple(spark.sql(CONFLICTS).collect()[0]))
+    partitions = max(1, int(spark.sparkContext.defaultParallelism) * 2)
+    schema = result_schema()
+
+    def run(batches: Iterator[Any]) -> Iterator[Any]:
+        return grouped(batches, options)
+
+    table = (
+        frame.repartition(partitions, "patient")
+        .sortWithinPartitions("patient", "seq")
+        .select("patient", "rtype", "rid", "place", "resource")
+        .mapInArrow(run, _spark_schema(schema))
+        .toArrow()
+    )
+    return _sorted(table.cast(schema))
+
+
+def _spark_schema(schema: Any) -> str:
+    names = {"bool": "boolean", "string": "string"}
+    return ", ".join(f"{field.name} {names[str(field.type)]}" for field in schema)
