@@ -5,7 +5,11 @@ Run more locally with ``HYPOTHESIS_PROFILE=thorough pytest``, fewer while editin
 """
 
 import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -29,3 +33,22 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One local SparkSession for the whole test session (Spark starts slowly).
+
+    Without a Java runtime the Spark tests are skipped, except in CI, where ``.ci/run``
+    installs one: there a missing Java is a failure.
+    """
+    pytest.importorskip("pyspark")
+    if shutil.which("java") is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI runs the Spark tests: .ci/run installs openjdk-17-jre-headless")
+        pytest.skip("the Spark engine needs a Java runtime (java is not on PATH)")
+    from painmodalities.population._engines import local_spark
+
+    session = local_spark("local[2]")
+    yield session
+    session.stop()

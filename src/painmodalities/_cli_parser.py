@@ -511,6 +511,8 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
 
     _add_plan(commands, with_catalog, handlers["plan"])
 
+    _add_population(commands, handlers["population"])
+
     listing = commands.add_parser(
         "list", parents=[with_catalog], help="list the modalities in the catalog"
     )
@@ -675,3 +677,64 @@ def add_teaching_commands(
             help="the file to write, .png or .svg",
         )
         picture.set_defaults(handler=handlers["plot"])
+
+
+def _months(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of months, got {text!r}"
+        ) from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of months, 0 or more, got {number}"
+        )
+    return number
+
+
+def _add_population(commands: "argparse._SubParsersAction[Parser]", handler: Handler) -> None:
+    """The ``population`` subcommand: care-gap measures over a FHIR Bulk Data export."""
+    population = commands.add_parser(
+        "population",
+        help="care-gap measures over a FHIR Bulk Data export (the population or spark extra)",
+        description="Read a FHIR Bulk Data export (a directory of .ndjson files, or an $export "
+        "manifest), read each patient as rank --fhir reads a bundle, plan each pain type, and "
+        "count the care-gap measures per pain type.",
+        epilog="examples:\n  painmodalities population export/ --as-of 2025-01-01\n"
+        "  painmodalities population export/manifest.json --engine spark --rows rows.parquet "
+        "--measure-report report.json\n",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    population.add_argument(
+        "bulk", metavar="BULK", type=Path, help="the export's directory or manifest"
+    )
+    population.add_argument(
+        "--as-of",
+        type=_date,
+        metavar="DATE",
+        help="the date measured at, YYYY-MM-DD (default today)",
+    )
+    population.add_argument(
+        "--lookback",
+        type=_months,
+        default=12,
+        metavar="MONTHS",
+        help="the look-back window in calendar months before the as-of date (default 12)",
+    )
+    population.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="engine"
+    )
+    population.add_argument(
+        "--rows",
+        type=Path,
+        metavar="FILE",
+        help="write the per-patient rows (personal data) here: Parquet for .parquet, else CSV",
+    )
+    population.add_argument(
+        "--measure-report", type=Path, metavar="FILE", help="write the FHIR R4B MeasureReport here"
+    )
+    population.add_argument(
+        "--format", choices=("table", "json"), default="table", help="the summary's format"
+    )
+    population.set_defaults(handler=handler, usage=population.format_usage())

@@ -642,6 +642,12 @@ def _feedback(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> in
     return EXIT_OK
 
 
+def _population(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    from painmodalities.population._cli import run  # noqa: PLC0415 (the extra's own import)
+
+    return run(args, stdout, stderr)
+
+
 # -- entry point -----------------------------------------------------------------------------
 
 
@@ -660,6 +666,7 @@ def build_parser() -> argparse.ArgumentParser:
         "plot": _plot,
         "serve": _serve,
         "feedback": _feedback,
+        "population": _population,
     }
     return _build_parser(handlers)
 

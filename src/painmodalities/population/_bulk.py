@@ -139,8 +139,8 @@ class _Writer:
     """The staging file, written a batch at a time."""
 
     def __init__(self, path: Path) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
+        import pyarrow.parquet as pq  # noqa: PLC0415 (an extra's, where used)
 
         self._pa = pa
         self.schema = pa.schema(
@@ -164,11 +164,13 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        columns = list(zip(*self._rows, strict=True)) if self._rows else [[]] * 6
+        columns: list[Any] = list(zip(*self._rows, strict=True)) if self._rows else [()] * 6
         self._writer.write_table(
             self._pa.Table.from_arrays(
-                [self._pa.array(column, type=field.type) for column, field in
-                 zip(columns, self.schema, strict=True)],
+                [
+                    self._pa.array(column, type=field.type)
+                    for column, field in zip(columns, self.schema, strict=True)
+                ],
                 schema=self.schema,
             )
         )
@@ -179,9 +181,7 @@ class _Writer:
         self._writer.close()
 
 
-def stage(
-    files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMENT_BYTES
-) -> Staged:
+def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMENT_BYTES) -> Staged:
     """Read ``files`` into ``staging/resources.parquet``, keyed by patient.
 
     A file whose first line is not a JSON object is not NDJSON: an error with its file and
@@ -265,7 +265,9 @@ def stage(
                     )
                 )
     except OSError as error:
-        raise invalid(str(error.filename), "a readable NDJSON file", error.strerror, "file") from None
+        raise invalid(
+            str(error.filename), "a readable NDJSON file", error.strerror, "file"
+        ) from None
     finally:
         writer.close()
     return Staged(

@@ -9,6 +9,7 @@ on each. The rows and skips come out in one Arrow schema, sorted the same way by
 import datetime
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -16,6 +17,7 @@ from typing import Any, Final
 import attrs
 import orjson
 
+from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
 from painmodalities.errors import invalid
 from painmodalities.population._measures import (
@@ -26,7 +28,15 @@ from painmodalities.population._measures import (
     read_patient,
 )
 
-__all__ = ["CONFLICTS", "ENGINES", "Options", "grouped", "result_schema", "run_duckdb", "run_spark"]
+__all__ = [
+    "CONFLICTS",
+    "ENGINES",
+    "Options",
+    "grouped",
+    "result_schema",
+    "run_duckdb",
+    "run_spark",
+]
 
 #: The engines, by name.
 ENGINES: Final = ("duckdb", "spark")
@@ -58,7 +68,7 @@ class Options:
 
 def result_schema() -> Any:
     """The Arrow schema of the engines' output: a row's fields, then a skip's."""
-    import pyarrow as pa
+    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     types = {bool: pa.bool_(), str: pa.string()}
     return pa.schema(
@@ -112,9 +122,7 @@ def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
     A patient's resources may straddle batches: the last patient of a batch is finished
     with the next one. Yields record batches of :func:`result_schema`.
     """
-    import pyarrow as pa
-
-    from painmodalities._builtin import default_catalog
+    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     schema = result_schema()
     plans = _Plans(default_catalog() if options.catalog is None else options.catalog)
@@ -122,7 +130,10 @@ def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
     current: str | None = None
     group: list[tuple[str, str | None, str, bytes]] = []
     for batch in batches:
-        columns = [batch.column(name).to_pylist() for name in ("patient", "rtype", "rid", "place", "resource")]
+        columns = [
+            batch.column(name).to_pylist()
+            for name in ("patient", "rtype", "rid", "place", "resource")
+        ]
         for patient, rtype, rid, place, resource in zip(*columns, strict=True):
             if patient != current:
                 if current is not None:
@@ -151,8 +162,13 @@ def _conflict(found: Any) -> None:
 
 def _sorted(table: Any) -> Any:
     return table.sort_by(
-        [("skip_rule", "ascending"), ("patient", "ascending"), ("pain_type", "ascending"),
-         ("skip_where", "ascending"), ("skip_detail", "ascending")]
+        [
+            ("skip_rule", "ascending"),
+            ("patient", "ascending"),
+            ("pain_type", "ascending"),
+            ("skip_where", "ascending"),
+            ("skip_detail", "ascending"),
+        ]
     )
 
 
@@ -164,16 +180,15 @@ def run_duckdb(
     memory_limit: str = "1GB",
 ) -> Any:
     """The results with DuckDB: an out-of-core sort by patient, streamed in batches."""
-    import duckdb
-    import pyarrow as pa
+    import duckdb  # noqa: PLC0415 (an extra's, where used)
+    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     connection = duckdb.connect(str(staging / "work.duckdb"))
     try:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
         connection.execute(f"SET temp_directory = '{staging / 'spill'}'")
         connection.execute("SET preserve_insertion_order = false")
-        parquet = str(staging / "resources.parquet").replace("'", "''")
-        connection.execute(f"CREATE VIEW staging AS SELECT * FROM read_parquet('{parquet}')")
+        connection.read_parquet(str(staging / "resources.parquet")).create_view("staging")
         _conflict(connection.execute(CONFLICTS).fetchone())
         relation = connection.sql(
             "SELECT patient, rtype, rid, place, resource FROM staging ORDER BY patient, seq"
@@ -198,14 +213,14 @@ def local_spark(master: str = "local[*]") -> Any:
     """A local SparkSession for the Spark engine (Python workers: this interpreter)."""
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
-    from pyspark.sql import SparkSession
+    from pyspark.sql import SparkSession  # noqa: PLC0415 (an extra's, where used)
 
     session = (
         SparkSession.builder.master(master)
         .appName("painmodalities-population")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
         .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
         .getOrCreate()
     )
@@ -218,24 +233,27 @@ def run_spark(staging: Path, options: Options, spark: Any) -> Any:
 
     ``staging`` must be a path every executor can read (on a cluster: shared storage).
     """
-    import pyarrow as pa
-
     frame = spark.read.parquet(str(staging / "resources.parquet"))
     frame.createOrReplaceTempView("staging")
-    _conflict(spark.sql(CONFLICTS).collect() and tuple(spark.sql(CONFLICTS).collect()[0]))
-    partitions = max(1, int(spark.sparkContext.defaultParallelism) * 2)
+    found = spark.sql(CONFLICTS).collect()
+    _conflict(tuple(found[0]) if found else None)
+    partitions = max(1, int(spark.sparkContext.defaultParallelism))
     schema = result_schema()
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         return grouped(batches, options)
 
-    table = (
-        frame.repartition(partitions, "patient")
-        .sortWithinPartitions("patient", "seq")
-        .select("patient", "rtype", "rid", "place", "resource")
-        .mapInArrow(run, _spark_schema(schema))
-        .toArrow()
-    )
+    with warnings.catch_warnings():
+        # PySpark warns that it "does not yet fully support pandas >= 3"; Arrow, not pandas,
+        # carries the data here.
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+        table = (
+            frame.repartition(partitions, "patient")
+            .sortWithinPartitions("patient", "seq")
+            .select("patient", "rtype", "rid", "place", "resource")
+            .mapInArrow(run, _spark_schema(schema))
+            .toArrow()
+        )
     return _sorted(table.cast(schema))
 
 

@@ -109,7 +109,8 @@ class PatientRow:
         pain_type: the pain type, as ``read_bundle`` reads it (``low_back:chronic``).
         chronic_by_definition: whether the pain type was read as chronic by definition.
         recorded: what the record shows done or referred to in the look-back window, in the
-            importer's words, ``"; "``-separated.
+            importer's words, by date, ``"; "``-separated (the same however the export's
+            files split the resources).
         approximate: whether any of it is an approximate or family-level referral (a
             provider or a broad therapy, not the modality itself).
         core: the plan's core choices, ``;``-separated (empty: no active option has
@@ -203,6 +204,7 @@ def _activity(target: PriorCare, catalog: Catalog) -> bool | None:
 
 
 def _row(
+    *,
     patient: str,
     record: BundleImport,
     pain_type: PainType,
@@ -223,7 +225,8 @@ def _row(
             if prior.modality_id is not None
             and (modality := catalog.get(prior.modality_id)) is not None
             and any(
-                rec.direction is Direction.AGAINST for rec in modality.recommendations_for(pain_type)
+                rec.direction is Direction.AGAINST
+                for rec in modality.recommendations_for(pain_type)
             )
         }
     )
@@ -240,8 +243,7 @@ def _row(
         adjuncts=";".join(item.modality.id for item in care.adjuncts),
         not_recommended=";".join(against),
         active_care_recorded=bool(core_care),
-        active_care_approximate=bool(core_care)
-        and all(prior.approximate for prior in core_care),
+        active_care_approximate=bool(core_care) and all(prior.approximate for prior in core_care),
         passive_only=bool(window) and all(_activity(prior, catalog) is False for prior in window),
         not_recommended_recorded=bool(against),
         no_nondrug_care_recorded=not window,
@@ -288,7 +290,9 @@ def read_patient(
     catalog = default_catalog() if catalog is None else catalog
     plans = _Plans(catalog) if plans is None else plans
     start = lookback_start(as_of, lookback_months)
-    shown = list(places) if places is not None else [f"resource {i}" for i in range(len(resources))]
+    shown = (
+        list(places) if places is not None else [f"resource {i}" for i in range(len(resources))]
+    )
     if not any(resource.get("resourceType") == "Patient" for resource in resources):
         return PatientResult(
             skips=tuple(
@@ -304,14 +308,24 @@ def read_patient(
         record = read_bundle(_bundle(resources), as_of=as_of, patient=patient)
     except ValidationError as error:
         return PatientResult(skips=(_invalid(patient, error, shown),))
-    window = [
-        prior
-        for prior in record.prior_care
-        if prior.date is not None and start <= prior.date <= as_of
-    ]
+    window = sorted(
+        (
+            prior
+            for prior in record.prior_care
+            if prior.date is not None and start <= prior.date <= as_of
+        ),
+        key=lambda prior: (prior.date, prior.words),
+    )
     return PatientResult(
         rows=tuple(
-            _row(patient, record, pain_type, window, plans(pain_type), catalog)
+            _row(
+                patient=patient,
+                record=record,
+                pain_type=pain_type,
+                window=window,
+                care=plans(pain_type),
+                catalog=catalog,
+            )
             for pain_type in record.pain_types
         ),
         skips=tuple(

@@ -139,8 +139,8 @@ class PopulationReport:
 
     def write_rows(self, path: str | os.PathLike[str]) -> None:
         """Write the rows to ``path``: Parquet for ``.parquet``, else CSV."""
-        import pyarrow.csv
-        import pyarrow.parquet
+        import pyarrow.csv  # noqa: PLC0415 (an extra's, where used)
+        import pyarrow.parquet  # noqa: PLC0415 (an extra's, where used)
 
         target = Path(path)
         if target.suffix == ".parquet":
@@ -151,11 +151,11 @@ class PopulationReport:
     def table(self) -> str:
         """The counts as a plain-text table: counts and percentages per measure and pain type."""
         lines = [f"{'measure':<26} {'pain type':<30} {'numerator':>9} {'of':>9} {'%':>6}"]
-        for count in self.counts:
-            lines.append(
-                f"{count.measure:<26} {count.pain_type:<30} {count.numerator:>9} "
-                f"{count.denominator:>9} {100 * count.share:>6.1f}"
-            )
+        lines += [
+            f"{count.measure:<26} {count.pain_type:<30} {count.numerator:>9} "
+            f"{count.denominator:>9} {100 * count.share:>6.1f}"
+            for count in self.counts
+        ]
         skipped = self.skip_counts()
         if skipped:
             lines.append("skipped: " + ", ".join(f"{rule} {n}" for rule, n in skipped.items()))
@@ -261,14 +261,14 @@ def population_report(
 
 
 def _not(mask: Any) -> Any:
-    import pyarrow.compute as pc
+    import pyarrow.compute as pc  # noqa: PLC0415 (an extra's, where used)
 
     return pc.invert(mask)
 
 
 def _extra(engine: str) -> None:
     """Import the engine's packages, or raise the error naming its extra."""
-    from painmodalities.errors import MissingExtraError
+    from painmodalities.errors import MissingExtraError  # noqa: PLC0415 (an extra's, where used)
 
     needed = ("duckdb", "pyarrow") if engine == "duckdb" else ("pyspark", "pyarrow")
     for name in needed:

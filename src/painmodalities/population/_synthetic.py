@@ -20,7 +20,17 @@ from painmodalities.fhir._codes import ICD10CM_SYSTEM, SNOMED_SYSTEM, SNOMED_VER
 __all__ = ["write_synthetic_export"]
 
 #: ICD-10-CM codes named in the dossier's ``codes/icd10cm.csv`` rows marked verified.
-_ICD10CM: Final = ("M54.50", "M54.51", "M54.59", "M54.2", "M17.0", "M17.9", "M16.0", "M16.9", "M79.7")
+_ICD10CM: Final = (
+    "M54.50",
+    "M54.51",
+    "M54.59",
+    "M54.2",
+    "M17.0",
+    "M17.9",
+    "M16.0",
+    "M16.9",
+    "M79.7",
+)
 _CONDITIONS: Final = tuple(
     code for code, concept in SNOMED_VERIFIED.items() if concept.target.startswith("condition:")
 )
@@ -35,14 +45,23 @@ _REFERRALS: Final = tuple(
 _OTHER_CONDITIONS: Final = ("Seasonal allergic rhinitis", "Essential hypertension", "Asthma")
 _OTHER_PROCEDURES: Final = ("Dental cleaning", "Influenza vaccination", "Blood draw")
 _CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
-_TYPES: Final = ("Patient", "Condition", "Procedure", "ServiceRequest", "Observation", "MedicationRequest")
+_TYPES: Final = (
+    "Patient",
+    "Condition",
+    "Procedure",
+    "ServiceRequest",
+    "Observation",
+    "MedicationRequest",
+)
 
 
 def _day(rng: random.Random, as_of: datetime.date, days: int) -> str:
     return (as_of - datetime.timedelta(days=rng.randrange(days))).isoformat()
 
 
-def _condition(rng: random.Random, ident: str, patient: str, as_of: datetime.date) -> dict[str, Any]:
+def _condition(
+    rng: random.Random, ident: str, patient: str, as_of: datetime.date
+) -> dict[str, Any]:
     if rng.random() < 0.5:
         coding = {"system": ICD10CM_SYSTEM, "code": rng.choice(_ICD10CM)}
     else:
@@ -59,7 +78,9 @@ def _condition(rng: random.Random, ident: str, patient: str, as_of: datetime.dat
     }
 
 
-def _procedure(rng: random.Random, ident: str, patient: str, as_of: datetime.date) -> dict[str, Any]:
+def _procedure(
+    rng: random.Random, ident: str, patient: str, as_of: datetime.date
+) -> dict[str, Any]:
     code = rng.choice(_PROCEDURES)
     return {
         "resourceType": "Procedure",
@@ -75,7 +96,9 @@ def _procedure(rng: random.Random, ident: str, patient: str, as_of: datetime.dat
     }
 
 
-def _referral(rng: random.Random, ident: str, patient: str, as_of: datetime.date) -> dict[str, Any]:
+def _referral(
+    rng: random.Random, ident: str, patient: str, as_of: datetime.date
+) -> dict[str, Any]:
     code = rng.choice(_REFERRALS)
     return {
         "resourceType": "ServiceRequest",
@@ -148,7 +171,9 @@ def write_synthetic_export(
     folder = Path(directory)
     folder.mkdir(parents=True, exist_ok=True)
     names = {
-        (kind, part): f"{kind}.{part:03d}.ndjson" for kind in _TYPES for part in range(files_per_type)
+        (kind, part): f"{kind}.{part:03d}.ndjson"
+        for kind in _TYPES
+        for part in range(files_per_type)
     }
     handles = {key: (folder / name).open("wb") for key, name in names.items()}
     counts = dict.fromkeys(names, 0)

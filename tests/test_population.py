@@ -1,0 +1,380 @@
+"""Population reports on the DuckDB engine: rows, measures, MeasureReport, bad bulk data."""
+
+import datetime
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("duckdb")
+pytest.importorskip("pyarrow")
+
+from painmodalities.cli import main
+from painmodalities.errors import ValidationError
+from painmodalities.population import (
+    MEASURES,
+    PatientRow,
+    PopulationReport,
+    lookback_start,
+    population_report,
+    read_patient,
+    write_synthetic_export,
+)
+from tests.population_support import bundles_of_export, expected_rows, split_bundle
+from tests.samples import FHIR_FIXTURES, fhir_fixture
+
+AS_OF = datetime.date(2024, 1, 1)
+SUBJECT = {"reference": "Patient/a"}
+PATIENT = {"resourceType": "Patient", "id": "a"}
+BACK = {
+    "resourceType": "Condition",
+    "id": "c1",
+    "code": {"coding": [{"system": "http://snomed.info/sct", "code": "278860009"}]},
+    "subject": SUBJECT,
+}
+
+
+def _write(folder: Path, name: str, *lines: object) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(line if isinstance(line, str) else json.dumps(line) for line in lines)
+    (folder / name).write_text(text + "\n", "utf-8")
+    return folder
+
+
+def _report(folder: Path, **options: Any) -> PopulationReport:
+    return population_report(folder, as_of=options.pop("as_of", AS_OF), **options)
+
+
+# -- the fixture bundles, split into a bulk export -------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["brenda_jackson", "lois_lane"])
+@pytest.mark.parametrize(("as_of", "months"), [(AS_OF, 12), (datetime.date(2019, 6, 1), 36)])
+def test_fixture_rows_equal_read_bundle_and_plan(
+    tmp_path: Path, name: str, as_of: datetime.date, months: int
+) -> None:
+    bundle = fhir_fixture(name)
+    export = split_bundle(bundle, tmp_path / name)
+    report = population_report(export, as_of=as_of, lookback_months=months)
+    (patient,) = {row.patient for row in report.row_objects()}
+    assert list(report.row_objects()) == expected_rows(bundle, patient, as_of, months)
+    assert report.row_objects()  # the fixtures have pain conditions
+    assert dict(report.not_read)  # their Observations and MedicationRequests are counted
+
+
+def test_shared_fixtures_are_the_test_copies() -> None:
+    shared = Path("/work/shared/fixtures/fhir")
+    if not shared.is_dir():
+        pytest.skip("the shared fixtures are not on this machine")
+    for path in FHIR_FIXTURES.glob("*.json"):
+        assert path.read_bytes() == (shared / path.name).read_bytes()
+
+
+# -- synthetic exports -----------------------------------------------------------------------
+
+
+@settings(max_examples=5)
+@given(seed=st.integers(0, 10_000), size=st.integers(0, 30))
+def test_synthetic_rows_equal_each_patients_bundle(seed: int, size: int) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        write_synthetic_export(folder, size, seed=seed, as_of=AS_OF)
+        report = population_report(folder / "manifest.json", as_of=AS_OF)
+        bundles = bundles_of_export(folder)
+        expected = sorted(
+            (
+                row
+                for patient, bundle in bundles.items()
+                for row in expected_rows(bundle, patient, AS_OF, 12)
+            ),
+            key=lambda row: (row.patient, row.pain_type),
+        )
+        assert list(report.row_objects()) == expected
+        rows = report.row_objects()
+        for row in rows:
+            assert not (row.passive_only and row.active_care_recorded)
+            assert not (
+                row.no_nondrug_care_recorded
+                and (row.passive_only or row.active_care_recorded or row.not_recommended_recorded)
+            )
+            assert row.active_care_approximate <= row.active_care_recorded
+        _check_counts(report)
+
+
+def _check_counts(report: PopulationReport) -> None:
+    rows = report.row_objects()
+    for count in report.counts:
+        having = [row for row in rows if row.pain_type == count.pain_type]
+        assert count.denominator == len(having)
+        assert count.numerator == sum(getattr(row, count.measure) for row in having)
+
+
+def test_synthetic_export_is_seeded(tmp_path: Path) -> None:
+    write_synthetic_export(tmp_path / "a", 20, seed=3)
+    write_synthetic_export(tmp_path / "b", 20, seed=3)
+    write_synthetic_export(tmp_path / "c", 20, seed=4)
+    files = sorted(path.name for path in (tmp_path / "a").iterdir())
+    assert files == sorted(path.name for path in (tmp_path / "b").iterdir())
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
+    assert any(
+        (tmp_path / "a" / f).read_bytes() != (tmp_path / "c" / f).read_bytes() for f in files
+    )
+
+
+def test_synthetic_export_writes_only_verified_codes(tmp_path: Path) -> None:
+    from painmodalities.fhir import ICD10CM_PREFIXES, SNOMED_VERIFIED
+
+    write_synthetic_export(tmp_path, 200, seed=1)
+    codes = set()
+    for path in tmp_path.glob("*.ndjson"):
+        for line in path.read_text("utf-8").splitlines():
+            for coding in json.loads(line).get("code", {}).get("coding", []):
+                codes.add((coding["system"], coding["code"]))
+    assert codes
+    for system, code in codes:
+        if system == "http://snomed.info/sct":
+            assert code in SNOMED_VERIFIED
+        else:
+            assert any(code.startswith(prefix) for prefix in ICD10CM_PREFIXES), code
+
+
+# -- the MeasureReport -----------------------------------------------------------------------
+
+
+def test_measure_report_validates_and_counts_equal_rows(tmp_path: Path) -> None:
+    from fhir.resources.R4B.measurereport import MeasureReport
+
+    write_synthetic_export(tmp_path, 60, seed=7, as_of=AS_OF)
+    report = _report(tmp_path)
+    document = report.measure_report()
+    MeasureReport.model_validate(document)
+    rows = report.row_objects()
+    assert len(document["group"]) == len(MEASURES) * len({row.pain_type for row in rows})
+    for group in document["group"]:
+        measure, pain_type = group["code"]["coding"][0]["code"].split("/")
+        counts = {p["code"]["coding"][0]["code"]: p["count"] for p in group["population"]}
+        having = [row for row in rows if row.pain_type == pain_type]
+        assert counts == {
+            "initial-population": len(having),
+            "denominator": len(having),
+            "numerator": sum(getattr(row, measure) for row in having),
+        }
+    assert document["period"] == {
+        "start": lookback_start(AS_OF, 12).isoformat(),
+        "end": AS_OF.isoformat(),
+    }
+
+
+def test_measures_name_their_recommendation() -> None:
+    assert [measure.id for measure in MEASURES] == [
+        "active_care_recorded",
+        "passive_only",
+        "not_recommended_recorded",
+        "no_nondrug_care_recorded",
+    ]
+    assert {measure.id for measure in MEASURES} <= {
+        f.name for f in __import__("attrs").fields(PatientRow)
+    }
+    assert all(measure.why and measure.definition for measure in MEASURES)
+
+
+# -- the per-patient function ----------------------------------------------------------------
+
+
+def test_read_patient_counts_a_recommendation_against() -> None:
+    acupuncture = {
+        "resourceType": "Procedure",
+        "id": "p1",
+        "status": "completed",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "44868003"}]},
+        "subject": SUBJECT,
+        "performedDateTime": "2023-06-01",
+    }
+    (row,) = read_patient("a", [PATIENT, BACK, acupuncture], as_of=AS_OF).rows
+    assert row.pain_type == "low_back:chronic"
+    assert row.not_recommended == "acupuncture"  # NICE NG59: do not offer acupuncture
+    assert row.not_recommended_recorded
+    assert row.passive_only
+    assert not row.active_care_recorded
+    assert not row.no_nondrug_care_recorded
+    outside = read_patient("a", [PATIENT, BACK, acupuncture], as_of=AS_OF, lookback_months=3)
+    assert outside.rows[0].no_nondrug_care_recorded
+
+
+def test_read_patient_marks_an_approximate_referral() -> None:
+    psychotherapy = {
+        "resourceType": "ServiceRequest",
+        "id": "s1",
+        "status": "active",
+        "intent": "order",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": "81294000"}]},
+        "subject": SUBJECT,
+        "authoredOn": "2023-06-01",
+    }
+    (row,) = read_patient("a", [PATIENT, BACK, psychotherapy], as_of=AS_OF).rows
+    assert row.approximate
+    assert not row.passive_only
+    assert "psychotherapy" in row.recorded
+
+
+# -- bad bulk data ---------------------------------------------------------------------------
+
+
+def test_error_truncated_line_is_skipped_and_counted(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK, '{"resourceType": "Condition", "id": "c2", "su')
+    report = _report(tmp_path)
+    assert [row.pain_type for row in report.row_objects()] == ["low_back:chronic"]
+    (skip,) = [s for s in report.skips if s.rule == "truncated_line"]
+    assert skip.where == "Condition.ndjson:2"
+
+
+def test_error_resource_with_no_subject_is_skipped(tmp_path: Path) -> None:
+    orphan = {key: value for key, value in BACK.items() if key != "subject"}
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", {**orphan, "id": "c9"}, BACK)
+    report = _report(tmp_path)
+    assert [(s.rule, s.where) for s in report.skips if not s.rule.startswith("import.")] == [
+        ("no_subject", "Condition.ndjson:1")
+    ]
+    assert len(report.row_objects()) == 1
+
+
+def test_error_subject_with_no_patient_is_skipped(tmp_path: Path) -> None:
+    ghost = {**BACK, "id": "c3", "subject": {"reference": "Patient/ghost"}}
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK, ghost)
+    report = _report(tmp_path)
+    (skip,) = [s for s in report.skips if s.rule == "no_patient"]
+    assert skip.where == "Condition.ndjson:2"
+    assert "Patient/ghost" in skip.detail
+    assert {row.patient for row in report.row_objects()} == {"a"}
+
+
+@pytest.mark.parametrize(
+    "text", ['{\n  "resourceType": "Patient"\n}\n', "\x00\x01binary\n", "[1, 2]\n"]
+)
+def test_error_file_not_ndjson(tmp_path: Path, text: str) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    (tmp_path / "Notes.ndjson").write_text(text, "utf-8")
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path)
+    assert caught.value.rule == "not_ndjson"
+    assert caught.value.path == "Notes.ndjson:1"
+
+
+def test_error_oversized_line_is_skipped(tmp_path: Path) -> None:
+    big = {**BACK, "id": "c4", "note": [{"text": "x" * 500}]}
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", big, BACK)
+    report = _report(tmp_path, max_line_bytes=300)
+    (skip,) = [s for s in report.skips if s.rule == "oversized_line"]
+    assert skip.where == "Condition.ndjson:1"
+    assert len(report.row_objects()) == 1
+
+
+def test_error_two_files_disagree_about_one_id(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.1.ndjson", BACK)
+    _write(tmp_path, "Condition.2.ndjson", {**BACK, "onsetDateTime": "2020-01-01"})
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path)
+    assert caught.value.rule == "conflicting_id"
+    assert "Condition.1.ndjson:1" in caught.value.path
+    assert "Condition.2.ndjson:1" in caught.value.path
+
+
+def test_error_the_same_resource_twice_is_read_once(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.1.ndjson", BACK)
+    _write(tmp_path, "Condition.2.ndjson", BACK)
+    report = _report(tmp_path)
+    assert [(s.rule, s.where) for s in report.skips] == [("duplicate", "Condition.2.ndjson:1")]
+
+
+def test_error_invalid_resource_names_its_line(tmp_path: Path) -> None:
+    bad = {**BACK, "id": "c5", "onsetDateTime": "not a date"}
+    other = {**BACK, "id": "c6", "subject": {"reference": "Patient/b"}}
+    _write(tmp_path, "Patient.ndjson", PATIENT, {"resourceType": "Patient", "id": "b"})
+    _write(tmp_path, "Condition.ndjson", other, bad)
+    report = _report(tmp_path)
+    (skip,) = [s for s in report.skips if s.rule == "invalid_resource"]
+    assert skip.where == "Condition.ndjson:2"
+    assert {row.patient for row in report.row_objects()} == {"b"}
+
+
+def test_error_manifest_names_a_missing_file(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps({"output": [{"type": "Patient", "url": "gone.ndjson"}]}))
+    with pytest.raises(ValidationError) as caught:
+        _report(manifest)
+    assert caught.value.rule == "missing_file"
+
+
+def test_error_bad_arguments(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    with pytest.raises(ValidationError, match="engine"):
+        _report(tmp_path, engine="sqlite")
+    with pytest.raises(ValidationError, match="lookback"):
+        _report(tmp_path, lookback_months=-1)
+    with pytest.raises(ValidationError):
+        _report(tmp_path / "nowhere")
+
+
+# -- the command -----------------------------------------------------------------------------
+
+
+def test_cli_writes_rows_and_measure_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pyarrow.parquet as pq
+
+    manifest = write_synthetic_export(tmp_path / "export", 25, seed=2, as_of=AS_OF)
+    rows, measure = tmp_path / "rows.parquet", tmp_path / "report.json"
+    code = main(
+        [
+            "population",
+            str(manifest),
+            "--as-of",
+            "2024-01-01",
+            "--rows",
+            str(rows),
+            "--measure-report",
+            str(measure),
+            "--format",
+            "json",
+        ]
+    )
+    assert code == 0
+    summary = json.loads(capsys.readouterr().out)
+    report = _report(manifest)
+    assert pq.read_table(rows).equals(report.rows)
+    assert json.loads(measure.read_text()) == report.measure_report()
+    assert summary["patients"] == report.patients
+    assert [c["numerator"] for c in summary["counts"]] == [c.numerator for c in report.counts]
+
+
+def test_cli_table_and_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK, "{trunc")
+    rows = tmp_path / "rows.csv"
+    assert main(["population", str(tmp_path), "--as-of", "2024-01-01", "--rows", str(rows)]) == 0
+    out, err = capsys.readouterr()
+    assert "active_care_recorded       low_back:chronic" in out
+    assert "Condition.ndjson:2: truncated_line" in err
+    assert rows.read_text().startswith('"patient","pain_type"')
+
+
+def test_error_cli_reports_a_file_not_ndjson(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Patient.ndjson").write_text("[]\n")
+    assert main(["population", str(tmp_path), "--as-of", "2024-01-01"]) == 1
+    assert "Patient.ndjson:1" in capsys.readouterr().err
