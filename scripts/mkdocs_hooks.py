@@ -18,6 +18,7 @@
 Declared in ``mkdocs.yml`` under ``hooks:``; ``tests/test_docs.py`` calls the functions.
 """
 
+import datetime
 import enum
 import inspect
 import re
@@ -64,6 +65,19 @@ def _draw_ranking(pain_type: str, weights: Weights | None = None) -> Callable[[s
     return lambda path: plot_ranking(rank(pain_type, weights=weights), path)
 
 
+def _draw_population(path: str) -> None:
+    """The population report of a seeded synthetic export of 1,000 patients (docs/population.md)."""
+    from painmodalities.population import (  # noqa: PLC0415 (the population extra)
+        plot_report,
+        population_report,
+        write_synthetic_export,
+    )
+
+    with tempfile.TemporaryDirectory() as scratch:
+        manifest = write_synthetic_export(scratch, 1000, seed=0, as_of=datetime.date(2025, 1, 1))
+        plot_report(population_report(manifest, as_of=datetime.date(2025, 1, 1)), path)
+
+
 #: Every figure of the site: its file name under ``figures/`` and how it is drawn.
 FIGURES: Final[Mapping[str, Callable[[str], object]]] = MappingProxyType(
     {
@@ -74,6 +88,7 @@ FIGURES: Final[Mapping[str, Callable[[str], object]]] = MappingProxyType(
         "ranking-low_back-chronic-no-activity.png": _draw_ranking(
             "low_back:chronic", Weights(activity=0)
         ),
+        "population-report.png": _draw_population,
     }
 )
 

@@ -11,6 +11,7 @@ This package imports the core; the core never imports it.
   (:class:`MeasureCount`), and every line or resource it did not use (:class:`PatientSkip`).
 - :meth:`PopulationReport.measure_report` writes the counts as a FHIR R4B ``MeasureReport``.
 - :func:`read_patient` is the pure per-patient function the engines run.
+- :func:`plot_report` draws the report: a bar chart per pain type (the ``plot`` extra).
 - :func:`write_synthetic_export` writes a seeded synthetic export for tests and benchmarks.
 """
 
@@ -24,6 +25,7 @@ from painmodalities.population._measures import (
     lookback_start,
     read_patient,
 )
+from painmodalities.population._plot import plot_report
 from painmodalities.population._report import (
     MEASURE_URL,
     MeasureCount,
@@ -43,6 +45,7 @@ __all__ = [
     "PatientSkip",
     "PopulationReport",
     "lookback_start",
+    "plot_report",
     "population_report",
     "read_patient",
     "write_synthetic_export",

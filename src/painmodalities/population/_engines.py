@@ -188,6 +188,7 @@ def run_duckdb(
         connection.execute(f"SET memory_limit = '{memory_limit}'")
         connection.execute(f"SET temp_directory = '{staging / 'spill'}'")
         connection.execute("SET preserve_insertion_order = false")
+        connection.execute("SET enable_progress_bar = false")
         connection.read_parquet(str(staging / "resources.parquet")).create_view("staging")
         _conflict(connection.execute(CONFLICTS).fetchone())
         relation = connection.sql(
