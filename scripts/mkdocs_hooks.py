@@ -66,7 +66,7 @@ def _draw_ranking(pain_type: str, weights: Weights | None = None) -> Callable[[s
 
 
 def _draw_population(path: str) -> None:
-    """The population report of a seeded synthetic export of 1,000 patients (docs/population.md)."""
+    """The report of a seeded synthetic export of 1,000 patients (docs/population.md)."""
     from painmodalities.population import (  # noqa: PLC0415 (the population extra)
         plot_report,
         population_report,

@@ -38,9 +38,7 @@ def plot_report(report: PopulationReport, path: str | os.PathLike[str]) -> None:
             pain_type = pain_types[index]
             counts = {c.measure: c for c in report.counts if c.pain_type == pain_type}
             shares = [100 * counts[m.id].share for m in MEASURES]
-            bars = axes.bar(
-                range(len(MEASURES)), shares, color=[_COLOURS[m.id] for m in MEASURES]
-            )
+            bars = axes.bar(range(len(MEASURES)), shares, color=[_COLOURS[m.id] for m in MEASURES])
             for bar, measure in zip(bars, MEASURES, strict=True):
                 found = counts[measure.id]
                 axes.annotate(
@@ -56,9 +54,7 @@ def plot_report(report: PopulationReport, path: str | os.PathLike[str]) -> None:
             axes.spines[["top", "right"]].set_visible(False)
         for axes in grid[:, 0]:
             axes.set_ylabel("% of patients")
-        handles = [
-            _patch(_COLOURS[m.id], m.title) for m in MEASURES
-        ]
+        handles = [_patch(_COLOURS[m.id], m.title) for m in MEASURES]
         figure.legend(handles=handles, loc="outside lower center", ncols=4, frameon=False)
         figure.suptitle(
             f"Non-drug care recorded in the {report.lookback_months} months to "
