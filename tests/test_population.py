@@ -24,7 +24,7 @@ from painmodalities.population import (
     write_synthetic_export,
 )
 from tests.population_support import bundles_of_export, expected_rows, split_bundle
-from tests.samples import FHIR_FIXTURES, fhir_fixture
+from tests.samples import fhir_fixture
 
 AS_OF = datetime.date(2024, 1, 1)
 SUBJECT = {"reference": "Patient/a"}
@@ -63,14 +63,6 @@ def test_fixture_rows_equal_read_bundle_and_plan(
     assert list(report.row_objects()) == expected_rows(bundle, patient, as_of, months)
     assert report.row_objects()  # the fixtures have pain conditions
     assert dict(report.not_read)  # their Observations and MedicationRequests are counted
-
-
-def test_shared_fixtures_are_the_test_copies() -> None:
-    shared = Path("/work/shared/fixtures/fhir")
-    if not shared.is_dir():
-        pytest.skip("the shared fixtures are not on this machine")
-    for path in FHIR_FIXTURES.glob("*.json"):
-        assert path.read_bytes() == (shared / path.name).read_bytes()
 
 
 # -- synthetic exports -----------------------------------------------------------------------

@@ -215,10 +215,11 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                     continue
                 if not line.strip():
                     continue
+                why = "not a JSON object"
                 try:
                     resource = parse_json(line)
                 except ValidationError as error:
-                    resource = error
+                    resource, why = None, f"not JSON ({error.expected})"
                 if not isinstance(resource, dict):
                     if first:
                         raise invalid(
@@ -231,7 +232,7 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                         PatientSkip(
                             rule="truncated_line",
                             where=where,
-                            detail=f"not a JSON object (a truncated line?): {_clip(line)!r}",
+                            detail=f"{why} (a truncated line?): {_clip(line)!r}",
                         )
                     )
                     continue
