@@ -21,8 +21,8 @@ from tests.samples import fhir_fixture
 AS_OF = datetime.date(2024, 1, 1)
 
 
-@settings(max_examples=3)
-@given(seed=st.integers(0, 10_000), size=st.integers(0, 15))
+@settings(max_examples=2)
+@given(seed=st.integers(0, 10_000), size=st.integers(0, 12))
 def test_spark_equals_duckdb_on_synthetic_exports(spark: Any, seed: int, size: int) -> None:
     with tempfile.TemporaryDirectory() as scratch:
         manifest = write_synthetic_export(Path(scratch), size, seed=seed, as_of=AS_OF)

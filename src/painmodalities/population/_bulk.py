@@ -7,6 +7,7 @@ resources with the same checks. Nothing is dropped silently: every line not used
 an error (with its file and line) or a counted skip.
 """
 
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -36,7 +37,8 @@ class Staged:
 
     Attributes:
         path: the staging Parquet file (columns ``patient``, ``rtype``, ``rid``, ``place``,
-            ``seq``, ``resource``).
+            ``seq``, ``resource`` and its SHA-256 ``digest``, which the engines compare
+            instead of the resources themselves).
         files: the export's files, in reading order.
         lines: how many lines were read.
         resources: how many resources were staged.
@@ -151,6 +153,7 @@ class _Writer:
                 ("place", pa.string()),
                 ("seq", pa.int64()),
                 ("resource", pa.binary()),
+                ("digest", pa.binary()),
             ]
         )
         self._writer = pq.ParquetWriter(path, self.schema)
@@ -164,7 +167,7 @@ class _Writer:
             self.flush()
 
     def flush(self) -> None:
-        columns: list[Any] = list(zip(*self._rows, strict=True)) if self._rows else [()] * 6
+        columns: list[Any] = list(zip(*self._rows, strict=True)) if self._rows else [()] * 7
         self._writer.write_table(
             self._pa.Table.from_arrays(
                 [
@@ -255,6 +258,7 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                     continue
                 rid = resource.get("id")
                 seq += 1
+                text = orjson.dumps(resource)
                 writer.add(
                     (
                         patient,
@@ -262,7 +266,8 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                         rid if isinstance(rid, str) else None,
                         where,
                         seq,
-                        orjson.dumps(resource),
+                        text,
+                        hashlib.sha256(text).digest(),
                     )
                 )
     except OSError as error:

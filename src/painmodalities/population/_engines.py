@@ -47,7 +47,7 @@ SELECT rtype, rid, min_by(place, seq) AS first_place, max_by(place, seq) AS last
 FROM staging
 WHERE rid IS NOT NULL
 GROUP BY rtype, rid
-HAVING count(DISTINCT resource) > 1
+HAVING count(DISTINCT digest) > 1
 ORDER BY rtype, rid
 LIMIT 1
 """
