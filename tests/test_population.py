@@ -1,6 +1,7 @@
 """Population reports on the DuckDB engine: rows, measures, MeasureReport, bad bulk data."""
 
 import datetime
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 pytest.importorskip("duckdb")
 pytest.importorskip("pyarrow")
 
-from painmodalities.cli import main
+from painmodalities.cli import build_parser, main
 from painmodalities.errors import ValidationError
 from painmodalities.population import (
     MEASURES,
@@ -370,3 +371,19 @@ def test_error_cli_reports_a_file_not_ndjson(
     (tmp_path / "Patient.ndjson").write_text("[]\n")
     assert main(["population", str(tmp_path), "--as-of", "2024-01-01"]) == 1
     assert "Patient.ndjson:1" in capsys.readouterr().err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_cli_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
+    from painmodalities.population._cli import run
+
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK)
+    parsed = build_parser().parse_args(["population", str(tmp_path), "--as-of", "2024-01-01"])
+    for stderr, shown in ((_Terminal(), True), (io.StringIO(), False)):
+        assert run(parsed, io.StringIO(), stderr) == 0
+        assert ("grouped 2 resources" in stderr.getvalue()) is shown
