@@ -26,6 +26,7 @@ CORE = frozenset(
         "catalog",
         "scoring",
         "ranking",
+        "_rank_cache",
         "grid",
         "errors",
         "_rules",

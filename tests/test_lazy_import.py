@@ -61,6 +61,7 @@ def test_first_ranking_loads_no_optional_part() -> None:
         ("SCHEMA_VERSION", "painmodalities.serialization"),
         ("json_schema", "painmodalities.schema"),
         ("plan", "painmodalities.plans"),
+        ("stability", "painmodalities.sensitivity"),
         ("compare", "painmodalities.grid"),
     ],
 )

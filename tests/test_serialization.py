@@ -43,8 +43,9 @@ from painmodalities import (
     rank,
     to_json,
 )
-from painmodalities.plans import Acceptability, CarePlan, Stability, acceptability, stability
+from painmodalities.plans import CarePlan
 from painmodalities.schema import shipped_schema
+from painmodalities.sensitivity import Acceptability, Stability, acceptability, stability
 from painmodalities.serialization import MAX_DEPTH, MAX_DOCUMENT_BYTES
 from tests import strategies as s
 

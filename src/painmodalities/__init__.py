@@ -112,23 +112,18 @@ from painmodalities.vocabulary import (
 
 if TYPE_CHECKING:  # imported when first asked for, as the first ranking needs none: __getattr__
     from painmodalities.grid import GRID_QUESTIONS, GridCell, GridRow, OptionGrid, compare
-    from painmodalities.plans import (
+    from painmodalities.plans import CarePlan, PlanItem, PlanRole, TimelineStep, check_plan, plan
+    from painmodalities.schema import json_schema
+    from painmodalities.sensitivity import (
         Acceptability,
-        CarePlan,
         OptionAcceptability,
-        PlanItem,
-        PlanRole,
         RankShare,
         Stability,
-        TimelineStep,
         WeightChange,
         WeightInterval,
         acceptability,
-        check_plan,
-        plan,
         stability,
     )
-    from painmodalities.schema import json_schema
     from painmodalities.serialization import (
         DOCUMENT_TYPES,
         SCHEMA_VERSION,
@@ -246,11 +241,11 @@ __all__ = [
 
 
 #: The modules whose public names are imported when first read (none is needed to rank).
-_ON_FIRST_USE = ("plans", "grid", "serialization", "schema")
+_ON_FIRST_USE = ("plans", "sensitivity", "grid", "serialization", "schema")
 
 
 def __getattr__(name: str) -> object:
-    """A public name of plans, grids, documents or schemas, imported when first read (PEP 562)."""
+    """A public name not needed to rank (plans, sensitivity, grids, documents), read (PEP 562)."""
     if name in __all__:
         for module_name in _ON_FIRST_USE:
             module = importlib.import_module(f"painmodalities.{module_name}")

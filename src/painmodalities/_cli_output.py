@@ -20,9 +20,10 @@ from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
 from painmodalities.grid import OptionGrid
 from painmodalities.modalities import Modality
-from painmodalities.plans import Acceptability, CarePlan, Stability
+from painmodalities.plans import CarePlan
 from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
+from painmodalities.sensitivity import Acceptability, Stability
 from painmodalities.serialization import SCHEMA_VERSION, converter
 from painmodalities.vocabulary import Comparator, Criterion, Direction, Horizon
 

@@ -60,10 +60,11 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.grid import compare
-from painmodalities.plans import Acceptability, Stability, acceptability, plan, stability
+from painmodalities.plans import plan
 from painmodalities.ranking import Patient, Ranking, rank
 from painmodalities.schema import json_schema
 from painmodalities.scoring import ScoringPolicy
+from painmodalities.sensitivity import Acceptability, Stability, acceptability, stability
 from painmodalities.serialization import (
     DOCUMENT_TYPES,
     SCHEMA_VERSION,

@@ -27,8 +27,8 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
+from painmodalities import _rank_cache, _words
 from painmodalities import _rules as check
-from painmodalities import _words
 from painmodalities._builtin import default_catalog
 from painmodalities._record import record_eq, record_hash, record_repr
 from painmodalities.catalog import Catalog
@@ -42,12 +42,9 @@ from painmodalities.errors import (
 from painmodalities.evidence import PainType, Recommendation
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
-    Assessment,
     Score,
     ScoringPolicy,
-    Weighing,
     Weights,
-    assess,
     score,
 )
 from painmodalities.vocabulary import Direction, Precaution, RankedEnum
@@ -278,10 +275,6 @@ def omissions(
         if reasons:
             found.append(Omission(component=component, name=part.name, reasons=reasons))
     return tuple(found)
-
-
-def _without(omitted: tuple[Omission, ...]) -> frozenset[str]:
-    return frozenset(omission.component for omission in omitted)
 
 
 def _all_components(modality: Modality, omitted: tuple[Omission, ...]) -> bool:
@@ -642,12 +635,7 @@ def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:
     Ranked options (gate open) come before unranked ones; among them the higher score
     first, then active before passive, then the id.
     """
-    return _order(modality, result.has_benefit, result.value)
-
-
-def _order(modality: Modality, has_benefit: bool, value: Any) -> tuple[bool, Any, bool, str]:
-    # The ranking order, for any value that compares as the score does.
-    return (not has_benefit, -value, not modality.is_active, modality.id)
+    return _rank_cache.sort_key(modality, result.has_benefit, result.value)
 
 
 # Shared default arguments: immutable, so one instance of each serves every call (building
@@ -774,281 +762,17 @@ def rank_many(
         )
 
 
-# -- caches ------------------------------------------------------------------------------
-#
-# rank() is pure, and every input is immutable and hashable, so its work is cached on the
-# catalog (each catalog keeps its own caches in one slot: nothing is shared between
-# catalogs) in bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
-#
-# - assessments: (pain type, policy) -> each modality's Assessment: everything in its
-#   score that does not depend on the weights;
-# - advice: (pain type, policy) -> each modality's recommendations in scope, and the
-#   guideline reasons that exclude it under the policy;
-# - boards: (pain type, weights, policy) -> the catalog in ranking order, sorted on exact
-#   integer totals (scoring.Weighing), and each modality's Score, made when first needed;
-# - constraints: patient -> what the patient's constraints rule out (with reasons) and
-#   the programme components they leave out (this also checks that the patient names only
-#   known ids, so an error is never cached);
-# - options: (pain type, weights, policy, ids ruled out, components left out) -> the ranked
-#   and unranked options: patients who rule out the same modalities share them;
-# - rankings: (pain type, weights, policy, patient) -> options, unranked and exclusions, the
-#   one lookup a repeated call makes.
-#
-# So a call with weights not seen before weighs the assessments already made, sorts
-# integers and builds scores only for the options it returns. Weights compare by their
-# exact reading (2**60 and 2.0**60 are different weights). Cached values hold only results
-# (scores, options, exclusions), never the caller's weights or patient objects: equal keys
-# give results that are equal and print the same, and rank() puts the caller's own
-# objects in the Ranking it returns. Cache sizes are budgets of modalities held, divided
-# by the catalog's size, so memory stays bounded for a catalog of any size (a few
-# megabytes for the built-in one).
+class _Memo(_rank_cache.RankCache):
+    """The ranking caches of one catalog, building this module's records."""
 
-#: How many assessed and scored modalities the assessment and board caches may hold.
-_ASSESSMENT_BUDGET = 1 << 13
-_BOARD_BUDGET = 1 << 15
-#: How many excluded or ranked modalities the constraint and option caches may hold.
-_PATIENT_BUDGET = 1 << 16
-_OPTIONS_BUDGET = 1 << 16
-#: How many (key, shared result) pairs the ranking cache may hold, times the catalog size.
-_RANKING_BUDGET = 1 << 16
-
-#: Programme indexes with the components a patient's constraints leave out.
-_Omitted = tuple[tuple[int, tuple[Omission, ...]], ...]
-_Options = tuple[tuple[RankedOption, ...], tuple[UnrankedOption, ...]]
-_Result = tuple[tuple[RankedOption, ...], tuple[UnrankedOption, ...], tuple[Exclusion, ...]]
-
-
-def _bounded(budget: int, size: int) -> int:
-    return max(8, budget // size)
-
-
-class _Constraints:
-    """What one patient's constraints do to a catalog, whatever the pain type.
-
-    ``gone`` holds the ids ruled out, ``reasons`` their indexes with the patient's reasons
-    (in catalog order), ``omitted`` the programmes left without some of their components.
-    """
-
-    __slots__ = ("gone", "omitted", "reasons")
-
-    def __init__(
-        self,
-        gone: frozenset[str],
-        reasons: tuple[tuple[int, tuple[Reason, ...]], ...],
-        omitted: _Omitted,
-    ) -> None:
-        self.gone = gone
-        self.reasons = reasons
-        self.omitted = omitted
-
-
-_NO_CONSTRAINT_EFFECT: Final = _Constraints(frozenset(), (), ())
-
-
-class _Advice:
-    """One pain type and policy: what guidelines say of each modality.
-
-    ``recommendations`` holds each modality's recommendations in scope; ``against`` the
-    indexes the policy excludes for a guideline's "against", with their reasons.
-    """
-
-    __slots__ = ("against", "recommendations")
-
-    def __init__(
-        self,
-        recommendations: tuple[tuple[Recommendation, ...], ...],
-        against: tuple[tuple[int, tuple[Reason, ...]], ...],
-    ) -> None:
-        self.recommendations = recommendations
-        self.against = against
-
-
-class _Board:
-    """One (pain type, weights, policy): the catalog in ranking order, scored on demand."""
-
-    __slots__ = ("assessed", "order", "scores", "totals", "weighing")
-
-    def __init__(
-        self, modalities: tuple[Modality, ...], assessed: tuple[Assessment, ...], weights: Weights
-    ) -> None:
-        weighing = Weighing(weights)
-        totals = [weighing.total(assessment) for assessment in assessed]
-        self.order = sorted(
-            range(len(modalities)),
-            key=lambda index: _order(
-                modalities[index], assessed[index].has_benefit, totals[index]
-            ),
-        )
-        self.assessed = assessed
-        self.totals = totals
-        self.weighing = weighing
-        # Filled as options need them; a race makes equal scores twice, never a wrong one.
-        self.scores: list[Score | None] = [None] * len(modalities)
-
-    def _score(self, index: int) -> Score:
-        found = self.scores[index]
-        if found is None:
-            found = self.scores[index] = self.weighing.score(self.assessed[index])
-        return found
-
-    def ranked(
-        self,
-        modalities: tuple[Modality, ...],
-        gone: frozenset[str],
-        advice: _Advice,
-        altered: Mapping[int, tuple[Assessment, tuple[Omission, ...]]],
-    ) -> _Options:
-        """The ranked and unranked options, leaving out the ids in ``gone``.
-
-        ``altered`` maps the index of a programme that goes without some components to its
-        assessment without them; it takes its own place in the order.
-        """
-        order: Iterable[int] = self.order
-        totals = self.totals
-        if altered:
-            totals = list(totals)
-            for index, (assessment, _) in altered.items():
-                totals[index] = self.weighing.total(assessment)
-            order = sorted(
-                self.order,
-                key=lambda index: _order(
-                    modalities[index],
-                    (altered[index][0] if index in altered else self.assessed[index]).has_benefit,
-                    totals[index],
-                ),
-            )
-        options: list[RankedOption] = []
-        unranked: list[UnrankedOption] = []
-        rank_of_total: dict[int, int] = {}
-        for index in order:
-            modality = modalities[index]
-            if modality.id in gone:
-                continue
-            change = altered.get(index)
-            without: tuple[Omission, ...] = ()
-            if change is None:
-                result = self._score(index)
-            else:
-                result, without = self.weighing.score(change[0]), change[1]
-            recommendations = advice.recommendations[index]
-            if result.has_benefit:
-                total = totals[index]
-                # Sorted by score, so the first option with a total gives its rank to ties.
-                place = rank_of_total.setdefault(total, len(options) + 1)
-                options.append(
-                    RankedOption(
-                        rank=place,
-                        modality=modality,
-                        score=result,
-                        recommendations=recommendations,
-                        without=without,
-                    )
-                )
-            else:
-                unranked.append(
-                    UnrankedOption(
-                        modality=modality,
-                        score=result,
-                        recommendations=recommendations,
-                        without=without,
-                    )
-                )
-        return tuple(options), tuple(unranked)
-
-
-class _Memo:
-    """The ranking caches of one catalog (see the comment above)."""
-
-    __slots__ = ("advice", "assessments", "boards", "constraints", "options", "rankings")
-
-    def __init__(self, catalog: Catalog) -> None:
-        # The closures hold the catalog's parts, not the catalog: no reference cycle.
-        modalities, ids = catalog.modalities, catalog.ids
-        by_id = MappingProxyType(dict(zip(ids, modalities, strict=True)))
-        size = max(1, len(modalities))
-
-        def assessments(pain_type: PainType, policy: ScoringPolicy) -> tuple[Assessment, ...]:
-            return tuple(assess(modality, pain_type, policy) for modality in modalities)
-
-        def advice(pain_type: PainType, policy: ScoringPolicy) -> _Advice:
-            against = (
-                (index, _guideline_reasons(modality, pain_type, policy))
-                for index, modality in enumerate(modalities)
-            )
-            return _Advice(
-                recommendations=tuple(m.recommendations_for(pain_type) for m in modalities),
-                against=tuple((index, reasons) for index, reasons in against if reasons),
-            )
-
-        def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
-            return _Board(modalities, self.assessments(pain_type, policy), weights)
-
-        def constraints(patient: Patient) -> _Constraints:
-            if patient == _NO_CONSTRAINTS:
-                return _NO_CONSTRAINT_EFFECT
-            named = sorted(patient.exclude | (patient.covered or frozenset()))
-            unknown = [modality_id for modality_id in named if modality_id not in by_id]
-            if unknown:
-                raise UnknownModalityError.for_id(unknown[0], ids)
-            reasons: list[tuple[int, tuple[Reason, ...]]] = []
-            omitted: list[tuple[int, tuple[Omission, ...]]] = []
-            for index, modality in enumerate(modalities):
-                left_out = omissions(patient, modality, by_id)
-                found = _patient_reasons(patient, modality, left_out)
-                if found:
-                    reasons.append((index, found))
-                elif left_out:
-                    omitted.append((index, left_out))
-            return _Constraints(
-                gone=frozenset(modalities[index].id for index, _ in reasons),
-                reasons=tuple(reasons),
-                omitted=tuple(omitted),
-            )
-
-        def options(
-            pain_type: PainType,
-            weights: Weights,
-            policy: ScoringPolicy,
-            gone: frozenset[str],
-            omitted: _Omitted,
-        ) -> _Options:
-            altered = {
-                index: (
-                    assess(modalities[index], pain_type, policy, without=_without(left_out)),
-                    left_out,
-                )
-                for index, left_out in omitted
-            }
-            return self.boards(pain_type, weights, policy).ranked(
-                modalities, gone, self.advice(pain_type, policy), altered
-            )
-
-        def rankings(
-            pain_type: PainType, weights: Weights, policy: ScoringPolicy, patient: Patient
-        ) -> _Result:
-            ruled = self.constraints(patient)
-            found = self.advice(pain_type, policy)
-            reasons = dict(ruled.reasons)
-            for index, against in found.against:
-                reasons[index] = reasons.get(index, ()) + against
-            gone = ruled.gone | {modalities[index].id for index, _ in found.against}
-            ranked, unranked = self.options(pain_type, weights, policy, gone, ruled.omitted)
-            excluded = tuple(
-                Exclusion(
-                    modality=modalities[index],
-                    reasons=reasons[index],
-                    recommendations=found.recommendations[index],
-                )
-                for index in sorted(reasons)
-            )
-            return ranked, unranked, excluded
-
-        self.assessments = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(assessments)
-        self.advice = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(advice)
-        self.boards = functools.lru_cache(_bounded(_BOARD_BUDGET, size))(board)
-        self.constraints = functools.lru_cache(_bounded(_PATIENT_BUDGET, size))(constraints)
-        self.options = functools.lru_cache(_bounded(_OPTIONS_BUDGET, size))(options)
-        self.rankings = functools.lru_cache(_bounded(_RANKING_BUDGET, size))(rankings)
+    __slots__ = ()
+    ranked_option = RankedOption
+    unranked_option = UnrankedOption
+    exclusion = Exclusion
+    unconstrained = _NO_CONSTRAINTS
+    omissions = staticmethod(omissions)
+    patient_reasons = staticmethod(_patient_reasons)
+    guideline_reasons = staticmethod(_guideline_reasons)
 
 
 def _memo(catalog: Catalog) -> _Memo:
@@ -1160,7 +884,11 @@ def _entry_problems(
             )
         )
     expected = score(
-        modality, ranking.pain_type, ranking.weights, ranking.policy, without=_without(omitted)
+        modality,
+        ranking.pain_type,
+        ranking.weights,
+        ranking.policy,
+        without=_rank_cache.left_out(omitted),
     )
     if entry.score != expected:
         problems.append(

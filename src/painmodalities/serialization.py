@@ -75,7 +75,7 @@ from painmodalities.evidence import (
     Statistic,
 )
 from painmodalities.modalities import Coding, Modality
-from painmodalities.plans import Acceptability, CarePlan, Stability, check_plan
+from painmodalities.plans import CarePlan, check_plan
 from painmodalities.ranking import (
     Entry,
     Exclusion,
@@ -98,6 +98,7 @@ from painmodalities.scoring import (
     check_contribution,
     check_score,
 )
+from painmodalities.sensitivity import Acceptability, Stability
 from painmodalities.vocabulary import Criterion
 
 __all__ = [
