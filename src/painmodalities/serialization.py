@@ -41,8 +41,7 @@ import hashlib
 import math
 import os
 import re
-from collections.abc import Callable, Mapping
-from fractions import Fraction
+from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
@@ -62,6 +61,7 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     MISSING,
     Problem,
+    UnknownModalityError,
     UnsupportedVersionError,
     ValidationError,
     invalid,
@@ -87,8 +87,8 @@ from painmodalities.ranking import (
     UnrankedOption,
     check_exclusion,
     check_option,
-    check_ranking,
     check_unranked,
+    rank,
 )
 from painmodalities.scoring import (
     Contribution,
@@ -99,7 +99,6 @@ from painmodalities.scoring import (
     check_score,
 )
 from painmodalities.sensitivity import Acceptability, Stability
-from painmodalities.vocabulary import Criterion
 
 __all__ = [
     "DERIVED",
@@ -540,292 +539,325 @@ _RANKING_KEYS: Final = (
 )
 _CATALOG_KEYS: Final = (("digest",), ("modalities", "sources"))
 _MODALITY_KEYS: Final = (("id", "name", "activity"), ())
-_SCORE_KEYS: Final = (("value", "has_benefit", "contributions"), ("value_float", "unscored"))
-_CONTRIBUTION_KEYS: Final = (("raw", "value"), ("findings",))
-_ENTRY_KEYS: Final[Mapping[type, tuple[tuple[str, ...], tuple[str, ...]]]] = MappingProxyType(
+_ENTRY_KEYS: Final[Mapping[str, tuple[tuple[str, ...], tuple[str, ...]]]] = MappingProxyType(
     {
-        RankedOption: (
-            ("rank", "modality", "score"),
-            ("recommendations", "without", "explanation"),
-        ),
-        UnrankedOption: (("modality", "score"), ("recommendations", "without", "explanation")),
-        Exclusion: (("modality", "reasons"), ("recommendations", "explanation")),
+        "options": (("rank", "modality", "score"), ("recommendations", "without", "explanation")),
+        "unranked": (("modality", "score"), ("recommendations", "without", "explanation")),
+        "excluded": (("modality", "reasons"), ("recommendations", "explanation")),
     }
 )
 _DIGEST: Final = re.compile(r"sha256:[0-9a-f]{64}")
 
 
-class _RankingReader:
-    """Reads one ranking document against a catalog, keeping every problem with its path."""
+def _shaped(
+    path: str,
+    value: object,
+    keys: tuple[tuple[str, ...], tuple[str, ...]],
+    problems: list[Problem],
+) -> dict[str, Any] | None:
+    """``value`` if it is an object with the required keys and no others; else its problems."""
+    if type(value) is not dict:
+        problems.append(Problem(path, "an object", value, "type"))
+        return None
+    required, optional = keys
+    problems += [
+        Problem(f"{path}.{key}", "a value (required)", MISSING, "required")
+        for key in required
+        if key not in value
+    ]
+    problems += [
+        Problem(f"{path}.{key}", "only the keys a ranking document defines", key, "extra_key")
+        for key in value
+        if key not in required and key not in optional
+    ]
+    return value if all(key in value for key in required) else None
 
-    def __init__(self, catalog: Catalog) -> None:
-        self.catalog = catalog
-        self.problems: list[Problem] = []
-        self.findings: tuple[Finding, ...] = ()
-        self.recommendations: tuple[Recommendation, ...] = ()
-        self.pain_type: PainType | None = None
-        self.policy: ScoringPolicy = ScoringPolicy()
-        self.shares: Mapping[Criterion, Fraction] = Weights().shares()
 
-    def shaped(
-        self, path: str, value: object, keys: tuple[tuple[str, ...], tuple[str, ...]]
-    ) -> dict[str, Any] | None:
-        """``value`` if it is an object with the required keys and no others."""
-        if type(value) is not dict:
-            self.problems.append(Problem(path, "an object", value, "type"))
-            return None
-        required, optional = keys
-        self.problems += [
-            Problem(f"{path}.{key}", "a value (required)", MISSING, "required")
-            for key in required
-            if key not in value
-        ]
-        self.problems += [
-            Problem(f"{path}.{key}", "only the keys a ranking document defines", key, "extra_key")
-            for key in value
-            if key not in required and key not in optional
-        ]
-        return value if all(key in value for key in required) else None
+def _same(given: object, expected: object) -> bool:
+    """Whether two JSON values are the same, type for type (``1`` is not ``true`` or ``1.0``)."""
+    try:
+        return orjson.dumps(given, option=orjson.OPT_SORT_KEYS) == orjson.dumps(
+            expected, option=orjson.OPT_SORT_KEYS
+        )
+    except TypeError:  # not a JSON value (orjson.JSONEncodeError is a TypeError)
+        return False
 
-    def value(self, path: str, kind: Any, value: object, default: Any = None) -> Any:
-        """``value`` read as ``kind`` by the documents' converter, or ``default``."""
+
+def _check_digest(value: object, catalog: Catalog) -> None:
+    """Refuse at once a document computed on another catalog."""
+    problems: list[Problem] = []
+    body = _shaped("$.catalog", value, _CATALOG_KEYS, problems)
+    if body is None:
+        raise ValidationError(problems)
+    given, expected = body["digest"], catalog_digest(catalog)
+    if type(given) is not str or _DIGEST.fullmatch(given) is None:
+        raise invalid("$.catalog.digest", '"sha256:" and 64 lowercase hex digits', given)
+    if given != expected:
+        raise invalid(
+            "$.catalog.digest",
+            f"the digest of the catalog given ({expected}): the ranking was computed on "
+            "another catalog; pass the catalog it was computed on "
+            "(from_json(text, Ranking, catalog=...); the built-in catalog when None)",
+            given,
+            "catalog_digest",
+        )
+    for key, size in (("modalities", len(catalog)), ("sources", len(catalog.sources))):
+        if key in body and not _same(body[key], size):
+            problems.append(
+                Problem(f"$.catalog.{key}", f"{size} (the catalog's {key})", body[key], "catalog")
+            )
+    if problems:
+        raise ValidationError(problems)
+
+
+def _header(body: Mapping[str, Any], catalog: Catalog) -> Ranking:
+    """The ranking :func:`~painmodalities.ranking.rank` computes from a document's header."""
+    problems: list[Problem] = []
+    if "summary" in body and type(body["summary"]) is not str:
+        problems.append(
+            Problem("$.summary", "a string (the summary is recomputed)", body["summary"], "type")
+        )
+    read: dict[str, Any] = {}
+    header = {
+        "pain_type": PainType,
+        "patient": Patient,
+        "weights": Weights,
+        "policy": ScoringPolicy,
+    }
+    for key, kind in header.items():
         try:
-            return converter().structure(value, kind)
+            read[key] = converter().structure(body.get(key, {}), kind)
         except ValidationError as error:
-            self.problems += (problem.at(path) for problem in error.problems)
-            return default
+            problems += (problem.at(f"$.{key}") for problem in error.problems)
+    if problems:
+        raise ValidationError(problems)
+    try:
+        return rank(catalog=catalog, **read)
+    except UnknownModalityError as error:
+        raise invalid(
+            "$.patient",
+            "ids of modalities of the catalog the ranking was computed on",
+            error.modality_id,
+            "unknown_modality",
+        ) from None
 
-    def text(self, path: str, body: Mapping[str, Any], key: str) -> None:
-        if key in body and type(body[key]) is not str:
-            self.problems.append(
-                Problem(f"{path}.{key}", f"a string (the {key} is recomputed)", body[key], "type")
+
+#: How a field of an entry that differs from the computed entry's is worded, and its rule.
+_DIFFERENCES: Final[Mapping[str, Callable[[Any], tuple[str, str]]]] = MappingProxyType(
+    {
+        "rank": lambda want: (f"{want} (1 + the number of options with a higher score)", "rank"),
+        "reasons": lambda want: (
+            "the reasons against this modality: " + "; ".join(r["detail"] for r in want),
+            "reasons",
+        ),
+        "recommendations": lambda want: (
+            f"the {len(want)} recommendation(s) of this modality whose scope covers the "
+            "ranking's pain type",
+            "recommendations",
+        ),
+        "without": lambda want: (
+            "the components the patient's constraints rule out: "
+            + (", ".join(omission["component"] for omission in want) or "none"),
+            "without",
+        ),
+        "score": lambda want: (
+            f"the score the library computes for this modality ({want['value']})",
+            "score",
+        ),
+    }
+)
+
+
+#: The table each list of indexes in an entry points into.
+_TABLES: Final = MappingProxyType(
+    {"recommendations": "recommendations", "unscored": "findings", "findings": "findings"}
+)
+
+
+def _indexes(path: str, value: object, sizes: Mapping[str, int]) -> Iterator[Problem]:
+    """Every index into a table, in an entry or a part of it, that the table does not hold."""
+    for key, item in value.items() if type(value) is dict else ():
+        table = _TABLES.get(key)
+        if table is None or type(item) is not list:
+            yield from _indexes(f"{path}.{key}", item, sizes)
+            continue
+        yield from (
+            Problem(
+                f"{path}.{key}[{i}]",
+                f"an index into $.{table} (0 to {sizes[table] - 1})",
+                ref,
+                "index",
             )
+            for i, ref in enumerate(item)
+            if type(ref) is not int or not 0 <= ref < sizes[table]
+        )
 
-    def digest(self, value: object) -> None:
-        """Refuse at once a document computed on another catalog."""
-        body = self.shaped("$.catalog", value, _CATALOG_KEYS)
-        if body is None:
-            raise ValidationError(self.problems)
-        given, expected = body["digest"], catalog_digest(self.catalog)
-        if type(given) is not str or _DIGEST.fullmatch(given) is None:
-            raise invalid("$.catalog.digest", '"sha256:" and 64 lowercase hex digits', given)
-        if given != expected:
-            raise invalid(
-                "$.catalog.digest",
-                f"the digest of the catalog given ({expected}): the ranking was computed on "
-                "another catalog; pass the catalog it was computed on "
-                "(from_json(text, Ranking, catalog=...); the built-in catalog when None)",
-                given,
-                "catalog_digest",
+
+def _score_as_written(given: object, expected: Mapping[str, Any]) -> object:
+    """A document's score with its optional keys filled in as the library writes them."""
+    if type(given) is not dict or type(parts := given.get("contributions")) is not dict:
+        return given
+    return {
+        "value_float": expected["value_float"],
+        "unscored": [],
+        **given,
+        "contributions": {
+            criterion: {"findings": [], **part} if type(part) is dict else part
+            for criterion, part in parts.items()
+        },
+    }
+
+
+def _modality_id(entry: object) -> str | None:
+    """The modality id an entry of a document names, if it names one."""
+    if type(entry) is dict and type(modality := entry.get("modality")) is dict:
+        found = modality.get("id")
+        return found if type(found) is str else None
+    return None
+
+
+def _entry_problems(
+    at: str, given: dict[str, Any], expected: Mapping[str, Any], body: Mapping[str, Any]
+) -> list[Problem]:
+    """One entry of a document against the entry computed for the same modality."""
+    problems: list[Problem] = []
+    if "explanation" in given and type(given["explanation"]) is not str:
+        problems.append(
+            Problem(
+                f"{at}.explanation",
+                "a string (the explanation is recomputed)",
+                given["explanation"],
+                "type",
             )
-
-    def modality(self, path: str, value: object) -> Modality | None:
-        body = self.shaped(path, value, _MODALITY_KEYS)
-        if body is None:
-            return None
-        found = self.catalog.get(body["id"]) if type(body["id"]) is str else None
-        if found is None:
-            self.problems.append(
+        )
+    modality = given["modality"]
+    for key in ("name", "activity"):
+        own = expected["modality"][key]
+        if not _same(modality[key], own):
+            problems.append(
                 Problem(
-                    f"{path}.id",
-                    "the id of a modality of the catalog the ranking was computed on",
-                    body["id"],
-                    "unknown_modality",
+                    f"{at}.modality.{key}",
+                    f'"{own}" (the catalog\'s {key} of {modality["id"]})',
+                    modality[key],
+                    "catalog",
                 )
             )
-            return None
-        for key, own in (("name", found.name), ("activity", found.activity.value)):
-            if body[key] != own:
-                self.problems.append(
-                    Problem(
-                        f"{path}.{key}",
-                        f'"{own}" (the catalog\'s {key} of {found.id})',
-                        body[key],
-                        "catalog",
-                    )
-                )
-        return found
+    sizes = {name: len(body[name]) if type(body[name]) is list else 0 for name in _TABLES.values()}
+    problems += _indexes(at, given, sizes)
+    for key, wording in _DIFFERENCES.items():
+        if key not in expected:
+            continue
+        found = given.get(key, [])
+        if key == "score":
+            found = _score_as_written(found, expected[key])
+        if not _same(found, expected[key]):
+            wanted, rule = wording(expected[key])
+            shown = given[key]["value"] if key == "score" and type(given[key]) is dict else found
+            problems.append(Problem(f"{at}.{key}", wanted, shown, rule))
+    return problems
 
-    def refs(self, path: str, value: object, table: str = "findings") -> tuple[Any, ...]:
-        """The items of ``$.findings`` (or ``$.recommendations``) that ``value`` indexes."""
-        items: tuple[Any, ...] = getattr(self, table)
-        if type(value) is not list:
-            self.problems.append(Problem(path, f"an array of indexes into $.{table}", value))
-            return ()
-        found: list[Any] = []
-        for index, item in enumerate(value):
-            if type(item) is int and 0 <= item < len(items):
-                found.append(items[item])
-            else:
-                self.problems.append(
-                    Problem(
-                        f"{path}[{index}]",
-                        f"an index into $.{table} (0 to {len(items) - 1})",
-                        item,
-                        "index",
-                    )
-                )
-        return tuple(found)
 
-    def finding_rows(self, value: object, pain_type: object) -> tuple[Finding, ...]:
-        """The findings table; each row is for the ranking's pain type."""
-        if type(value) is not list:
-            self.problems.append(Problem("$.findings", "an array", value, "type"))
-            return ()
-        found: list[Finding] = []
-        for index, row in enumerate(value):
-            at = f"$.findings[{index}]"
-            if type(row) is not dict:
-                self.problems.append(Problem(at, "an object", row, "type"))
-            elif "pain_type" in row:
-                self.problems.append(
-                    Problem(
-                        f"{at}.pain_type",
-                        "no pain_type (every finding is for the ranking's pain type)",
-                        "pain_type",
-                        "extra_key",
-                    )
-                )
-            elif (read := self.value(at, Finding, {**row, "pain_type": pain_type})) is not None:
-                found.append(read)
-        return tuple(found)
-
-    def score(self, path: str, value: object, modality: Modality | None) -> Score | None:
-        body = self.shaped(path, value, _SCORE_KEYS)
-        if body is None:
-            return None
-        before = len(self.problems)
-        parts: list[Contribution] = []
-        criteria = tuple(criterion.value for criterion in Criterion)
-        contributions = self.shaped(f"{path}.contributions", body["contributions"], (criteria, ()))
-        for criterion in Criterion:
-            if contributions is None:
-                break
-            at = f"{path}.contributions.{criterion.value}"
-            part = self.shaped(at, contributions[criterion.value], _CONTRIBUTION_KEYS)
-            if part is None:
-                continue
-            raw = self.value(f"{at}.raw", Fraction, part["raw"])
-            worth = self.value(f"{at}.value", Fraction, part["value"])
-            findings = self.refs(f"{at}.findings", part.get("findings", []))
-            if raw is None or worth is None:
-                continue
-            read = Contribution(
-                criterion=criterion,
-                raw=raw,
-                share=self.shares[criterion],
-                value=worth,
-                findings=findings,
-            )
-            self.problems += (problem.at(at) for problem in check_contribution(read))
-            parts.append(read)
-        total = self.value(f"{path}.value", Fraction, body["value"])
-        has_benefit = self.value(f"{path}.has_benefit", bool, body["has_benefit"])
-        unscored = self.refs(f"{path}.unscored", body.get("unscored", []))
-        if "value_float" in body and (found := _finite(body["value_float"])):
-            self.problems.append(found.at(path))
-        if len(self.problems) > before or modality is None or self.pain_type is None:
-            return None
-        try:
-            result = Score(
-                modality_id=modality.id,
-                pain_type=self.pain_type,
-                value=total,
-                contributions=tuple(parts),
-                has_benefit=has_benefit,
-                unscored=unscored,
-                policy=self.policy,
-            )
-        except ValidationError as error:
-            self.problems += (problem.at(path) for problem in error.problems)
-            return None
-        self.problems += (problem.at(path) for problem in check_score(result))
-        if "value_float" in body and (found := _nearest(body["value_float"], result)):
-            self.problems.append(found.at(path))
-        return result
-
-    def entry(self, path: str, kind: type[Entry], value: object) -> Entry | None:
-        body = self.shaped(path, value, _ENTRY_KEYS[kind])
-        if body is None:
-            return None
-        self.text(path, body, "explanation")
-        modality = self.modality(f"{path}.modality", body["modality"])
-        fields: dict[str, Any] = {"modality": modality}
-        fields["recommendations"] = self.refs(
-            f"{path}.recommendations", body.get("recommendations", []), "recommendations"
+def _list_problems(
+    name: str, body: Mapping[str, Any], expected: Mapping[str, Any]
+) -> list[Problem]:
+    """One list of entries: each where rank() puts it, in ranking order, none missing."""
+    given = body.get(name, [])
+    if type(given) is not list:
+        return [Problem(f"$.{name}", "an array", given, "type")]
+    placed = {
+        entry["modality"]["id"]: (where, index, entry)
+        for where in _ENTRY_KEYS
+        for index, entry in enumerate(expected[where])
+    }
+    places = [placed.get(_modality_id(entry) or "", (name, -1, None)) for entry in given]
+    problems = [
+        Problem(
+            f"$.{name}[{index}]",
+            f"{name} in ranking order (score, active, id)",
+            _modality_id(given[index]),
+            "order",
         )
-        if kind is Exclusion:
-            fields["reasons"] = self.value(f"{path}.reasons", tuple[Reason, ...], body["reasons"])
+        for index in range(1, len(given))
+        if places[index][0] == places[index - 1][0] == name
+        and 0 <= places[index][1] < places[index - 1][1]
+    ]
+    seen: set[str] = set()
+    for index, entry in enumerate(given):
+        at = f"$.{name}[{index}]"
+        fields = _shaped(at, entry, _ENTRY_KEYS[name], problems)
+        modality = (
+            None
+            if fields is None
+            else _shaped(f"{at}.modality", fields["modality"], _MODALITY_KEYS, problems)
+        )
+        if fields is None or modality is None:
+            continue
+        modality_id = _modality_id(fields)
+        where, _, computed = places[index]
+        if computed is None or modality_id is None:
+            wanted, rule = (
+                "the id of a modality of the catalog the ranking was computed on",
+                "unknown_modality",
+            )
+        elif modality_id in seen:
+            wanted, rule = "a unique id", "duplicate_id"
+        elif where != name:
+            wanted, rule = (
+                f"an entry the patient's constraints and the policy put in {where}",
+                "misplaced",
+            )
         else:
-            fields["score"] = self.score(f"{path}.score", body["score"], modality)
-            fields["without"] = self.value(
-                f"{path}.without", tuple[Omission, ...], body.get("without", [])
-            )
-        if kind is RankedOption:
-            fields["rank"] = self.value(f"{path}.rank", int, body["rank"])
-        if any(item is None for item in fields.values()):
-            return None
-        try:
-            return kind(**fields)
-        except ValidationError as error:
-            self.problems += (problem.at(path) for problem in error.problems)
-            return None
-
-    def entries(self, name: str, kind: type[Entry], value: object) -> tuple[Any, ...]:
-        if type(value) is not list:
-            self.problems.append(Problem(f"$.{name}", "an array", value, "type"))
-            return ()
-        read = [self.entry(f"$.{name}[{index}]", kind, item) for index, item in enumerate(value)]
-        return tuple(entry for entry in read if entry is not None)
-
-    def ranking(self, document: object) -> Ranking:
-        body = self.shaped("$", document, _RANKING_KEYS)
-        if body is None:
-            raise ValidationError(self.problems)
-        self.digest(body["catalog"])
-        self.text("$", body, "summary")
-        self.pain_type = self.value("$.pain_type", PainType, body["pain_type"])
-        patient = self.value("$.patient", Patient, body.get("patient", {}))
-        weights = self.value("$.weights", Weights, body.get("weights", {}))
-        if weights is not None:
-            self.shares = weights.shares()
-        self.policy = self.value("$.policy", ScoringPolicy, body.get("policy", {}), self.policy)
-        if self.pain_type is None:
-            raise ValidationError(self.problems)
-        self.findings = self.finding_rows(body["findings"], body["pain_type"])
-        self.recommendations = self.value(
-            "$.recommendations", tuple[Recommendation, ...], body["recommendations"], ()
+            seen.add(modality_id)
+            problems += _entry_problems(at, fields, computed, body)
+            continue
+        problems.append(Problem(f"{at}.modality.id", wanted, modality["id"], rule))
+    problems += [
+        Problem(
+            f"$.{name}",
+            f"an entry for {entry['modality']['id']} (rank() puts it here)",
+            MISSING,
+            "missing",
         )
-        options = self.entries("options", RankedOption, body["options"])
-        unranked = self.entries("unranked", UnrankedOption, body.get("unranked", []))
-        excluded = self.entries("excluded", Exclusion, body.get("excluded", []))
-        if self.problems or self.pain_type is None or patient is None or weights is None:
-            raise ValidationError(self.problems)
-        ranking = Ranking(
-            pain_type=self.pain_type,
-            options=options,
-            unranked=unranked,
-            excluded=excluded,
-            patient=patient,
-            weights=weights,
-            policy=self.policy,
-            catalog=self.catalog,
-        )
-        problems = check_ranking(ranking)
-        if problems:
-            raise ValidationError(problems)
-        return ranking
+        for entry in expected[name]
+        if entry["modality"]["id"] not in seen
+    ]
+    return problems
 
 
 def read_ranking(document: object, catalog: Catalog | None = None) -> Ranking:
-    """Read a parsed ranking (its ``schema_version`` removed) against ``catalog``.
+    """Read a parsed ranking (its ``schema_version`` removed) against ``catalog``: rank again.
 
     ``catalog`` is the one the ranking was computed on (the built-in catalog when ``None``):
-    the document's ``catalog.digest`` must be its digest.
+    the document's ``catalog.digest`` must be its digest. The header (pain type, patient,
+    weights, policy) is read and ranked again; every place where the document differs from
+    the ranking computed is a problem at its path.
     """
     if catalog is not None and not isinstance(catalog, Catalog):
         raise invalid("$.catalog", "a Catalog or None", type(catalog).__name__, "type")
-    return _RankingReader(default_catalog() if catalog is None else catalog).ranking(document)
+    catalog = default_catalog() if catalog is None else catalog
+    problems: list[Problem] = []
+    body = _shaped("$", document, _RANKING_KEYS, problems)
+    if body is None:
+        raise ValidationError(problems)
+    _check_digest(body["catalog"], catalog)
+    ranking = _header(body, catalog)
+    expected = converter().unstructure(ranking)
+    problems += [
+        Problem(
+            f"$.{name}",
+            f"the {len(expected[name])} {name} the entries cite, in the order first cited",
+            body[name] if type(body[name]) is not list else len(body[name]),
+            "table",
+        )
+        for name in ("findings", "recommendations")
+        if not _same(body[name], expected[name])
+    ]
+    problems = [
+        problem for name in _ENTRY_KEYS for problem in _list_problems(name, body, expected)
+    ] + problems
+    if problems:
+        raise ValidationError(problems)
+    return ranking
 
 
 # -- documents ---------------------------------------------------------------------------
