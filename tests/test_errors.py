@@ -152,3 +152,16 @@ def test_problem_is_a_frozen_value() -> None:
     with pytest.raises(AttributeError):
         first.path = "$.y"  # type: ignore[misc]
     assert pickle.loads(pickle.dumps(Problem("$", "x", MISSING))).value is MISSING  # noqa: S301
+
+
+def test_error_a_deeply_nested_value_is_shown_without_failing() -> None:
+    """A problem whose value nests past Python's recursion limit still has a message
+    (json.dumps and repr both raise RecursionError on it; reprlib's levels do not).
+    """
+    value: list[object] = []
+    for _ in range(100_000):
+        value = [value]
+    problem = Problem("$.x", "a value", value)
+    text = str(ValidationError(problem))
+    assert text.startswith("$.x: expected a value, got [[[")
+    assert len(text) < 200

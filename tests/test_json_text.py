@@ -1,9 +1,9 @@
-"""JSON text reading (parse_json): repeated keys are refused, strings are only text.
+"""JSON text reading (parse_json): repeated keys are refused, strings are only text, and the
+depth limit counts levels of arrays and objects.
 
 The depth and size limits are tested through from_json in test_serialization.py.
 """
 
-import json
 from typing import Any
 
 import orjson
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from painmodalities import ValidationError, _json_text
+from painmodalities import ValidationError
 from painmodalities.serialization import MAX_DEPTH, parse_json
 
 
@@ -47,55 +47,19 @@ def test_colons_and_quotes_inside_strings_are_not_repeated_keys(text: str) -> No
     assert parse_json(text) == orjson.loads(text)
 
 
-# -- the byte passes against a plain scanner ------------------------------------------------
-
-#: Strings made of the characters the byte passes treat specially.
-_TRICKY = st.text(alphabet='"\\:[]{}, ab\n', max_size=12)
-_JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-10, 10) | _TRICKY,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TRICKY, inner, max_size=4),
-    max_leaves=30,
-)
-
-
-def _scanned(data: bytes) -> tuple[bytes, int]:
-    """The bytes ``[]{}:`` outside strings and the nesting depth, by a plain scanner."""
-    kept = bytearray()
-    depth = deepest = 0
-    inside = escaped = False
-    for byte in data:
-        char = chr(byte)
-        if inside:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                inside = False
-        elif char == '"':
-            inside = True
-        elif char in "[]{}:":
-            kept.append(byte)
-            depth += 1 if char in "[{" else -1 if char in "]}" else 0
-            deepest = max(deepest, depth)
-    return bytes(kept), deepest
-
-
-@given(_JSON_VALUES, st.sampled_from([0, orjson.OPT_INDENT_2]))
-def test_the_byte_passes_agree_with_a_plain_scanner(value: object, option: int) -> None:
-    """What lies outside strings, and whether the text nests too deep, as a scanner says."""
-    for text in (orjson.dumps(value, option=option), json.dumps(value).encode()):
-        outside, deepest = _scanned(text)
-        assert _json_text._outside_strings(text) == outside
-        assert _json_text._too_deep(outside) == (deepest > MAX_DEPTH)
+# -- the depth limit, on the parsed value ----------------------------------------------------
 
 
 @given(st.integers(1, 2 * MAX_DEPTH), st.randoms(use_true_random=False))
-def test_the_depth_pass_counts_levels_of_mixed_brackets(levels: int, random: Any) -> None:
+def test_the_depth_limit_counts_levels_of_mixed_brackets(levels: int, random: Any) -> None:
     """Arrays and objects nested ``levels`` deep, with siblings, are too deep past the limit."""
     value: object = []
     for _ in range(levels - 1):
         value = [value, []] if random.random() < 0.5 else {"k": value, "s": {}}
-    outside, deepest = _scanned(orjson.dumps(value))
-    assert deepest == levels
-    assert _json_text._too_deep(outside) == (levels > MAX_DEPTH)
+    text = orjson.dumps(value)
+    if levels > MAX_DEPTH:
+        with pytest.raises(ValidationError) as caught:
+            parse_json(text)
+        assert caught.value.rule == "depth"
+    else:
+        assert parse_json(text) == value

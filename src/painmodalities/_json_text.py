@@ -1,12 +1,12 @@
 """JSON input before it becomes values: the one text-input policy of the library.
 
 :func:`read_json` decides whether an argument is JSON text or a path to a file, reads the
-file, and applies the size, depth and repeated-key limits (:func:`parse_json`);
-:func:`~painmodalities.from_json`, :func:`~painmodalities.load_catalog` and the FHIR
-reader all read through it. The checks run on the raw bytes, in C-speed passes
-(``bytes.translate``, ``split``, regular expressions), so that a hostile document is
-refused before parsing work grows with it. A repeated key is found by comparing key
-counts, and only then located by a slow second parse.
+file, and applies the size, depth, repeated-key and finite-number limits
+(:func:`parse_json`); :func:`~painmodalities.from_json`,
+:func:`~painmodalities.load_catalog` and the FHIR reader all read through it. The limits
+use the standard library parser's own hooks (``object_pairs_hook`` refuses a repeated key,
+``parse_constant`` ``NaN`` and ``Infinity``); the depth is checked on the parsed value,
+and a document too deep for the parser itself is refused as too deep.
 """
 
 import json
@@ -14,8 +14,6 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
-
-import orjson
 
 from painmodalities.errors import Problem, ValidationError
 
@@ -31,47 +29,45 @@ def _problem(expected: str, value: object, rule: str = "type") -> ValidationErro
     return ValidationError(Problem("$", expected, value, rule))
 
 
-# Both checks run at C speed on the bytes, with no Python loop over the document:
-# - depth: escaped backslashes and quotes are removed, every byte but ``"[]{}:`` deleted,
-#   and the text split at quotes; the even parts are what lies outside strings. Removing
-#   the innermost ``[]`` and ``{}`` pairs lowers the depth by one per round, so
-#   MAX_DEPTH rounds tell whether the document nests deeper (for text that is not JSON the
-#   answer does not matter: orjson refuses it, within its own depth limit).
-# - repeated keys: outside strings, a colon follows each key and nothing else, so the
-#   colons of the text count its keys. orjson keeps only the last of a repeated key, so the
-#   parsed document written back (by orjson, in C) has fewer keys exactly when a key was
-#   repeated. Only then is the text parsed again, slowly, to find where.
-
-_KEEP = b'"[]{}:'
-_DROP = bytes(byte for byte in range(256) if byte not in _KEEP)
+def _too_deep() -> ValidationError:
+    return _problem(f"at most {MAX_DEPTH} nested arrays and objects", "deeper nesting", "depth")
 
 
-def _outside_strings(data: bytes) -> bytes:
-    """The bytes ``[]{}:`` of ``data`` that lie outside its JSON strings, in order."""
-    if b"\\" in data:  # escapes are rare; without one, skip two passes over the text
-        data = data.replace(b"\\\\", b"").replace(b'\\"', b"")
-    # Two adjacent quotes are a string with none of ``[]{}:`` inside (or its end and the
-    # next one's start: nothing lies between those either); removing them keeps every
-    # other quote's parity, and most strings go, so the split below is short or not needed.
-    kept = data.translate(None, _DROP).replace(b'""', b"")
-    if b'"' not in kept:
-        return kept
-    return b"".join(kept.split(b'"')[::2])
+class _RepeatedKeyError(Exception):
+    """An object of the text repeats a key (found while parsing, located after)."""
 
 
-def _too_deep(structure: bytes) -> bool:
-    # A round removes the innermost pairs only, one level: each is first marked with a NUL
-    # (so that ``{[]}`` does not lose both levels in one round), then the marks go.
-    brackets = structure.replace(b":", b"")
-    for _ in range(MAX_DEPTH):
-        if not brackets:
-            return False
-        brackets = brackets.replace(b"[]", b"\0").replace(b"{}", b"\0").replace(b"\0", b"")
-    return b"[]" in brackets or b"{}" in brackets
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        raise _RepeatedKeyError
+    return found
 
 
-class _Pairs(list[tuple[str, Any]]):
-    """An object's key-value pairs as the text gave them (only to find a repeated key)."""
+def _constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _limits_problem(document: object) -> ValidationError | None:
+    """The error for a value nested too deep or holding an infinite number, if it does.
+
+    The value is walked one level at a time, at most :data:`MAX_DEPTH` levels; the parser
+    reads a number beyond a float's range as infinity.
+    """
+    level = [document]
+    for depth in range(1, MAX_DEPTH + 2):  # the depth of the values in level
+        below: list[object] = []
+        for item in level:
+            if type(item) is dict or type(item) is list:
+                if depth > MAX_DEPTH:
+                    return _too_deep()
+                below += item.values() if type(item) is dict else item
+            elif type(item) is float and item - item != 0:
+                return _problem("valid JSON", "number is infinity when parsed as double", "json")
+        if not below:
+            return None
+        level = below
+    return None  # not reached: a level past MAX_DEPTH returns
 
 
 def _find_repeated(value: object, path: str) -> Problem | None:
@@ -92,10 +88,16 @@ def _find_repeated(value: object, path: str) -> Problem | None:
     return None
 
 
-def _repeated_key(data: bytes) -> ValidationError:
-    """The error for the first repeated key of ``data`` (parsed again, slowly: rare)."""
-    document = json.loads(data, object_pairs_hook=_Pairs)
-    found = _find_repeated(document, "$")
+class _Pairs(list[tuple[str, Any]]):
+    """An object's key-value pairs as the text gave them (only to find a repeated key)."""
+
+
+def _repeated_key(text: str) -> ValidationError:
+    """The error for the first repeated key of ``text`` (parsed again, slowly: rare)."""
+    problem = _limits_problem(json.loads(text, parse_constant=_constant))
+    if problem is not None:
+        return problem
+    found = _find_repeated(json.loads(text, object_pairs_hook=_Pairs), "$")
     return ValidationError(
         found or Problem("$", "each key once in an object", "a repeated key", "repeated_key")
     )
@@ -104,46 +106,36 @@ def _repeated_key(data: bytes) -> ValidationError:
 def parse_json(text: str | bytes) -> object:
     """Parse JSON text within the limits, as a :class:`ValidationError` on failure.
 
-    Refuses, before parsing, text over :data:`MAX_DOCUMENT_BYTES` bytes or nested deeper than
-    :data:`MAX_DEPTH`; after parsing, an object that repeats a key.
+    Refuses text over :data:`MAX_DOCUMENT_BYTES` bytes (before parsing), text that is not
+    UTF-8 JSON, ``NaN``, ``Infinity`` and numbers beyond a float's range, an object that
+    repeats a key, and nesting deeper than :data:`MAX_DEPTH`.
     """
     if isinstance(text, str):
         if len(text) > MAX_DOCUMENT_BYTES:
             raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", len(text), "size")
         try:
-            data = text.encode("utf-8")
+            size = len(text.encode("utf-8"))
         except UnicodeEncodeError as error:
             raise _problem("UTF-8 text", f"{error.reason} at {error.start}", "json") from None
     elif isinstance(text, bytes | bytearray | memoryview):
-        data = bytes(text)
+        size = len(text)
     else:
         raise _problem("JSON text (str or bytes)", type(text).__name__)
-    if len(data) > MAX_DOCUMENT_BYTES:
-        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", len(data), "size")
-    structure = _outside_strings(data)
-    if _too_deep(structure):
-        raise _problem(f"at most {MAX_DEPTH} nested arrays and objects", "deeper nesting", "depth")
+    if size > MAX_DOCUMENT_BYTES:
+        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", size, "size")
     try:
-        document = orjson.loads(data)
-    except orjson.JSONDecodeError as error:
+        decoded = text if isinstance(text, str) else bytes(text).decode("utf-8")
+        document = json.loads(decoded, object_pairs_hook=_object, parse_constant=_constant)
+    except _RepeatedKeyError:
+        raise _repeated_key(decoded) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError as error:  # JSONDecodeError, UnicodeDecodeError and _constant's
         raise _problem("valid JSON", str(error), "json") from None
-    if repeats_a_key(data, document, structure):
-        raise _repeated_key(data)
+    problem = _limits_problem(document)
+    if problem is not None:
+        raise problem
     return document
-
-
-def repeats_a_key(data: bytes, document: object, structure: bytes | None = None) -> bool:
-    """Whether the JSON text ``data``, parsed by orjson into ``document``, repeats a key.
-
-    orjson keeps the last of a repeated key, so the document has fewer keys than the text
-    exactly when a key is repeated. Outside strings a colon follows each key and nothing
-    else, so the colons outside strings of the text and of the document written back by
-    orjson are counted. ``structure`` is ``_outside_strings(data)`` if the caller has it.
-    """
-    if structure is None:
-        structure = _outside_strings(data)
-    dumped = orjson.dumps(document)
-    return structure.count(b":") != _outside_strings(dumped).count(b":")
 
 
 def is_json_text(source: object) -> bool:

@@ -41,6 +41,7 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
+from painmodalities import errors
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.vocabulary import (
     Activity,
@@ -140,9 +141,6 @@ def fail(name: str, expected: str, value: object, rule: str = "invalid") -> Vali
     return invalid(f"$.{name}", expected, value, rule)
 
 
-_MAX_SHOWN: Final = 80
-
-
 def typed(value: object) -> str:
     """``value`` as an argument error names it, with its type: ``the str "blood-clot"``.
 
@@ -152,16 +150,11 @@ def typed(value: object) -> str:
     if value is None:
         return "None"
     if isinstance(value, str):
-        shown = json.dumps(value, ensure_ascii=False)
+        shown = errors.shown(json.dumps(value, ensure_ascii=False))
     elif isinstance(value, RankedEnum):
-        shown = json.dumps(value.value, ensure_ascii=False)
+        shown = errors.shown(json.dumps(value.value, ensure_ascii=False))
     else:
-        try:
-            shown = repr(value)
-        except ValueError:  # an int past Python's digit limit for str()
-            shown = "too long to show"
-    if len(shown) > _MAX_SHOWN:
-        shown = shown[: _MAX_SHOWN - 3] + "..."
+        shown = errors.shown_repr(value)
     return f"the {type(value).__name__} {shown}"
 
 

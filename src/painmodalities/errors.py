@@ -20,6 +20,7 @@ $: expected a finite, non-negative number of weeks, got -1
 """
 
 import json
+import reprlib
 from collections.abc import Iterable
 from typing import Final, TypeVar
 
@@ -65,6 +66,33 @@ class _Missing:
 MISSING: Final = _Missing()
 
 
+class _Shown(reprlib.Repr):
+    """The one renderer of a value that is not JSON: bounded in length and depth.
+
+    So showing a value never fails, a deeply nested one included.
+    """
+
+    def repr_int(self, x: int, level: int) -> str:
+        try:
+            return super().repr_int(x, level)
+        except ValueError:  # an int past Python's digit limit for str()
+            return "int too long to show"
+
+
+_SHOWN: Final = _Shown()
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = _MAX_SHOWN
+
+
+def shown(text: str) -> str:
+    """``text`` cut to a readable length, as a message shows a value."""
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def shown_repr(value: object) -> str:
+    """``value``'s ``repr``, bounded in length and depth (:class:`reprlib.Repr`)."""
+    return shown(_SHOWN.repr(value))
+
+
 def _show(value: object) -> str:
     """``value`` as a message shows it: JSON where possible, cut to a readable length."""
     if value is MISSING:
@@ -72,11 +100,8 @@ def _show(value: object) -> str:
     try:
         text = json.dumps(value, allow_nan=True, ensure_ascii=False, default=repr)
     except (TypeError, ValueError, RecursionError):
-        try:
-            text = repr(value)
-        except ValueError:  # an int past Python's digit limit for str()
-            text = f"{type(value).__name__} too long to show"
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+        return shown_repr(value)
+    return shown(text)
 
 
 @attrs.frozen(repr=False, eq=False)
