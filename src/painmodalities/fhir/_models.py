@@ -5,6 +5,7 @@ Nothing here imports ``fhir.resources`` (or pydantic) until a model is asked for
 """
 
 import importlib
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from types import MappingProxyType
@@ -15,12 +16,23 @@ from painmodalities.errors import MISSING, MissingExtraError, Problem
 if TYPE_CHECKING:
     from fhir_core.fhirabstractmodel import FHIRAbstractModel
 
-__all__ = ["VERSIONS", "MissingExtraError", "has_type", "model", "problems_of", "validate"]
+__all__ = [
+    "FHIR_ID",
+    "VERSIONS",
+    "MissingExtraError",
+    "has_type",
+    "model",
+    "problems_of",
+    "validate",
+]
 
 #: The FHIR versions the library writes, and the ``fhir.resources`` package of each.
 VERSIONS: Final[Mapping[str, str]] = MappingProxyType(
     {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
 )
+#: The FHIR ``id`` datatype: 1 to 64 letters, digits, ``-`` and ``.`` (read, written, and
+#: checked by the service).
+FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 #: Every package the importer consults, including STU3 (only to name a wrong version).
 _PACKAGES: Final[Mapping[str, str]] = {**VERSIONS, "STU3": "fhir.resources.STU3"}
 

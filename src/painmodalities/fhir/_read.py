@@ -15,7 +15,7 @@ import attrs
 
 from painmodalities._builtin import default_catalog
 from painmodalities._json_text import is_json_text, read_json
-from painmodalities._words import CONDITION_WORDS
+from painmodalities._words import CONDITION_WORDS, in_sentence
 from painmodalities.catalog import Catalog
 from painmodalities.errors import MISSING, Problem, ValidationError, invalid
 from painmodalities.evidence import PainType
@@ -64,7 +64,6 @@ _NOT_TRIED: Final[Mapping[str, frozenset[str]]] = {
 }
 #: ServiceRequest intents that only suggest: not a referral (our own exports propose).
 _SUGGESTED: Final = frozenset({"proposal", "option"})
-_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _DATE: Final = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
 
 
@@ -612,7 +611,7 @@ def _modality_words(modality_id: str) -> str:
     """A built-in modality's name as it reads inside a sentence (``tai chi and qigong``)."""
     found = default_catalog().get(modality_id)
     name = modality_id if found is None else found.name
-    return name if name[1:2].isupper() else name[:1].lower() + name[1:]
+    return in_sentence(name)
 
 
 def _prior_words(concept: SnomedConcept, kind: str, date: datetime.date | None) -> str:
@@ -767,7 +766,7 @@ def _patient_id(reference: str) -> str | None:
     """The Patient id a reference names (``Patient/a``, ``https://host/fhir/Patient/a``)."""
     bare = reference.split("/_history/", 1)[0]
     head, found, tail = bare.rpartition("Patient/")
-    if found and (not head or head.endswith("/")) and _FHIR_ID.fullmatch(tail):
+    if found and (not head or head.endswith("/")) and _models.FHIR_ID.fullmatch(tail):
         return tail
     return None
 
@@ -973,7 +972,7 @@ def read_bundle(
             if chosen is not None
             and chosen.in_bundle
             and chosen.id is not None
-            and _FHIR_ID.fullmatch(chosen.id)
+            and _models.FHIR_ID.fullmatch(chosen.id)
             else None
         ),
         prior_care=tuple(prior_care),

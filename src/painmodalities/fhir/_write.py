@@ -83,7 +83,6 @@ _GRADE: Final[Mapping[Certainty, str]] = {
 }
 #: The ``subject`` of a proposed ServiceRequest (required by FHIR) when no patient is named.
 _NO_SUBJECT: Final = "the patient the ranking was computed for (not named)"
-_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 _MAX_ID: Final = 64
 
 
@@ -111,7 +110,7 @@ def fhir_id(modality_id: str) -> str:
     'physical-therapy.programme'
     """
     plain = modality_id.replace("_", "-")
-    if "-" not in modality_id and _FHIR_ID.fullmatch(plain):
+    if "-" not in modality_id and _models.FHIR_ID.fullmatch(plain):
         return plain
     return _hashed(modality_id)
 
@@ -121,7 +120,7 @@ def _key_id(key: str) -> str:
 
     Keys may hold both ``-`` and ``_``, so ``a_b`` cannot simply become ``a-b``.
     """
-    return key if "_" not in key and _FHIR_ID.fullmatch(key) else _hashed(key)
+    return key if "_" not in key and _models.FHIR_ID.fullmatch(key) else _hashed(key)
 
 
 def _hashed(text: str) -> str:

@@ -19,7 +19,8 @@ import orjson
 
 from painmodalities import _words
 from painmodalities.evidence import PainType, Recommendation
-from painmodalities.fhir import SNOMED_SYSTEM, SNOMED_VERIFIED, BundleImport
+from painmodalities.fhir import SNOMED_SYSTEM, BundleImport
+from painmodalities.fhir._codes import modality_codes
 from painmodalities.modalities import Modality
 from painmodalities.plans import CarePlan
 from painmodalities.ranking import RankedOption, Ranking
@@ -89,8 +90,7 @@ def _sentence_start(text: str) -> str:
 
 def _name(modality: Modality) -> str:
     """The modality's name as it reads inside a sentence (``therapeutic exercise``)."""
-    name = modality.name
-    return name if name[:2].isupper() else name[:1].lower() + name[1:]
+    return _words.in_sentence(modality.name)
 
 
 def _summary(text: str) -> str:
@@ -179,8 +179,8 @@ def service_request(modality: Modality, pain_type: PainType, patient: str) -> di
     """
     codings = [
         {"system": SNOMED_SYSTEM, "code": concept.code, "display": concept.display}
-        for concept in SNOMED_VERIFIED.values()
-        if concept.target == modality.id and not concept.generic
+        for concept in modality_codes(modality.id)
+        if not concept.generic
     ]
     code: dict[str, Any] = {"text": modality.name}
     if codings:

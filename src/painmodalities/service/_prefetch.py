@@ -31,6 +31,7 @@ import httpx
 from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.fhir import BundleImport, ValidatedResources, read_bundle
+from painmodalities.fhir._models import FHIR_ID
 from painmodalities.service._outcome import ServiceError
 from painmodalities.service._records import FhirAuthorization
 
@@ -53,13 +54,12 @@ PREFETCH: Final[Mapping[str, str]] = {
 }
 #: At most this many pages of one search are followed on the FHIR server.
 MAX_PAGES: Final = 5
-_FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")
 
 
 def patient_id(context: Mapping[str, Any]) -> str:
     """The ``context.patientId`` of a call (a FHIR id), or a 400 error."""
     found = context.get("patientId")
-    if not isinstance(found, str) or not _FHIR_ID.fullmatch(found):
+    if not isinstance(found, str) or not FHIR_ID.fullmatch(found):
         raise invalid("$.context.patientId", "a FHIR id (the patient in context)", found)
     return found
 
