@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from painmodalities import (
@@ -841,7 +841,6 @@ def _procedure_cases(draw: st.DrawFn) -> tuple[dict[str, Any], str | None, str |
     return resource, target, None
 
 
-@settings(deadline=None)
 @given(
     conditions=st.lists(_condition_cases(), max_size=6),
     procedures=st.lists(_procedure_cases(), max_size=4),
@@ -875,7 +874,6 @@ def test_generated_bundles(
     )
 
 
-@settings(deadline=None)
 @given(
     cases=st.lists(
         st.tuples(
@@ -1180,7 +1178,6 @@ def _walk_objects(value: object) -> list[dict[str, Any]]:
     return found
 
 
-@settings(deadline=None)
 @given(bundle=_damaged_bundles() | _JSON)
 def test_damaged_bundles_never_raise_a_traceback(bundle: object) -> None:
     """Whatever is damaged, the importer returns a result or raises ValidationError."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from painmodalities import (
@@ -774,7 +774,6 @@ def invented_catalogs(draw: st.DrawFn) -> Catalog:
     return Catalog(modalities=tuple(modalities), sources=tuple(sources))
 
 
-@settings(deadline=None)
 @given(catalog=invented_catalogs(), version=st.sampled_from(VERSIONS))
 def test_invented_catalogs_validate(catalog: Catalog, version: str) -> None:
     """Invented catalogs, whatever their text, ids and keys, export as valid FHIR."""
@@ -791,7 +790,6 @@ def test_invented_catalogs_validate(catalog: Catalog, version: str) -> None:
     _check_ranking(export_ranking(ranking, version=version), ranking, version)
 
 
-@settings(deadline=None)
 @given(catalog=catalogs(), version=st.sampled_from(VERSIONS))
 def test_generated_catalogs_validate(catalog: Catalog, version: str) -> None:
     """Any catalog exports as valid FHIR carrying only verified SNOMED CT codes."""
@@ -803,7 +801,6 @@ def test_generated_catalogs_validate(catalog: Catalog, version: str) -> None:
     assert len(_resources(bundle, "Evidence")) == own
 
 
-@settings(deadline=None)
 @given(ranking=rankings(), version=st.sampled_from(VERSIONS))
 def test_generated_rankings_validate(ranking: Ranking, version: str) -> None:
     """Any ranking exports as valid FHIR: options in order, exclusions with their reasons."""

@@ -124,7 +124,7 @@ _CATALOG = default_catalog()
 _ATTRIBUTES = frozenset(field.name for field in attrs.fields(Modality)) | {"components"}
 
 
-@settings(deadline=None, max_examples=60)
+@settings(max_examples=60)
 @given(
     ids=st.lists(st.sampled_from(_CATALOG.ids), min_size=1, max_size=4, unique=True),
     pain_type=st.sampled_from([PainType(c, p) for c in Condition for p in Phase]),

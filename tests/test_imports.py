@@ -11,8 +11,6 @@ import ast
 from collections.abc import Collection, Iterator, Mapping
 from pathlib import Path
 
-import pytest
-
 PACKAGE = "painmodalities"
 SOURCE = Path(__file__).resolve().parent.parent / "src" / PACKAGE
 
@@ -41,16 +39,6 @@ CORE = frozenset(
 EDGE = tuple(
     f"{PACKAGE}.{name}"
     for name in ("serialization", "schema", "fhir", "cli", "_cli", "plot", "__main__")
-)
-
-# catalog.default_catalog() reads the package data through serialization until the
-# built-in catalog's loader moves to _builtin.py (issue 11, on a branch merged with this
-# one): until that module exists, the two whole-graph checks are expected to fail on
-# exactly that import. Once _builtin.py exists the marker is inert and the checks are strict.
-_KNOWN_EDGE = pytest.mark.xfail(
-    not (SOURCE / "_builtin.py").exists(),
-    reason="catalog.default_catalog imports serialization until _builtin.py exists",
-    strict=True,
 )
 
 
@@ -202,13 +190,11 @@ def test_scoring_and_explanations_do_not_import_each_other() -> None:
     assert graph[f"{PACKAGE}._words"] <= {f"{PACKAGE}.vocabulary"}
 
 
-@_KNOWN_EDGE
 def test_no_import_cycle() -> None:
     """No module imports, directly or not, a module that imports it back."""
     assert cycles(import_graph()) == []
 
 
-@_KNOWN_EDGE
 def test_core_never_imports_the_edge() -> None:
     """No core module reaches serialization, schema, FHIR, the CLI or plots."""
     assert edge_imports(import_graph()) == []

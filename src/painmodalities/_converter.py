@@ -336,7 +336,7 @@ def _is_record(kind: Any) -> bool:
 
 def make_strict_converter() -> cattrs.Converter:
     """Build a converter: strict shapes, tagged modalities, every problem with its path."""
-    converter = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    converter = cattrs.Converter()
     converter.register_structure_hook(str, _structure_str)
     converter.register_structure_hook(int, _structure_int)
     converter.register_structure_hook(float, _structure_float)
