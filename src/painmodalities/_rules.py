@@ -199,9 +199,10 @@ class Rule:
         find: the problem with a value, at ``$`` (or under it, for an item), or ``None``.
         error: the library error class it raises.
 
-    Rules are plain immutable objects, not attrs records: they are made while the core is
+    Rules are plain slotted objects, not attrs records: they are made while the core is
     imported, and an attrs class would compile its methods on every import for objects
-    that are never compared, hashed or written out.
+    that are never compared, hashed or written out (nothing assigns to a rule after it
+    is made, so no frozenness is written by hand).
     """
 
     __slots__ = ("code", "error", "expected", "find", "schema")
@@ -222,19 +223,13 @@ class Rule:
         **own: Any,
     ) -> None:
         """Set the rule's fields; ``own`` sets a subclass's own slots, by name."""
-        _set(self, "expected", expected)
-        _set(self, "code", code)
-        _set(self, "schema", schema)
-        _set(self, "find", find)
-        _set(self, "error", error)
+        self.expected = expected
+        self.code = code
+        self.schema = schema
+        self.find = find
+        self.error = error
         for name, value in own.items():
-            _set(self, name, value)
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise attrs.exceptions.FrozenInstanceError
-
-    def __delattr__(self, name: str) -> None:
-        raise attrs.exceptions.FrozenInstanceError
+            setattr(self, name, value)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(expected={self.expected!r}, code={self.code!r})"
@@ -248,9 +243,6 @@ class Rule:
     def accepts(self, value: object, instance: object = None) -> bool:
         """Whether ``value`` passes the rule (for parsers that word their own errors)."""
         return self.find(instance, value) is None
-
-
-_set: Final = object.__setattr__
 
 
 class _Test(Rule):
