@@ -2,10 +2,12 @@
 
 attrs writes and compiles ``__repr__``, ``__eq__`` and ``__hash__`` for every class it
 makes; for the core's records that source is a large share of ``import painmodalities``
-(the import target). Records made with ``repr=False`` use :func:`record_repr`; records made
-with ``eq=False`` use :func:`record_eq` and :func:`record_hash`. Each does what attrs'
-generated method does, from the same field options (``repr``, ``eq``, an ``eq`` key,
-``hash``), read once per class.
+(the import target). The records derive from :class:`Record`, which holds
+:func:`record_repr`, :func:`record_eq` and :func:`record_hash` once (as packaging's
+``_BaseVersion`` writes its comparisons once); a record made with ``repr=False`` or
+``eq=False`` keeps them, and one whose ``repr`` or ``eq`` attrs generates keeps attrs' own.
+Each does what attrs' generated method does, from the same field options (``repr``,
+``eq``, an ``eq`` key, ``hash``), read once per class.
 """
 
 import functools
@@ -15,7 +17,14 @@ from typing import Any, Final, cast
 
 import attrs
 
-__all__ = ["cached_record_hash", "record_eq", "record_hash", "record_repr"]
+__all__ = [
+    "CachedRecord",
+    "Record",
+    "cached_record_hash",
+    "record_eq",
+    "record_hash",
+    "record_repr",
+]
 
 
 def record_repr(self: Any) -> str:
@@ -95,3 +104,19 @@ _compared: Final[Callable[[type], Callable[[Any], tuple[Any, ...]]]] = functools
 _hashed: Final[Callable[[type], Callable[[Any], tuple[Any, ...]]]] = functools.cache(
     _hashed_fields
 )
+
+
+class Record:
+    """The base of the core's records: their shared ``__repr__``, ``__eq__`` and ``__hash__``."""
+
+    __slots__ = ()
+    __repr__ = record_repr
+    __eq__ = record_eq
+    __hash__ = record_hash
+
+
+class CachedRecord(Record):
+    """A :class:`Record` whose hash is kept once worked out (:func:`cached_record_hash`)."""
+
+    __slots__ = ()
+    __hash__ = cached_record_hash

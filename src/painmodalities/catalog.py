@@ -25,7 +25,7 @@ from typing import Any, Final, TypeVar, overload
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import Record
 from painmodalities._rules import as_tuple, reduce_by_init_fields
 from painmodalities.errors import (
     CatalogIntegrityError,
@@ -107,7 +107,7 @@ def composite_findings(
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Catalog:
+class Catalog(Record):
     """An immutable, integrity-checked set of modalities and the sources they cite.
 
     Attributes:
@@ -116,10 +116,6 @@ class Catalog:
         assessments: what guidelines ask before treating each condition (shown beside
             rankings and plans, never scored), in the order given.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     modalities: tuple[Modality, ...] = attrs.field(
         converter=as_tuple, validator=_check_items(Modality, "a modality")

@@ -26,7 +26,7 @@ from typing import Final, TypeVar
 
 import attrs
 
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import Record
 
 __all__ = [
     "MISSING",
@@ -105,7 +105,7 @@ def _show(value: object) -> str:
 
 
 @attrs.frozen(repr=False, eq=False)
-class Problem:
+class Problem(Record):
     """One thing wrong with an input: where it is, what the rule wanted, what was there.
 
     Two problems are equal when they show the same: same path, expectation and rule, and
@@ -117,10 +117,6 @@ class Problem:
         value: the offending value, or :data:`MISSING` when a required key is absent.
         rule: a short stable code naming the rule, such as ``duplicate_id``.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     path: str
     expected: str

@@ -28,7 +28,7 @@ import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import Record
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
     AssessmentKind,
@@ -51,7 +51,7 @@ MAX_COUNT: Final = 10_000_000
 
 
 @attrs.frozen(repr=False, kw_only=True, order=False, eq=False)
-class Source:
+class Source(Record):
     """A guideline, review, trial or article that findings and recommendations cite.
 
     Attributes:
@@ -63,10 +63,6 @@ class Source:
         publisher: the journal or body that published it.
         read_confidence: how confidently the dossier's authors read it.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     key: str = attrs.field(validator=check.source_key)
     title: str = attrs.field(validator=check.text)
@@ -80,7 +76,7 @@ class Source:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Statistic:
+class Statistic(Record):
     """The figures behind a finding's grade, exactly as the source printed them.
 
     Every figure is optional: ``None`` means "not reported in the text read", never zero.
@@ -110,10 +106,6 @@ class Statistic:
     ... ).interval
     (Decimal('-17.5'), Decimal('-2.9'))
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     measure: Measure | None = attrs.field(
         default=None,
@@ -169,7 +161,7 @@ PAIN_TYPE_EXPECTED: Final = 'a PainType or "condition:phase" such as "low_back:c
 
 
 @attrs.frozen(repr=False, order=True, cache_hash=True)
-class PainType:
+class PainType(Record):
     """A pain condition in a phase: the unit evidence and ranking are about.
 
     Each field takes the member or its exact value (``PainType("low_back", "chronic")``),
@@ -181,8 +173,6 @@ class PainType:
     >>> PainType.coerce("low_back:chronic") == PainType("low_back", "chronic")
     True
     """
-
-    __repr__ = record_repr
 
     condition: Condition = attrs.field(
         converter=check.to_condition, validator=check.member_of(Condition)
@@ -265,7 +255,7 @@ def _to_pain_type(value: PainType | str) -> PainType:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Finding:
+class Finding(Record):
     """One graded result of a modality against a control group.
 
     Attributes:
@@ -285,10 +275,6 @@ class Finding:
         statistic: the source's figures behind the grade, or ``None`` when the text read
             reported none (never a zero effect).
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     pain_type: PainType = attrs.field(
         converter=_to_pain_type, validator=check.instance_of(PainType, "a pain type")
@@ -326,7 +312,7 @@ class Finding:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Recommendation:
+class Recommendation(Record):
     """What a guideline body recommends about a modality, for a scope of pain types.
 
     ``condition`` or ``phase`` of ``None`` means "any" (the dossier's ``*``).
@@ -350,10 +336,6 @@ class Recommendation:
             the recommendation (``massage``: a recommendation about massage in general,
             carried by every technique); empty when it spoke of the modality itself.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     condition: Condition | None = attrs.field(
         converter=attrs.converters.optional(check.to_condition),
@@ -390,7 +372,7 @@ class Recommendation:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Assessment:
+class Assessment(Record):
     """What a guideline asks a clinician to do before choosing a treatment.
 
     Thinking about alternative diagnoses, stratifying risk, not imaging routinely, telling
@@ -418,10 +400,6 @@ class Assessment:
     ... ).applies_to("low_back:acute")
     True
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     condition: Condition = attrs.field(
         converter=check.to_condition, validator=check.member_of(Condition)

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Final
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities._record import cached_record_hash, record_eq, record_hash, record_repr
+from painmodalities._record import CachedRecord, Record
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import Finding, PainType, Recommendation
 from painmodalities.vocabulary import (
@@ -64,7 +64,7 @@ _CERTAINTY: Final = check.member_of(Certainty)
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Coding:
+class Coding(Record):
     """A code for a modality in a terminology, such as a user's own billing code.
 
     Attributes:
@@ -73,17 +73,13 @@ class Coding:
         display: the code's human-readable meaning.
     """
 
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
-
     system: str = attrs.field(validator=check.text)
     code: str = attrs.field(validator=check.text)
     display: str = attrs.field(default="", validator=check.any_text)
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Modality:
+class Modality(CachedRecord):
     """A pain-care option with its evidence. Abstract: build one of the families.
 
     Attributes:
@@ -101,8 +97,6 @@ class Modality:
         recommendations: what guideline bodies say about it (shown, not scored).
         codings: codes in other terminologies, for example a user's own billing codes.
     """
-
-    __repr__ = record_repr
 
     kind: ClassVar[str] = ""
 
@@ -143,9 +137,6 @@ class Modality:
     # cache_hash would keep it; equality and hashing are the records' shared methods, so
     # that the families do not compile them again (see painmodalities._record).
     _hash: int | None = attrs.field(init=False, default=None, eq=False, repr=False, hash=False)
-
-    __eq__ = record_eq
-    __hash__ = cached_record_hash
 
     def __attrs_post_init__(self) -> None:
         if not type(self).kind:

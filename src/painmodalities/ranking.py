@@ -30,7 +30,7 @@ import attrs
 from painmodalities import _rank_cache, _words
 from painmodalities import _rules as check
 from painmodalities._builtin import default_catalog
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import Record
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
     NotRankedError,
@@ -72,7 +72,7 @@ def _optional_frozenset(value: object) -> object:
 
 
 @attrs.frozen(repr=False, kw_only=True, cache_hash=True)
-class Patient:
+class Patient(Record):
     """What rules options out for one patient.
 
     Attributes:
@@ -84,8 +84,6 @@ class Patient:
             longer sessions is excluded (one whose length is unknown is kept).
         exclude: ids the patient or clinician rules out explicitly.
     """
-
-    __repr__ = record_repr
 
     precautions: frozenset[Precaution] = attrs.field(
         default=frozenset(),
@@ -135,17 +133,13 @@ def _to_reason_code(value: ExclusionReason | str) -> ExclusionReason:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Reason:
+class Reason(Record):
     """One reason a modality was ruled out.
 
     Attributes:
         code: the kind of reason.
         detail: the reason in plain words.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     code: ExclusionReason = attrs.field(
         converter=_to_reason_code, validator=check.member_of(ExclusionReason)
@@ -227,7 +221,7 @@ _COMPONENT_CODES: Final = frozenset({ExclusionReason.EXCLUDED, ExclusionReason.P
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Omission:
+class Omission(Record):
     """A programme component the patient's constraints rule out: the programme goes without it.
 
     None of the component's findings is scored or shown for the programme, so the patient is
@@ -238,10 +232,6 @@ class Omission:
         name: the component's display name.
         reasons: why the patient's constraints rule it out.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     component: str = attrs.field(validator=check.modality_id)
     name: str = attrs.field(validator=check.text)
@@ -333,13 +323,10 @@ def exclusion_reasons(
 # -- the entries of a ranking ------------------------------------------------------------
 
 
-class _Guided:
+class _Guided(Record):
     """What every entry of a ranking shares: its modality and the guidelines in scope."""
 
     __slots__ = ()
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
     modality: Modality
     recommendations: tuple[Recommendation, ...]
 
@@ -483,7 +470,7 @@ def _excluded_error(exclusion: Exclusion) -> NotRankedError:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Ranking:
+class Ranking(Record):
     """The options for one pain type, best first, and what has no evidence or is ruled out.
 
     Every modality of the catalog is in exactly one of ``options``, ``unranked`` and
@@ -502,10 +489,6 @@ class Ranking:
             by hand, stands for the built-in catalog). Not compared: two rankings with the
             same entries are equal. A ranking document names its modalities by id in it.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     pain_type: PainType
     options: tuple[RankedOption, ...]

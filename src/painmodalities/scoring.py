@@ -34,7 +34,7 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._explain import explain_score
-from painmodalities._record import record_eq, record_hash, record_repr
+from painmodalities._record import Record
 from painmodalities.errors import InvalidWeightsError, Problem
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
@@ -113,7 +113,7 @@ class _ExactReading:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Weights(_ExactReading):
+class Weights(_ExactReading, Record):
     """How much each criterion counts. Only their ratios matter.
 
     Each weight is finite and not negative, and at least one is positive. Weights are read
@@ -127,8 +127,6 @@ class Weights(_ExactReading):
         activity: weight of the activity criterion.
         pain: weight of the pain criterion.
     """
-
-    __repr__ = record_repr
 
     function: float = attrs.field(default=0.4, validator=_weight)
     durability: float = attrs.field(default=0.25, validator=_weight)
@@ -186,7 +184,7 @@ _INACTIVE_ONLY: Final = frozenset({Comparator.INACTIVE})
 
 
 @attrs.frozen(repr=False, kw_only=True, cache_hash=True)
-class ScoringPolicy:
+class ScoringPolicy(Record):
     """Which findings count towards a score, and what a guideline's "against" does.
 
     Attributes:
@@ -200,8 +198,6 @@ class ScoringPolicy:
             is against is excluded from the ranking (with that reason) instead of being
             shown with a warning. Recommendations never change a score either way.
     """
-
-    __repr__ = record_repr
 
     min_certainty: Certainty = attrs.field(
         default=Certainty.LOW, converter=check.to_certainty, validator=check.member_of(Certainty)
@@ -228,7 +224,7 @@ class ScoringPolicy:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Contribution:
+class Contribution(Record):
     """One criterion's part of a score.
 
     Attributes:
@@ -240,10 +236,6 @@ class Contribution:
         findings: the findings that set ``raw`` (empty for activity, or when none did).
     """
 
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
-
     criterion: Criterion = attrs.field(
         converter=check.to_criterion, validator=check.member_of(Criterion)
     )
@@ -254,7 +246,7 @@ class Contribution:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Score:
+class Score(Record):
     """A modality's score for one pain type, with the reasons for it.
 
     Attributes:
@@ -268,10 +260,6 @@ class Score:
             ``policy.why_unscored(finding)`` says why.
         policy: the policy the score was computed under.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     modality_id: str
     pain_type: PainType
@@ -353,7 +341,7 @@ def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Assessment:
+class Assessment(Record):
     """Everything in a modality's score for one pain type and policy except the weights.
 
     Ranking assesses each modality once per pain type and policy, and weighs the same
@@ -368,10 +356,6 @@ class Assessment:
         has_benefit: whether a scored finding shows benefit (the evidence gate is open).
         unscored: findings for the pain type below the policy's certainty.
     """
-
-    __repr__ = record_repr
-    __eq__ = record_eq
-    __hash__ = record_hash
 
     modality_id: str
     pain_type: PainType
