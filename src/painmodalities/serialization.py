@@ -752,24 +752,30 @@ def _entry_problems(
             found = _score_as_written(found, expected[key])
         if not _same(found, expected[key]):
             wanted, rule = wording(expected[key])
-            shown = given[key]["value"] if key == "score" and type(given[key]) is dict else found
+            shown = (
+                given[key].get("value", MISSING)
+                if key == "score" and type(given[key]) is dict
+                else found
+            )
             problems.append(Problem(f"{at}.{key}", wanted, shown, rule))
     return problems
 
 
 def _list_problems(
-    name: str, body: Mapping[str, Any], expected: Mapping[str, Any]
+    name: str,
+    body: Mapping[str, Any],
+    expected: Mapping[str, Any],
+    placed: Mapping[str, tuple[str, int]],
 ) -> list[Problem]:
-    """One list of entries: each where rank() puts it, in ranking order, none missing."""
+    """One list of entries: each where rank() puts it, in ranking order.
+
+    A ranking cut short (as ``--top`` cuts it) lists fewer.
+    """
     given = body.get(name, [])
     if type(given) is not list:
         return [Problem(f"$.{name}", "an array", given, "type")]
-    placed = {
-        entry["modality"]["id"]: (where, index, entry)
-        for where in _ENTRY_KEYS
-        for index, entry in enumerate(expected[where])
-    }
-    places = [placed.get(_modality_id(entry) or "", (name, -1, None)) for entry in given]
+    computed = {entry["modality"]["id"]: entry for entry in expected[name]}
+    places = [placed.get(_modality_id(entry) or "", (name, -1)) for entry in given]
     problems = [
         Problem(
             f"$.{name}[{index}]",
@@ -793,8 +799,8 @@ def _list_problems(
         if fields is None or modality is None:
             continue
         modality_id = _modality_id(fields)
-        where, _, computed = places[index]
-        if computed is None or modality_id is None:
+        where = places[index][0]
+        if modality_id is None or modality_id not in placed:
             wanted, rule = (
                 "the id of a modality of the catalog the ranking was computed on",
                 "unknown_modality",
@@ -808,19 +814,9 @@ def _list_problems(
             )
         else:
             seen.add(modality_id)
-            problems += _entry_problems(at, fields, computed, body)
+            problems += _entry_problems(at, fields, computed[modality_id], body)
             continue
         problems.append(Problem(f"{at}.modality.id", wanted, modality["id"], rule))
-    problems += [
-        Problem(
-            f"$.{name}",
-            f"an entry for {entry['modality']['id']} (rank() puts it here)",
-            MISSING,
-            "missing",
-        )
-        for entry in expected[name]
-        if entry["modality"]["id"] not in seen
-    ]
     return problems
 
 
@@ -841,6 +837,23 @@ def read_ranking(document: object, catalog: Catalog | None = None) -> Ranking:
         raise ValidationError(problems)
     _check_digest(body["catalog"], catalog)
     ranking = _header(body, catalog)
+    placed = {
+        entry.modality.id: (name, index)
+        for name, entries in _lists(ranking)
+        for index, entry in enumerate(entries)
+    }
+    listed = {
+        name: {_modality_id(entry) for entry in body.get(name, [])}
+        if type(body.get(name, [])) is list
+        else set()
+        for name in _ENTRY_KEYS
+    }
+    ranking = attrs.evolve(  # the entries the document lists (--top lists fewer)
+        ranking,
+        options=tuple(e for e in ranking.options if e.modality.id in listed["options"]),
+        unranked=tuple(e for e in ranking.unranked if e.modality.id in listed["unranked"]),
+        excluded=tuple(e for e in ranking.excluded if e.modality.id in listed["excluded"]),
+    )
     expected = converter().unstructure(ranking)
     problems += [
         Problem(
@@ -853,7 +866,7 @@ def read_ranking(document: object, catalog: Catalog | None = None) -> Ranking:
         if not _same(body[name], expected[name])
     ]
     problems = [
-        problem for name in _ENTRY_KEYS for problem in _list_problems(name, body, expected)
+        problem for name in _ENTRY_KEYS for problem in _list_problems(name, body, expected, placed)
     ] + problems
     if problems:
         raise ValidationError(problems)
