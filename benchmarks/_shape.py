@@ -38,6 +38,12 @@ Technique = Literal["swedish", "deep_tissue", "structural", "targeted"]
 Form = Literal["strengthening_and_conditioning", "yoga", "tai_chi"]
 Direction = Literal["against", "only_with_exercise", "for"]
 Strength = Literal["weak", "strong"]
+Measure = Literal["smd", "md", "other"]
+AssessmentKind = Literal[
+    "alternative_diagnoses", "risk_stratification", "imaging", "natural_course"
+]
+
+DECIMAL_PATTERN = r"^(?:-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,15})?)$"
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*$"
 KEY_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"

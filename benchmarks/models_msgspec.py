@@ -4,11 +4,13 @@ from typing import Annotated
 
 import msgspec
 from _shape import (
+    DECIMAL_PATTERN,
     ID_PATTERN,
     KEY_PATTERN,
     MAX_SESSION_MINUTES,
     NON_BLANK,
     Activity,
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -17,6 +19,7 @@ from _shape import (
     Effect,
     Form,
     Horizon,
+    Measure,
     Outcome,
     Phase,
     Precaution,
@@ -29,6 +32,8 @@ from msgspec import Meta
 Id = Annotated[str, Meta(pattern=ID_PATTERN)]
 Key = Annotated[str, Meta(pattern=KEY_PATTERN)]
 Name = Annotated[str, Meta(pattern=NON_BLANK)]
+Decimal = Annotated[str, Meta(pattern=DECIMAL_PATTERN)]
+Count = Annotated[int, Meta(ge=1, le=10_000_000)]
 
 
 class Record(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -54,6 +59,19 @@ class PainType(Record, kw_only=True):
     phase: Phase
 
 
+class Statistic(Record, kw_only=True):
+    """The document shape of ``Statistic`` (its cross-field rules are not stated here)."""
+
+    measure: Measure | None = None
+    scale: str = ""
+    estimate: Decimal | None = None
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
+    studies: Count | None = None
+    participants: Count | None = None
+    locator: str = ""
+
+
 class Finding(Record, kw_only=True):
     """The document shape of ``Finding``."""
 
@@ -66,6 +84,7 @@ class Finding(Record, kw_only=True):
     source: Key
     note: str = ""
     component: Id | None = None
+    statistic: Statistic | None = None
 
 
 class Recommendation(Record, kw_only=True):
@@ -78,6 +97,23 @@ class Recommendation(Record, kw_only=True):
     certainty: Certainty | None = None
     source: Key
     note: str = ""
+    verb: str = ""
+    read_from: str = ""
+    topic: str = ""
+
+
+class Assessment(Record, kw_only=True):
+    """The document shape of ``Assessment``."""
+
+    condition: Condition
+    phase: Phase | None = None
+    kind: AssessmentKind
+    direction: Direction
+    verb: Name
+    source: Key
+    locator: str = ""
+    note: Name
+    read_from: str = ""
 
 
 class Coding(Record, kw_only=True):
@@ -143,6 +179,14 @@ class PhysicalAgent(Modality, tag="physical_agent", kw_only=True):
     """The document shape of ``PhysicalAgent``."""
 
 
+class SelfManagement(Modality, tag="self_management", kw_only=True):
+    """The document shape of ``SelfManagement``."""
+
+
+class Lifestyle(Modality, tag="lifestyle", kw_only=True):
+    """The document shape of ``Lifestyle``."""
+
+
 AnyModality = (
     Massage
     | Exercise
@@ -152,6 +196,8 @@ AnyModality = (
     | ManualTherapy
     | Acupuncture
     | PhysicalAgent
+    | SelfManagement
+    | Lifestyle
 )
 
 
@@ -161,6 +207,7 @@ class Catalog(Record, kw_only=True):
     schema_version: Annotated[str, Meta(pattern=r"^2\.(0|[1-9][0-9]{0,3})$")]
     modalities: tuple[AnyModality, ...]
     sources: tuple[Source, ...] = ()
+    assessments: tuple[Assessment, ...] = ()
 
     def __post_init__(self) -> None:
         problems = integrity_problems(
@@ -169,7 +216,8 @@ class Catalog(Record, kw_only=True):
                 item.source
                 for modality in self.modalities
                 for item in (*modality.findings, *modality.recommendations)
-            ],
+            ]
+            + [assessment.source for assessment in self.assessments],
             [
                 name
                 for modality in self.modalities

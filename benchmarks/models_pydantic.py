@@ -3,11 +3,13 @@
 from typing import Annotated, Literal
 
 from _shape import (
+    DECIMAL_PATTERN,
     ID_PATTERN,
     KEY_PATTERN,
     MAX_SESSION_MINUTES,
     NON_BLANK,
     Activity,
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -16,6 +18,7 @@ from _shape import (
     Effect,
     Form,
     Horizon,
+    Measure,
     Outcome,
     Phase,
     Precaution,
@@ -28,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 Id = Annotated[str, Field(pattern=ID_PATTERN)]
 Key = Annotated[str, Field(pattern=KEY_PATTERN)]
 Name = Annotated[str, Field(pattern=NON_BLANK)]
+Decimal = Annotated[str, Field(pattern=DECIMAL_PATTERN)]
+Count = Annotated[int, Field(ge=1, le=10_000_000)]
 
 
 class Record(BaseModel):
@@ -55,6 +60,19 @@ class PainType(Record):
     phase: Phase
 
 
+class Statistic(Record):
+    """The document shape of ``Statistic`` (its cross-field rules are not stated here)."""
+
+    measure: Measure | None = None
+    scale: str = ""
+    estimate: Decimal | None = None
+    ci_low: Decimal | None = None
+    ci_high: Decimal | None = None
+    studies: Count | None = None
+    participants: Count | None = None
+    locator: str = ""
+
+
 class Finding(Record):
     """The document shape of ``Finding``."""
 
@@ -67,6 +85,7 @@ class Finding(Record):
     source: Key
     note: str = ""
     component: Id | None = None
+    statistic: Statistic | None = None
 
 
 class Recommendation(Record):
@@ -79,6 +98,23 @@ class Recommendation(Record):
     certainty: Certainty | None = None
     source: Key
     note: str = ""
+    verb: str = ""
+    read_from: str = ""
+    topic: str = ""
+
+
+class Assessment(Record):
+    """The document shape of ``Assessment``."""
+
+    condition: Condition
+    phase: Phase | None = None
+    kind: AssessmentKind
+    direction: Direction
+    verb: Name
+    source: Key
+    locator: str = ""
+    note: Name
+    read_from: str = ""
 
 
 class Coding(Record):
@@ -157,6 +193,18 @@ class PhysicalAgent(Modality):
     kind: Literal["physical_agent"]
 
 
+class SelfManagement(Modality):
+    """The document shape of ``SelfManagement``."""
+
+    kind: Literal["self_management"]
+
+
+class Lifestyle(Modality):
+    """The document shape of ``Lifestyle``."""
+
+    kind: Literal["lifestyle"]
+
+
 AnyModality = Annotated[
     Massage
     | Exercise
@@ -165,7 +213,9 @@ AnyModality = Annotated[
     | Psychological
     | ManualTherapy
     | Acupuncture
-    | PhysicalAgent,
+    | PhysicalAgent
+    | SelfManagement
+    | Lifestyle,
     Field(discriminator="kind"),
 ]
 
@@ -176,6 +226,7 @@ class Catalog(Record):
     schema_version: Annotated[str, Field(pattern=r"^2\.(0|[1-9][0-9]{0,3})$")]
     modalities: tuple[AnyModality, ...]
     sources: tuple[Source, ...] = ()
+    assessments: tuple[Assessment, ...] = ()
 
     @model_validator(mode="after")
     def _integrity(self) -> "Catalog":
@@ -185,7 +236,8 @@ class Catalog(Record):
                 item.source
                 for modality in self.modalities
                 for item in (*modality.findings, *modality.recommendations)
-            ],
+            ]
+            + [assessment.source for assessment in self.assessments],
             [
                 name
                 for modality in self.modalities
