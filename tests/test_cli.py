@@ -193,7 +193,10 @@ def test_rank_top_keeps_the_best(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rank_explain_names_findings_and_sources(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "low_back", "chronic", "--top", "1", "--explain")
     assert "=1. Therapeutic exercise (active): score 0.683\n    function 0.133, from:\n" in out
-    assert "(jenkins-2025)" in out
+    assert (
+        "moderate effect on function at long horizon, low certainty: MD -10.2 (95% CI -17.5 "
+        "to -2.9) on 0-100, jenkins-2025" in flat(out)
+    )
 
 
 @pytest.mark.parametrize(
@@ -699,6 +702,18 @@ def test_show_massage(capsys: pytest.CaptureFixture[str]) -> None:
     assert "[cochrane-massage-2015] Massage for low-back pain (Furlan AD et al.), 2015" in out
 
 
+def test_show_gives_figures_where_known(capsys: pytest.CaptureFixture[str]) -> None:
+    """A finding's line carries its figures in the one wording; one without has none."""
+    _, out, _ = run(capsys, "show", "exercise.therapeutic")
+    assert (
+        "function, long horizon: moderate effect, low certainty: MD -10.2 (95% CI -17.5 to "
+        "-2.9) on 0-100" in flat(out)
+    )
+    _, out, _ = run(capsys, "show", "exercise.yoga")
+    assert "95% CI" not in out
+    assert "figures" not in out
+
+
 def test_show_lists_every_finding(capsys: pytest.CaptureFixture[str]) -> None:
     modality = default_catalog()["exercise.therapeutic"]
     _, out, _ = run(capsys, "show", modality.id)
@@ -1175,7 +1190,8 @@ def test_rank_explain_one_line_per_finding_with_its_source(
     assert len(every) == listed
     keys = {source.key for source in default_catalog().sources}
     for line in every:
-        assert any(f"({key}" in line for key in keys), line
+        # the source closes the line: "(key)" without figures, ", key" after them
+        assert any(f"({key}" in line or f", {key}" in line for key in keys), line
     some = findings(out)
     hidden = [int(line.split()[2]) for line in some if line.startswith("- and ")]
     assert hidden  # the default listing is short: "and N more", N right

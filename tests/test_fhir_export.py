@@ -3,6 +3,7 @@
 import importlib
 import json
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -16,12 +17,14 @@ from painmodalities import (
     Catalog,
     Certainty,
     Coding,
+    Comparator,
     Condition,
     Effect,
     Exercise,
     ExerciseForm,
     Finding,
     Horizon,
+    Measure,
     Modality,
     Outcome,
     PainType,
@@ -34,11 +37,13 @@ from painmodalities import (
     Ranking,
     Rehabilitation,
     Source,
+    Statistic,
     ValidationError,
     default_catalog,
     from_json,
     rank,
 )
+from painmodalities import _words as words
 from painmodalities.fhir import (
     CANONICAL_BASE,
     CERTAINTY_SYSTEMS,
@@ -48,6 +53,7 @@ from painmodalities.fhir import (
     export_ranking,
     fhir_id,
 )
+from tests.strategies import statistics
 
 VERSIONS = ("R4B", "R5")
 PACKAGES = {"R4B": "fhir.resources.R4B", "R5": "fhir.resources"}
@@ -198,6 +204,117 @@ def test_evidence_and_citations(catalog_bundle: dict[str, Any], version: str) ->
         assert citation["identifier"][0]["value"] == finding.source
         assert citation["title"] == catalog.source(finding.source).title
     assert insufficient > 0  # the built-in catalog has insufficient findings to carry
+
+
+def _own_evidence(
+    bundle: dict[str, Any], catalog: Catalog
+) -> list[tuple[dict[str, Any], Finding]]:
+    """Each Evidence of the bundle beside the finding it was written from, in order."""
+    evidence = _resources(bundle, "Evidence")
+    own = [f for m in catalog for f in m.findings if f.component is None]
+    assert len(evidence) == len(own)
+    return list(zip(evidence, own, strict=True))
+
+
+def _roles(resource: dict[str, Any]) -> dict[str, str]:
+    return {
+        variable["variableRole"]["coding"][0]["code"]: variable["description"]
+        for variable in resource["variableDefinition"]
+    }
+
+
+def test_every_evidence_validates_as_ebm(catalog_bundle: dict[str, Any], version: str) -> None:
+    """Every Evidence parses on its own and names its population, exposures and variable."""
+    model = _model(version, "Evidence")
+    for resource, finding in _own_evidence(catalog_bundle, default_catalog()):
+        model.model_validate(resource)
+        roles = _roles(resource)
+        assert set(roles) == {"population", "exposure", "referenceExposure", "measuredVariable"}
+        assert roles["population"] == f"People with {finding.pain_type.label}"
+        assert roles["measuredVariable"].startswith(
+            f"{finding.outcome.value}, {words.HORIZON_SPANS[finding.horizon]}"
+        )
+
+
+def _assert_statistic(statistic: dict[str, Any], figures: Statistic | None) -> None:
+    """The exported statistic carries the finding's figures, and nothing for figures unknown."""
+    if figures is None:
+        assert set(statistic) == {"description"}
+        assert statistic["description"].endswith(words.NOT_REPORTED)
+        return
+    assert statistic["description"].endswith(words.figures(figures))
+    if figures.estimate is None:
+        assert "quantity" not in statistic
+    else:
+        assert Decimal(str(statistic["quantity"]["value"])) == figures.estimate
+    if figures.measure in (Measure.SMD, Measure.MD):
+        (coding,) = statistic["statisticType"]["coding"]
+        assert coding["system"] == "http://terminology.hl7.org/CodeSystem/statistic-type"
+        assert coding["code"] == {Measure.SMD: "0000100", Measure.MD: "0000457"}[figures.measure]
+    elif figures.measure is Measure.OTHER:
+        assert statistic["statisticType"]["text"].startswith("another measure")
+    else:
+        assert "statisticType" not in statistic
+    interval = figures.interval
+    if interval is None:
+        assert "attributeEstimate" not in statistic
+    else:
+        (estimate,) = statistic["attributeEstimate"]
+        assert estimate["type"]["coding"][0]["code"] == "C53324"
+        assert estimate["level"] == 0.95
+        low, high = (Decimal(str(estimate["range"][end]["value"])) for end in ("low", "high"))
+        assert (low, high) == interval
+    counts = {"numberOfStudies": figures.studies, "numberOfParticipants": figures.participants}
+    assert statistic.get("sampleSize", {}) == {k: v for k, v in counts.items() if v is not None}
+
+
+def test_statistic_carries_the_figures(catalog_bundle: dict[str, Any]) -> None:
+    """For every finding, the statistic has its estimate, interval and counts, or says none."""
+    with_figures = 0
+    for resource, finding in _own_evidence(catalog_bundle, default_catalog()):
+        (statistic,) = resource["statistic"]
+        _assert_statistic(statistic, finding.statistic)
+        with_figures += finding.statistic is not None
+    assert with_figures > 20  # the dossier gives figures for 29 findings
+
+
+def test_comparator_text_matches_the_finding(catalog_bundle: dict[str, Any]) -> None:
+    """The reference exposure says what the finding was compared with, never more."""
+    seen = set()
+    for resource, finding in _own_evidence(catalog_bundle, default_catalog()):
+        compared = words.COMPARATOR_WORDS[finding.comparator]
+        assert _roles(resource)["referenceExposure"] == compared
+        assert f"against {compared}:" in resource["statistic"][0]["description"]
+        if finding.comparator is Comparator.MIXED:
+            assert "inactive" not in json.dumps(resource)
+            assert "placebo" not in json.dumps(resource)
+        seen.add(finding.comparator)
+    assert seen == set(Comparator)
+
+
+@settings(deadline=None, max_examples=25)
+@given(figures=st.none() | statistics(), version=st.sampled_from(VERSIONS))
+def test_any_statistic_exports(figures: Statistic | None, version: str) -> None:
+    """Any figures a finding may hold export as a valid Evidence that carries them."""
+    finding = Finding(
+        pain_type=PainType("neck", "chronic"),
+        outcome="pain",
+        horizon="short",
+        effect="small",
+        certainty="low",
+        source="s",
+        statistic=figures,
+    )
+    catalog = Catalog(
+        modalities=(
+            Psychological(id="psych.x", name="X", activity="active", findings=(finding,)),
+        ),
+        sources=(Source(key="s", title="S"),),
+    )
+    bundle = export_catalog(catalog, version=version)
+    _validate(bundle, version)
+    ((resource, _),) = _own_evidence(bundle, catalog)
+    _assert_statistic(resource["statistic"][0], figures)
 
 
 def test_citation_content(catalog_bundle: dict[str, Any]) -> None:
@@ -754,6 +871,8 @@ def invented_catalogs(draw: st.DrawFn) -> Catalog:
                         certainty=st.sampled_from(Certainty),
                         source=st.sampled_from(keys),
                         note=_words(),
+                        comparator=st.sampled_from(Comparator),
+                        statistic=st.none() | statistics(),
                     ),
                     max_size=4,
                 )

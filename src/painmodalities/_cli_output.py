@@ -25,6 +25,7 @@ from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
 from painmodalities.sensitivity import Acceptability, Stability
 from painmodalities.serialization import SCHEMA_VERSION, converter
+from painmodalities.summary import SummaryOfFindings
 from painmodalities.vocabulary import Comparator, Criterion, Direction, Horizon
 
 # -- output --------------------------------------------------------------------------------
@@ -468,12 +469,63 @@ def finding_line(finding: Finding, catalog: Catalog) -> str:
     if finding.comparator is not Comparator.INACTIVE:
         via += " (compared with active treatments too: not scored by default)"
     note = f"; {finding.note}" if finding.note else ""
+    figures = "" if finding.statistic is None else f": {_words.figures(finding.statistic)}"
     return (
         f"    - {finding.outcome.value}, {finding.horizon.value} horizon: "
         f"{_words.effect_size(finding.effect)} effect, {_words.word(finding.certainty)} "
-        f"certainty{via}"
+        f"certainty{via}{figures}"
         f"{note}\n      {cite(catalog, finding.source)}"
     )
+
+
+def print_summary(summary: SummaryOfFindings, catalog: Catalog, stream: IO[str]) -> None:
+    """A summary of findings as a table that fits the output's width, then its sources.
+
+    A modality's name is given on the first of its rows only, wrapped to a fifth of the
+    width, so that the effect and its figures keep the most room; sources are numbered.
+    """
+    label = summary.pain_type.label
+    if not summary.rows:
+        say(f"No finding in the evidence dossier for {label}: no evidence.", stream)
+        return
+    numbers = {
+        key: number
+        for number, key in enumerate(dict.fromkeys(r.finding.source for r in summary.rows), 1)
+    }
+    name_width = max(_MIN_WRAPPED + 4, output_width(stream) // 5)
+    rows, previous = [], ""
+    for row in summary.rows:
+        finding = row.finding
+        mixed = finding.comparator is not Comparator.INACTIVE
+        rows.append(
+            (
+                ""
+                if row.names == previous
+                else "\n".join(textwrap.wrap(row.names, name_width, break_long_words=False)),
+                f"{finding.outcome.value}\n{finding.horizon.value}",
+                row.effect + (" *" if mixed else ""),
+                _words.word(finding.certainty),
+                f"[{numbers[finding.source]}]",
+            )
+        )
+        previous = row.names
+    print_table(
+        Table(
+            headers=("Modality", "Outcome", "Effect (figures)", "Certainty", "Source"),
+            rows=tuple(rows),
+            title=f"Summary of findings for {label}",
+            wrap=frozenset({2}),
+            caption="Outcome: what was measured, then when (horizon: time after the course "
+            "ends). Effect: its size, then the source's figures (SMD standardised mean "
+            "difference; MD mean difference on the scale named; 95% CI), against "
+            f"{_words.COMPARATOR_WORDS[Comparator.INACTIVE]}; * against "
+            f"{_words.COMPARATOR_WORDS[Comparator.MIXED]} (not scored by default).",
+        ),
+        stream,
+    )
+    print("\nSources:", file=stream)
+    for key, number in numbers.items():
+        say(f"[{number}] {cite(catalog, key)}", stream, hanging="    ")
 
 
 def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str:

@@ -96,6 +96,7 @@ def _member(enum_type: type[E], noun: str, hint: str = "") -> Callable[[str], E]
 
 _condition = _member(Condition, "condition")
 _phase = _member(Phase, "phase", ", or give --weeks N")
+_phase_only = _member(Phase, "phase")
 _precaution = _member(Precaution, "precaution")
 _certainty = _member(Certainty, "certainty")
 
@@ -476,6 +477,35 @@ def _add_rank(
     ranking.set_defaults(handler=handler, usage=ranking.format_usage())
 
 
+def _add_evidence(
+    commands: "argparse._SubParsersAction[Parser]", with_catalog: Parser, handler: Handler
+) -> None:
+    """The ``evidence`` subcommand: a summary of findings for one pain type."""
+    summary = commands.add_parser(
+        "evidence",
+        parents=[with_catalog],
+        help="a summary of findings for one pain type: each effect with its figures",
+        description="Print a GRADE-style summary of findings for CONDITION in PHASE: each "
+        "finding's modality, outcome, horizon, effect with its figures (estimate, 95%% "
+        "interval, studies and participants where the text read gave them), certainty "
+        "and source.",
+    )
+    summary.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=_condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+    )
+    summary.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=_phase_only,
+        help=f"one of {check.choices(Phase, quoted=False)}",
+    )
+    add_format_argument(summary)
+    summary.set_defaults(handler=handler, usage=summary.format_usage())
+
+
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The argument parser of the ``painmodalities`` command, with every subcommand.
 
@@ -579,6 +609,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     exporting.add_argument("--format", choices=("json", "fhir"), default="json")
     exporting.add_argument("--fhir-version", choices=("R4B", "R5"), default="R4B")
     exporting.set_defaults(handler=handlers["export"])
+    _add_evidence(commands, with_catalog, handlers["evidence"])
     add_teaching_commands(commands, with_catalog, handlers)
     _add_serve(commands, with_catalog, handlers["serve"])
     _add_feedback(commands, handlers["feedback"])

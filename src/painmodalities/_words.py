@@ -10,30 +10,39 @@ one place. It imports only the vocabulary.
 
 import enum
 from collections.abc import Mapping
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, Protocol, SupportsFloat
 
 from painmodalities.vocabulary import (
     Certainty,
+    Comparator,
     Condition,
     Direction,
     Effect,
     Horizon,
+    Measure,
     Outcome,
     Phase,
     Precaution,
 )
 
 __all__ = [
+    "COMPARATOR_WORDS",
     "CONDITION_WORDS",
     "HORIZON_SPANS",
+    "MEASURE_NAMES",
+    "NOT_REPORTED",
     "SHORT_TERM",
     "SYMPTOM_RELIEF",
     "WITH_EXERCISE",
     "FindingParts",
     "GuidanceParts",
+    "StatisticParts",
     "describe",
     "effect_size",
+    "effect_with_figures",
+    "figures",
     "first_under",
     "guidance",
     "guideline",
@@ -70,6 +79,33 @@ HORIZON_SPANS: Final[Mapping[Horizon, str]] = MappingProxyType(
 )
 
 
+#: What each comparator stands for, as the dossier's README defines it.
+COMPARATOR_WORDS: Final[Mapping[Comparator, str]] = MappingProxyType(
+    {
+        Comparator.INACTIVE: (
+            "usual care, placebo, sham, attention control, waitlist or no treatment"
+        ),
+        Comparator.MIXED: "comparison groups that include active treatments",
+    }
+)
+
+#: Each measure of an effect estimate in full (FHIR's ``statisticType`` text).
+MEASURE_NAMES: Final[Mapping[Measure, str]] = MappingProxyType(
+    {
+        Measure.SMD: "standardised mean difference",
+        Measure.MD: "mean difference",
+        Measure.OTHER: "another measure",
+    }
+)
+#: Each measure as it reads before its figure: ``MD -10.2``.
+_MEASURE_LABELS: Final[Mapping[Measure, str]] = MappingProxyType(
+    {Measure.SMD: "SMD", Measure.MD: "MD", Measure.OTHER: "other measure"}
+)
+
+#: How a finding without figures reads: the text read gave none, which is not zero.
+NOT_REPORTED: Final = "figures not reported in the text read"
+
+
 def plain(text: str) -> str:
     """A snake_case name in words: ``session_minutes`` -> ``session minutes``."""
     return text.replace("_", " ")
@@ -88,6 +124,77 @@ def pain_type(condition: Condition, phase: Phase) -> str:
 def effect_size(effect: Effect) -> str:
     """An effect's size as it reads before "effect": ``no``, ``small``, ``moderate``..."""
     return "no" if effect is Effect.NONE else effect.value
+
+
+class StatisticParts(Protocol):
+    """What :func:`figures` reads of a :class:`~painmodalities.Statistic`."""
+
+    @property
+    def measure(self) -> Measure | None:
+        """What kind of number the estimate is."""
+
+    @property
+    def scale(self) -> str:
+        """The instrument and its range, or empty."""
+
+    @property
+    def estimate(self) -> Decimal | None:
+        """The point estimate."""
+
+    @property
+    def ci_low(self) -> Decimal | None:
+        """The lower end of the 95% interval."""
+
+    @property
+    def ci_high(self) -> Decimal | None:
+        """The upper end of the 95% interval."""
+
+    @property
+    def studies(self) -> int | None:
+        """How many studies."""
+
+    @property
+    def participants(self) -> int | None:
+        """How many participants."""
+
+
+def _number(value: Decimal) -> str:
+    """A decimal digit for digit as the source printed it (never in exponent form)."""
+    return f"{value:f}"
+
+
+def _count(number: int, one: str, more: str) -> str:
+    return f"{number} {one if number == 1 else more}"
+
+
+def figures(statistic: StatisticParts | None) -> str:
+    """A finding's figures in one wording, used everywhere they are shown.
+
+    ``MD -10.2 (95% CI -17.5 to -2.9) on 0-100``; counts follow when known (``SMD -0.37
+    (95% CI -0.67 to -0.08), 8 studies, 375 participants``); ``None`` reads as
+    :data:`NOT_REPORTED`, never as zero.
+    """
+    if statistic is None:
+        return NOT_REPORTED
+    parts = []
+    if statistic.estimate is not None and statistic.measure is not None:
+        text = f"{_MEASURE_LABELS[statistic.measure]} {_number(statistic.estimate)}"
+        if statistic.ci_low is not None and statistic.ci_high is not None:
+            text += f" (95% CI {_number(statistic.ci_low)} to {_number(statistic.ci_high)})"
+        if statistic.scale:
+            text += (
+                f" on {statistic.scale}"
+                if statistic.measure is Measure.MD
+                else f", as {statistic.scale}"
+            )
+        parts.append(text)
+    else:
+        parts.append("estimate not reported")
+    if statistic.studies is not None:
+        parts.append(_count(statistic.studies, "study", "studies"))
+    if statistic.participants is not None:
+        parts.append(_count(statistic.participants, "participant", "participants"))
+    return ", ".join(parts)
 
 
 class FindingParts(Protocol):
@@ -117,15 +224,35 @@ class FindingParts(Protocol):
     def component(self) -> str | None:
         """The programme component the finding came from, if any."""
 
+    @property
+    def statistic(self) -> StatisticParts | None:
+        """The source's figures, or ``None`` when the text read gave none."""
+
 
 def describe(finding: FindingParts) -> str:
-    """``moderate effect on function at long horizon, low certainty (jenkins-2025)``."""
+    """A finding in one line, with its figures where known.
+
+    ``moderate effect on function at long horizon, low certainty: MD -10.2 (95% CI -17.5
+    to -2.9) on 0-100, jenkins-2025``; without figures, ``small effect on pain at short
+    horizon, low certainty (hayden-2021)``.
+    """
     via = f", via {finding.component}" if finding.component else ""
-    return (
+    said = (
         f"{effect_size(finding.effect)} effect on {finding.outcome.value} "
-        f"at {finding.horizon.value} horizon, {word(finding.certainty)} "
-        f"certainty ({finding.source}{via})"
+        f"at {finding.horizon.value} horizon, {word(finding.certainty)} certainty"
     )
+    if finding.statistic is None:
+        return f"{said} ({finding.source}{via})"
+    return f"{said}: {figures(finding.statistic)}, {finding.source}{via}"
+
+
+def effect_with_figures(effect: Effect, statistic: StatisticParts | None) -> str:
+    """An effect's size and its figures: ``moderate: MD -10.2 (95% CI -17.5 to -2.9) on 0-100``.
+
+    Without figures: ``small: figures not reported in the text read``.
+    """
+    size = "no effect" if effect is Effect.NONE else effect.value
+    return f"{size}: {figures(statistic)}"
 
 
 #: Names whose first word keeps its capital inside a sentence (a proper adjective).

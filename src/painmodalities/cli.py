@@ -49,6 +49,7 @@ from painmodalities._cli_output import (
     print_json,
     print_plan,
     print_ranking,
+    print_summary,
     print_sureness,
     print_table,
     recommendation_line,
@@ -73,6 +74,7 @@ from painmodalities.serialization import (
     load_catalog,
     to_json,
 )
+from painmodalities.summary import summarize
 from painmodalities.vocabulary import (
     Activity,
     Outcome,
@@ -552,7 +554,17 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     return EXIT_OK
 
 
-# -- compare, plot --------------------------------------------------------------------------
+# -- evidence, compare, plot ----------------------------------------------------------------
+
+
+def _evidence(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
+    catalog = _load_catalog(args)
+    summary = summarize(PainType(args.condition, args.phase), catalog=catalog)
+    if args.format == "json":
+        print_json(summary.to_document(), stdout)
+    else:
+        print_summary(summary, catalog, stdout)
+    return EXIT_OK
 
 
 def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
@@ -663,6 +675,7 @@ def build_parser() -> argparse.ArgumentParser:
         "schema": _schema,
         "validate": _validate,
         "export": _export,
+        "evidence": _evidence,
         "compare": _compare,
         "plot": _plot,
         "serve": _serve,

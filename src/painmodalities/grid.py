@@ -14,7 +14,7 @@ without that component's findings.
 >>> grid.cell("activity", "massage.swedish").text
 'It is done to you (passive)'
 >>> grid.cell("function", "exercise.therapeutic").text
-'Yes: moderate effect (low certainty)'
+'Yes: moderate effect (low certainty): MD -10.2 (95% CI -17.5 to -2.9) on 0-100'
 >>> grid.cell("function", "massage.swedish").text
 'Not scored (below low certainty)'
 >>> compare(["physical_agent.heat"], "neck:acute").cell("function", "physical_agent.heat").text
@@ -230,9 +230,12 @@ def _effect_cell(evidence: _Evidence, outcome: Outcome) -> GridCell:
     if benefit:
         best = max(strength(finding) for finding in benefit)
         top = [finding for finding in benefit if strength(finding) == best]
+        figures = "; ".join(
+            _unique(_words.figures(finding.statistic) for finding in top if finding.statistic)
+        )
         return _cell(
             f"Yes: {_words.effect_size(top[0].effect)} effect "
-            f"({_words.word(top[0].certainty)} certainty)",
+            f"({_words.word(top[0].certainty)} certainty)" + (f": {figures}" if figures else ""),
             findings=top,
         )
     scored = evidence.scored(outcome)

@@ -32,7 +32,7 @@ from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.plans import CarePlan, PlanItem
 from painmodalities.ranking import Exclusion, RankedOption, Ranking
 from painmodalities.serialization import to_json
-from painmodalities.vocabulary import Activity, Certainty, Horizon
+from painmodalities.vocabulary import Activity, Certainty, Horizon, Measure
 
 __all__ = [
     "CANONICAL_BASE",
@@ -75,6 +75,13 @@ EXTENSIONS: Final[Mapping[str, str]] = MappingProxyType(
 
 _VERSIONS: Final = ("R4B", "R5")
 _VARIABLE_ROLE: Final = "http://terminology.hl7.org/CodeSystem/variable-role"
+_STATISTIC_TYPE: Final = "http://terminology.hl7.org/CodeSystem/statistic-type"
+#: The HL7 statistic-type code and display of each measure that has one (``other``: text).
+_STATISTIC_TYPES: Final[Mapping[Measure, tuple[str, str]]] = {
+    Measure.SMD: ("0000100", "Standardized Mean Difference"),
+    Measure.MD: ("0000457", "Mean Difference"),
+}
+_ATTRIBUTE_ESTIMATE_TYPE: Final = "http://terminology.hl7.org/CodeSystem/attribute-estimate-type"
 _GRADE: Final[Mapping[Certainty, str]] = {
     Certainty.HIGH: "high",
     Certainty.MODERATE: "moderate",
@@ -287,10 +294,14 @@ class _Writer:
     def evidence(
         self, modality: Modality, finding: Finding, number: int, source: Source
     ) -> dict[str, Any]:
+        """A finding as EBM-on-FHIR describes one: its variables, statistic and certainty."""
         outcome = finding.outcome.value
         span = _words.HORIZON_SPANS[finding.horizon]
         size = _words.effect_size(finding.effect)
         title = f"{modality.name}: {size} effect on {outcome} in {finding.pain_type.label}, {span}"
+        compared = _words.COMPARATOR_WORDS[finding.comparator]
+        scale = finding.statistic.scale if finding.statistic is not None else ""
+        measured = f"{outcome}, {span}" + (f", on {scale}" if scale else "")
         resource: dict[str, Any] = {
             "resourceType": "Evidence",
             "id": self.evidence_id(modality.id, number),
@@ -301,14 +312,10 @@ class _Writer:
             "variableDefinition": [
                 self.variable("population", f"People with {finding.pain_type.label}"),
                 self.variable("exposure", modality.name),
-                self.variable(
-                    "measuredVariable",
-                    f"{outcome}, {span}, against an inactive control",
-                ),
+                self.variable("referenceExposure", compared),
+                self.variable("measuredVariable", measured),
             ],
-            "statistic": [
-                {"description": f"{size} effect on {outcome} against an inactive control"}
-            ],
+            "statistic": [self.statistic(finding, compared)],
             "certainty": [self.certainty(finding.certainty)],
             "relatedArtifact": [
                 {
@@ -321,6 +328,60 @@ class _Writer:
         if finding.note:
             resource["description"] = finding.note
         return resource
+
+    def statistic(self, finding: Finding, compared: str) -> dict[str, Any]:
+        """The effect with its type, estimate, 95% interval and counts, where known."""
+        figures = finding.statistic
+        statistic: dict[str, Any] = {
+            "description": (
+                f"{_words.effect_size(finding.effect)} effect on {finding.outcome.value} "
+                f"against {compared}: {_words.figures(figures)}"
+            )
+        }
+        if figures is None:
+            return statistic
+        if figures.measure is not None:
+            name = _words.MEASURE_NAMES[figures.measure]
+            code = _STATISTIC_TYPES.get(figures.measure)
+            statistic["statisticType"] = (
+                {"coding": [{"system": _STATISTIC_TYPE, "code": code[0], "display": code[1]}]}
+                if code is not None
+                else {"text": f"{name}: {figures.scale}" if figures.scale else name}
+            )
+        if figures.estimate is not None:
+            statistic["quantity"] = {"value": float(figures.estimate)}
+        counts = {
+            key: value
+            for key, value in (
+                ("numberOfStudies", figures.studies),
+                ("numberOfParticipants", figures.participants),
+            )
+            if value is not None
+        }
+        if counts:
+            statistic["sampleSize"] = counts
+        interval = figures.interval
+        if interval is not None:
+            statistic["attributeEstimate"] = [
+                {
+                    "description": "95% confidence interval",
+                    "type": {
+                        "coding": [
+                            {
+                                "system": _ATTRIBUTE_ESTIMATE_TYPE,
+                                "code": "C53324",
+                                "display": "Confidence interval",
+                            }
+                        ]
+                    },
+                    "level": 0.95,
+                    "range": {
+                        "low": {"value": float(interval[0])},
+                        "high": {"value": float(interval[1])},
+                    },
+                }
+            ]
+        return statistic
 
     def variable(self, role: str, description: str) -> dict[str, Any]:
         return {
