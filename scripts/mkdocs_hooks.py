@@ -5,8 +5,9 @@
   ``figures/NAME.png``, so no generated image is committed and none can go stale. Pages
   show them with ``![what it shows](figures/NAME.png)``.
 - ``docs/evidence.md``: the marker line is replaced by the evidence as tables generated from
-  ``default_catalog()``: the findings per pain type, the guideline recommendations and the
-  sources, so the page can never drift from the data.
+  ``default_catalog()``: a summary of findings for chronic low back pain (as the
+  ``evidence`` command prints it), the findings per pain type, the guideline
+  recommendations and the sources, so the page can never drift from the data.
 - ``docs/api.md``: the marker line is replaced by every enum of ``painmodalities.vocabulary``
   with its members and their values (the strings used in JSON and on the command line).
 - ``docs/teaching.md``: an option grid marker ``<!-- generated: option grid IDS on PAIN -->``
@@ -33,6 +34,7 @@ from mkdocs.structure.files import File, Files
 
 from painmodalities import (
     Catalog,
+    Comparator,
     Finding,
     PainType,
     Recommendation,
@@ -44,6 +46,7 @@ from painmodalities import (
 )
 from painmodalities.grid import compare
 from painmodalities.plot import plot_map, plot_ranking, plot_timeline
+from painmodalities.summary import summarize
 
 EVIDENCE_MARKER = "<!-- generated: evidence from default_catalog() -->"
 CHANGELOG_MARKER = "<!-- generated: CHANGELOG.md -->"
@@ -211,13 +214,50 @@ def _sources_section(catalog: Catalog) -> str:
     return _table(("Key", "Title", "What and when", "How it was read"), rows) + "\n"
 
 
+#: The pain type whose summary of findings the evidence page shows first.
+SUMMARY_PAIN_TYPE: Final = PainType("low_back", "chronic")
+
+
+def summary_markdown(catalog: Catalog, pain_type: PainType) -> str:
+    """The summary of findings for ``pain_type`` as a Markdown table (``summarize``'s rows)."""
+    rows = [
+        (
+            row.names,
+            row.finding.outcome.value,
+            row.finding.horizon.value,
+            row.effect
+            + ("" if row.finding.comparator is Comparator.INACTIVE else " (mixed comparator)"),
+            _words(row.finding.certainty.value),
+            row.finding.source,
+        )
+        for row in summarize(pain_type, catalog=catalog).rows
+    ]
+    header = ("Modality", "Outcome", "Horizon", "Effect (figures)", "Certainty", "Source")
+    return (
+        f"## Summary of findings: {pain_type.label}\n\n"
+        "As `painmodalities evidence "
+        f"{pain_type.condition.value} {pain_type.phase.value}` prints it: each finding with "
+        "the source's figures where the text read gave them (SMD standardised mean "
+        "difference, MD mean difference on the scale named, 95% confidence interval, "
+        "studies and participants), never a zero for a figure not reported. Figures never "
+        "change a score.\n\n"
+        f"{_table(header, rows)}\n\n"
+    )
+
+
 def evidence_markdown(catalog: Catalog) -> str:
-    """Markdown tables for ``catalog``'s evidence: findings, recommendations and sources."""
+    """Markdown tables for ``catalog``'s evidence, from a summary of findings to the sources.
+
+    A summary of findings for chronic low back pain, then every finding, the guideline
+    recommendations and the sources.
+    """
     policy = ScoringPolicy()
     return (
+        f"{summary_markdown(catalog, SUMMARY_PAIN_TYPE)}"
         "## Findings by pain type\n\n"
-        "Each row is one finding against an inactive control; *Scored* says whether the "
-        "default scoring policy counts it, and why not. A finding pooled across several "
+        "Each row is one finding, against an inactive control unless *Scored* says it was "
+        "compared with active treatments too; *Scored* says whether the default scoring "
+        "policy counts it, and why not. A finding pooled across several "
         "modalities (such as one across every massage technique) is one row naming them all.\n\n"
         f"{_findings_section(catalog, policy)}\n"
         "## Guideline recommendations\n\n"

@@ -992,3 +992,13 @@ def test_citation_ids_keep_keys_apart() -> None:
     assert citations[0]["id"] != "a-b"
     assert citations[0]["id"].startswith("a-b-")
     _validate(bundle, "R4B")
+
+
+def test_cli_export_writes_the_evidence(capsys: pytest.CaptureFixture[str]) -> None:
+    """``painmodalities export --format fhir --fhir-version R5`` writes the same Evidence."""
+    from painmodalities.cli import main
+
+    assert main(["export", "--format", "fhir", "--fhir-version", "R5"]) == 0
+    written = json.loads(capsys.readouterr().out)
+    _validate(written, "R5")
+    assert _resources(written, "Evidence") == _resources(export_catalog(version="R5"), "Evidence")

@@ -100,7 +100,8 @@ def test_every_finding_once_with_its_modalities(pain_type: PainType) -> None:
         if finding.component is None and finding.pain_type == pain_type
     }
     assert {(row.finding, m.id) for row in rows for m in row.modalities} == expected
-    assert len({row.finding for row in rows}) == len(rows)
+    assert len({(row.finding, row.modalities[0].kind) for row in rows}) == len(rows)
+    assert all(len({m.kind for m in row.modalities}) == 1 for row in rows)
     policy = ScoringPolicy()
     for row in rows:
         assert row.unscored == policy.why_unscored(row.finding)

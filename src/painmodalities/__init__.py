@@ -131,6 +131,7 @@ if TYPE_CHECKING:  # imported when first asked for, as the first ranking needs n
         load_catalog,
         to_json,
     )
+    from painmodalities.summary import SUMMARY_DOCUMENT, SummaryOfFindings, SummaryRow, summarize
 
 __version__ = "0.1.0"
 
@@ -143,6 +144,7 @@ __all__ = [
     "HORIZON_VALUES",
     "MISSING",
     "SCHEMA_VERSION",
+    "SUMMARY_DOCUMENT",
     "Acceptability",
     "Activity",
     "Acupuncture",
@@ -211,6 +213,8 @@ __all__ = [
     "Stability",
     "Statistic",
     "Strength",
+    "SummaryOfFindings",
+    "SummaryRow",
     "TimelineStep",
     "UnknownModalityError",
     "UnknownSourceError",
@@ -236,16 +240,20 @@ __all__ = [
     "rank_many",
     "score",
     "stability",
+    "summarize",
     "to_json",
 ]
 
 
 #: The modules whose public names are imported when first read (none is needed to rank).
-_ON_FIRST_USE = ("plans", "sensitivity", "grid", "serialization", "schema")
+_ON_FIRST_USE = ("plans", "sensitivity", "grid", "summary", "serialization", "schema")
 
 
 def __getattr__(name: str) -> object:
-    """A public name not needed to rank (plans, sensitivity, grids, documents), read (PEP 562)."""
+    """A public name not needed to rank (plans, sensitivity, grids, summaries, documents).
+
+    Imported when first read (PEP 562).
+    """
     if name in __all__:
         for module_name in _ON_FIRST_USE:
             module = importlib.import_module(f"painmodalities.{module_name}")

@@ -3,7 +3,8 @@
 A summary-of-findings table lists, per outcome and horizon, the effect with its estimate,
 95% interval and counts, the certainty of the evidence and the source. :func:`summarize`
 reads it from the catalog only: each finding once (a finding pooled across massage
-techniques is one row naming every technique), in the catalog's order of modalities (a
+techniques is one row naming every technique; a modality of another family with the same
+grade from the same source has its own row), in the catalog's order of modalities (a
 modality's own findings before those it shares), then by outcome and horizon. A finding
 whose figures the text read did not give says so ("figures not reported in the text
 read"), never zero. Figures never change a score: the
@@ -134,11 +135,13 @@ def summarize(
     wanted = PainType.coerce(pain_type)
     found_catalog = default_catalog() if catalog is None else catalog
     found_policy = ScoringPolicy() if policy is None else policy
-    carried: dict[Finding, list[Modality]] = {}
+    # A finding pooled across a family's techniques is one row; the same grade from the
+    # same source for a modality of another family is another finding, another row.
+    carried: dict[tuple[Finding, str], list[Modality]] = {}
     for modality in found_catalog:
         for finding in modality.findings:
             if finding.component is None and finding.pain_type == wanted:
-                names = carried.setdefault(finding, [])
+                names = carried.setdefault((finding, modality.kind), [])
                 if modality not in names:
                     names.append(modality)
     order = {modality.id: index for index, modality in enumerate(found_catalog)}
@@ -149,7 +152,7 @@ def summarize(
                 modalities=tuple(modalities),
                 unscored=found_policy.why_unscored(finding),
             )
-            for finding, modalities in carried.items()
+            for (finding, _), modalities in carried.items()
         ),
         key=lambda row: (
             order[row.modalities[0].id],
