@@ -8,7 +8,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from painmodalities import (
@@ -292,7 +292,7 @@ def test_comparator_text_matches_the_finding(catalog_bundle: dict[str, Any]) -> 
     assert seen == set(Comparator)
 
 
-@settings(deadline=None, max_examples=25)
+@settings(max_examples=25)
 @given(figures=st.none() | statistics(), version=st.sampled_from(VERSIONS))
 def test_any_statistic_exports(figures: Statistic | None, version: str) -> None:
     """Any figures a finding may hold export as a valid Evidence that carries them."""
