@@ -12,9 +12,9 @@ and a document too deep for the parser itself is refused as too deep.
 import json
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Final
 
+from painmodalities._bounded import read_bounded
 from painmodalities.errors import Problem, ValidationError
 
 __all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "is_json_text", "parse_json", "read_json"]
@@ -161,7 +161,8 @@ def read_json(
     """The JSON value of ``source``: JSON text (see :func:`is_json_text`) or a file's path.
 
     Every limit of :func:`parse_json` applies, and a file over :data:`MAX_DOCUMENT_BYTES` is
-    refused before it is read. ``unreadable(path, why)`` words the problem of a file that
+    refused once that many bytes and one more are read (:func:`read_bounded`: a device or a
+    FIFO is refused at the limit too). ``unreadable(path, why)`` words the problem of a file that
     cannot be read; ``kinds`` what ``source`` may be.
 
     Raises:
@@ -172,13 +173,11 @@ def read_json(
         return parse_json(source)  # type: ignore[arg-type]
     if not isinstance(source, str | os.PathLike):
         raise _problem(kinds, type(source).__name__)
-    path = Path(source)
     try:
-        size = path.stat().st_size
-        data = b"" if size > MAX_DOCUMENT_BYTES else path.read_bytes()
+        data = read_bounded(source, MAX_DOCUMENT_BYTES)
     except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+        if isinstance(error, ValidationError):
+            raise
         why = getattr(error, "strerror", None) or str(error)
         raise ValidationError(unreadable(os.fspath(source), why)) from None
-    if size > MAX_DOCUMENT_BYTES:
-        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", size, "size")
     return parse_json(data)

@@ -27,6 +27,7 @@ that the command starts fast.
 import argparse
 import datetime
 import importlib
+import io
 import os
 import sys
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ import attrs
 import orjson
 
 from painmodalities import _words
+from painmodalities._bounded import read_bounded
 from painmodalities._builtin import default_catalog
 from painmodalities._cli_output import (
     Table,
@@ -68,6 +70,7 @@ from painmodalities.scoring import ScoringPolicy
 from painmodalities.sensitivity import Acceptability, Stability, acceptability, stability
 from painmodalities.serialization import (
     DOCUMENT_TYPES,
+    MAX_DOCUMENT_BYTES,
     SCHEMA_VERSION,
     converter,
     from_json,
@@ -110,15 +113,28 @@ STDIN = "-"
 
 
 def _read_text(path: Path) -> str:
-    """The text of ``path``, or of standard input when ``path`` is ``-``."""
+    """The text of ``path``, or of standard input when ``path`` is ``-``.
+
+    At most :data:`~painmodalities.serialization.MAX_DOCUMENT_BYTES` bytes are read
+    (:func:`~painmodalities._bounded.read_bounded`), whatever the file is.
+    """
+    source: Path | IO[bytes] = path
+    if str(path) == STDIN:
+        # A test's stdin may be text only: its characters, as many as the limit's bytes.
+        text = getattr(sys.stdin, "buffer", None)
+        source = (
+            text
+            if text is not None
+            else io.BytesIO(
+                sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
+            )
+        )
     try:
-        if str(path) == STDIN:
-            stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
-            data = stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
-            return data.decode("utf-8")
-        return path.read_text(encoding="utf-8")
+        return read_bounded(source, MAX_DOCUMENT_BYTES).decode("utf-8")
     except UnicodeDecodeError:
         raise CliError(f"{_shown(path)}: not UTF-8 text") from None
+    except ValidationError as error:
+        raise CliError(f"{_shown(path)}: {error}") from None
 
 
 def _shown(path: Path) -> str:
