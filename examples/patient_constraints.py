@@ -1,9 +1,12 @@
 """How a patient's precautions, insurance and schedule change the ranking.
 
-What it teaches: a ``Patient`` rules options out; it never changes a score. What is ruled out
-is reported with every reason, and the options left keep their order (each option's score
-depends only on its own evidence). The patients below are made-up examples; the modalities,
-their precautions and session lengths come from the built-in catalog.
+What it teaches: a ``Patient`` rules options out. What is ruled out is reported with every
+reason. An option's score depends only on its own evidence, so it does not change, with one
+exception: a programme (physical therapy) built from components the patient may not have is
+scored without their evidence, so its score can drop, and the ranking says which components
+were left out. Every other option left keeps its score and its order. The patients below are
+made-up examples; the modalities, their precautions and session lengths come from the
+built-in catalog.
 
 Run: python examples/patient_constraints.py
 """
@@ -42,8 +45,18 @@ def main() -> None:
     show("A patient who can attend 30-minute sessions at most:", rank(PAIN, patient=busy))
 
     kept = rank(PAIN, patient=clot)
-    order = [modality_id for modality_id in baseline.ids if modality_id in kept.ids]
-    print(f"\nThe options left keep their relative order: {order == list(kept.ids)}")
+    print("\nWith a blood clot, a programme is scored without the components ruled out:")
+    for option in kept:
+        if option.without:
+            left_out = ", ".join(omission.component for omission in option.without)
+            before = float(baseline.score_of(option.modality.id))
+            print(
+                f"  {option.modality.id}: without {left_out}, "
+                f"{before:.3f} -> {float(option.score):.3f}"
+            )
+    others = [option.modality.id for option in kept if not option.without]
+    order = [modality_id for modality_id in baseline.ids if modality_id in others]
+    print(f"Every other option left keeps its relative order: {order == others}")
 
 
 if __name__ == "__main__":

@@ -238,7 +238,8 @@ def modalities(
         if modality_id is None
         else modality_id,
         name=draw(names()),
-        activity=draw(st.sampled_from(Activity)),
+        # A massage is passive by definition (the record refuses an active one).
+        activity=Activity.PASSIVE if family is Massage else draw(st.sampled_from(Activity)),
         summary=draw(words()),
         session_minutes=draw(st.none() | st.integers(1, 120)),
         coverage=draw(st.sampled_from(Coverage)),

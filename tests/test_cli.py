@@ -589,7 +589,8 @@ def test_rank_top_applies_to_the_plot(capsys: pytest.CaptureFixture[str], tmp_pa
     svg = path.read_text(encoding="utf-8")
     assert "=1 Therapeutic exercise" in svg
     assert "=1 Physical therapy programme" in svg
-    assert "Mindfulness" not in svg
+    assert "=1 Mindfulness" in svg  # tied with the second: kept
+    assert "Cognitive" not in svg  # the fourth
 
 
 def test_rank_plot_is_reproducible(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -1154,10 +1155,20 @@ def test_rank_ids_adds_an_id_column(capsys: pytest.CaptureFixture[str]) -> None:
     assert "exercise.therapeutic" in out
 
 
-def test_rank_top_keeps_shared_ranks(capsys: pytest.CaptureFixture[str]) -> None:
-    """--top 1 still says the first place is shared with options it does not show."""
+def test_rank_top_shows_every_option_tied_at_the_cut(capsys: pytest.CaptureFixture[str]) -> None:
+    """--top N keeps every option that shares the N-th option's rank: none dropped silently."""
     _, out, _ = run(capsys, "rank", "low_back", "chronic", "--top", "1")
-    assert table_rows(out) == [("=1", "Therapeutic exercise (active)")]
+    assert [number for number, _ in table_rows(out)] == ["=1", "=1", "=1"]
+    ranking = rank("neck:chronic")
+    fourth = ranking.options[3].rank
+    tied = [option for option in ranking.options if option.rank == fourth]
+    assert len(tied) > 1  # the issue's case: several options share =4
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--top", "4")
+    rows = table_rows(out)
+    assert len(rows) == 3 + len(tied)
+    assert [number for number, _ in rows][3:] == [f"={fourth}"] * len(tied)
+    _, out, _ = run(capsys, "rank", "neck", "chronic", "--top", "3")
+    assert len(table_rows(out)) == 3
 
 
 def test_rank_explain_one_line_per_finding_with_its_source(
@@ -1306,12 +1317,19 @@ def test_compare_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["compare", "exercise.yoga"], "the following arguments are required: --pain-type"),
+        (["compare", "exercise.yoga"], "compare needs CONDITION PHASE and at least one ID"),
+        (["compare", "neck", "chronic"], "compare needs CONDITION PHASE and at least one ID"),
+        (["compare", "back", "chronic", "exercise.yoga"], "unknown condition 'back'"),
+        (["compare", "neck", "chronik", "exercise.yoga"], "unknown phase 'chronik'"),
+        (["compare", "neck", "chronic", "Yoga"], "expected a modality id"),
         (
             ["compare", "exercise.yoga", "--pain-type", "back:chronic"],
             "argument --pain-type: expected CONDITION:PHASE such as low_back:chronic",
         ),
-        (["compare", "--pain-type", "neck:chronic"], "the following arguments are required: ID"),
+        (
+            ["compare", "--pain-type", "neck:chronic"],
+            "the following arguments are required: CONDITION PHASE ID",
+        ),
     ],
 )
 def test_error_compare_usage(
@@ -1320,6 +1338,17 @@ def test_error_compare_usage(
     code, _, err = run(capsys, *argv)
     assert code == EXIT_USAGE
     assert message in err
+
+
+def test_compare_takes_the_pain_type_as_rank_does(capsys: pytest.CaptureFixture[str]) -> None:
+    """Compare CONDITION PHASE ID... and the older ID... --pain-type C:P print the same."""
+    new = run(capsys, "compare", "neck", "chronic", "exercise.therapeutic", "massage.swedish")
+    old = run(
+        capsys, "compare", "exercise.therapeutic", "massage.swedish", "--pain-type", "neck:chronic"
+    )
+    assert new == old
+    assert new[0] == EXIT_OK
+    assert "Option grid for chronic neck pain" in new[1]
 
 
 def test_error_compare_unknown_id(capsys: pytest.CaptureFixture[str]) -> None:

@@ -10,78 +10,34 @@ Rules the pages follow (stated in docs/index.md, "How these pages are tested"):
   ``$ python -m painmodalities ...``) line runs through :func:`painmodalities.cli.main`;
   it must exit 0, or the code named by a trailing ``# exit N`` comment. The lines after it,
   up to the next ``$`` line, if any, are its expected output (stdout then stderr).
-  ``> FILE`` writes stdout to FILE; after ``|`` only the command before the pipe runs and
-  its output is not compared. Lines running other programs (``pip``, ...) are shown only.
+  ``> FILE`` writes stdout to FILE; ``| head -N`` compares the first N lines of stdout;
+  after any other ``|`` only the command before the pipe runs and its output is not
+  compared. Lines running other programs (``pip``, ...) are shown only.
 - A block preceded by the line ``<!-- docs-test: skip -->`` is not run. Use it sparingly.
 """
 
-import contextlib
 import importlib.util
-import io
-import os
-import re
-import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from painmodalities import default_catalog
-from painmodalities.cli import main
+from tests.docs_pages import (
+    blocks,
+    commands,
+    ours,
+    run_console_blocks,
+    run_python_blocks,
+    working_directory,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 PAGES = [*sorted(DOCS.glob("*.md")), ROOT / "README.md"]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
-SKIP = "<!-- docs-test: skip -->"
-FENCE = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```\s*$", re.MULTILINE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One fenced code block of a page."""
-
-    language: str
-    code: str
-    line: int
-    skipped: bool
-
-
-def blocks(path: Path) -> list[Block]:
-    text = path.read_text(encoding="utf-8")
-    found = []
-    for match in FENCE.finditer(text):
-        before = text[: match.start()].rstrip("\n").rsplit("\n", 1)[-1]
-        found.append(
-            Block(
-                language=match.group(1),
-                code=match.group(2),
-                line=text.count("\n", 0, match.start()) + 1,
-                skipped=before.strip() == SKIP,
-            )
-        )
-    return found
-
-
-def adjacent(path: Path, first: Block, second: Block) -> bool:
-    """Whether only blank lines separate two blocks."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    end = first.line + first.code.count("\n") + 1
-    return all(not line.strip() for line in lines[end : second.line - 1])
-
-
-@contextlib.contextmanager
-def working_directory(path: Path) -> Iterator[None]:
-    here = Path.cwd()
-    os.chdir(path)
-    try:
-        yield
-    finally:
-        os.chdir(here)
 
 
 def page_id(path: Path) -> str:
@@ -91,59 +47,8 @@ def page_id(path: Path) -> str:
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
 def test_python_blocks_run(page: Path, tmp_path: Path) -> None:
     """Every python block runs, in order, in one namespace; shown output is the real one."""
-    found = blocks(page)
-    namespace: dict[str, object] = {"__name__": "__docs__"}
     with working_directory(tmp_path):
-        for index, block in enumerate(found):
-            if block.language != "python" or block.skipped:
-                continue
-            printed = io.StringIO()
-            with contextlib.redirect_stdout(printed):
-                code = compile(block.code, f"{page.name}:{block.line}", "exec")
-                exec(code, namespace)  # noqa: S102 (running the docs is the point)
-            following = found[index + 1] if index + 1 < len(found) else None
-            if following and following.language == "text" and adjacent(page, block, following):
-                assert printed.getvalue().rstrip() == following.code.rstrip(), (
-                    f"{page.name}:{block.line}: the text block after it is not its output"
-                )
-
-
-def commands(code: str) -> Iterator[tuple[str, int, str]]:
-    """Each ``$`` line of a console block: the command, its exit code, its shown output."""
-    command: str | None = None
-    shown: list[str] = []
-    for line in [*code.splitlines(), "$"]:
-        if line.startswith("$"):
-            if command is not None:
-                text, _, comment = command.partition("  # exit ")
-                yield text, int(comment or 0), "\n".join(shown)
-            command, shown = line[1:].strip() or None, []
-        else:
-            shown.append(line)
-
-
-PROGRAM = ("painmodalities",)
-MODULE = ("python", "-m", "painmodalities")
-
-
-def ours(command: str) -> bool:
-    """Whether a console line runs this library's command."""
-    words = tuple(shlex.split(command))
-    return words[:1] == PROGRAM or words[:3] == MODULE
-
-
-def run_command(command: str) -> tuple[int, str]:
-    argv, target = shlex.split(command.partition("|")[0]), None
-    if ">" in argv:
-        argv, target = argv[: argv.index(">")], argv[argv.index(">") + 1]
-    arguments = argv[1:] if tuple(argv[:1]) == PROGRAM else argv[3:]
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(arguments)
-    if target is not None:
-        Path(target).write_text(out.getvalue(), encoding="utf-8")
-        return code, err.getvalue()
-    return code, out.getvalue() + err.getvalue()
+        run_python_blocks(page)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=page_id)
@@ -151,17 +56,7 @@ def test_console_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monk
     """Every command shown in a console block exits as stated and prints what is shown."""
     monkeypatch.delenv("NO_COLOR", raising=False)
     with working_directory(tmp_path):
-        for block in blocks(page):
-            if block.language != "console" or block.skipped:
-                continue
-            for command, expected_code, shown in commands(block.code):
-                if not ours(command):
-                    continue
-                code, output = run_command(command)
-                where = f"{page.name}:{block.line}: {command}"
-                assert code == expected_code, f"{where} exited {code}:\n{output}"
-                if shown.strip() and "|" not in command:
-                    assert output.rstrip() == shown.rstrip(), where
+        run_console_blocks(page)
 
 
 def test_the_harness_finds_blocks() -> None:

@@ -4,7 +4,9 @@ Tables use rich (the ``cli`` extra) when it is installed and the output is a ter
 and plain aligned text otherwise; ``NO_COLOR`` turns colour off.
 """
 
+import io
 import os
+import re
 import shutil
 import textwrap
 from collections import Counter
@@ -29,6 +31,59 @@ from painmodalities.summary import SummaryOfFindings
 from painmodalities.vocabulary import Comparator, Criterion, Direction, Horizon
 
 # -- output --------------------------------------------------------------------------------
+
+# Text from data (a catalog's names and summaries, a bundle's ids) reaches the terminal, so
+# its control characters are escaped as JSON escapes them (``\u001b``): an escape sequence
+# in a modality's name must not recolour or rewrite the screen, and a bidirectional
+# override must not reorder what is shown. JSON output means the same escaped or not.
+_CONTROL: Final = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+_LINE_BREAK: Final = re.compile("[\n\t]")
+
+
+def _escaped(match: "re.Match[str]") -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` with every control character but a line break or tab escaped (``\u001b``)."""
+    return _CONTROL.sub(_escaped, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` from data, as one line: line breaks and tabs escaped too (names, ids)."""
+    return _LINE_BREAK.sub(_escaped, text)
+
+
+class TerminalSafe(io.TextIOBase):
+    """A text stream that writes to ``stream`` with control characters escaped.
+
+    The command writes through it, so no text from data reaches the terminal raw;
+    :func:`rich_console` draws on :attr:`stream` itself (rich writes its own escapes, and
+    the cells it is given are escaped first).
+    """
+
+    def __init__(self, stream: IO[str]) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(terminal_safe(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def writable(self) -> bool:
+        return True
+
 
 #: The width assumed when the output is not a terminal and ``COLUMNS`` is not set, so that
 #: what a pipe or a file receives does not depend on the terminal the command ran in.
@@ -99,12 +154,14 @@ def rich_console(stream: IO[str]) -> Any:
         from rich.console import Console  # noqa: PLC0415 (only when printing a table)
     except ImportError:
         return None
-    return Console(file=stream, no_color=no_color(), highlight=False, width=output_width(stream))
+    target = stream.stream if isinstance(stream, TerminalSafe) else stream
+    return Console(file=target, no_color=no_color(), highlight=False, width=output_width(stream))
 
 
 def _print_rich(table: Table, console: Any) -> None:
     from rich import box  # noqa: PLC0415 (only when printing a table)
     from rich.table import Table as RichTable  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
 
     shown = RichTable(
         title=table.title or None,
@@ -123,8 +180,8 @@ def _print_rich(table: Table, console: Any) -> None:
             no_wrap=column not in table.wrap,
             overflow="fold",  # never hide part of an id: fold it onto the next line
         )
-    for row in table.rows:
-        shown.add_row(*row)
+    for row in table.rows:  # as Text: a cell's brackets are not rich markup
+        shown.add_row(*(Text(terminal_safe(cell)) for cell in row))
     console.print(shown)
 
 
@@ -257,7 +314,7 @@ def rank_label(option: RankedOption, shared: frozenset[int]) -> str:
 
 
 def _option_name(entry: Entry) -> str:
-    return f"{entry.modality.name} ({entry.modality.activity.value})"
+    return f"{one_line(entry.modality.name)} ({entry.modality.activity.value})"
 
 
 def rank_table(

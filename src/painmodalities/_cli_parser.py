@@ -7,9 +7,10 @@ the parser raises :class:`UsageError` instead of exiting, so that
 
 import argparse
 import datetime
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar
+from typing import IO, Any, Final, NoReturn, TypeVar
 
 from painmodalities import __version__
 from painmodalities import _rules as check
@@ -38,7 +39,7 @@ Handler = Callable[[argparse.Namespace, IO[str], IO[str]], int]
 
 EPILOG = """\
 examples:
-  painmodalities compare exercise.therapeutic massage.swedish --pain-type low_back:chronic
+  painmodalities compare low_back chronic exercise.therapeutic massage.swedish
   painmodalities plot timeline low_back chronic -o timeline.png
   painmodalities rank low_back chronic --explain
   painmodalities rank neck --weeks 20 --precaution blood_clot --top 5
@@ -101,9 +102,33 @@ _precaution = _member(Precaution, "precaution")
 _certainty = _member(Certainty, "certainty")
 
 
+# Numbers on the command line are ASCII: Python's int() and float() also take other
+# scripts' digits ("٣") and underscores ("1_0"), which a person reading the line would not
+# take for the number that is used.
+_DECIMAL: Final = re.compile(
+    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)",
+    re.IGNORECASE,
+)
+_WHOLE: Final = re.compile(r"[+-]?[0-9]+")
+
+
+def _number(text: str, pattern: "re.Pattern[str]" = _DECIMAL) -> float:
+    """``text`` as a float, when it is written in ASCII (:data:`_DECIMAL`); else ValueError."""
+    if pattern.fullmatch(text.strip()) is None:
+        raise ValueError(text)
+    return float(text)
+
+
+def _whole(text: str) -> int:
+    """``text`` as an int, when it is ASCII digits (with a sign); else ValueError."""
+    if _WHOLE.fullmatch(text.strip()) is None:
+        raise ValueError(text)
+    return int(text)
+
+
 def _weeks(text: str) -> Phase:
     try:
-        weeks = float(text)
+        weeks = _number(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of weeks, got {text!r}") from None
     try:
@@ -116,7 +141,7 @@ def _weeks(text: str) -> Phase:
 
 def _positive_int(text: str) -> int:
     try:
-        number = int(text)
+        number = _whole(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if number < 1:
@@ -142,7 +167,7 @@ def _weights(text: str) -> Weights:
         if name in given:
             raise argparse.ArgumentTypeError(f"weight {name!r} is given twice")
         try:
-            given[name] = float(value)
+            given[name] = _number(value)
         except ValueError:
             raise argparse.ArgumentTypeError(
                 f"weight {name!r} needs a number, got {value!r}"
@@ -155,7 +180,7 @@ def _weights(text: str) -> Weights:
 
 def _port(text: str) -> int:
     try:
-        port = int(text)
+        port = _whole(text)
     except ValueError:
         port = -1
     if not 0 <= port <= 65535:
@@ -423,7 +448,12 @@ def _add_rank(
     )
     add_patient_arguments(ranking)
     add_scoring_arguments(ranking)
-    ranking.add_argument("--top", type=_positive_int, metavar="N", help="show only the N best")
+    ranking.add_argument(
+        "--top",
+        type=_positive_int,
+        metavar="N",
+        help="show only the N best, and every option tied with the N-th",
+    )
     ranking.add_argument(
         "--explain", action="store_true", help="explain each score with its findings"
     )
@@ -446,7 +476,8 @@ def _add_rank(
         type=Path,
         metavar="BUNDLE",
         help="rank for each pain condition of the patient in this FHIR Bundle (fhir extra), "
-        "instead of CONDITION and PHASE",
+        "instead of CONDITION and PHASE; example:brenda_jackson or example:lois_lane reads "
+        "a synthetic test patient shipped with the package",
     )
     ranking.add_argument(
         "--patient",
@@ -643,6 +674,26 @@ def add_reading_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def compare_request(args: argparse.Namespace) -> tuple[PainType, list[str]]:
+    """What ``compare`` was asked: ``CONDITION PHASE ID...``, or ``ID... --pain-type C:P``.
+
+    Raises:
+        UsageError: for a malformed condition, phase or id, or too few words.
+    """
+    words = list(args.words)
+    try:
+        if args.pain_type is not None:
+            pain_type = args.pain_type
+        elif len(words) < 3:
+            raise UsageError("compare needs CONDITION PHASE and at least one ID", args.usage)
+        else:
+            pain_type = PainType(_condition(words[0]), _phase(words[1]))
+            words = words[2:]
+        return pain_type, [_modality_id(word) for word in words]
+    except argparse.ArgumentTypeError as error:
+        raise UsageError(str(error), args.usage) from None
+
+
 def add_teaching_commands(
     commands: Any, with_catalog: argparse.ArgumentParser, handlers: Mapping[str, Handler]
 ) -> None:
@@ -650,20 +701,23 @@ def add_teaching_commands(
     comparing = commands.add_parser(
         "compare",
         parents=[with_catalog],
+        usage=f"{PROG} compare [options] CONDITION PHASE ID [ID ...]",
         help="an option grid: the questions patients ask, answered for each option",
         description="Compare options side by side for one pain type, as an option grid: "
         "rows are the questions patients ask, columns the options; every answer cites its "
         "sources.",
     )
     comparing.add_argument(
-        "ids", metavar="ID", nargs="+", type=_modality_id, help="the modality ids to compare"
+        "words",
+        metavar="CONDITION PHASE ID",
+        nargs="+",
+        help="the pain type, as rank takes it (low_back chronic), then the modality ids",
     )
     comparing.add_argument(
         "--pain-type",
-        required=True,
         type=_pain_type,
         metavar="CONDITION:PHASE",
-        help="the pain type, such as low_back:chronic",
+        help="the pain type in one word (the older form); then give only the ids",
     )
     add_patient_arguments(comparing)
     comparing.add_argument(

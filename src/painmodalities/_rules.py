@@ -76,6 +76,8 @@ __all__ = [
     "Members",
     "Rule",
     "any_text",
+    "argument",
+    "argument_of",
     "as_frozenset",
     "as_tuple",
     "boolean",
@@ -118,6 +120,7 @@ __all__ = [
 ]
 
 E = TypeVar("E", bound=RankedEnum)
+T = TypeVar("T")
 
 #: Modality ids are dotted lower-case slugs: ``massage.swedish``, ``acupuncture``.
 ID_PATTERN: Final = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*")
@@ -508,7 +511,11 @@ def non_negative_number(
     def find(_instance: object, value: object) -> Problem | None:
         if type(value) is bool or not isinstance(value, int | float):
             return Problem("$", "a number", value, "type")
-        if not math.isfinite(value) or value < 0:
+        try:
+            finite = math.isfinite(value)  # an int converts to a float here
+        except OverflowError:
+            return Problem("$", f"{expected} a float can hold", value, code)
+        if not finite or value < 0:
             return Problem("$", expected, value, code)
         return None
 
@@ -744,8 +751,48 @@ def as_tuple(value: object) -> object:
 
 
 def as_frozenset(value: object) -> object:
-    """Convert a list, tuple or set to a frozenset; other values pass through."""
-    return frozenset(value) if isinstance(value, list | tuple | set) else value
+    """Convert a list, tuple or set to a frozenset; other values pass through.
+
+    A list or tuple holding an unhashable item passes through too, for the rule to refuse.
+    """
+    if not isinstance(value, list | tuple | set):
+        return value
+    try:
+        return frozenset(value)
+    except TypeError:
+        return value
+
+
+# -- the public boundary: a function's arguments checked by the records' own rules ----------
+
+
+def argument(name: str, value: T, rule: Rule) -> T:
+    """``value``, when ``rule`` accepts it as the public function's argument ``name``.
+
+    The one argument check of the public API: the rule a record's field uses, its error
+    at ``$.name`` (``$.without[0]`` for an item), worded for a Python caller (with the
+    value's type, :class:`ArgumentProblem`).
+
+    Raises:
+        ValidationError: the rule's own error class, when ``rule`` refuses ``value``.
+    """
+    found = rule.find(None, value)
+    if found is None:
+        return value
+    at = found.at(f"$.{name}")
+    raise rule.error(ArgumentProblem(at.path, at.expected, at.value, at.rule))
+
+
+def argument_of(name: str, value: object, kind: type[T], noun: str | None = None) -> T:
+    """``value``, when it is a ``kind`` (``noun`` words it: ``a Ranking`` by default).
+
+    Raises:
+        ValidationError: at ``$.name`` (rule ``type``), for a value of another type.
+    """
+    if isinstance(value, kind):
+        return value
+    expected = noun or f"a {kind.__name__}"
+    raise ValidationError(ArgumentProblem(f"$.{name}", expected, value, "type"))
 
 
 def rules_of(kind: type) -> Iterable[tuple["attrs.Attribute[Any]", Rule]]:

@@ -205,6 +205,7 @@ class Catalog(Record):
                 (``$.modalities[2].id``, ``$.sources[0]``); a problem that lies in this
                 catalog has a path starting ``$.base``.
         """
+        check.argument("replace", replace, check.boolean)
         if isinstance(other, Catalog):
             added, new_sources = other.modalities, (*other.sources, *sources)
             new_assessments = (*other.assessments, *assessments)

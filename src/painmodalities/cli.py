@@ -33,7 +33,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 import attrs
 import orjson
@@ -43,10 +43,12 @@ from painmodalities._bounded import read_bounded
 from painmodalities._builtin import default_catalog
 from painmodalities._cli_output import (
     Table,
+    TerminalSafe,
     family_fields,
     finding_line,
     grid_summary,
     list_entry,
+    one_line,
     print_grid,
     print_json,
     print_plan,
@@ -55,9 +57,10 @@ from painmodalities._cli_output import (
     print_sureness,
     print_table,
     recommendation_line,
+    say,
     shared_ranks,
 )
-from painmodalities._cli_parser import PROG, Handler, UsageError
+from painmodalities._cli_parser import PROG, Handler, UsageError, compare_request
 from painmodalities._cli_parser import build_parser as _build_parser
 from painmodalities.catalog import Catalog
 from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
@@ -110,6 +113,8 @@ _EXIT_INTERRUPTED = 130
 
 #: The file name that means standard input, wherever the command takes a file.
 STDIN = "-"
+#: ``--fhir example:NAME`` reads the example bundle NAME shipped with the package.
+EXAMPLE_PREFIX = "example:"
 
 
 def _read_text(path: Path) -> str:
@@ -172,6 +177,28 @@ def _fhir() -> ModuleType:
 # -- rank ----------------------------------------------------------------------------------
 
 
+def _read_bundle(args: argparse.Namespace) -> Any:
+    """What ``--fhir BUNDLE`` holds: a file, standard input, or ``example:NAME``."""
+    fhir = _fhir()
+    as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
+    bundle: object = args.fhir
+    if str(args.fhir) == STDIN:
+        bundle = _read_text(args.fhir).encode()
+    elif str(args.fhir).startswith(EXAMPLE_PREFIX):  # a bundle shipped with the package
+        bundle = fhir.example_bundle(str(args.fhir).removeprefix(EXAMPLE_PREFIX))
+    try:
+        return fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
+    except ValidationError as error:
+        if error.rule != "several_patients":
+            raise
+        listed, shown = error.expected.rpartition(": ")[2], error.value
+        assert isinstance(shown, list)  # noqa: S101 (the rule's value: the references)
+        raise CliError(
+            f"{_shown(args.fhir)}: the bundle holds {len(shown)} patients: {listed}; "
+            "choose one with --patient ID"
+        ) from None
+
+
 def _pain_types(
     args: argparse.Namespace, stderr: IO[str]
 ) -> tuple[list[PainType], Any, str | None]:
@@ -196,10 +223,7 @@ def _pain_types(
             "patient's pain types",
             args.usage,
         )
-    fhir = _fhir()
-    as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
-    bundle = _read_text(args.fhir).encode() if str(args.fhir) == STDIN else args.fhir
-    found = fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
+    found = _read_bundle(args)
     if not args.quiet:  # --quiet: what the bundle holds that is not used goes unsaid
         for problem in found.problems:
             print(f"{PROG}: warning: {_shown(args.fhir)}: {problem}", file=stderr)
@@ -271,11 +295,34 @@ def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[s
     if record is None:
         return []
     fhir = _fhir()
-    return [
-        (entry.modality.id, item.words)
-        for entry in ranking.entries
-        for item in fhir.prior_care_for(record, entry.modality.id, catalog=catalog)
-    ]
+    # One line per item of the record: a family-level referral ("for psychotherapy")
+    # concerns several modalities, and is one referral, marked as not naming any of them.
+    concerned: dict[str, tuple[Any, list[str]]] = {}
+    for entry in ranking.entries:
+        for item in fhir.prior_care_for(record, entry.modality.id, catalog=catalog):
+            concerned.setdefault(item.path, (item, []))[1].append(entry.modality.id)
+    lines = []
+    for item, ids in concerned.values():
+        label = ", ".join(ids)
+        if item.modality_id is None:
+            label += f" (family-level, approximate: the record names {item.family} care)"
+        elif item.approximate:
+            label += " (approximate: the record names a provider or a broad therapy)"
+        lines.append((label, item.words))
+    return lines
+
+
+def _top(ranking: Ranking, count: int) -> Ranking:
+    """The ranking cut to its ``count`` best options and every option tied with the last.
+
+    An option that shares the last rank kept is as good as it: cutting between them would
+    drop it silently, so ``--top 4`` over five options tied at =4 shows all five.
+    """
+    kept = ranking.top(count)
+    if kept and len(ranking.options) > len(kept):
+        last = kept[-1].rank
+        kept = tuple(option for option in ranking.options if option.rank <= last)
+    return attrs.evolve(ranking, options=kept)
 
 
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -292,7 +339,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
     sureness = _sureness(args, rankings, catalog)  # of the whole rankings, before --top
     shared = [shared_ranks(r) for r in rankings]  # of the whole ranking, before --top
     if args.top:  # --top applies to every output: table, JSON, FHIR and the plot
-        rankings = [attrs.evolve(r, options=r.top(args.top)) for r in rankings]
+        rankings = [_top(r, args.top) for r in rankings]
     if args.plot is not None:
         from painmodalities.plot import plot_ranking  # noqa: PLC0415 (matplotlib on demand)
 
@@ -388,7 +435,7 @@ def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
             headers=("name", "activity", "min", "coverage", "id"),
             rows=tuple(
                 (
-                    m.name,
+                    one_line(m.name),
                     m.activity.value,
                     "-" if m.session_minutes is None else str(m.session_minutes),
                     m.coverage.value,
@@ -412,7 +459,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     if args.format == "json":
         print(to_json(modality, indent=True), file=stdout)
         return EXIT_OK
-    out: list[str] = [f"{modality.name} ({modality.id})"]
+    out: list[str] = [f"{one_line(modality.name)} ({modality.id})"]
     precautions = _words.precautions_text(modality)
     attributes = [
         ("kind", modality.kind),
@@ -452,7 +499,9 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
         out.append("  none")
     out.append("\nGuideline recommendations (shown, not scored):")
     out += [recommendation_line(r, catalog) for r in modality.recommendations] or ["  none"]
-    print("\n".join(out), file=stdout)
+    for line in "\n".join(out).split("\n"):  # each line wrapped to the width, indent kept
+        text = line.lstrip(" ")
+        say(text, stdout, indent=line[: len(line) - len(text)], hanging="    ")
     return EXIT_OK
 
 
@@ -586,9 +635,10 @@ def _evidence(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> in
 def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     catalog = _load_catalog(args)
     patient = _patient(args)
+    pain_type, ids = compare_request(args)
     grid = compare(
-        args.ids,
-        args.pain_type,
+        ids,
+        pain_type,
         patient=None if patient == Patient() else patient,
         catalog=catalog,
     )
@@ -723,7 +773,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns:
         The exit code, as listed in the module docstring (0 means success).
     """
-    stdout, stderr = sys.stdout, sys.stderr
+    # Everything the command writes goes through TerminalSafe: no control character from
+    # data (a catalog's names, a bundle's ids, a value in an error) reaches the terminal raw.
+    stdout: IO[str] = cast("IO[str]", TerminalSafe(sys.stdout))
+    stderr: IO[str] = cast("IO[str]", TerminalSafe(sys.stderr))
     parser = build_parser()
     try:
         try:

@@ -284,6 +284,14 @@ class Massage(Modality):
     )
     mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
 
+    def __attrs_post_init__(self) -> None:
+        # A massage is done to the patient: marked active, it would rank on activity credit.
+        if self.activity is not Activity.PASSIVE:
+            raise check.fail(
+                "activity", '"passive" (a massage is done to the patient)', "active", "passive"
+            )
+        super().__attrs_post_init__()
+
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
 class Exercise(Modality):

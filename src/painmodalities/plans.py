@@ -365,7 +365,11 @@ def check_plan(care: CarePlan) -> list[Problem]:
 
     Empty for every result of :func:`plan`; loading a care plan document reports these
     (its ranking is checked as every loaded ranking is).
+
+    Raises:
+        ValidationError: at ``$.care``, for an argument that is not a :class:`CarePlan`.
     """
+    check.argument_of("care", care, CarePlan)
     expected = CarePlan.from_ranking(care.ranking)
     return [
         Problem(

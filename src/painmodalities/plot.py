@@ -29,8 +29,9 @@ from typing import Any, Final
 
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
+from painmodalities._rules import ArgumentProblem, argument_of
 from painmodalities.catalog import Catalog
-from painmodalities.errors import MissingExtraError, invalid
+from painmodalities.errors import MissingExtraError, ValidationError, invalid
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
 from painmodalities.ranking import Ranking
@@ -106,10 +107,39 @@ def _metadata(path: str) -> dict[str, Any]:
 
 
 def _suffix(path: str | os.PathLike[str]) -> str:
+    if not isinstance(path, str | os.PathLike) or not isinstance(os.fspath(path), str):
+        raise ValidationError(
+            ArgumentProblem("$.path", "a file name ending in .png or .svg", path, "type")
+        )
     text = os.fspath(path)
     if not text.lower().endswith((".png", ".svg")):
         raise invalid("$.path", "a file name ending in .png or .svg", text, "suffix")
     return text
+
+
+def _catalog_and_policy(
+    catalog: Catalog | None, policy: ScoringPolicy | None
+) -> tuple[Catalog, ScoringPolicy]:
+    """The catalog and policy to draw with (the defaults for ``None``), checked."""
+    return (
+        default_catalog() if catalog is None else argument_of("catalog", catalog, Catalog),
+        ScoringPolicy() if policy is None else argument_of("policy", policy, ScoringPolicy),
+    )
+
+
+def _pain_types(pain_types: object) -> list[PainType]:
+    """The map's columns: a list or tuple of pain types (or ``"condition:phase"`` text)."""
+    if not isinstance(pain_types, list | tuple):
+        raise ValidationError(
+            ArgumentProblem("$.pain_types", "a list or tuple of pain types", pain_types, "type")
+        )
+    columns = []
+    for index, item in enumerate(pain_types):
+        try:
+            columns.append(PainType.coerce(item))
+        except ValidationError as error:
+            raise error.at(f"$.pain_types[{index}]") from None
+    return columns
 
 
 @contextmanager
@@ -121,7 +151,13 @@ def _figure(path: str | os.PathLike[str], width: float, height: float) -> Iterat
         figure = figure_class(figsize=(width, height), layout="constrained", dpi=100)
         canvas_class(figure)
         yield figure
-        figure.savefig(target, metadata=_metadata(target))
+        try:
+            figure.savefig(target, metadata=_metadata(target))
+        except (OSError, ValueError) as error:  # ValueError: a NUL in the path
+            why = getattr(error, "strerror", None) or str(error)
+            raise invalid(
+                "$.path", f"a file that can be written ({why})", target, "file"
+            ) from None
 
 
 def _activity_colour(modality: Modality) -> str:
@@ -176,8 +212,7 @@ def plot_timeline(
         ValidationError: for a malformed pain type or a path that is not .png or .svg.
     """
     found = PainType.coerce(pain_type)
-    catalog = default_catalog() if catalog is None else catalog
-    policy = ScoringPolicy() if policy is None else policy
+    catalog, policy = _catalog_and_policy(catalog, policy)
     rows = _timeline_rows(catalog, found)
     height = 1.9 + 0.32 * max(len(rows), 2)
     drawn = 0
@@ -373,9 +408,8 @@ def plot_map(
         MissingExtraError: when matplotlib is not installed.
         ValidationError: for a path that is not .png or .svg.
     """
-    catalog = default_catalog() if catalog is None else catalog
-    policy = ScoringPolicy() if policy is None else policy
-    columns = list(catalog.pain_types() if pain_types is None else pain_types)
+    catalog, policy = _catalog_and_policy(catalog, policy)
+    columns = list(catalog.pain_types()) if pain_types is None else _pain_types(pain_types)
     rows = sorted(catalog, key=lambda m: (not m.is_active, m.name.lower()))
     width = 3.6 + 0.95 * max(len(columns), 1)
     height = 1.8 + 0.42 * max(len(rows), 1)
@@ -509,6 +543,7 @@ def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
         ValidationError: for a path that is not .png or .svg.
         OSError: when the file cannot be written.
     """
+    argument_of("ranking", ranking, Ranking)
     options = list(ranking.options)
     unranked = list(ranking.unranked)
     rows = len(options) + len(unranked)

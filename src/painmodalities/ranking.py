@@ -510,6 +510,12 @@ class Ranking(Record):
     @overload
     def __getitem__(self, index: slice) -> tuple[RankedOption, ...]: ...
     def __getitem__(self, index: int | slice) -> RankedOption | tuple[RankedOption, ...]:
+        if type(index) is bool or not isinstance(index, int | slice):
+            raise ValidationError(
+                check.ArgumentProblem(
+                    "$.index", "an int or a slice (a position among the options)", index, "type"
+                )
+            )
         try:
             return self.options[index]
         except IndexError:
@@ -629,9 +635,7 @@ _DEFAULT_POLICY: Final = ScoringPolicy()
 
 
 def _checked(value: object, kind: type[T], name: str) -> T:
-    if not isinstance(value, kind):
-        raise ValidationError(Problem(f"$.{name}", f"a {kind.__name__}", value, "type"))
-    return value
+    return check.argument_of(name, value, kind)
 
 
 def _arguments(
@@ -723,8 +727,12 @@ def rank_many(
     rankings = _memo(catalog).rankings
     weights = _checked(_DEFAULT_WEIGHTS if weights is None else weights, Weights, "weights")
     policy = _checked(_DEFAULT_POLICY if policy is None else policy, ScoringPolicy, "policy")
-    for pain_type, patient in requests:
+    for index, request in enumerate(_requests(requests)):
         # The common case checked inline: this loop runs once per patient of a cohort.
+        if type(request) is tuple and len(request) == 2:
+            pain_type, patient = request
+        else:
+            pain_type, patient = _pair(index, request)
         found_pain_type = pain_type if type(pain_type) is PainType else PainType.coerce(pain_type)
         if patient is None:
             found_patient = _NO_CONSTRAINTS
@@ -743,6 +751,28 @@ def rank_many(
             policy=policy,
             catalog=catalog,
         )
+
+
+def _requests(requests: object) -> Iterator[Any]:
+    """The items of ``requests``, or the error naming the argument (not a raw TypeError)."""
+    if isinstance(requests, str | bytes) or not isinstance(requests, Iterable):
+        raise ValidationError(
+            check.ArgumentProblem(
+                "$.requests", "an iterable of (pain type, patient) pairs", requests, "type"
+            )
+        )
+    return iter(requests)
+
+
+def _pair(index: int, request: object) -> tuple[Any, Any]:
+    """``request`` as a (pain type, patient) pair: a list or tuple of two, else the error."""
+    if isinstance(request, list | tuple) and len(request) == 2:
+        return request[0], request[1]
+    raise ValidationError(
+        check.ArgumentProblem(
+            f"$.requests[{index}]", "a (pain type, patient) pair", request, "type"
+        )
+    )
 
 
 class _Memo(_rank_cache.RankCache):
@@ -931,7 +961,11 @@ def check_ranking(ranking: Ranking) -> list[Problem]:
     evidence gates and competition ranks, in ranking order; unranked options have closed
     gates; no modality appears twice; the patient names only modalities the ranking holds.
     Empty for every result of :func:`rank`; loading a ranking document reports these.
+
+    Raises:
+        ValidationError: at ``$.ranking``, for an argument that is not a :class:`Ranking`.
     """
+    check.argument_of("ranking", ranking, Ranking)
     lists: tuple[tuple[str, tuple[Entry, ...], Callable[[Any], list[Problem]]], ...] = (
         ("options", ranking.options, check_option),
         ("unranked", ranking.unranked, check_unranked),

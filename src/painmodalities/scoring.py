@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -35,7 +35,7 @@ from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._explain import explain_score
 from painmodalities._record import Record
-from painmodalities.errors import InvalidWeightsError, Problem
+from painmodalities.errors import InvalidWeightsError, Problem, invalid
 from painmodalities.evidence import Finding, PainType
 from painmodalities.modalities import Modality
 from painmodalities.vocabulary import Certainty, Comparator, Criterion, Effect, Horizon, Outcome
@@ -503,11 +503,29 @@ def score(
         The :class:`Score`, exact, with each criterion's contribution and findings.
 
     Raises:
-        ValidationError: for a ``pain_type`` that is neither (never a zero score).
+        ValidationError: for a ``pain_type`` that is neither (never a zero score), an
+            argument of the wrong type, or an id in ``without`` that is not one of the
+            modality's components (rule ``unknown_component``), at the argument's path.
     """
+    check.argument_of("modality", modality, Modality)
     found = PainType.coerce(pain_type)
-    weights = Weights() if weights is None else weights
-    return Weighing(weights).score(assess(modality, found, policy, without=without))
+    weights = Weights() if weights is None else check.argument_of("weights", weights, Weights)
+    if policy is not None:
+        check.argument_of("policy", policy, ScoringPolicy)
+    left_out = cast(
+        "frozenset[str]",
+        check.argument("without", check.as_frozenset(without), check.frozenset_of_ids),
+    )
+    allowed, _ = modality._allowed_components()
+    for unknown in sorted(left_out - allowed):
+        components = ", ".join(sorted(str(item) for item in allowed - {None})) or "none"
+        raise invalid(
+            "$.without",
+            f"ids of {modality.id}'s components ({components})",
+            unknown,
+            "unknown_component",
+        )
+    return Weighing(weights).score(assess(modality, found, policy, without=left_out))
 
 
 # -- what every score satisfies: checked by tests, and by loading ---------------------------
@@ -544,7 +562,11 @@ def check_score(result: Score) -> list[Problem]:
     The value is in [0, 1] and is the sum of one contribution per criterion (in criterion
     order), each consistent; a score whose evidence gate is closed has nothing to sum.
     Empty for every result of :func:`score`; loading a score document reports these.
+
+    Raises:
+        ValidationError: at ``$.result``, for an argument that is not a :class:`Score`.
     """
+    check.argument_of("result", result, Score)
     problems = [
         problem.at(f"$.contributions[{index}]")
         for index, part in enumerate(result.contributions)

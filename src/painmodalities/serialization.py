@@ -49,6 +49,7 @@ import attrs
 import cattrs
 import orjson
 
+from painmodalities import _rules as check
 from painmodalities._builtin import default_catalog
 from painmodalities._converter import (
     FRACTION_PATTERN,
@@ -1059,6 +1060,7 @@ def load_catalog(
             JSON, bad fields, clashing ids or sources, dangling references.
         UnsupportedVersionError: for a document of a newer major version.
     """
+    check.argument("replace", replace, check.boolean)
     document = read_json(source)
     if base is None:
         return structure_document(document, Catalog)

@@ -11,6 +11,8 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   :func:`prior_care_for` says what the record holds about one modality. A caller that
   reads the same records again (the CDS Hooks service) passes a :class:`ValidatedResources`
   so that a resource already found valid is not validated again.
+- :func:`example_bundle` gives one of two synthetic test patients' bundles shipped with
+  the package (:data:`EXAMPLE_BUNDLES`), to try the reader without a record of one's own.
 - :func:`export_catalog` writes the catalog as a ``Bundle`` of ``ActivityDefinition``,
   ``PlanDefinition``, ``Evidence`` and ``Citation`` resources (R4B by default, or R5).
 - :func:`export_ranking` writes a ranking as a ``GuidanceResponse`` with a ``RequestGroup``
@@ -37,6 +39,7 @@ from painmodalities.fhir._codes import (
     UNCODED_MODALITIES,
     SnomedConcept,
 )
+from painmodalities.fhir._examples import EXAMPLE_BUNDLES, example_bundle
 from painmodalities.fhir._models import MissingExtraError
 from painmodalities.fhir._read import (
     CHRONIC_BY_DEFINITION,
@@ -62,6 +65,7 @@ __all__ = [
     "CANONICAL_BASE",
     "CERTAINTY_SYSTEMS",
     "CHRONIC_BY_DEFINITION",
+    "EXAMPLE_BUNDLES",
     "EXTENSIONS",
     "ICD10CM_PREFIXES",
     "ICD10CM_SYSTEM",
@@ -76,6 +80,7 @@ __all__ = [
     "Skipped",
     "SnomedConcept",
     "ValidatedResources",
+    "example_bundle",
     "export_catalog",
     "export_plan",
     "export_ranking",

@@ -814,10 +814,13 @@ def _chosen(patients: list[_Patient], patient: object) -> _Patient | None:
     shown = [found.reference for found in patients]
     if patient is None:
         if len(patients) > 1:
+            # The references are listed in full in the words: a value is cut to 80
+            # characters when shown, which can cut two long ids to one prefix.
+            listed = ", ".join(f'"{reference}"' for reference in shown)
             raise invalid(
                 "$.entry",
-                "the resources of one patient (or read_bundle(..., patient=...) naming "
-                "one of the Patients found)",
+                f"the resources of one patient, or one of the Patients found named with "
+                f"read_bundle(..., patient=...): {listed}",
                 shown,
                 "several_patients",
             )
