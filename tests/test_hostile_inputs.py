@@ -66,6 +66,7 @@ ANY_CATALOG: Any = CATALOG
 ANY_MASSAGE: Any = Massage
 ANY_WEIGHTS: Any = Weights
 ANY_PATIENT: Any = Patient
+ANY_SWEDISH: Any = SWEDISH
 
 ROWS: list[Row] = [
     # -- issue 26: raw exceptions
@@ -125,6 +126,14 @@ ROWS: list[Row] = [
     ("rank_many-none", lambda: list(api.rank_many(None)), ValidationError, "$.requests"),
     ("ranking-index-str", lambda: ANY_RANKING["x"], ValidationError, "$.index"),
     ("ranking-index-bool", lambda: ANY_RANKING[True], ValidationError, "$.index"),
+    ("to_json-not-a-record", lambda: api.to_json(object()), ValidationError, "$.obj"),
+    ("to_json-indent", lambda: api.to_json(Weights(), indent="yes"), ValidationError, "$.indent"),
+    (
+        "expected_benefit-mixed",
+        lambda: ANY_SWEDISH.expected_benefit("neck:chronic", mixed=1),
+        ValidationError,
+        "$.mixed",
+    ),
     ("weights-overflow", lambda: ANY_WEIGHTS(function=10**400), InvalidWeightsError, "$.function"),
     # -- issue 26: silently accepted
     (
@@ -275,6 +284,9 @@ CALLS: dict[str, Callable[[Any], object]] = {
     "catalog.extend.replace": lambda v: CATALOG.extend([], replace=v),
     "load_catalog.replace": lambda v: pm.load_catalog("{}", replace=v),
     "from_json.text": lambda v: pm.from_json(v, "catalog"),
+    "to_json.obj": pm.to_json,
+    "to_json.indent": lambda v: pm.to_json(Weights(), indent=v),
+    "expected_benefit.mixed": lambda v: SWEDISH.expected_benefit("neck:chronic", mixed=v),
     "weights.function": lambda v: Weights(function=v),
     "patient.exclude": lambda v: Patient(exclude=v),
     "pain_type.coerce": pm.PainType.coerce,

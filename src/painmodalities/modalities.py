@@ -257,6 +257,7 @@ class Modality(CachedRecord):
         found = PainType.coerce(pain_type)
         wanted = _OUTCOME.coerce(outcome, "$.outcome")
         floor = _CERTAINTY.coerce(min_certainty, "$.min_certainty")
+        check.argument("mixed", mixed, check.boolean)
         horizons = [
             finding.horizon
             for finding in self.findings_for(found, wanted)

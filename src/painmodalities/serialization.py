@@ -889,10 +889,14 @@ def to_json(obj: object, *, indent: bool = False) -> str:
         ValidationError: at ``$`` (rule ``size``) for a document larger than
             :data:`MAX_DOCUMENT_BYTES`, which :func:`from_json` would refuse; at
             ``$.options[i].modality`` (rule ``catalog``) for a ranking whose modalities are
-            not its catalog's.
+            not its catalog's; at ``$.obj`` for a value that is not a record of the library,
+            at ``$.indent`` for an ``indent`` that is not a bool.
     """
+    check.argument("indent", indent, check.boolean)
     if not attrs.has(type(obj)):
-        raise TypeError(f"to_json writes the library's records, not {type(obj).__name__}")
+        raise ValidationError(
+            check.ArgumentProblem("$.obj", "a record of the library", obj, "type")
+        )
     body = converter().unstructure(obj)
     document = {"schema_version": SCHEMA_VERSION, **body}
     option = orjson.OPT_INDENT_2 if indent else 0
