@@ -96,6 +96,7 @@ class Environments:
                     str(python),
                     "install",
                     "--quiet",
+                    "--no-compile",  # bytecode is written on first import instead
                     requirement,
                 ],
                 check=True,
