@@ -186,9 +186,10 @@ def test_indented_output_reads_back() -> None:
 
 
 def test_to_json_refuses_what_is_not_a_record() -> None:
-    """Only the library's records are written."""
-    with pytest.raises(TypeError, match="dict"):
+    """Only the library's records are written: anything else is the library's error."""
+    with pytest.raises(ValidationError, match="the dict") as caught:
         to_json({"a": 1})
+    assert caught.value.path == "$.obj"
 
 
 # -- versions ---------------------------------------------------------------------------

@@ -303,7 +303,7 @@ def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[s
             concerned.setdefault(item.path, (item, []))[1].append(entry.modality.id)
     lines = []
     for item, ids in concerned.values():
-        label = ", ".join(ids)
+        label = ", ".join(sorted(ids))
         if item.modality_id is None:
             label += f" (family-level, approximate: the record names {item.family} care)"
         elif item.approximate:
