@@ -16,6 +16,7 @@ Rules the pages follow (stated in docs/index.md, "How these pages are tested"):
 - A block preceded by the line ``<!-- docs-test: skip -->`` is not run. Use it sparingly.
 """
 
+import argparse
 import importlib.util
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from types import ModuleType
 import pytest
 
 from painmodalities import default_catalog
+from painmodalities.cli import build_parser
 from tests.docs_pages import (
     blocks,
     commands,
@@ -57,6 +59,18 @@ def test_console_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.delenv("NO_COLOR", raising=False)
     with working_directory(tmp_path):
         run_console_blocks(page)
+
+
+def test_the_readme_names_every_command() -> None:
+    """Each subcommand of the command line is named in the README (as `NAME ...`)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands_action = next(
+        action
+        for action in build_parser()._actions  # argparse keeps the subcommands there
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    missing = [name for name in commands_action.choices if f"`{name}" not in readme]
+    assert not missing
 
 
 def test_the_harness_finds_blocks() -> None:
