@@ -237,6 +237,18 @@ def test_error_a_massage_marked_active_is_refused_with_its_path() -> None:
     assert "a massage is done to the patient" in str(caught.value)
 
 
+def test_the_schema_refuses_a_massage_marked_active_as_the_loader_does() -> None:
+    """The catalog's JSON Schema states the family's fixed activity, as the record does."""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(pm.json_schema("catalog"))
+    document = json.loads(_active_massage_catalog())
+    assert not validator.is_valid(document)
+    massage = next(m for m in document["modalities"] if m["kind"] == "massage")
+    massage["activity"] = "passive"
+    assert validator.is_valid(document)
+
+
 # -- property tests: random values at every public function ----------------------------------
 
 _JSON = st.recursive(

@@ -99,6 +99,10 @@ class Modality(CachedRecord):
     """
 
     kind: ClassVar[str] = ""
+    #: The activity every modality of the family has, when the family fixes it, and why (a
+    #: massage is done to the patient: marked active, it would rank on activity credit);
+    #: ``None`` when it varies. The record and the JSON Schema both read it.
+    fixed_activity: ClassVar[tuple[Activity, str] | None] = None
 
     id: str = attrs.field(validator=check.modality_id)
     name: str = attrs.field(validator=check.text)
@@ -139,8 +143,14 @@ class Modality(CachedRecord):
     _hash: int | None = attrs.field(init=False, default=None, eq=False, repr=False, hash=False)
 
     def __attrs_post_init__(self) -> None:
-        if not type(self).kind:
+        family = type(self)
+        if not family.kind:
             raise TypeError("Modality is abstract: build a family such as Massage or Exercise")
+        if family.fixed_activity is not None and self.activity is not family.fixed_activity[0]:
+            fixed, why = family.fixed_activity
+            raise check.fail(
+                "activity", f'"{fixed.value}" ({why})', self.activity.value, fixed.value
+            )
         self._check_findings()
 
     def __reduce__(self) -> tuple[Any, ...]:
@@ -279,19 +289,15 @@ class Massage(Modality):
     """
 
     kind: ClassVar[str] = "massage"
+    fixed_activity: ClassVar[tuple[Activity, str] | None] = (
+        Activity.PASSIVE,
+        "a massage is done to the patient",
+    )
 
     technique: MassageTechnique = attrs.field(
         converter=check.to_massage_technique, validator=check.member_of(MassageTechnique)
     )
     mechanism_established: bool = attrs.field(default=False, validator=check.boolean)
-
-    def __attrs_post_init__(self) -> None:
-        # A massage is done to the patient: marked active, it would rank on activity credit.
-        if self.activity is not Activity.PASSIVE:
-            raise check.fail(
-                "activity", '"passive" (a massage is done to the patient)', "active", "passive"
-            )
-        super().__attrs_post_init__()
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)

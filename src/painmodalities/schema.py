@@ -159,6 +159,9 @@ class _Generator:
             if not field.init:
                 continue
             properties[field.name] = self.field(field)
+            fixed = kind.fixed_activity if issubclass(kind, Modality) else None
+            if field.name == "activity" and fixed is not None:
+                properties["activity"] = {"const": fixed[0].value}
             if field.default is attrs.NOTHING:
                 required.append(field.name)
         properties.update({key.name: dict(key.schema) for key in DERIVED.get(kind, ())})
