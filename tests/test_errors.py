@@ -11,10 +11,10 @@ import painmodalities.cli
 import painmodalities.fhir
 import painmodalities.plot
 from painmodalities import errors
+from painmodalities.cli import CliError
 from painmodalities.errors import (
     MISSING,
     CatalogIntegrityError,
-    CliError,
     InvalidDurationError,
     InvalidWeightsError,
     MissingExtraError,
@@ -35,14 +35,24 @@ ERRORS = [
 ]
 
 
-def test_every_error_class_lives_in_errors() -> None:
-    """Each error class the package and its optional parts export is defined in errors.py."""
+#: The edges' own errors, each defined beside the edge it belongs to.
+EDGE_ERRORS = {"CliError": "painmodalities.cli"}
+
+
+def test_every_error_class_lives_in_errors_or_with_its_edge() -> None:
+    """Each error class the package and its optional parts export is the core's (defined in
+    errors.py) or an edge's own (the command line's CliError, in cli.py), under one root.
+    """
     for module in (painmodalities, painmodalities.cli, painmodalities.fhir, painmodalities.plot):
         for name in module.__all__:
             value = getattr(module, name)
             if inspect.isclass(value) and issubclass(value, BaseException):
-                assert value.__module__ == "painmodalities.errors", f"{module.__name__}.{name}"
+                home = EDGE_ERRORS.get(name, "painmodalities.errors")
+                assert value.__module__ == home, f"{module.__name__}.{name}"
+                assert issubclass(value, PainModalitiesError)
     assert set(painmodalities.__all__) >= {error.__name__ for error in ERRORS}
+    assert "CliError" not in errors.__all__
+    assert "CliError" not in painmodalities.__all__  # the core never imports the command line
 
 
 @pytest.mark.parametrize("error", ERRORS, ids=lambda error: error.__name__)

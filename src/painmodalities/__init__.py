@@ -27,7 +27,6 @@ from painmodalities.catalog import Catalog, composite_findings
 from painmodalities.errors import (
     MISSING,
     CatalogIntegrityError,
-    CliError,
     InvalidDurationError,
     InvalidWeightsError,
     MissingExtraError,
@@ -154,7 +153,6 @@ __all__ = [
     "Catalog",
     "CatalogIntegrityError",
     "Certainty",
-    "CliError",
     "Coding",
     "Comparator",
     "Condition",

@@ -63,7 +63,7 @@ from painmodalities._cli_output import (
 from painmodalities._cli_parser import PROG, Handler, UsageError, compare_request
 from painmodalities._cli_parser import build_parser as _build_parser
 from painmodalities.catalog import Catalog
-from painmodalities.errors import CliError, MissingExtraError, PainModalitiesError, ValidationError
+from painmodalities.errors import MissingExtraError, PainModalitiesError, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.grid import compare
 from painmodalities.plans import plan
@@ -106,6 +106,14 @@ EXIT_USAGE = 2
 #: The reader of the output closed the pipe (the shell's code for a ``SIGPIPE`` death).
 EXIT_BROKEN_PIPE = 141
 _EXIT_INTERRUPTED = 130
+
+
+class CliError(PainModalitiesError):
+    """A request the command line cannot carry out, such as a file that is not UTF-8 text.
+
+    It belongs to the command line, so it lives here (the core never imports the command
+    line), under the library's one root :class:`~painmodalities.PainModalitiesError`.
+    """
 
 
 # -- shared steps --------------------------------------------------------------------------

@@ -1,12 +1,15 @@
 """The library's errors: one root, and leaves that are also the builtin they mean.
 
 Catch :class:`PainModalitiesError` to catch everything the library raises on purpose.
-Every error class of the library lives here. Each leaf also subclasses the builtin
-exception a Python user would expect (:class:`ValidationError` is a :class:`ValueError`,
-:class:`NotInCatalogError` a :class:`KeyError`, :class:`MissingExtraError` an
-:class:`ImportError`), so generic handlers keep working. The classes carry no machinery:
-no leaf overrides ``__init__``; a leaf that needs a shortcut has a factory classmethod
-(:meth:`UnknownModalityError.for_id`), and single-problem errors come from :func:`invalid`.
+The core's error classes live here; each edge keeps its own beside it (the command line's
+:class:`~painmodalities.cli.CliError` in :mod:`painmodalities.cli`, the CDS Hooks service's
+``ServiceError`` in :mod:`painmodalities.service`), under the same root. Each leaf also
+subclasses the builtin exception a Python user would expect (:class:`ValidationError` is a
+:class:`ValueError`, :class:`NotInCatalogError` a :class:`KeyError`,
+:class:`MissingExtraError` an :class:`ImportError`), so generic handlers keep working. The
+classes carry no machinery: no leaf overrides ``__init__``; a leaf that needs a shortcut has
+a factory classmethod (:meth:`UnknownModalityError.for_id`), and single-problem errors come
+from :func:`invalid`.
 
 Validation errors carry every :class:`Problem` found, each with the JSON path to the bad
 value, what was expected and what was found:
@@ -31,7 +34,6 @@ from painmodalities._record import Record
 __all__ = [
     "MISSING",
     "CatalogIntegrityError",
-    "CliError",
     "InvalidDurationError",
     "InvalidWeightsError",
     "MissingExtraError",
@@ -317,10 +319,6 @@ class MissingExtraError(PainModalitiesError, ImportError):
     def for_extra(cls: type[_E], extra: str, needs: str) -> _E:
         """The error for ``needs`` (``"plotting"``), which the extra ``extra`` provides."""
         return cls(f"{needs} needs the {extra} extra: pip install 'painmodalities[{extra}]'")
-
-
-class CliError(PainModalitiesError):
-    """A request the command line cannot carry out, such as a file that is not UTF-8 text."""
 
 
 def _close_ids(asked: str, known: tuple[str, ...]) -> list[str]:
