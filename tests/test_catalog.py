@@ -9,14 +9,9 @@ from painmodalities import (
     Activity,
     Catalog,
     CatalogIntegrityError,
-    Certainty,
     Condition,
-    Effect,
     Exercise,
-    ExerciseForm,
-    Finding,
     Horizon,
-    Outcome,
     PainType,
     Phase,
     PhysicalTherapy,
@@ -26,35 +21,21 @@ from painmodalities import (
     composite_findings,
     default_catalog,
 )
+from tests import samples
 from tests.samples import CHRONIC_LBP
 
 SOURCE = Source(key="trial-1", title="A trial")
 
 
 def exercise(modality_id: str = "exercise.test", **changes: Any) -> Exercise:
-    base: dict[str, Any] = {
-        "id": modality_id,
-        "name": "Test exercise",
-        "activity": Activity.ACTIVE,
-        "form": ExerciseForm.YOGA,
-        "findings": (
-            Finding(
-                pain_type=CHRONIC_LBP,
-                outcome=Outcome.FUNCTION,
-                horizon=Horizon.LONG,
-                effect=Effect.SMALL,
-                certainty=Certainty.LOW,
-                source="trial-1",
-            ),
-        ),
-    }
-    return Exercise(**{**base, **changes})
+    """The sample yoga record with one long-horizon function finding citing ``trial-1``."""
+    long_term = samples.finding(horizon=Horizon.LONG, source="trial-1")
+    fields: dict[str, Any] = {"id": modality_id, "name": "Test exercise", "findings": (long_term,)}
+    return samples.exercise(**{**fields, **changes})
 
 
 def programme(modality_id: str, *components: str) -> PhysicalTherapy:
-    return PhysicalTherapy(
-        id=modality_id, name=modality_id, activity=Activity.ACTIVE, components=components
-    )
+    return samples.programme(id=modality_id, name=modality_id, components=components)
 
 
 # -- lookup ----------------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from painmodalities import (
     to_json,
 )
 from painmodalities.modalities import Acupuncture
+from tests import samples
 from tests.strategies import catalogs, pain_types, policies, weights
 
 # -- stability ----------------------------------------------------------------------------
@@ -154,7 +155,7 @@ SOURCE = Source(key="trial", title="A trial")
 
 
 def _finding(outcome: Outcome, horizon: Horizon, effect: Effect) -> Finding:
-    return Finding(
+    return samples.finding(
         pain_type=PainType.parse("neck:chronic"),
         outcome=outcome,
         horizon=horizon,
