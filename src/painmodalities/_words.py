@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Final, Protocol, SupportsFloat
 
 from painmodalities.vocabulary import (
+    AssessmentKind,
     Certainty,
     Comparator,
     Condition,
@@ -25,6 +26,7 @@ from painmodalities.vocabulary import (
     Outcome,
     Phase,
     Precaution,
+    Strength,
 )
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "SHORT_TERM",
     "SYMPTOM_RELIEF",
     "WITH_EXERCISE",
+    "assessment",
+    "chronic_by_definition",
     "FindingParts",
     "GuidanceParts",
     "StatisticParts",
@@ -53,6 +57,9 @@ __all__ = [
     "percent",
     "plain",
     "precautions_text",
+    "states_strength",
+    "strength_words",
+    "verb_phrase",
     "word",
 ]
 
@@ -275,6 +282,49 @@ def guideline(source_key: str) -> str:
     return source_key.upper().replace("-", " ")
 
 
+def chronic_by_definition(condition: Condition) -> str:
+    """Why a condition is ranked as chronic whatever phase was given (the dossier's words)."""
+    return f"{CONDITION_WORDS[condition]} is chronic by definition: ranked as chronic"
+
+
+class AssessmentParts(Protocol):
+    """What :func:`assessment` reads of an :class:`~painmodalities.Assessment`."""
+
+    @property
+    def kind(self) -> AssessmentKind:
+        """What the assessment is about."""
+
+    @property
+    def verb(self) -> str:
+        """The guideline's own verb phrase."""
+
+    @property
+    def note(self) -> str:
+        """What the guideline asks, in its words."""
+
+    @property
+    def source(self) -> str:
+        """The guideline's source key."""
+
+    @property
+    def locator(self) -> str:
+        """Where in the guideline (``Recommendation 1.1.1``)."""
+
+
+def assessment(found: AssessmentParts) -> str:
+    """What a guideline asks before treating, in its words, with where it says so.
+
+    ``Before treating: think about alternative diagnoses ... (NICE NG59 1.1.1)``. The
+    natural course is what to tell the patient (``tell the patient that most people ...``).
+    """
+    said = found.note
+    if found.kind is AssessmentKind.NATURAL_COURSE:
+        said = f"{found.verb} that {said}"
+    number = found.locator.removeprefix("Recommendations ").removeprefix("Recommendation ")
+    where = f" {number}" if "." in number.split(" ", 1)[0] else f", {found.locator}"
+    return f"Before treating: {said} ({guideline(found.source)}{where})"
+
+
 class GuidanceParts(Protocol):
     """What :func:`guidance` reads of a :class:`~painmodalities.Recommendation`."""
 
@@ -291,8 +341,24 @@ class GuidanceParts(Protocol):
         """For, against, or only with exercise."""
 
     @property
+    def strength(self) -> Strength:
+        """Strong or weak."""
+
+    @property
+    def certainty(self) -> Certainty | None:
+        """The certainty the body gives, if any."""
+
+    @property
     def source(self) -> str:
         """The guideline's source key."""
+
+    @property
+    def verb(self) -> str:
+        """The guideline's own verb phrase, or empty."""
+
+    @property
+    def topic(self) -> str:
+        """What the guideline spoke of when broader than the modality, or empty."""
 
 
 def _scope(recommendation: GuidanceParts) -> str:
@@ -303,22 +369,89 @@ def _scope(recommendation: GuidanceParts) -> str:
     return words if phase is None else f"{phase.value} {words}"
 
 
-def guidance(recommendation: GuidanceParts, name: str) -> str:
-    """What a guideline says of the modality called ``name``, as one sentence.
+#: First words of a verb phrase said after its object ("massage may be offered", "TENS
+#: strongly recommended against"); any other phrase is said before it, an instruction
+#: ("consider a group exercise programme", "do not offer acupuncture") or a grade
+#: ("weak for yoga", EULAR's "strong for" read as "a strong recommendation for").
+_AFTER_OBJECT: Final = frozenset(
+    {"may", "should", "must", "can", "strongly", "conditionally", "not"}
+)
+#: Words of a verb phrase that already state its strength, so none is added.
+_STATES_STRENGTH: Final = ("strong", "weak", "conditional")
+#: The verb phrase said for a recommendation whose data gives none, by direction.
+_PLAIN_VERBS: Final[Mapping[Direction, str]] = MappingProxyType(
+    {
+        Direction.FOR: "recommends",
+        Direction.AGAINST: "recommends against",
+        Direction.ONLY_WITH_EXERCISE: "recommends, only as part of a package with exercise,",
+    }
+)
 
-    ``NICE NG59 recommends against acupuncture for low back pain``; a recommendation
-    restricted to a package with exercise says so.
+
+def verb_phrase(recommendation: GuidanceParts) -> str:
+    """The recommendation's verb as the guideline says it, or a plain one by direction."""
+    return recommendation.verb.strip() or _PLAIN_VERBS[recommendation.direction]
+
+
+def _with_object(verb: str, what: str) -> str:
+    """``verb`` said of ``what``: after it for a passive phrase, else inside the instruction.
+
+    An instruction's object goes after its first clause, before a comma, a bracket or an
+    ``as`` (``explain weight management as a core treatment``, ``consider massage, only
+    as part of a treatment package including exercise``).
     """
-    who, what, scope = (
-        guideline(recommendation.source),
-        in_sentence(name),
-        _scope(recommendation),
+    if verb.split(" ", 1)[0].lower() in _AFTER_OBJECT:
+        return f"{what} {verb}"
+    cut = min(
+        (found for found in (verb.find(","), verb.find(" ("), verb.find(" as ")) if found > 0),
+        default=len(verb),
     )
-    if recommendation.direction is Direction.AGAINST:
-        return f"{who} recommends against {what} for {scope}"
-    if recommendation.direction is Direction.ONLY_WITH_EXERCISE:
-        return f"{who} recommends {what} for {scope} only as part of a package with exercise"
-    return f"{who} recommends {what} for {scope}"
+    return f"{verb[:cut]} {what}{verb[cut:]}"
+
+
+def states_strength(recommendation: GuidanceParts) -> bool:
+    """Whether the guideline's own verb already says how strong the recommendation is."""
+    verb = recommendation.verb.lower()
+    return any(found in verb for found in _STATES_STRENGTH)
+
+
+def strength_words(recommendation: GuidanceParts) -> str:
+    """``(weak)``, ``(weak, very low certainty)``; only the certainty when the verb says
+    its strength (``(low certainty)``), empty when it says that and there is no certainty."""
+    certainty = recommendation.certainty
+    said = [] if states_strength(recommendation) else [recommendation.strength.value]
+    said += [f"{word(certainty)} certainty"] if certainty else []
+    return f"({', '.join(said)})" if said else ""
+
+
+def _said(recommendation: GuidanceParts, verb_said: str) -> str:
+    """The verb phrase and its strength words; a verb that states its strength in a
+    closing bracket (ACP's ``(strong recommendation)``) takes the certainty inside it."""
+    strength = strength_words(recommendation)
+    if not strength:
+        return verb_said
+    if states_strength(recommendation) and recommendation.verb.rstrip().endswith(")"):
+        return f"{verb_said[:-1]}, {strength[1:]}"
+    return f"{verb_said} {strength}"
+
+
+def guidance(recommendation: GuidanceParts, name: str) -> str:
+    """What a guideline says of the modality called ``name``, in the guideline's own verb.
+
+    ``NICE NG59 for low back pain: do not offer acupuncture (strong)``; ``WHO 2023 CLBP for
+    chronic low back pain: massage may be offered (weak, very low certainty)``. A
+    recommendation about a broader topic (massage in general) is said about that topic,
+    never restated as if it were about one technique: ``ACP 2017 (massage in general) for
+    acute low back pain: clinicians and patients should select massage (strong
+    recommendation, low certainty)``. The strength is added unless the verb says it
+    (``strongly recommended against``, ``weak for``); a certainty the body gives is always
+    said. "Recommends" is said only where the data gives no verb.
+    """
+    topic = recommendation.topic
+    who = guideline(recommendation.source) + (f" ({topic} in general)" if topic else "")
+    what = topic or in_sentence(name)
+    said = _with_object(verb_phrase(recommendation), what)
+    return f"{who} for {_scope(recommendation)}: {_said(recommendation, said)}"
 
 
 #: How an empty list of precautions reads: the dossier records none, which is not "safe".
