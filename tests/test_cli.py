@@ -308,7 +308,7 @@ def test_rank_json_lists_exclusions_with_reasons(capsys: pytest.CaptureFixture[s
     assert excluded["reasons"] == [{"code": "excluded", "detail": "excluded on request"}]
     loaded = from_json(out, Ranking)
     assert loaded.excluded[0].warnings == (
-        "NICE NG59 recommends against acupuncture for low back pain",
+        "NICE NG59 for low back pain: do not offer acupuncture (strong)",
     )
 
 

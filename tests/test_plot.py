@@ -58,8 +58,10 @@ def test_map_svg_names_every_modality_and_marks_guidelines(tmp_path: Path) -> No
         assert modality.name in svg
     assert "no" in svg
     assert "evidence" in svg
-    assert "AGAINST" in svg  # NICE NG59 on acupuncture and TENS for low back pain
-    assert "+exercise" in svg  # NICE NG59 on massage: only with exercise
+    assert "do not offer" in svg  # NICE NG59 on acupuncture and TENS for low back pain
+    assert "consider" in svg  # NICE NG59 on massage: only with exercise (and others)
+    assert "AGAINST" not in svg  # the guidelines' own verbs
+    assert "recommends" not in svg
     assert "active (you do it)" in svg
     assert "passive (done to you)" in svg
     png = tmp_path / "map.png"

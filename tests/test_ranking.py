@@ -254,7 +254,7 @@ def test_recommendations_beside_every_option(pain_type: PainType) -> None:
         assert entry.recommendations == in_scope
         against = [r for r in in_scope if r.direction is Direction.AGAINST]
         assert len(entry.warnings) == len(against)
-        for warning, advice in zip(entry.warnings, against):
+        for warning, advice in zip(entry.warnings, against, strict=True):
             assert advice.verb in warning  # the guideline's own verb, never "recommends"
             assert "recommends" not in warning
             assert warning in entry.explain()

@@ -144,9 +144,10 @@ def test_rankings_carry_exclusions_and_the_summary_not_explanations() -> None:
     assert loaded[0].explain() == ranking[0].explain()
     assert loaded.excluded[0].explain() == (
         "Swedish (relaxation) massage (massage.swedish): excluded: excluded on request. "
-        "Condition: NICE NG59 recommends Swedish (relaxation) massage for low back pain only "
-        "as part of a package with exercise. Guideline: WHO 2023 CLBP recommends Swedish "
-        "(relaxation) massage for chronic low back pain."
+        "Condition: NICE NG59 (massage in general) for low back pain: consider massage, only "
+        "as part of a treatment package including exercise (weak). Guideline: WHO 2023 CLBP "
+        "(massage in general) for chronic low back pain: massage may be offered (weak, very "
+        "low certainty)."
     )
     assert document["summary"] == ranking.summary
     assert loaded.unranked[0].explain() == ranking.unranked[0].explain()

@@ -124,7 +124,9 @@ def test_patient_view_gives_one_card_per_pain_type(sandbox: str, name: str) -> N
     back = next(card for card in cards if "low back" in card["summary"])
     assert back["indicator"] == "info"
     assert "| 1 | Therapeutic exercise | active | 0.68 |" in back["detail"]
-    assert "NICE NG59 recommends against acupuncture for low back pain" in back["detail"]
+    assert "NICE NG59 for low back pain: do not offer acupuncture (strong)" in back["detail"]
+    assert back["detail"].startswith("- Before treating: think about alternative diagnoses")
+    assert back["detail"].index("(NICE NG59 1.1.1)") < back["detail"].index("**Care plan.**")
     plan_line = "**Care plan.** For chronic low back pain: one of therapeutic exercise"
     assert plan_line in back["detail"]
     assert "Active core (choose one; it carries long-term care):" in back["detail"]
@@ -161,7 +163,7 @@ def test_order_sign_warns_about_an_order_a_guideline_recommends_against(sandbox:
     assert cards, response.text
     assert all(card["indicator"] == "warning" for card in cards)
     back = next(card for card in cards if "low back" in card["summary"])
-    assert "recommends against" in back["summary"]
+    assert "a guideline advises against it" in back["summary"]
     actions = back["suggestions"][0]["actions"]
     assert actions[0] == {
         "type": "delete",

@@ -377,6 +377,10 @@ def print_ranking(
     """
     shared = shared_ranks(ranking) if shared is None else shared
     table = rank_table(ranking, ids=ids, shared=shared)
+    for line in ranking.before:  # the phase's reason and the assessments, before the options
+        say(line, stream)
+    if ranking.before:
+        print("", file=stream)
     if not ranking.options:
         say(table.title, stream)
         say(ranking.summary, stream)
@@ -442,20 +446,12 @@ def print_explained(
         say(f"guideline: {advice}", stream, indent="    ")
 
 
-#: The guideline column's words for each direction, most important first.
-_DIRECTION_SHORT: Final = MappingProxyType(
-    {
-        Direction.AGAINST: "AGAINST",
-        Direction.ONLY_WITH_EXERCISE: "with exercise",
-        Direction.FOR: "for",
-    }
-)
-
-
 def guideline_column(entry: Entry) -> str:
-    """What guidelines say of an option, in a few words: ``AGAINST``, ``for``, or ``-``."""
-    directions = sorted({advice.direction for advice in entry.recommendations})
-    return ", ".join(_DIRECTION_SHORT[direction] for direction in directions) or "-"
+    """What guidelines say of an option, in their own verbs (``do not offer; consider``).
+
+    Against first, ``-`` for none; the notes under the table give each one whole.
+    """
+    return "; ".join(_words.verbs(entry.recommendations)) or "-"
 
 
 def _unranked_line(unranked: UnrankedOption) -> str:
@@ -585,21 +581,12 @@ def print_summary(summary: SummaryOfFindings, catalog: Catalog, stream: IO[str])
         say(f"[{number}] {cite(catalog, key)}", stream, hanging="    ")
 
 
-def recommendation_line(recommendation: Recommendation, catalog: Catalog) -> str:
-    phase, condition = recommendation.phase, recommendation.condition
-    scope = (
-        f"{'any phase' if phase is None else phase.value} "
-        f"{'any condition' if condition is None else _words.word(condition)}"
-    )
-    certainty = (
-        ""
-        if recommendation.certainty is None
-        else f", {_words.word(recommendation.certainty)} certainty"
-    )
-    note = f": {recommendation.note}" if recommendation.note else ""
+def recommendation_line(recommendation: Recommendation, name: str, catalog: Catalog) -> str:
+    """A recommendation in the guideline's words, then its note and its source."""
+    note = f"; {recommendation.note}" if recommendation.note else ""
     return (
-        f"  - {_words.word(recommendation.direction)} ({recommendation.strength.value}"
-        f"{certainty}), {scope}{note}\n    {cite(catalog, recommendation.source)}"
+        f"  - {_words.guidance(recommendation, name)}{note}\n"
+        f"    {cite(catalog, recommendation.source)}"
     )
 
 

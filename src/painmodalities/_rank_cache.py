@@ -4,7 +4,7 @@ rank() is pure, and every input is immutable and hashable, so its work is cached
 catalog (each catalog keeps its own caches in one slot: nothing is shared between
 catalogs) in bounded LRU caches (functools.lru_cache: thread-safe, never a torn entry):
 
-- assessments: (pain type, policy) -> each modality's Assessment: everything in its
+- assessments: (pain type, policy) -> each modality's Appraisal: everything in its
   score that does not depend on the weights;
 - advice: (pain type, policy) -> each modality's recommendations in scope, and the
   guideline reasons that exclude it under the policy;
@@ -41,7 +41,7 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import UnknownModalityError
 from painmodalities.evidence import PainType, Recommendation
 from painmodalities.modalities import Modality
-from painmodalities.scoring import Assessment, Score, ScoringPolicy, Weighing, Weights, assess
+from painmodalities.scoring import Appraisal, Score, ScoringPolicy, Weighing, Weights, assess
 
 #: How many assessed and scored modalities the assessment and board caches may hold.
 _ASSESSMENT_BUDGET = 1 << 13
@@ -121,7 +121,7 @@ class _Board:
     __slots__ = ("assessed", "order", "scores", "totals", "weighing")
 
     def __init__(
-        self, modalities: tuple[Modality, ...], assessed: tuple[Assessment, ...], weights: Weights
+        self, modalities: tuple[Modality, ...], assessed: tuple[Appraisal, ...], weights: Weights
     ) -> None:
         weighing = Weighing(weights)
         totals = [weighing.total(assessment) for assessment in assessed]
@@ -148,7 +148,7 @@ class _Board:
         modalities: tuple[Modality, ...],
         gone: frozenset[str],
         advice: _Advice,
-        altered: Mapping[int, tuple[Assessment, tuple[Any, ...]]],
+        altered: Mapping[int, tuple[Appraisal, tuple[Any, ...]]],
         *,
         ranked_option: Callable[..., Any],
         unranked_option: Callable[..., Any],
@@ -241,7 +241,7 @@ class RankCache:
         omissions, patient_reasons = kind.omissions, kind.patient_reasons
         guideline_reasons, unconstrained = kind.guideline_reasons, kind.unconstrained
 
-        def assessments(pain_type: PainType, policy: ScoringPolicy) -> tuple[Assessment, ...]:
+        def assessments(pain_type: PainType, policy: ScoringPolicy) -> tuple[Appraisal, ...]:
             return tuple(assess(modality, pain_type, policy) for modality in modalities)
 
         def advice(pain_type: PainType, policy: ScoringPolicy) -> _Advice:

@@ -9,7 +9,7 @@ one place. It imports only the vocabulary.
 """
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, Protocol, SupportsFloat
@@ -38,11 +38,12 @@ __all__ = [
     "SHORT_TERM",
     "SYMPTOM_RELIEF",
     "WITH_EXERCISE",
-    "assessment",
-    "chronic_by_definition",
+    "AssessmentParts",
     "FindingParts",
     "GuidanceParts",
     "StatisticParts",
+    "assessment",
+    "chronic_by_definition",
     "describe",
     "effect_size",
     "effect_with_figures",
@@ -60,6 +61,7 @@ __all__ = [
     "states_strength",
     "strength_words",
     "verb_phrase",
+    "verbs",
     "word",
 ]
 
@@ -415,9 +417,42 @@ def states_strength(recommendation: GuidanceParts) -> bool:
     return any(found in verb for found in _STATES_STRENGTH)
 
 
+#: The order recommendations are listed in: against first, then only with exercise, then for.
+_DIRECTION_ORDER: Final[Mapping[Direction, int]] = MappingProxyType(
+    {Direction.AGAINST: 0, Direction.ONLY_WITH_EXERCISE: 1, Direction.FOR: 2}
+)
+
+
+def verbs(recommendations: Iterable[GuidanceParts]) -> tuple[str, ...]:
+    """The guidelines' distinct verbs, against first (``do not offer``, ``consider``).
+
+    Each without its brackets or the clause after a comma: what a table column or a plot
+    mark has room for; the full sentence is :func:`guidance`.
+    """
+    ordered = sorted(recommendations, key=lambda advice: _DIRECTION_ORDER[advice.direction])
+    return tuple(dict.fromkeys(_short_verb(verb_phrase(advice)) for advice in ordered))
+
+
+#: Modal words: a verb phrase's subject before one is left out of a short form.
+_MODALS: Final = frozenset({"may", "should", "must", "can"})
+
+
+def _short_verb(verb: str) -> str:
+    """``verb`` without its brackets, the clause after a comma, or a subject before a modal.
+
+    ``clinicians and patients should select (strong recommendation)`` -> ``should select``.
+    """
+    words = verb.split(" (", maxsplit=1)[0].split(",", maxsplit=1)[0].split(" ")
+    modal = next((at for at, found in enumerate(words) if found in _MODALS), 0)
+    return " ".join(words[modal:])
+
+
 def strength_words(recommendation: GuidanceParts) -> str:
-    """``(weak)``, ``(weak, very low certainty)``; only the certainty when the verb says
-    its strength (``(low certainty)``), empty when it says that and there is no certainty."""
+    """The strength and certainty in brackets: ``(weak)``, ``(weak, very low certainty)``.
+
+    Only the certainty when the verb says its strength (``(low certainty)``); empty when it
+    says that and the body gives no certainty.
+    """
     certainty = recommendation.certainty
     said = [] if states_strength(recommendation) else [recommendation.strength.value]
     said += [f"{word(certainty)} certainty"] if certainty else []
@@ -425,8 +460,11 @@ def strength_words(recommendation: GuidanceParts) -> str:
 
 
 def _said(recommendation: GuidanceParts, verb_said: str) -> str:
-    """The verb phrase and its strength words; a verb that states its strength in a
-    closing bracket (ACP's ``(strong recommendation)``) takes the certainty inside it."""
+    """The verb phrase and its strength words.
+
+    A verb that states its strength in a closing bracket (ACP's ``(strong
+    recommendation)``) takes the certainty inside it.
+    """
     strength = strength_words(recommendation)
     if not strength:
         return verb_said

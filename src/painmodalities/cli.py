@@ -506,7 +506,9 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     if not pain_types:
         out.append("  none")
     out.append("\nGuideline recommendations (shown, not scored):")
-    out += [recommendation_line(r, catalog) for r in modality.recommendations] or ["  none"]
+    out += [recommendation_line(r, modality.name, catalog) for r in modality.recommendations] or [
+        "  none"
+    ]
     for line in "\n".join(out).split("\n"):  # each line wrapped to the width, indent kept
         text = line.lstrip(" ")
         say(text, stdout, indent=line[: len(line) - len(text)], hanging="    ")

@@ -31,6 +31,7 @@ from painmodalities import _words
 from painmodalities._record import Record
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
+    CHRONIC_BY_DEFINITION,
     AssessmentKind,
     Certainty,
     Comparator,
@@ -172,6 +173,12 @@ class PainType(Record):
     PainType(condition=<Condition.LOW_BACK: 'low_back'>, phase=<Phase.CHRONIC: 'chronic'>)
     >>> PainType.coerce("low_back:chronic") == PainType("low_back", "chronic")
     True
+
+    A condition chronic by definition (:data:`~painmodalities.vocabulary.CHRONIC_BY_DEFINITION`)
+    is read as chronic by :meth:`coerce`, the one way every entry point reads a pain type:
+
+    >>> str(PainType.coerce("knee_osteoarthritis:acute"))
+    'knee_osteoarthritis:chronic'
     """
 
     condition: Condition = attrs.field(
@@ -208,7 +215,9 @@ class PainType(Record):
 
         The one way every function of the library that takes a pain type reads it, so
         ``"low_back:chronic"`` gives exactly what ``PainType.parse("low_back:chronic")``
-        gives, wherever it is passed.
+        gives, wherever it is passed; and the one place the dossier's rule is applied: a
+        condition chronic by definition is read as chronic whatever the phase given
+        (:attr:`as_treated`).
 
         Args:
             value: a :class:`PainType`, or its text ``"condition:phase"``.
@@ -219,13 +228,40 @@ class PainType(Record):
                 parse (at the paths of :meth:`parse`); never an empty answer.
         """
         if isinstance(value, PainType):
-            return value
+            return value.as_treated
         if type(value) is str:
-            return _parsed(value)
+            return _parsed(value).as_treated
         raise ValidationError(check.ArgumentProblem(path, PAIN_TYPE_EXPECTED, value, "type"))
 
     def __str__(self) -> str:
         return f"{self.condition.value}:{self.phase.value}"
+
+    @property
+    def chronic_by_definition(self) -> bool:
+        """Whether the condition is chronic by definition (knee or hip OA, fibromyalgia).
+
+        The evidence covers only the chronic phase of these conditions.
+        """
+        return self.condition in CHRONIC_BY_DEFINITION
+
+    @property
+    def as_treated(self) -> "PainType":
+        """The pain type the evidence is read for (what :meth:`coerce` returns).
+
+        Chronic for a condition chronic by definition, whatever the phase given; any other
+        pain type as it is.
+        """
+        if self.phase is Phase.CHRONIC or self.condition not in CHRONIC_BY_DEFINITION:
+            return self
+        return PainType(self.condition, Phase.CHRONIC)
+
+    @property
+    def definition_note(self) -> str:
+        """Why the phase is chronic when the condition says so; empty for other conditions.
+
+        ``knee osteoarthritis is chronic by definition: ranked as chronic``.
+        """
+        return _words.chronic_by_definition(self.condition) if self.chronic_by_definition else ""
 
     @property
     def label(self) -> str:
@@ -246,12 +282,12 @@ def _to_pain_type(value: PainType | str) -> PainType:
     """
     if type(value) is PainType:
         return value
-    try:
+    if type(value) is not str:
         return PainType.coerce(value)
+    try:
+        return _parsed(value)  # a record's data as written: never read as chronic here
     except ValidationError as error:
-        if type(value) is str:
-            raise error.at("$.pain_type") from None
-        raise
+        raise error.at("$.pain_type") from None
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)

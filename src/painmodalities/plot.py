@@ -75,9 +75,6 @@ _EFFECT_FILL: Final = MappingProxyType(
         Effect.LARGE: "#238b45",
     }
 )
-_GUIDELINE_MARKS: Final = MappingProxyType(
-    {Direction.FOR: "for", Direction.AGAINST: "AGAINST", Direction.ONLY_WITH_EXERCISE: "+exercise"}
-)
 _WRAP: Final = 110
 _HORIZON_LABELS: Final = MappingProxyType(
     {
@@ -375,9 +372,11 @@ def _map_cell(modality: Modality, pain_type: PainType, policy: ScoringPolicy) ->
     )
 
 
-def _guideline_mark(modality: Modality, pain_type: PainType) -> str:
-    directions = sorted({advice.direction for advice in modality.recommendations_for(pain_type)})
-    return " ".join(_GUIDELINE_MARKS[direction] for direction in directions)
+def _guideline_mark(modality: Modality, pain_type: PainType) -> tuple[str, bool]:
+    """The guidelines' own verbs in scope, one a line, and whether one is against it."""
+    advice = modality.recommendations_for(pain_type)
+    against = any(found.direction is Direction.AGAINST for found in advice)
+    return "\n".join(_words.verbs(advice)), against
 
 
 def plot_map(
@@ -391,9 +390,10 @@ def plot_map(
 
     A cell names the largest effect among the scored findings that show benefit (function
     or pain) and its certainty, shaded by the effect; the guideline recommendations in
-    scope are marked in its corner (``for``, ``AGAINST``, ``+exercise``: only as part of a
-    package with exercise). A cell with no finding says "no evidence"; one whose findings
-    show no benefit, or are not scored, says so.
+    scope are marked in its corner with the guidelines' own verbs (``do not offer``,
+    ``consider``, ``may be offered``), in red when one is against it. A cell with no
+    finding says "no evidence"; one whose findings show no benefit, or are not scored,
+    says so.
 
     Args:
         path: the ``.png`` or ``.svg`` file to write.
@@ -430,7 +430,7 @@ def plot_map(
                     color="#999999" if empty else "#111111",
                     style="italic" if empty else "normal",
                 )
-                mark = _guideline_mark(modality, pain_type)
+                mark, against = _guideline_mark(modality, pain_type)
                 if mark:
                     axes.text(
                         column + 0.46,
@@ -439,8 +439,8 @@ def plot_map(
                         ha="right",
                         va="top",
                         fontsize=5.5,
-                        color="#b00020" if "AGAINST" in mark else "#333333",
-                        fontweight="bold" if "AGAINST" in mark else "normal",
+                        color="#b00020" if against else "#333333",
+                        fontweight="bold" if against else "normal",
                     )
         axes.set_xlim(-0.5, len(columns) - 0.5)
         axes.set_ylim(len(rows) - 0.5, -0.5)
@@ -464,8 +464,8 @@ def plot_map(
             textwrap.fill(
                 "Each cell: the largest effect among the scored findings that show benefit "
                 "(function or pain) and its certainty (cert.); darker is larger. Corner marks: "
-                "what guidelines say (for, AGAINST, +exercise: only as part of a package with "
-                'exercise). "no evidence": the dossier holds no finding.',
+                "what guidelines say, in their own verbs (red: against). "
+                '"no evidence": the dossier holds no finding.',
                 int(width * 14),
             ),
             fontsize=7,
@@ -571,8 +571,9 @@ def plot_ranking(ranking: Ranking, path: str | os.PathLike[str]) -> None:
             )
             left = [start + width for start, width in zip(left, widths, strict=True)]
         for position, option in zip(positions, options, strict=True):
+            against = [a for a in option.recommendations if a.direction is Direction.AGAINST]
             text = f"{float(option.score):.3f}" + (
-                " (guideline against)" if option.warnings else ""
+                f" (guideline: {'; '.join(_words.verbs(against))})" if against else ""
             )
             axes.text(float(option.score) + 0.01, position, text, va="center", fontsize=8)
         for position in range(len(options), rows):

@@ -39,7 +39,7 @@ from painmodalities.errors import (
     UnknownModalityError,
     ValidationError,
 )
-from painmodalities.evidence import PainType, Recommendation
+from painmodalities.evidence import Assessment, PainType, Recommendation
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
     Score,
@@ -477,7 +477,9 @@ class Ranking(Record):
     ``excluded``. Iterating, ``len()``, indexing and :meth:`top` use ``options``.
 
     Attributes:
-        pain_type: the pain type ranked for.
+        pain_type: the pain type ranked for: the phase used, chronic for a condition
+            chronic by definition whatever phase was asked for
+            (:attr:`PainType.as_treated <painmodalities.PainType.as_treated>`).
         options: the options the patient may have whose evidence gate is open, best first.
         unranked: the options the patient may have with no scored finding of benefit, in
             a stable order (active first, then id); they have no rank.
@@ -485,6 +487,10 @@ class Ranking(Record):
         patient: the patient's constraints.
         weights: the weights used.
         policy: the scoring policy used.
+        assessments: what a guideline in scope asks a clinician to do before choosing a
+            treatment (:meth:`Catalog.assessments_for
+            <painmodalities.Catalog.assessments_for>`), shown before the options; they
+            never change a score.
         catalog: the catalog ranked on (:func:`rank` sets it; ``None``, for a ranking built
             by hand, stands for the built-in catalog). Not compared: two rankings with the
             same entries are equal. A ranking document names its modalities by id in it.
@@ -497,6 +503,11 @@ class Ranking(Record):
     patient: Patient = Patient()
     weights: Weights = Weights()
     policy: ScoringPolicy = ScoringPolicy()
+    assessments: tuple[Assessment, ...] = attrs.field(
+        default=(),
+        converter=check.as_tuple,
+        validator=check.tuple_of(Assessment, "an assessment"),
+    )
     catalog: Catalog | None = attrs.field(default=None, eq=False, repr=False)
 
     def __iter__(self) -> Iterator[RankedOption]:
@@ -603,9 +614,27 @@ class Ranking(Record):
             f"benefit, {len(self.excluded)} ruled out."
         )
 
+    @property
+    def before(self) -> tuple[str, ...]:
+        """What to say before the options, one sentence each.
+
+        Why the phase is chronic when the condition is chronic by definition, then each
+        assessment (``Before treating: ...``).
+        """
+        note = self.pain_type.definition_note
+        return (
+            *([f"{note[0].upper()}{note[1:]}."] if note else []),
+            *(f"{_words.assessment(found)}." for found in self.assessments),
+        )
+
     def explain(self) -> str:
-        """The whole ranking in plain language: options, then the unranked and exclusions."""
+        """The whole ranking in plain language.
+
+        What comes before treating (:attr:`before`), the options, then the unranked and
+        the exclusions.
+        """
         lines = [f"Ranking for {self.pain_type.label}, best for long-term function first:"]
+        lines += self.before
         if not self.options:
             lines.append(self.summary)
         lines += [option.explain() for option in self.options]
@@ -694,6 +723,7 @@ def rank(
         patient=patient,
         weights=weights,
         policy=policy,
+        assessments=catalog.assessments_for(found_pain_type),
         catalog=catalog,
     )
 
@@ -733,7 +763,9 @@ def rank_many(
             pain_type, patient = request
         else:
             pain_type, patient = _pair(index, request)
-        found_pain_type = pain_type if type(pain_type) is PainType else PainType.coerce(pain_type)
+        found_pain_type = (
+            pain_type.as_treated if type(pain_type) is PainType else PainType.coerce(pain_type)
+        )
         if patient is None:
             found_patient = _NO_CONSTRAINTS
         elif type(patient) is Patient:
@@ -749,6 +781,7 @@ def rank_many(
             patient=found_patient,
             weights=weights,
             policy=policy,
+            assessments=catalog.assessments_for(found_pain_type),
             catalog=catalog,
         )
 

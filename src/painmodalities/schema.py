@@ -31,7 +31,7 @@ import orjson
 from painmodalities import _rules as check
 from painmodalities._builtin import package_data
 from painmodalities.errors import invalid
-from painmodalities.evidence import Finding, PainType, Recommendation
+from painmodalities.evidence import Assessment, Finding, PainType, Recommendation
 from painmodalities.modalities import FAMILIES, Modality
 from painmodalities.ranking import (
     Exclusion,
@@ -275,6 +275,7 @@ class _Generator:
             "policy": self.ref(ScoringPolicy),
             "findings": {"type": "array", "items": {"$ref": "#/$defs/FindingRow"}},
             "recommendations": {"type": "array", "items": self.ref(Recommendation)},
+            "assessments": {"type": "array", "items": self.ref(Assessment)},
             "options": {"type": "array", "items": {"$ref": "#/$defs/RankedOptionRef"}},
             "unranked": {"type": "array", "items": {"$ref": "#/$defs/UnrankedOptionRef"}},
             "excluded": {"type": "array", "items": {"$ref": "#/$defs/ExclusionRef"}},

@@ -341,7 +341,7 @@ def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
 
 
 @attrs.frozen(repr=False, kw_only=True, eq=False)
-class Assessment(Record):
+class Appraisal(Record):
     """Everything in a modality's score for one pain type and policy except the weights.
 
     Ranking assesses each modality once per pain type and policy, and weighs the same
@@ -377,7 +377,7 @@ def assess(
     policy: ScoringPolicy | None = None,
     *,
     without: frozenset[str] = frozenset(),
-) -> Assessment:
+) -> Appraisal:
     """Each criterion of ``modality`` for ``pain_type`` under ``policy``, before weighting.
 
     ``without`` names programme components the patient may not have: their findings are
@@ -395,7 +395,7 @@ def assess(
         (_ONE if modality.is_active else _ZERO, ()),
         _best([f for f in scored if f.outcome is Outcome.PAIN]),
     )
-    return Assessment(
+    return Appraisal(
         modality_id=modality.id,
         pain_type=pain_type,
         policy=policy,
@@ -424,7 +424,7 @@ class Weighing:
         self._values: dict[int, Fraction] = {}
         self._contributions: dict[tuple[int, int, bool], Contribution] = {}
 
-    def total(self, assessment: Assessment) -> int:
+    def total(self, assessment: Appraisal) -> int:
         """The score's value times a positive factor that depends only on the weights."""
         if not assessment.has_benefit:
             return 0
@@ -438,7 +438,7 @@ class Weighing:
             found = self._values[numerator] = Fraction(numerator, self._denominator)
         return found
 
-    def score(self, assessment: Assessment) -> Score:
+    def score(self, assessment: Appraisal) -> Score:
         """The :class:`Score` of ``assessment`` under these weights.
 
         Each criterion contributes its share times its raw value, or 0 when the evidence

@@ -526,6 +526,7 @@ def _write_ranking(made: cattrs.Converter) -> Callable[[Ranking], dict[str, Any]
             "policy": made.unstructure(ranking.policy),
             "findings": writer.finding_rows(),
             "recommendations": made.unstructure(tuple(writer.recommendations)),
+            "assessments": made.unstructure(ranking.assessments),
             **lists,
         }
 
@@ -536,7 +537,7 @@ def _write_ranking(made: cattrs.Converter) -> Callable[[Ranking], dict[str, Any]
 #: ``explanation`` are output for people: strings, recomputed, otherwise ignored on load.
 _RANKING_KEYS: Final = (
     ("pain_type", "catalog", "findings", "recommendations", "options"),
-    ("summary", "patient", "weights", "policy", "unranked", "excluded"),
+    ("summary", "patient", "weights", "policy", "assessments", "unranked", "excluded"),
 )
 _CATALOG_KEYS: Final = (("digest",), ("modalities", "sources"))
 _MODALITY_KEYS: Final = (("id", "name", "activity"), ())
@@ -863,8 +864,8 @@ def read_ranking(document: object, catalog: Catalog | None = None) -> Ranking:
             body[name] if type(body[name]) is not list else len(body[name]),
             "table",
         )
-        for name in ("findings", "recommendations")
-        if not _same(body[name], expected[name])
+        for name in ("findings", "recommendations", "assessments")
+        if name in body and not _same(body[name], expected[name])
     ]
     problems = [
         problem for name in _ENTRY_KEYS for problem in _list_problems(name, body, expected, placed)

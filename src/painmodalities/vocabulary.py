@@ -16,11 +16,12 @@ import enum
 import math
 from fractions import Fraction
 from numbers import Real
-from typing import Any
+from typing import Any, Final
 
 from painmodalities.errors import InvalidDurationError, invalid
 
 __all__ = [
+    "CHRONIC_BY_DEFINITION",
     "Activity",
     "AssessmentKind",
     "Certainty",
@@ -104,6 +105,14 @@ class Condition(RankedEnum):
     FIBROMYALGIA = "fibromyalgia"
     TENSION_HEADACHE = "tension_headache"
 
+
+#: Conditions read as chronic whatever phase or onset is given (the evidence dossier,
+#: "Conditions that are chronic by definition"): knee and hip osteoarthritis and
+#: fibromyalgia are chronic conditions, the evidence covers only their chronic phase, and a
+#: recent onset usually means a recent diagnosis, not a new pain.
+CHRONIC_BY_DEFINITION: Final[frozenset[Condition]] = frozenset(
+    {Condition.KNEE_OSTEOARTHRITIS, Condition.HIP_OSTEOARTHRITIS, Condition.FIBROMYALGIA}
+)
 
 #: Upper bounds, in weeks, of the acute and subacute bands (ACP 2017).
 ACUTE_WEEKS = 4

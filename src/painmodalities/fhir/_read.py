@@ -28,7 +28,7 @@ from painmodalities.fhir._codes import (
     icd10cm_condition,
 )
 from painmodalities.fhir._validated import ValidatedResources
-from painmodalities.vocabulary import Condition, Phase
+from painmodalities.vocabulary import CHRONIC_BY_DEFINITION, Condition, Phase
 
 __all__ = [
     "CHRONIC_BY_DEFINITION",
@@ -41,12 +41,6 @@ __all__ = [
     "read_bundle",
 ]
 
-#: Conditions read as chronic whatever their onset date: the dossier's evidence covers only
-#: their chronic phase, and a recent onset on a record usually means a recent diagnosis,
-#: not a new pain (the evidence README, "Conditions that are chronic by definition").
-CHRONIC_BY_DEFINITION: Final[frozenset[Condition]] = frozenset(
-    {Condition.KNEE_OSTEOARTHRITIS, Condition.HIP_OSTEOARTHRITIS, Condition.FIBROMYALGIA}
-)
 
 #: The version whose models check the resources the importer reads (R4 reads as R4B).
 _READ_AS: Final = "R4B"

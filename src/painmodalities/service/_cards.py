@@ -128,11 +128,8 @@ def care_plan_section(care: CarePlan) -> str:
 
 
 def _recommendation(modality: Modality, recommendation: Recommendation) -> str:
-    """What a guideline says of ``modality``, in the library's words, with its strength."""
-    return (
-        f"{_words.guidance(recommendation, modality.name)} "
-        f"({_words.word(recommendation.strength)} recommendation, `{recommendation.source}`)"
-    )
+    """What a guideline says of ``modality``, in its own verb, with its strength and source."""
+    return f"{_words.guidance(recommendation, modality.name)} (`{recommendation.source}`)"
 
 
 def _guideline_notes(ranking: Ranking) -> list[str]:
@@ -324,8 +321,15 @@ def record_section(found: BundleImport) -> str:
 def pain_type_card(
     advice: Advice, record: str, *, patient: str, docs_url: str, new_id: NewId
 ) -> Card:
-    """The ``patient-view`` card of one pain type; ``record`` is its :func:`record_section`."""
+    """The ``patient-view`` card of one pain type; ``record`` is its :func:`record_section`.
+
+    What comes before treating (the ranking's :attr:`~painmodalities.Ranking.before`: why
+    the phase is chronic, the assessments in scope) opens the detail.
+    """
+    before = advice.ranking.before
     detail = [
+        *(f"- {line}" for line in before),
+        *([""] if before else []),
         advice.plan_section,
         "",
         *advice.options_and_notes,
@@ -454,9 +458,14 @@ def order_warning_card(
     """
     why = list(reasons)
     label = advice.ranking.pain_type.label
+    against = {
+        _recommendation(modality, found) + "."
+        for found in modality.recommendations_for(advice.ranking.pain_type)
+        if found.direction is Direction.AGAINST
+    }
     summary = f"Reconsider {_name(modality)} for {label}: " + (
-        "a guideline recommends against it"
-        if any("recommends against" in reason for reason in why)
+        "a guideline advises against it"
+        if against.intersection(why)
         else "ruled out for this patient"
         if any(reason.startswith("It is ruled out") for reason in why)
         else "no scored evidence of benefit"
