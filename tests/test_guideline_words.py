@@ -220,7 +220,8 @@ def test_assessment_words(capsys: pytest.CaptureFixture[str]) -> None:
     ) in rank("low_back:acute").before
     assert main(["rank", "low_back", "chronic"]) == 0
     out = _flat(capsys.readouterr().out)
-    assert out.index("(NICE NG59 1.1.1)") < out.index("Ranking for chronic low back pain")
+    assert out.index("Ranking for chronic low back pain") < out.index("(NICE NG59 1.1.1)")
+    assert out.index("(NICE NG59 1.1.1)") < out.index("# option")
     assert not rank("neck:chronic").assessments
 
 

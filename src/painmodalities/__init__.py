@@ -89,6 +89,7 @@ from painmodalities.scoring import (
     score,
 )
 from painmodalities.vocabulary import (
+    CHRONIC_BY_DEFINITION,
     Activity,
     AssessmentKind,
     Certainty,
@@ -136,6 +137,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CERTAINTY_VALUES",
+    "CHRONIC_BY_DEFINITION",
     "DOCUMENT_TYPES",
     "EFFECT_VALUES",
     "FAMILIES",

@@ -377,12 +377,14 @@ def print_ranking(
     """
     shared = shared_ranks(ranking) if shared is None else shared
     table = rank_table(ranking, ids=ids, shared=shared)
-    for line in ranking.before:  # the phase's reason and the assessments, before the options
-        say(line, stream)
-    if ranking.before:
-        print("", file=stream)
-    if not ranking.options:
+    if ranking.before:  # the phase's reason and the assessments, before the options
         say(table.title, stream)
+        for line in ranking.before:
+            say(line, stream)
+        table = attrs.evolve(table, title="")
+    if not ranking.options:
+        if table.title:
+            say(table.title, stream)
         say(ranking.summary, stream)
     else:
         print_table(table, stream)
