@@ -8,6 +8,7 @@ against it: it scores every modality with :func:`painmodalities.score` and sorts
 from fractions import Fraction
 
 from painmodalities import (
+    CHRONIC_BY_DEFINITION,
     Catalog,
     Exclusion,
     PainType,
@@ -22,6 +23,7 @@ from painmodalities import (
     score,
 )
 from painmodalities.ranking import exclusion_reasons, omissions, order_key
+from painmodalities.vocabulary import Phase
 
 
 def rank_uncached(
@@ -39,6 +41,8 @@ def rank_uncached(
     without the components the patient's constraints rule out.
     """
     found_pain_type = PainType.parse(pain_type) if isinstance(pain_type, str) else pain_type
+    if found_pain_type.condition in CHRONIC_BY_DEFINITION:  # the dossier's rule, said again
+        found_pain_type = PainType(found_pain_type.condition, Phase.CHRONIC)
     catalog = default_catalog() if catalog is None else catalog
     patient = Patient() if patient is None else patient
     weights = Weights() if weights is None else weights
@@ -93,4 +97,7 @@ def rank_uncached(
         patient=patient,
         weights=weights,
         policy=policy,
+        assessments=tuple(
+            found for found in catalog.assessments if found.applies_to(found_pain_type)
+        ),
     )

@@ -51,7 +51,9 @@ def test_cached_rankings_equal_uncached(
         rank_uncached(pain, catalog=catalog, patient=patient, weights=weights_, policy=policy)
         for pain, patient in pairs
     ]
-    twin = Catalog(modalities=catalog.modalities, sources=catalog.sources)
+    twin = Catalog(
+        modalities=catalog.modalities, sources=catalog.sources, assessments=catalog.assessments
+    )
     assert rank(pain_type, catalog=twin) == rank(pain_type, catalog=catalog)
     assert _memo(catalog) is not _memo(twin)
 
