@@ -23,7 +23,8 @@ from painmodalities import (
 )
 from painmodalities.cli import main
 from painmodalities.fhir import read_bundle
-from painmodalities.plans import acceptability, plan
+from painmodalities.plans import plan
+from painmodalities.sensitivity import acceptability
 from painmodalities.service import _cards
 from painmodalities.vocabulary import CHRONIC_BY_DEFINITION, Condition, Direction, Phase
 from tests.samples import ICD10CM, SNOMED, fhir_bundle, fhir_condition, recommendation
@@ -44,10 +45,19 @@ def _flat(text: str) -> str:
 
 
 def _says_verb(text: str, verb: str) -> bool:
-    """Whether the verb's words are in ``text`` in order (its object may come between)."""
-    words = re.findall(r"[\w-]+", verb)
-    pattern = r"\b" + r"\b.*?\b".join(re.escape(word) for word in words) + r"\b"
-    return re.search(pattern, text) is not None
+    """Whether the verb's words are in ``text`` in order (its object may come between).
+
+    A word is a run of letters, digits or hyphens; a verb with none (punctuation only) must
+    be in the text as it is.
+    """
+    words = re.findall(r"[\w-]+", verb) or [verb.strip()]
+    at = 0
+    for word in words:
+        at = text.find(word, at)
+        if at < 0:
+            return False
+        at += len(word)
+    return True
 
 
 def _every_recommendation() -> list[tuple[str, Recommendation]]:
