@@ -20,8 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.test_docs import (  # noqa: E402 (the project root is put on the path first)
-    PAGES,
+from tests.docs_pages import (  # noqa: E402 (the project root is put on the path first)
     Block,
     adjacent,
     blocks,
@@ -30,6 +29,7 @@ from tests.test_docs import (  # noqa: E402 (the project root is put on the path
     run_command,
     working_directory,
 )
+from tests.test_docs import PAGES  # noqa: E402
 
 
 def _python_outputs(page: Path, found: list[Block]) -> dict[int, str]:

@@ -28,7 +28,7 @@ from painmodalities.scoring import Score
 from painmodalities.sensitivity import Acceptability, Stability
 from painmodalities.serialization import SCHEMA_VERSION, converter
 from painmodalities.summary import SummaryOfFindings
-from painmodalities.vocabulary import Comparator, Criterion, Direction, Horizon
+from painmodalities.vocabulary import Comparator, Criterion, Horizon
 
 # -- output --------------------------------------------------------------------------------
 
