@@ -172,12 +172,18 @@ def test_table_says_figures_not_reported(capsys: pytest.CaptureFixture[str]) -> 
 
 def test_no_finding_says_no_evidence(capsys: pytest.CaptureFixture[str]) -> None:
     """A pain type the dossier holds no finding for says so, never an empty table."""
-    code, out, _ = _run(capsys, "evidence", "knee_osteoarthritis", "acute")
+    code, out, _ = _run(capsys, "evidence", "tension_headache", "acute")
     assert code == EXIT_OK
     assert (
-        out == "No finding in the evidence dossier for acute knee osteoarthritis: no evidence.\n"
+        out == "No finding in the evidence dossier for acute tension-type headache: no evidence.\n"
     )
-    assert summarize("knee_osteoarthritis:acute").rows == ()
+    assert summarize("tension_headache:acute").rows == ()
+
+
+def test_chronic_by_definition_summarizes_the_chronic_evidence() -> None:
+    """Knee osteoarthritis given as acute is read as chronic (chronic by definition)."""
+    assert summarize("knee_osteoarthritis:acute") == summarize("knee_osteoarthritis:chronic")
+    assert summarize("knee_osteoarthritis:acute").rows
 
 
 @pytest.mark.parametrize(
