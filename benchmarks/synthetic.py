@@ -92,11 +92,12 @@ def catalog(size: int, seed: int = 7, findings: int = 8) -> Catalog:
             )
             continue
         family = rng.choice(_SIMPLE)
+        drawn = rng.choice(list(Activity))  # drawn for every family: the same stream as before
         members.append(
             family(
                 id=f"{family.kind}.m{number}",
                 name=f"Modality {number}",
-                activity=rng.choice(list(Activity)),
+                activity=family.fixed_activity[0] if family.fixed_activity else drawn,
                 summary="synthetic",
                 session_minutes=rng.choice([None, 20, 30, 45, 60, 90]),
                 coverage=rng.choice(list(Coverage)),
