@@ -599,8 +599,10 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
     """Print a care plan: the summary, the core and adjuncts as tables, labels and notes."""
     print(f"Care plan for {care.pain_type.label}", file=stream)
     say(care.summary, stream)
+    for found in care.assessments:
+        say(f"Assess first: {_words.guideline(found.source)}: {found.note}.", stream)
     parts = (
-        ("Active core (choose one; it carries long-term care)", care.core_choices),
+        ("Active core (it carries long-term care)", care.core_choices),
         (
             "Adjuncts (may be added for relief)"
             if care.core_choices
@@ -617,7 +619,7 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
                 headers=("#", "id", "score", "function", "pain"),
                 rows=tuple(
                     (
-                        str(item.rank),
+                        "-" if item.rank is None else str(item.rank),
                         item.modality.id,
                         f"{float(item.score):.3f}",
                         "-" if item.function_lasts is None else item.function_lasts.value,
@@ -633,8 +635,18 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
         for item in items:
             notes = [*item.labels, *(o.explain() for o in item.option.without)]
             notes += list(item.option.warnings)
+            if item.why:
+                notes.append(f"in the plan because: {item.why}")
             if notes:
                 say(f"- {item.modality.id}: {'; '.join(notes)}", stream)
+    if care.conflicts:
+        print("", file=stream)
+        say("Guidelines disagree (kept out of the plan):", stream)
+        for option in care.conflicts:
+            said = "; ".join(
+                _words.guidance(a, option.modality.name) for a in option.recommendations
+            )
+            say(f"- {option.modality.id}: {said}", stream)
     notes = [note for note in care.notes if note not in care.summary]
     if notes:
         print("", file=stream)

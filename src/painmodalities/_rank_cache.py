@@ -268,7 +268,7 @@ class RankCache:
             omitted: list[tuple[int, tuple[Any, ...]]] = []
             for index, modality in enumerate(modalities):
                 parts = omissions(patient, modality, by_id)
-                found = patient_reasons(patient, modality, parts)
+                found = patient_reasons(patient, modality, parts, by_id)
                 if found:
                     reasons.append((index, found))
                 elif parts:

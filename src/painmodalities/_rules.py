@@ -540,8 +540,10 @@ def tuple_of(kind: type, description: str) -> Rule:
     return Rule(expected, "type", None, find)
 
 
-def instance_of(kind: type, description: str) -> Rule:
-    """Require an instance of ``kind`` (a record type: its schema is its own)."""
+def instance_of(kind: type | tuple[type, ...], description: str) -> Rule:
+    """Require an instance of ``kind`` or of one of the ``kind``s (record types: their
+    schema is their own).
+    """
     return _simple(description, "type", None, lambda v: isinstance(v, kind))
 
 

@@ -30,11 +30,16 @@ from painmodalities.vocabulary import (
 )
 
 __all__ = [
+    "ADVICE_FIRST",
     "COMPARATOR_WORDS",
     "CONDITION_WORDS",
     "HORIZON_SPANS",
+    "LASTS",
     "MEASURE_NAMES",
+    "NOT_EXERCISE_LED",
     "NOT_REPORTED",
+    "OVERWEIGHT",
+    "PRECAUTIONS_UNCHECKED",
     "SHORT_TERM",
     "SYMPTOM_RELIEF",
     "WITH_EXERCISE",
@@ -43,6 +48,8 @@ __all__ = [
     "GuidanceParts",
     "StatisticParts",
     "assessment",
+    "benefit_shown",
+    "check_before",
     "chronic_by_definition",
     "describe",
     "effect_size",
@@ -518,12 +525,30 @@ def precautions_text(modality: _PrecautionParts) -> str:
     return f"{listed} ({source})" if source else listed
 
 
+#: What a card, plan or ranking made without the patient's precautions says.
+PRECAUTIONS_UNCHECKED: Final = (
+    "Precautions not checked: this was made without the patient's precautions. "
+    "Check them before offering these options:"
+)
+
+
+def check_before(what: str, modality: _PrecautionParts) -> str:
+    """``Before massage, check for: blood clot, bleeding risk (nccih-massage)``."""
+    return f"Before {what}, check for: {precautions_text(modality)}"
+
+
 # -- care plans (painmodalities.plans) -------------------------------------------------------
 
 #: The label of a plan member no scored finding shows helping at the long horizon.
 SHORT_TERM: Final = "short-term relief, not a long-term solution"
+#: Why a programme left without its active components is not offered.
+NOT_EXERCISE_LED: Final = "without its exercise it is not an exercise-led programme"
 #: The label of an adjunct a guideline allows only beside exercise.
 WITH_EXERCISE: Final = "only as part of a package with exercise"
+#: How advice and self-management leads a plan.
+ADVICE_FIRST: Final = "advice and self-management (stay active)"
+#: The label of weight management: never offered as if it applied to everyone.
+OVERWEIGHT: Final = "for people who are overweight"
 #: The label of a passive option offered when the plan has no active core.
 SYMPTOM_RELIEF: Final = "symptom relief only"
 
@@ -539,6 +564,30 @@ def no_adjunct(pain_label: str) -> str:
         f"No passive option the patient may have has scored evidence of benefit for "
         f"{pain_label} without a guideline against it."
     )
+
+
+#: How long a benefit shown at a horizon lasts, in words (the AHRQ bands).
+LASTS: Final[Mapping[Horizon, str]] = MappingProxyType(
+    {
+        Horizon.IMMEDIATE: "for under a month",
+        Horizon.SHORT: "for under 6 months",
+        Horizon.INTERMEDIATE: "for under 12 months",
+        Horizon.LONG: "for 12 months or more",
+    }
+)
+
+
+def benefit_shown(function: Horizon | None, pain: Horizon | None) -> str:
+    """What scored findings show, and for how long: ``pain relief for under a month``.
+
+    ``function`` and ``pain`` are the longest horizons a scored benefit is shown at.
+    """
+    parts = [
+        f"{what} {LASTS[lasts]}"
+        for what, lasts in (("function benefit", function), ("pain relief", pain))
+        if lasts is not None
+    ]
+    return " and ".join(parts) or "no scored benefit"
 
 
 def percent(share: SupportsFloat) -> str:

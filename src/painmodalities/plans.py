@@ -18,19 +18,36 @@ its evidence shows it for and for how long. How sure a ranking is (:func:`stabil
 ('short-term relief, not a long-term solution',)
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import Final
 
 import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
+from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, invalid
-from painmodalities.evidence import Finding, PainType, Recommendation
-from painmodalities.modalities import Modality
-from painmodalities.ranking import Patient, RankedOption, Ranking, rank
+from painmodalities.evidence import Assessment, PainType, Recommendation
+from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.ranking import (
+    Patient,
+    RankedOption,
+    Ranking,
+    UnrankedOption,
+    longest,
+    rank,
+    scored_benefits,
+)
 from painmodalities.scoring import Score, ScoringPolicy, Weights
-from painmodalities.vocabulary import Direction, Horizon, Outcome, RankedEnum
+from painmodalities.vocabulary import (
+    AssessmentKind,
+    Direction,
+    Horizon,
+    Outcome,
+    RankedEnum,
+    Strength,
+)
 
 __all__ = [
     "CarePlan",
@@ -61,8 +78,10 @@ class PlanItem:
     """An option of the ranking, with what the plan says of it.
 
     Attributes:
-        option: the ranked option (its rank, modality, score, recommendations and the
-            programme components it goes without).
+        option: the option (its rank when it is ranked, modality, score, recommendations
+            and the programme components it goes without). An option with no scored
+            finding is a member only because a guideline in scope recommends it strongly
+            (advice, weight management).
         role: core choice, adjunct beside the core, or symptom relief without a core.
         shows: the outcomes a scored finding shows it helping, function first.
         function_lasts: the longest horizon at which a scored finding shows a function
@@ -70,9 +89,14 @@ class PlanItem:
         pain_lasts: the same for pain.
         labels: what the plan says of it in words, such as
             ``short-term relief, not a long-term solution``.
+        recommended_by: the strong in-scope recommendations for it that put it in the
+            core (or, for a passive option, beside it for relief); empty when it is there
+            by its score alone.
     """
 
-    option: RankedOption = attrs.field(validator=check.instance_of(RankedOption, "an option"))
+    option: RankedOption | UnrankedOption = attrs.field(
+        validator=check.instance_of((RankedOption, UnrankedOption), "an option")
+    )
     role: PlanRole = attrs.field(validator=check.member_of(PlanRole))
     shows: tuple[Outcome, ...] = attrs.field(
         converter=check.as_tuple, validator=check.tuple_of(Outcome, "an outcome")
@@ -81,6 +105,11 @@ class PlanItem:
     pain_lasts: Horizon | None = attrs.field(validator=check.optional_member_of(Horizon))
     labels: tuple[str, ...] = attrs.field(
         default=(), converter=check.as_tuple, validator=check.tuple_of(str, "a label")
+    )
+    recommended_by: tuple[Recommendation, ...] = attrs.field(
+        default=(),
+        converter=check.as_tuple,
+        validator=check.tuple_of(Recommendation, "a recommendation"),
     )
 
     @property
@@ -99,29 +128,51 @@ class PlanItem:
         return self.option.recommendations
 
     @property
-    def rank(self) -> int:
-        """The option's rank in the ranking."""
-        return self.option.rank
+    def rank(self) -> int | None:
+        """The option's rank in the ranking; ``None`` for an option with no scored finding."""
+        return self.option.rank if isinstance(self.option, RankedOption) else None
 
     @property
     def short_term(self) -> bool:
-        """Whether no scored finding shows it helping at the long horizon."""
-        return Horizon.LONG not in (self.function_lasts, self.pain_lasts)
+        """Whether its scored benefit ends by the short horizon (under 6 months).
+
+        False when no scored finding shows benefit: then nothing is said of how long.
+        """
+        lasts = [h for h in (self.function_lasts, self.pain_lasts) if h is not None]
+        return bool(lasts) and max(lasts) <= Horizon.SHORT
+
+    @property
+    def why(self) -> str:
+        """Why the plan holds it: the recommendations that put it there, or its score."""
+        if self.recommended_by:
+            said = "; ".join(
+                _words.guidance(advice, self.modality.name) for advice in self.recommended_by
+            )
+            return f"recommended: {said}"
+        if self.role is PlanRole.CORE:
+            return "the best-scored active option"
+        return ""
 
     def explain(self) -> str:
-        """One line: the option, what it helps and for how long, and the plan's labels."""
-        helps = "; ".join(
-            f"{outcome.value} benefit shown up to the {lasts.value} horizon"
-            for outcome, lasts in (
-                (Outcome.FUNCTION, self.function_lasts),
-                (Outcome.PAIN, self.pain_lasts),
+        """One line: the option, why it is there, what it helps and for how long, labels."""
+        helps = (
+            "; ".join(
+                f"{outcome.value} benefit shown up to the {lasts.value} horizon"
+                for outcome, lasts in (
+                    (Outcome.FUNCTION, self.function_lasts),
+                    (Outcome.PAIN, self.pain_lasts),
+                )
+                if lasts is not None
             )
-            if lasts is not None
+            or "no scored finding of benefit"
         )
         labels = "".join(f" ({label})" for label in self.labels)
         without = "".join(f", {omission.explain()}" for omission in self.option.without)
+        why = f" In the plan because: {self.why}." if self.why else ""
         warnings = "".join(f" Warning: {warning}." for warning in self.option.warnings)
-        return f"{self.modality.name} ({self.modality.id}){without}: {helps}{labels}.{warnings}"
+        return (
+            f"{self.modality.name} ({self.modality.id}){without}: {helps}{labels}.{why}{warnings}"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -174,30 +225,108 @@ class CarePlan:
 
     @classmethod
     def from_ranking(cls, ranking: Ranking) -> "CarePlan":
-        """The plan for ``ranking``: the one rule that picks the core and the adjuncts."""
+        """The plan for ``ranking``: the one rule that picks the core and the adjuncts.
+
+        The core: advice and self-management first where a guideline in scope recommends
+        it, then the best-scored active option with its ties, then every active option
+        that an in-scope guideline recommends *for* strongly and none recommends against,
+        whatever its score. Passive options are never core: those with scored benefit,
+        and those an in-scope guideline recommends for strongly, may be added for relief
+        with their recommendations beside them. An option a guideline in scope recommends
+        against is never in the plan (a conflict is shown by :attr:`conflicts`).
+        """
         if not isinstance(ranking, Ranking):
             raise invalid("$.ranking", "a Ranking", ranking, "type")
         pain_type = ranking.pain_type
-        allowed = [option for option in ranking.options if not _says(option, Direction.AGAINST)]
-        active = [option for option in allowed if option.modality.is_active]
-        best = active[0].score.value if active else None
-        core = tuple(
-            _item(option, PlanRole.CORE, pain_type)
-            for option in active
-            if option.score.value == best
+        allowed = [option for option in ranking.available if not _says(option, Direction.AGAINST)]
+        scored = [
+            option
+            for option in allowed
+            if isinstance(option, RankedOption) and option.modality.is_active
+        ]
+        best = scored[0].score.value if scored else None
+        core = sorted(
+            (
+                _item(option, PlanRole.CORE, pain_type, _strong_for(option))
+                for option in allowed
+                if option.modality.is_active
+                and (
+                    _strong_for(option)
+                    or (isinstance(option, RankedOption) and option.score.value == best)
+                    or (option.modality.id == ADVICE and _says(option, Direction.FOR))
+                )
+            ),
+            key=lambda item: item.modality.id != ADVICE,
         )
+        with_exercise = any(item.modality.kind in _EXERCISE_LED for item in core)
         role = PlanRole.ADJUNCT if core else PlanRole.SYMPTOM_RELIEF
         adjuncts = tuple(
-            _item(option, role, pain_type)
+            _item(option, role, pain_type, _strong_for(option))
             for option in allowed
             if not option.modality.is_active
-            and (core or not _says(option, Direction.ONLY_WITH_EXERCISE))
+            and (isinstance(option, RankedOption) or _strong_for(option))
+            and (with_exercise or not _says(option, Direction.ONLY_WITH_EXERCISE))
         )
         return cls(
             ranking=ranking,
-            core_choices=core,
+            core_choices=tuple(core),
             adjuncts=adjuncts,
             timeline=_timeline((*core, *adjuncts), pain_type),
+        )
+
+    @property
+    def conflicts(self) -> tuple[RankedOption | UnrankedOption, ...]:
+        """Options the patient may have that guidelines in scope disagree about.
+
+        One guideline recommends for, another against: the plan shows both, side by side,
+        and keeps the option out (never resolved silently).
+        """
+        return tuple(
+            option
+            for option in self.ranking.available
+            if _says(option, Direction.AGAINST) and _says(option, Direction.FOR)
+        )
+
+    @property
+    def precautions_to_check(self) -> tuple[str, ...]:
+        """For each passive member, and each programme's components, the precautions to
+        check before offering it, with their source.
+
+        What a plan made without knowing the patient's precautions must say (the CDS Hooks
+        service reads no precautions from the record): ``Before structural massage, check
+        for: blood clot, ... (nccih-massage)``.
+        """
+        catalog = self.ranking.catalog or default_catalog()
+        found: list[str] = []
+        for item in self.members:
+            modality = item.modality
+            if modality.precautions:
+                found.append(_words.check_before(_words.in_sentence(modality.name), modality))
+            if isinstance(modality, PhysicalTherapy):
+                left_out = {omission.component for omission in item.option.without}
+                for component in modality.components:
+                    part = catalog.get(component)
+                    if part is not None and part.precautions and component not in left_out:
+                        found.append(
+                            _words.check_before(
+                                f"{_words.in_sentence(modality.name)} (its "
+                                f"{_words.in_sentence(part.name)})",
+                                part,
+                            )
+                        )
+        return tuple(found)
+
+    @property
+    def assessments(self) -> tuple[Assessment, ...]:
+        """What the guidelines in scope ask a clinician to do first, alternative diagnoses
+        first (never scored).
+        """
+        catalog = self.ranking.catalog or default_catalog()
+        return tuple(
+            sorted(
+                catalog.assessments_for(self.pain_type),
+                key=lambda found: found.kind is not AssessmentKind.ALTERNATIVE_DIAGNOSES,
+            )
         )
 
     @property
@@ -234,19 +363,28 @@ class CarePlan:
             relief = _names(self.adjuncts)
             tail = f" For symptom relief only: {relief}." if relief else ""
             return _words.no_active_option(label) + tail
-        core = (
-            self.core_choices[0].modality.name
-            if len(self.core_choices) == 1
-            else "one of " + _names(self.core_choices, "or")
-        )
+        advice = [item for item in self.core_choices if item.modality.id == ADVICE]
+        rest = [item for item in self.core_choices if item.modality.id != ADVICE]
+        parts = [_words.ADVICE_FIRST] if advice else []
+        if rest:
+            parts.append(
+                _words.in_sentence(rest[0].modality.name)
+                if len(rest) == 1
+                else "one or more of " + _names(rest, "or")
+            )
+        core = ", then ".join(parts)
         added = f", with {_names(self.adjuncts)} as optional relief" if self.adjuncts else ""
         return f"For {label}: {core} as the active core{added}."
 
     def explain(self) -> str:
         """The whole plan in plain language: core, adjuncts, timeline and notes."""
         lines = [f"Care plan for {self.pain_type.label}: {self.summary}"]
+        lines += [
+            f"Assess first: {_words.guideline(found.source)}: {found.note}."
+            for found in self.assessments
+        ]
         if self.core_choices:
-            lines.append("Active core (choose one; it carries long-term care):")
+            lines.append("Active core (it carries long-term care):")
             lines += [f"- {item.explain()}" for item in self.core_choices]
         if self.adjuncts:
             lines.append(
@@ -255,6 +393,16 @@ class CarePlan:
                 else "Symptom relief only (no active option has scored evidence):"
             )
             lines += [f"- {item.explain()}" for item in self.adjuncts]
+        if self.conflicts:
+            lines.append("Guidelines disagree (kept out of the plan):")
+            lines += [
+                f"- {option.modality.name}: "
+                + "; ".join(
+                    _words.guidance(advice, option.modality.name)
+                    for advice in sorted(option.recommendations, key=_direction)
+                )
+                for option in self.conflicts
+            ]
         lines.append("Benefit shown over time (scored findings):")
         for step in self.timeline:
             shown = "; ".join(
@@ -273,53 +421,66 @@ def _names(items: Sequence[PlanItem], conjunction: str = "and") -> str:
     return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
 
 
-def _says(option: RankedOption, direction: Direction) -> bool:
+#: The id of advice and self-management, which leads every plan that recommends it.
+ADVICE: Final = "self_management.advice"
+#: The families whose core choice makes a package "with exercise" (NICE NG59 1.2.7).
+_EXERCISE_LED: Final = frozenset({"exercise", "physical_therapy"})
+
+
+def _says(option: RankedOption | UnrankedOption, direction: Direction) -> bool:
     return any(advice.direction is direction for advice in option.recommendations)
 
 
-def _benefits(option: RankedOption, pain_type: PainType) -> list[Finding]:
-    """The option's scored findings that show benefit (none from a component left out)."""
-    left_out = {omission.component for omission in option.without}
-    policy = option.score.policy
-    return [
-        finding
-        for finding in option.modality.findings_for(pain_type)
-        if finding.shows_benefit
-        and policy.counts(finding)
-        and (finding.component is None or finding.component not in left_out)
-    ]
+def _direction(advice: Recommendation) -> Direction:
+    return advice.direction
 
 
-def _longest(findings: Iterable[Finding], outcome: Outcome) -> Horizon | None:
-    return max((f.horizon for f in findings if f.outcome is outcome), default=None)
+def _strong_for(option: RankedOption | UnrankedOption) -> tuple[Recommendation, ...]:
+    """The in-scope strong recommendations for ``option`` (none when one is against it)."""
+    if _says(option, Direction.AGAINST):
+        return ()
+    return tuple(
+        advice
+        for advice in option.recommendations
+        if advice.direction is Direction.FOR and advice.strength is Strength.STRONG
+    )
 
 
-def _item(option: RankedOption, role: PlanRole, pain_type: PainType) -> PlanItem:
-    found = _benefits(option, pain_type)
-    function, pain = _longest(found, Outcome.FUNCTION), _longest(found, Outcome.PAIN)
+def _item(
+    option: RankedOption | UnrankedOption,
+    role: PlanRole,
+    pain_type: PainType,
+    recommended_by: tuple[Recommendation, ...] = (),
+) -> PlanItem:
+    found = scored_benefits(option, pain_type)
+    function, pain = longest(found, Outcome.FUNCTION), longest(found, Outcome.PAIN)
     labels: list[str] = []
     if role is PlanRole.SYMPTOM_RELIEF:
         labels.append(_words.SYMPTOM_RELIEF)
     if role is not PlanRole.CORE and _says(option, Direction.ONLY_WITH_EXERCISE):
         labels.append(_words.WITH_EXERCISE)
-    if role is not PlanRole.CORE and Horizon.LONG not in (function, pain):
+    lasts = [horizon for horizon in (function, pain) if horizon is not None]
+    if role is not PlanRole.CORE and lasts and max(lasts) <= Horizon.SHORT:
         labels.append(_words.SHORT_TERM)
+    if option.modality.id == "lifestyle.weight_management":
+        labels.append(_words.OVERWEIGHT)
     return PlanItem(
         option=option,
         role=role,
         shows=tuple(
             outcome
-            for outcome, lasts in ((Outcome.FUNCTION, function), (Outcome.PAIN, pain))
-            if lasts is not None
+            for outcome, lasts_ in ((Outcome.FUNCTION, function), (Outcome.PAIN, pain))
+            if lasts_ is not None
         ),
         function_lasts=function,
         pain_lasts=pain,
         labels=tuple(labels),
+        recommended_by=recommended_by,
     )
 
 
 def _timeline(members: tuple[PlanItem, ...], pain_type: PainType) -> tuple[TimelineStep, ...]:
-    shown = [(item.modality.id, _benefits(item.option, pain_type)) for item in members]
+    shown = [(item.modality.id, scored_benefits(item.option, pain_type)) for item in members]
     return tuple(
         TimelineStep(
             horizon=horizon,

@@ -39,7 +39,7 @@ from painmodalities.errors import (
     UnknownModalityError,
     ValidationError,
 )
-from painmodalities.evidence import Assessment, PainType, Recommendation
+from painmodalities.evidence import Assessment, Finding, PainType, Recommendation
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
     Score,
@@ -47,7 +47,7 @@ from painmodalities.scoring import (
     Weights,
     score,
 )
-from painmodalities.vocabulary import Direction, Precaution, RankedEnum
+from painmodalities.vocabulary import Direction, Horizon, Outcome, Precaution, RankedEnum
 
 __all__ = [
     "Entry",
@@ -122,7 +122,9 @@ class ExclusionReason(RankedEnum):
     NOT_COVERED = "not_covered"
     SESSION_TOO_LONG = "session_too_long"
     COMPONENT_RULED_OUT = "component_ruled_out"
-    """Every component of a programme is ruled out (one reason per component)."""
+    """Every component of a programme, or every active one, is ruled out (one reason per
+    component, and when only passive ones are left, that it is not an exercise-led
+    programme)."""
     GUIDELINE_AGAINST = "guideline_against"
     """An in-scope guideline recommends against it (only with ``exclude_against``)."""
 
@@ -192,6 +194,7 @@ _EXCLUSION_RULES: Final = (
         lambda patient, modality: not patient.precautions.isdisjoint(modality.precautions),
         lambda patient, modality: (
             f"precaution: {_words.word(precaution)}"
+            + (f" ({modality.precautions_source})" if modality.precautions_source else "")
             for precaution in sorted(patient.precautions & modality.precautions)
         ),
     ),
@@ -267,16 +270,38 @@ def omissions(
     return tuple(found)
 
 
-def _all_components(modality: Modality, omitted: tuple[Omission, ...]) -> bool:
-    return isinstance(modality, PhysicalTherapy) and len(omitted) == len(modality.components)
+def _active_components_gone(
+    modality: Modality, omitted: tuple[Omission, ...], modalities: Mapping[str, Modality]
+) -> bool:
+    """Whether programme ``modality`` is left without every component, or every active one.
+
+    A programme is active because of its exercise: once its active components are ruled out,
+    what is left is not an exercise-led programme (evidence README, "Known gaps").
+    """
+    if not isinstance(modality, PhysicalTherapy) or not omitted:
+        return False
+    gone = _rank_cache.left_out(omitted)
+    kept = [component for component in modality.components if component not in gone]
+    return not kept or (
+        modality.is_active
+        and not any(
+            (part := modalities.get(component)) is not None and part.is_active
+            for component in kept
+        )
+    )
 
 
 def _patient_reasons(
-    patient: Patient, modality: Modality, omitted: tuple[Omission, ...]
+    patient: Patient,
+    modality: Modality,
+    omitted: tuple[Omission, ...],
+    modalities: Mapping[str, Modality],
 ) -> tuple[Reason, ...]:
-    """The patient's own reasons against ``modality``, and its components' when none is left."""
+    """The patient's own reasons against ``modality``, and its components' when no active
+    component is left (then the programme is not offered as an exercise-led one).
+    """
     reasons = patient.reasons_against(modality) if patient.rules_out(modality) else ()
-    if _all_components(modality, omitted):
+    if _active_components_gone(modality, omitted, modalities):
         reasons += tuple(
             _reason(
                 ExclusionReason.COMPONENT_RULED_OUT,
@@ -285,6 +310,8 @@ def _patient_reasons(
             for omission in omitted
             for reason in omission.reasons
         )
+        if isinstance(modality, PhysicalTherapy) and len(omitted) < len(modality.components):
+            reasons += (_reason(ExclusionReason.COMPONENT_RULED_OUT, _words.NOT_EXERCISE_LED),)
     return reasons
 
 
@@ -315,7 +342,7 @@ def exclusion_reasons(
     guideline recommendation against it.
     """
     omitted = omissions(patient, modality, modalities)
-    return _patient_reasons(patient, modality, omitted) + _guideline_reasons(
+    return _patient_reasons(patient, modality, omitted, modalities) + _guideline_reasons(
         modality, pain_type, policy
     )
 
@@ -463,6 +490,30 @@ class UnrankedOption(_Guided):
 Entry = RankedOption | UnrankedOption | Exclusion
 
 
+def scored_benefits(
+    option: RankedOption | UnrankedOption, pain_type: PainType
+) -> tuple[Finding, ...]:
+    """The option's scored findings that show benefit (none from a component left out).
+
+    The one reading of "what the evidence shows" that summaries, plans and their labels
+    share, so that no sentence says more than the scored findings do.
+    """
+    left_out = _rank_cache.left_out(option.without)
+    policy = option.score.policy
+    return tuple(
+        finding
+        for finding in option.modality.findings_for(pain_type)
+        if finding.shows_benefit
+        and policy.counts(finding)
+        and (finding.component is None or finding.component not in left_out)
+    )
+
+
+def longest(findings: Iterable[Finding], outcome: Outcome) -> Horizon | None:
+    """The longest horizon at which ``findings`` show a benefit for ``outcome`` (or None)."""
+    return max((f.horizon for f in findings if f.outcome is outcome), default=None)
+
+
 def _excluded_error(exclusion: Exclusion) -> NotRankedError:
     why = "; ".join(reason.detail for reason in exclusion.reasons)
     modality_id = exclusion.modality.id
@@ -602,17 +653,30 @@ class Ranking(Record):
         """The ranking in one sentence; when nothing is ranked, it says so."""
         if not self.options:
             return f"No option has scored evidence of benefit for {self.pain_type.label}."
-        first = [option.modality.name for option in self.options if option.rank == 1]
-        lead = (
-            f"{first[0]} ranks first"
-            if len(first) == 1
-            else f"{', '.join(first[:-1])} and {first[-1]} share first place"
-        )
-        return (
-            f"{lead} for long-term function in {self.pain_type.label}; "
+        leaders = [option for option in self.options if option.rank == 1]
+        first = [option.modality.name for option in leaders]
+        shown = scored_benefits(leaders[0], self.pain_type)
+        function = longest(shown, Outcome.FUNCTION)
+        counts = (
             f"{len(self.options)} ranked, {len(self.unranked)} without scored evidence of "
             f"benefit, {len(self.excluded)} ruled out."
         )
+        if len(self.options) == 1:
+            lead = f"{first[0]} is the only option with scored evidence for {self.pain_type.label}"
+        elif len(first) == 1:
+            lead = f"{first[0]} ranks first"
+        else:
+            lead = f"{', '.join(first[:-1])} and {first[-1]} share first place"
+        if function is not None and function >= Horizon.INTERMEDIATE:
+            scope = (
+                ""
+                if len(self.options) == 1
+                else f" for long-term function in {self.pain_type.label}"
+            )
+            return f"{lead}{scope}; {counts}"
+        what = _words.benefit_shown(function, longest(shown, Outcome.PAIN))
+        scope = "" if len(self.options) == 1 else f" for {self.pain_type.label}"
+        return f"{lead}{scope}: {what}; {counts}"
 
     @property
     def before(self) -> tuple[str, ...]:
@@ -633,7 +697,7 @@ class Ranking(Record):
         What comes before treating (:attr:`before`), the options, then the unranked and
         the exclusions.
         """
-        lines = [f"Ranking for {self.pain_type.label}, best for long-term function first:"]
+        lines = [f"Ranking for {self.pain_type.label}, best scored first:"]
         lines += self.before
         if not self.options:
             lines.append(self.summary)

@@ -30,7 +30,7 @@ from painmodalities.fhir._codes import (
 )
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.plans import CarePlan, PlanItem
-from painmodalities.ranking import Exclusion, RankedOption, Ranking
+from painmodalities.ranking import Exclusion, RankedOption, Ranking, UnrankedOption
 from painmodalities.serialization import to_json
 from painmodalities.vocabulary import Activity, Certainty, Horizon, Measure
 
@@ -560,7 +560,7 @@ class _Writer:
 
     def service_request(
         self,
-        option: RankedOption,
+        option: RankedOption | UnrankedOption,
         index: int,
         request_id: str,
         subject: str | None,
@@ -580,13 +580,15 @@ class _Writer:
             **self.reasons(pain_type),
         }
 
-    def action(self, option: RankedOption, index: int, request_id: str) -> dict[str, Any]:
+    def action(
+        self, option: RankedOption | UnrankedOption, index: int, request_id: str
+    ) -> dict[str, Any]:
         modality = option.modality
         action: dict[str, Any] = {
             "extension": [
                 {"url": self.extension_url("score"), "valueDecimal": float(option.score)}
             ],
-            "prefix": str(option.rank),
+            **({"prefix": str(option.rank)} if isinstance(option, RankedOption) else {}),
             "title": modality.name,
             "description": option.explain(),
             "code": [self.modality_concept(modality, f"$.options[{index}].modality")],
@@ -616,7 +618,7 @@ class _Writer:
     # -- care plan ---------------------------------------------------------------------
 
     def plan_resources(self, care: CarePlan, subject: str | None) -> list[dict[str, Any]]:
-        """A request group: the core choices (exactly one) and the adjuncts (any)."""
+        """A request group: the core (advice first, then one or more) and the adjuncts (any)."""
         pain_type = care.pain_type
         slug = f"plan-{pain_type.condition.value}-{pain_type.phase.value}".replace("_", "-")
         group_type = "RequestGroup" if self.version == "R4B" else "RequestOrchestration"
@@ -624,7 +626,12 @@ class _Writer:
         requests: list[dict[str, Any]] = []
         groups: list[dict[str, Any]] = []
         parts = (
-            ("core", care.core_choices, "exactly-one", "Active core: choose one"),
+            (
+                "core",
+                care.core_choices,
+                "one-or-more",
+                "Active core: advice first where recommended, then one or more",
+            ),
             (
                 "adjunct",
                 care.adjuncts,

@@ -23,7 +23,7 @@ from painmodalities.fhir import SNOMED_SYSTEM, BundleImport
 from painmodalities.fhir._codes import modality_codes
 from painmodalities.modalities import Modality
 from painmodalities.plans import CarePlan
-from painmodalities.ranking import RankedOption, Ranking
+from painmodalities.ranking import RankedOption, Ranking, UnrankedOption
 from painmodalities.service._records import (
     Action,
     ActionType,
@@ -98,11 +98,12 @@ def _summary(text: str) -> str:
     return text if len(text) <= _MAX_SUMMARY else text[: _MAX_SUMMARY - 3].rstrip() + "..."
 
 
-def core_choices(care: CarePlan) -> tuple[RankedOption, ...]:
+def core_choices(care: CarePlan) -> tuple[RankedOption | UnrankedOption, ...]:
     """The options a card suggests ordering: the care plan's core choices.
 
-    The best-ranked active options that no in-scope guideline recommends against (equal
-    choices); none when no active option has scored evidence for the pain type.
+    Advice first where recommended, the best-scored active options and the active options
+    an in-scope guideline recommends strongly (none recommending against); none when the
+    plan has no active core.
     """
     return tuple(item.option for item in care.core_choices)
 
@@ -114,8 +115,13 @@ def care_plan_section(care: CarePlan) -> str:
     them ("short-term relief, not a long-term solution"), never as the whole plan.
     """
     lines = [f"**Care plan.** {care.summary}"]
+    if care.assessments:
+        lines += ["", "Assess first:"]
+        lines += [
+            f"- {_words.guideline(found.source)}: {found.note}." for found in care.assessments
+        ]
     if care.core_choices:
-        lines += ["", "Active core (choose one; it carries long-term care):"]
+        lines += ["", "Active core (it carries long-term care):"]
         lines += [f"- {item.explain()}" for item in care.core_choices]
     if care.adjuncts:
         heading = (
@@ -123,6 +129,10 @@ def care_plan_section(care: CarePlan) -> str:
         )
         lines += ["", heading]
         lines += [f"- {item.explain()}" for item in care.adjuncts]
+    checks = care.precautions_to_check
+    if checks:
+        lines += ["", _words.PRECAUTIONS_UNCHECKED]
+        lines += [f"- {check}" for check in checks]
     lines += [f"\n{note}" for note in care.notes]
     return "\n".join(lines)
 
@@ -258,16 +268,11 @@ def _first_summary(care: CarePlan) -> str:
     first = core_choices(care)
     if not first:
         return _summary(care.summary)
-    if len(first) == 1:
-        return f"{label}: {_name(first[0].modality)} ranks first for long-term function"
     names = [_name(option.modality) for option in first]
-    listed = f"{', '.join(names[:-1])} and {names[-1]}"
-    text = f"{label}: {listed} share first place for long-term function"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    text = f"{label}: {listed} as the active core"
     if len(text) > _MAX_SUMMARY:
-        text = (
-            f"{label}: {names[0]} and {len(names) - 1} more share first place "
-            "for long-term function"
-        )
+        text = f"{label}: {names[0]} and {len(names) - 1} more as the active core"
     return text
 
 
@@ -419,9 +424,13 @@ def ruled_out_reasons(ranking: Ranking, modality: Modality) -> tuple[str, ...]:
 
     A reason is: the patient's constraints rule it out (a recorded precaution, ...), an
     in-scope guideline recommends against it, or it has no scored evidence of benefit
-    while another option has. No reason means no warning.
+    while another option has and no in-scope guideline recommends it. An order an
+    in-scope guideline recommends for draws no warning unless another recommends against
+    it or the patient's constraints rule it out. No reason means no warning; a warning
+    quotes every in-scope recommendation about the order, for and against, with its verb.
     """
     label = ranking.pain_type.label
+    said = modality.recommendations_for(ranking.pain_type)
     reasons = [
         f"It is ruled out for this patient: {reason.detail}."
         for exclusion in ranking.excluded
@@ -430,15 +439,25 @@ def ruled_out_reasons(ranking: Ranking, modality: Modality) -> tuple[str, ...]:
     ]
     reasons += [
         _recommendation(modality, recommendation) + "."
-        for recommendation in modality.recommendations_for(ranking.pain_type)
+        for recommendation in said
         if recommendation.direction is Direction.AGAINST
     ]
+    recommended = any(recommendation.direction is Direction.FOR for recommendation in said)
     unranked = {entry.modality.id for entry in ranking.unranked}
-    if modality.id in unranked and ranking.options:
+    if not reasons and not recommended and modality.id in unranked and ranking.options:
         reasons.append(
             f"It has no scored evidence of benefit for {label}, while other options have."
         )
-    return tuple(reasons)
+    if not reasons:
+        return ()
+    return (
+        *reasons,
+        *(
+            _recommendation(modality, recommendation) + "."
+            for recommendation in said
+            if recommendation.direction is not Direction.AGAINST
+        ),
+    )
 
 
 def order_warning_card(
