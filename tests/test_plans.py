@@ -17,6 +17,7 @@ from painmodalities import (
     Horizon,
     Patient,
     PlanRole,
+    Strength,
     Precaution,
     Ranking,
     Stability,
@@ -38,24 +39,30 @@ def _ids(items: tuple[object, ...]) -> list[str]:
     return [item.modality.id for item in items]  # type: ignore[attr-defined]
 
 
-def test_chronic_low_back_plan_has_two_equal_core_choices_and_no_adjunct() -> None:
-    """Exercise and the PT programme tie at 41/60: equal core choices.
+def test_chronic_low_back_plan_has_advice_the_tied_best_and_the_strongly_recommended() -> None:
+    """Advice leads; exercise and the PT programme tie at 41/60 (best scored); the options
+    ACP 2017 recommends strongly join them whatever their score.
 
-    Acupuncture has scored benefit but NICE NG59 recommends against it: not an adjunct.
+    Acupuncture has scored benefit but NICE NG59 recommends against it: not in the plan.
     """
     care = plan("low_back:chronic")
-    assert _ids(care.core_choices) == ["exercise.therapeutic", "physical_therapy.programme"]
-    assert {item.score.value for item in care.core_choices} == {Fraction(41, 60)}
+    ids = _ids(care.core_choices)
+    assert ids[:3] == [
+        "self_management.advice",
+        "exercise.therapeutic",
+        "physical_therapy.programme",
+    ]
+    assert {"psychological.mindfulness", "rehabilitation.multidisciplinary"} <= set(ids)
+    assert care.core_choices[2].recommended_by == ()  # there by its score
     assert care.core is care.core_choices[0]
-    assert care.adjuncts == ()
-    assert "No passive option" in care.notes[0]
-    assert care.timeline[3].function == ("exercise.therapeutic", "physical_therapy.programme")
+    assert "acupuncture" not in _ids(care.members)
+    assert "exercise.therapeutic" in care.timeline[3].function
 
 
 def test_chronic_neck_plan_with_blood_clot_has_no_massage() -> None:
     """A blood clot rules every massage out; the programme goes without structural massage
     and ties with exercise (both 17/30), so both are core choices; acupuncture is the
-    adjunct, labelled short-term (its function benefit lasts to the intermediate horizon).
+    adjunct, not labelled short-term (its function benefit lasts to the intermediate horizon).
     """
     care = plan("neck:chronic", patient=Patient(precautions={Precaution.BLOOD_CLOT}))
     assert _ids(care.core_choices) == ["exercise.therapeutic", "physical_therapy.programme"]
@@ -65,22 +72,20 @@ def test_chronic_neck_plan_with_blood_clot_has_no_massage() -> None:
     acupuncture = care.adjuncts[0]
     assert acupuncture.role is PlanRole.ADJUNCT
     assert acupuncture.function_lasts is Horizon.INTERMEDIATE
-    assert acupuncture.labels == ("short-term relief, not a long-term solution",)
+    assert acupuncture.labels == ()  # its benefit lasts past the short horizon
 
 
-def test_acute_low_back_plan_has_no_active_core() -> None:
-    """No active option has scored evidence for acute low back pain: heat is offered for
-    symptom relief only, and the plan says so in words.
+def test_acute_low_back_plan_has_advice_as_its_active_core() -> None:
+    """Advice and staying active is the active answer for acute low back pain (NICE NG59
+    1.2.1); heat is offered for relief, with ACP 2017's recommendation beside it.
     """
     care = plan("low_back:acute")
-    assert care.core is None
-    assert care.core_choices == ()
+    assert care.core is not None
+    assert _ids(care.core_choices) == ["self_management.advice"]
     assert _ids(care.adjuncts) == ["physical_agent.heat"]
-    assert care.adjuncts[0].role is PlanRole.SYMPTOM_RELIEF
-    assert "symptom relief only" in care.adjuncts[0].labels
-    assert care.notes == ("No active option has scored evidence for acute low back pain.",)
-    assert care.summary.startswith("No active option has scored evidence")
-    assert "No active option has scored evidence" in care.explain()
+    assert care.adjuncts[0].role is PlanRole.ADJUNCT
+    assert "short-term relief, not a long-term solution" in care.adjuncts[0].labels
+    assert care.summary.startswith("For acute low back pain: advice and self-management")
 
 
 def test_plan_with_nothing_ranked_says_so() -> None:
@@ -148,22 +153,36 @@ def _says(item_or_option: object, direction: Direction) -> bool:
 def test_plan_core_is_active_whenever_an_active_option_has_evidence(
     found: tuple[Catalog, CarePlan],
 ) -> None:
-    """The core is the best-ranked active option no guideline is against, with every
-    active option tied with it; it is empty only when there is none.
+    """The core is advice where recommended, the best-ranked active option no guideline is
+    against with every active option tied with it, and every active option a guideline in
+    scope recommends strongly with none against; it is empty only when there is none.
     """
     _, care = found
+    allowed = [o for o in care.ranking.available if not _says(o, Direction.AGAINST)]
     eligible = [
         option
         for option in care.ranking.options
         if option.modality.activity is Activity.ACTIVE and not _says(option, Direction.AGAINST)
     ]
-    assert (care.core is None) == (not eligible)
-    if eligible:
-        best = eligible[0].score.value
-        assert [item.option for item in care.core_choices] == [
-            option for option in eligible if option.score.value == best
-        ]
-        assert all(item.role is PlanRole.CORE for item in care.core_choices)
+    best = eligible[0].score.value if eligible else None
+    strong = [
+        option
+        for option in allowed
+        if option.modality.activity is Activity.ACTIVE
+        and any(
+            a.direction is Direction.FOR and a.strength is Strength.STRONG
+            for a in option.recommendations
+        )
+    ]
+    advice = [
+        o for o in allowed if o.modality.id == "self_management.advice" and _says(o, Direction.FOR)
+    ]
+    expected = {
+        o.modality.id for o in (*strong, *advice, *(o for o in eligible if o.score.value == best))
+    }
+    assert set(_ids(care.core_choices)) == expected
+    assert (care.core is None) == (not expected)
+    assert all(item.role is PlanRole.CORE for item in care.core_choices)
 
 
 @given(planned())
@@ -172,12 +191,15 @@ def test_plan_never_offers_what_it_must_not(found: tuple[Catalog, CarePlan]) -> 
     recommended against; every adjunct passive, with a scored finding of benefit.
     """
     _, care = found
-    excluded = {entry.modality.id for entry in (*care.ranking.excluded, *care.ranking.unranked)}
+    excluded = {entry.modality.id for entry in care.ranking.excluded}
     for item in care.members:
         assert item.modality.id not in excluded
         assert not _says(item, Direction.AGAINST)
-        assert item.score.has_benefit
-        assert item.shows
+        assert (
+            (item.score.has_benefit and bool(item.shows))
+            or bool(item.recommended_by)
+            or (item.modality.id == "self_management.advice")
+        )
     for item in care.adjuncts:
         assert item.modality.activity is Activity.PASSIVE
         if care.core is None:
@@ -185,7 +207,7 @@ def test_plan_never_offers_what_it_must_not(found: tuple[Catalog, CarePlan]) -> 
             assert item.role is PlanRole.SYMPTOM_RELIEF
         else:
             assert item.role is PlanRole.ADJUNCT
-        if Horizon.LONG not in (item.function_lasts, item.pain_lasts):
+        if item.short_term:
             assert "short-term relief, not a long-term solution" in item.labels
     assert check_plan(care) == []
 
@@ -243,7 +265,7 @@ def test_plan_json_round_trip_over_generated_catalogs(found: tuple[Catalog, Care
 
 
 @pytest.mark.parametrize("version", ["R4B", "R5"])
-def test_fhir_plan_has_a_core_group_of_exactly_one_and_an_adjunct_group_of_any(
+def test_fhir_plan_has_a_core_group_of_one_or_more_and_an_adjunct_group_of_any(
     version: str,
 ) -> None:
     from painmodalities.fhir import export_plan
@@ -254,20 +276,21 @@ def test_fhir_plan_has_a_core_group_of_exactly_one_and_an_adjunct_group_of_any(
     expected = "RequestGroup" if version == "R4B" else "RequestOrchestration"
     assert group["resourceType"] == expected
     core, adjunct = group["action"]
-    assert core["selectionBehavior"] == "exactly-one"
+    assert core["selectionBehavior"] == "one-or-more"
     assert [action["title"] for action in core["action"]] == [
         item.modality.name for item in care.core_choices
     ]
     assert adjunct["selectionBehavior"] == "any"
-    assert "short-term relief" in adjunct["action"][0]["description"]
+    assert "In the plan because" in core["action"][0]["description"]
 
 
 def test_fhir_plan_without_core_says_so() -> None:
     from painmodalities.fhir import export_plan
 
-    group = export_plan(plan("low_back:acute"))["entry"][0]["resource"]
+    group = export_plan(plan("tension_headache:chronic"))["entry"][0]["resource"]
     assert [action["id"] for action in group["action"]] == ["adjunct"]
     assert any("No active option" in note["text"] for note in group["note"])
+    assert "core" not in [action["id"] for action in group["action"]]
 
 
 def test_error_fhir_plan_of_something_else() -> None:
@@ -289,15 +312,14 @@ def test_cli_plan_table_fits_80_columns(capsys: pytest.CaptureFixture[str]) -> N
     code, out, _ = _run(["plan", "neck", "chronic", "--precaution", "blood_clot"], capsys)
     assert code == 0
     assert "Active core" in out
-    assert "short-term relief, not a long-term solution" in out
     assert "without structural massage" in out
     assert max(len(line) for line in out.splitlines()) <= 80
 
 
 def test_cli_plan_without_active_core(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = _run(["plan", "low_back", "acute"], capsys)
+    code, out, _ = _run(["plan", "tension_headache", "chronic"], capsys)
     assert code == 0
-    assert "No active option has scored evidence for acute low back pain." in out
+    assert "No active option has scored evidence for chronic tension-type headache." in out
     assert "Symptom relief only" in out
 
 

@@ -211,3 +211,45 @@ def test_claim_12_massage_is_a_short_term_adjunct_to_an_active_core() -> None:
                 assert item.short_term
                 assert "short-term relief, not a long-term solution" in item.labels
     assert seen_massage  # chronic neck pain offers massage as an adjunct
+
+
+SINGLE_EXCLUSIONS = [Patient(), *(Patient(exclude=frozenset({m.id})) for m in CATALOG)]
+
+
+def test_claim_12_holds_for_every_chronic_pain_type_and_single_exclusion() -> None:
+    """Massage is never the whole plan nor a core choice: it is offered only as a passive
+    adjunct beside an active core, labelled short-term where its benefit ends by 6 months.
+    """
+    from painmodalities import PlanRole, plan
+
+    massage_ids = {m.id for m in MASSAGES}
+    offered = 0
+    for pain in CHRONIC:
+        for patient in SINGLE_EXCLUSIONS:
+            care = plan(pain, patient=patient)
+            assert not massage_ids & {item.modality.id for item in care.core_choices}
+            for item in care.adjuncts:
+                if item.modality.id in massage_ids:
+                    offered += 1
+                    assert care.core_choices, (pain, patient)
+                    assert item.role is PlanRole.ADJUNCT
+                    if item.short_term:
+                        assert "short-term relief, not a long-term solution" in item.labels
+    assert offered  # the claim is exercised, not vacuous
+
+
+def test_claim_9_holds_on_technique_level_evidence() -> None:
+    """A technique with findings of its own (not pooled across massage) never ranks above
+    the best-ranked active option; there is such a technique, so the test can fail.
+    """
+    exercised = 0
+    for pain in CHRONIC:
+        ranking = rank(pain)
+        pooled = set.intersection(*(set(m.findings_for(pain)) for m in MASSAGES))
+        active = [o.rank for o in ranking if o.modality.activity is Activity.ACTIVE]
+        for option in ranking:
+            own = set(option.modality.findings_for(pain)) - pooled
+            if isinstance(option.modality, Massage) and own:
+                exercised += 1
+                assert active and min(active) < option.rank, (pain, option.modality.id)
+    assert exercised

@@ -107,3 +107,24 @@ def test_a_template_holds_no_patient_data() -> None:
     assert not any(b"carol" in piece or b"Referred" in piece for piece in template.pieces)
     assert template.slots.count("patient") >= 1
     assert template.slots.count("record") == 1
+
+
+def test_patient_view_plan_section_says_which_precautions_were_not_checked() -> None:
+    from painmodalities import plan
+    from painmodalities.service import _cards
+
+    text = _cards.care_plan_section(plan("neck:chronic"))
+    assert "Precautions not checked" in text
+    assert "Before structural massage, check for: blood clot" in text
+    assert "(nccih-massage)" in text
+
+
+def test_order_sign_for_exercise_in_acute_low_back_pain_draws_no_warning() -> None:
+    from painmodalities import default_catalog, rank
+    from painmodalities.service import _cards
+
+    exercise = default_catalog()["exercise.therapeutic"]
+    assert _cards.ruled_out_reasons(rank("low_back:acute"), exercise) == ()
+    tens = default_catalog()["physical_agent.tens"]
+    reasons = _cards.ruled_out_reasons(rank("low_back:chronic"), tens)
+    assert any("NICE NG59" in reason for reason in reasons)

@@ -541,9 +541,7 @@ def tuple_of(kind: type, description: str) -> Rule:
 
 
 def instance_of(kind: type | tuple[type, ...], description: str) -> Rule:
-    """Require an instance of ``kind`` or of one of the ``kind``s (record types: their
-    schema is their own).
-    """
+    """Require an instance of ``kind``, or of one of several (record types: own schemas)."""
     return _simple(description, "type", None, lambda v: isinstance(v, kind))
 
 

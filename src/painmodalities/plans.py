@@ -232,7 +232,8 @@ class CarePlan:
         that an in-scope guideline recommends *for* strongly and none recommends against,
         whatever its score. Passive options are never core: those with scored benefit,
         and those an in-scope guideline recommends for strongly, may be added for relief
-        with their recommendations beside them. An option a guideline in scope recommends
+        with their recommendations beside them; massage only beside an active core, never
+        as the whole plan (seed claim 12). An option a guideline in scope recommends
         against is never in the plan (a conflict is shown by :attr:`conflicts`).
         """
         if not isinstance(ranking, Ranking):
@@ -266,6 +267,7 @@ class CarePlan:
             if not option.modality.is_active
             and (isinstance(option, RankedOption) or _strong_for(option))
             and (with_exercise or not _says(option, Direction.ONLY_WITH_EXERCISE))
+            and (core or option.modality.kind != "massage")
         )
         return cls(
             ranking=ranking,
@@ -289,8 +291,9 @@ class CarePlan:
 
     @property
     def precautions_to_check(self) -> tuple[str, ...]:
-        """For each passive member, and each programme's components, the precautions to
-        check before offering it, with their source.
+        """The precautions to check before each member with some, with their source.
+
+        A programme's precautions are its components'.
 
         What a plan made without knowing the patient's precautions must say (the CDS Hooks
         service reads no precautions from the record): ``Before structural massage, check
@@ -318,8 +321,9 @@ class CarePlan:
 
     @property
     def assessments(self) -> tuple[Assessment, ...]:
-        """What the guidelines in scope ask a clinician to do first, alternative diagnoses
-        first (never scored).
+        """What the guidelines in scope ask a clinician to do first (never scored).
+
+        Alternative diagnoses come first.
         """
         catalog = self.ranking.catalog or default_catalog()
         return tuple(

@@ -297,8 +297,9 @@ def _patient_reasons(
     omitted: tuple[Omission, ...],
     modalities: Mapping[str, Modality],
 ) -> tuple[Reason, ...]:
-    """The patient's own reasons against ``modality``, and its components' when no active
-    component is left (then the programme is not offered as an exercise-led one).
+    """The patient's own reasons against ``modality``, and its components' when needed.
+
+    A programme with no active component left is not offered as an exercise-led one.
     """
     reasons = patient.reasons_against(modality) if patient.rules_out(modality) else ()
     if _active_components_gone(modality, omitted, modalities):
