@@ -45,7 +45,7 @@ def test_chronic_low_back_exercise_against_swedish_massage() -> None:
         ),
         "lasts": (
             "function: long term (12 months or more); pain: short term (1 to under 6 months)",
-            "No lasting benefit shown",
+            "No benefit shown at low certainty or above",
         ),
         "certainty": (
             "Moderate (the best finding of benefit)",

@@ -251,5 +251,6 @@ def test_claim_9_holds_on_technique_level_evidence() -> None:
             own = set(option.modality.findings_for(pain)) - pooled
             if isinstance(option.modality, Massage) and own:
                 exercised += 1
-                assert active and min(active) < option.rank, (pain, option.modality.id)
+                assert active, pain
+                assert min(active) < option.rank, (pain, option.modality.id)
     assert exercised

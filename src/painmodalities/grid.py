@@ -266,7 +266,8 @@ def _lasts_cell(evidence: _Evidence) -> GridCell:
     if parts:
         return _cell("; ".join(parts), findings=cited)
     if evidence.findings:
-        return _cell("No lasting benefit shown", findings=evidence.findings)
+        floor = _words.word(evidence.policy.min_certainty)
+        return _cell(f"No benefit shown at {floor} certainty or above", findings=evidence.findings)
     return _cell(NO_EVIDENCE, attributes=("findings",))
 
 

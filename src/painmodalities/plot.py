@@ -348,11 +348,23 @@ def _timeline_legend(axes: Any) -> None:
 # -- evidence map --------------------------------------------------------------------------
 
 
+#: The horizons the evidence map plots: long-term function (6 months or more).
+_MAP_HORIZONS: Final = frozenset({Horizon.INTERMEDIATE, Horizon.LONG})
+
+
 def _best_scored(modality: Modality, pain_type: PainType, policy: ScoringPolicy) -> Finding | None:
+    """The best scored finding of a function benefit at 6 months or more (or ``None``).
+
+    Function only, at the horizon the map names: never the best over pain or function at
+    any horizon, which would shade a short-lived pain effect as if it were lasting.
+    """
     benefit = [
         finding
         for finding in modality.findings_for(pain_type)
-        if policy.counts(finding) and finding.shows_benefit
+        if policy.counts(finding)
+        and finding.shows_benefit
+        and finding.outcome is Outcome.FUNCTION
+        and finding.horizon in _MAP_HORIZONS
     ]
     return max(benefit, key=lambda f: (strength(f), f.effect, f.certainty), default=None)
 
@@ -365,9 +377,11 @@ def _map_cell(modality: Modality, pain_type: PainType, policy: ScoringPolicy) ->
     best = _best_scored(modality, pain_type, policy)
     if best is None:
         scored = any(policy.counts(finding) for finding in findings)
-        return ("no benefit\nshown" if scored else "not\nscored"), _EFFECT_FILL[Effect.NONE]
+        return ("no long-term\nfunction shown" if scored else "not\nscored"), _EFFECT_FILL[
+            Effect.NONE
+        ]
     return (
-        f"{best.effect.value} effect\n{_words.word(best.certainty)} cert.",
+        f"{best.effect.value} ({best.horizon.value})\n{_words.word(best.certainty)} cert.",
         _EFFECT_FILL[best.effect],
     )
 
@@ -386,14 +400,14 @@ def plot_map(
     policy: ScoringPolicy | None = None,
     pain_types: Sequence[PainType] | None = None,
 ) -> int:
-    """Draw the evidence map: modalities by pain types, each cell the best scored effect.
+    """Draw the evidence map: each cell the best scored effect on function at 6 months on.
 
-    A cell names the largest effect among the scored findings that show benefit (function
-    or pain) and its certainty, shaded by the effect; the guideline recommendations in
-    scope are marked in its corner with the guidelines' own verbs (``do not offer``,
-    ``consider``, ``may be offered``), in red when one is against it. A cell with no
-    finding says "no evidence"; one whose findings show no benefit, or are not scored,
-    says so.
+    A cell names the largest effect among the scored findings of a function benefit at
+    the intermediate or long horizon, that horizon and its certainty, shaded by the
+    effect; the guideline recommendations in scope are marked in its corner with the
+    guidelines' own verbs (``do not offer``, ``consider``, ``may be offered``), in red
+    when one is against it. A cell with no finding says "no evidence"; one whose findings
+    show no long-term function benefit, or are not scored, says so.
 
     Args:
         path: the ``.png`` or ``.svg`` file to write.
@@ -457,13 +471,16 @@ def plot_map(
         for spine in axes.spines.values():
             spine.set_visible(False)
         figure.suptitle(
-            "Evidence map: the best scored effect and its certainty", x=0.01, ha="left"
+            "Evidence map: the best scored effect on function at 6 months or more",
+            x=0.01,
+            ha="left",
         )
         _activity_legend(axes, loc="upper left", bbox_to_anchor=(0.0, -0.01), ncols=2)
         figure.supxlabel(
             textwrap.fill(
-                "Each cell: the largest effect among the scored findings that show benefit "
-                "(function or pain) and its certainty (cert.); darker is larger. Corner marks: "
+                "Each cell: the largest effect among the scored findings of a function benefit "
+                "at 6 months or more (intermediate or long horizon), with that horizon and its "
+                "certainty (cert.); darker is larger. Corner marks: "
                 "what guidelines say, in their own verbs (red: against). "
                 '"no evidence": the dossier holds no finding.',
                 int(width * 14),
