@@ -215,8 +215,8 @@ def test_rank_precaution_rules_massage_out(capsys: pytest.CaptureFixture[str]) -
     _, out, _ = run(capsys, "rank", "neck", "chronic", "--precaution", "blood_clot")
     assert not any(modality_id.startswith("massage.") for modality_id in table_ids(out))
     assert (
-        "- Swedish (relaxation) massage (massage.swedish): excluded: precaution: blood clot"
-        in flat(out)
+        "- Swedish (relaxation) massage (massage.swedish): excluded: precaution: blood clot "
+        "(nccih-massage)" in flat(out)
     )
 
 
@@ -224,7 +224,10 @@ def test_rank_repeated_precautions_give_every_reason(capsys: pytest.CaptureFixtu
     _, out, _ = run(
         capsys, "rank", "neck", "chronic", "--precaution", "fracture", "--precaution", "open_wound"
     )
-    assert "massage.swedish): excluded: precaution: fracture; precaution: open wound" in flat(out)
+    assert (
+        "massage.swedish): excluded: precaution: fracture (nccih-massage); "
+        "precaution: open wound (nccih-massage)"
+    ) in flat(out)
 
 
 def test_rank_covered_keeps_only_what_insurance_pays(
@@ -254,16 +257,15 @@ def test_rank_max_minutes_rules_out_long_sessions(capsys: pytest.CaptureFixture[
 
 def test_rank_exclude(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "rank", "low_back", "chronic", "--exclude", "exercise.therapeutic")
-    # the programme goes without its exercise component: its structural massage findings
-    # are very low certainty, so it is not ranked (no evidence laundered)
+    # without its exercise the programme is not an exercise-led programme: it is excluded
     assert table_ids(out)[0] == "psychological.mindfulness"
     assert "physical_therapy.programme" not in table_ids(out)
     assert "Therapeutic exercise (exercise.therapeutic): excluded: excluded on request" in flat(
         out
     )
     assert (
-        "- Physical therapy programme (exercise-led) (active), without therapeutic exercise "
-        "(excluded on request)" in flat(out)
+        "(physical_therapy.programme): excluded: therapeutic exercise: excluded on request; "
+        "without its exercise it is not an exercise-led programme" in flat(out)
     )
 
 
@@ -1316,7 +1318,7 @@ def test_compare_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert document["document"] == "option-grid"
     rows = document["rows"]
     assert isinstance(rows, list)
-    assert rows[-1]["answers"][1]["text"] == "Yes: precaution: blood clot"
+    assert rows[-1]["answers"][1]["text"] == "Yes: precaution: blood clot (nccih-massage)"
 
 
 @pytest.mark.parametrize(

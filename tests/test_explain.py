@@ -24,15 +24,13 @@ def test_explain_names_findings_and_exclusions() -> None:
     """The ranking's explanation names the driving findings and every exclusion reason."""
     patient = Patient(precautions=frozenset({Precaution.BLEEDING_RISK}), max_session_minutes=30)
     text = rank("low_back:chronic", patient=patient).explain()
-    assert text.splitlines()[0] == (
-        "Ranking for chronic low back pain, best for long-term function first:"
-    )
+    assert text.splitlines()[0] == ("Ranking for chronic low back pain, best scored first:")
     assert "1. Therapeutic exercise (active): score 0.683 = function 0.133 from moderate " in text
     assert (
         "moderate effect on function at long horizon, low certainty: "
         "MD -10.2 (95% CI -17.5 to -2.9) on 0-100, jenkins-2025" in text
     )
     assert (
-        "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk; "
-        "sessions of 45 minutes exceed the patient's 30" in text
+        "- Deep tissue massage (massage.deep_tissue): excluded: precaution: bleeding risk "
+        "(nccih-massage); sessions of 45 minutes exceed the patient's 30" in text
     )

@@ -78,9 +78,13 @@ def test_a_patient_precaution_is_answered() -> None:
     grid = compare(
         ["massage.swedish", "physical_therapy.programme"], "neck:chronic", patient=patient
     )
-    assert grid.cell("rules_out", "massage.swedish").text == "Yes: precaution: blood clot"
+    assert grid.cell("rules_out", "massage.swedish").text == (
+        "Yes: precaution: blood clot (nccih-massage)"
+    )
     programme = grid.cell("rules_out", "physical_therapy.programme").text
-    assert programme == "Only in part: without structural massage (precaution: blood clot)"
+    assert programme == (
+        "Only in part: without structural massage (precaution: blood clot (nccih-massage))"
+    )
     # the programme is read without its massage component: no finding of it is cited
     for row in grid.rows:
         cell = grid.cell(row.key, "physical_therapy.programme")

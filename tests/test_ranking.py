@@ -194,13 +194,15 @@ def test_chronic_neck_with_a_blood_clot_launders_nothing() -> None:
     assert sorted(e.modality.id for e in ranking.excluded) == MASSAGES
     programme = ranking.option("physical_therapy.programme")
     assert [(w.component, [r.detail for r in w.reasons]) for w in programme.without] == [
-        ("massage.structural", ["precaution: blood clot"])
+        ("massage.structural", ["precaution: blood clot (nccih-massage)"])
     ]
     used = {f.component for part in programme.score.contributions for f in part.findings} | {
         f.component for f in programme.score.unscored
     }
     assert "massage.structural" not in used
-    assert "without structural massage (precaution: blood clot)" in programme.explain()
+    assert "without structural massage (precaution: blood clot (nccih-massage))" in (
+        programme.explain()
+    )
 
 
 def test_programme_excluded_when_every_component_is_ruled_out() -> None:
@@ -214,7 +216,10 @@ def test_programme_excluded_when_every_component_is_ruled_out() -> None:
     exclusion = next(e for e in ranking.excluded if e.modality.id == "physical_therapy.programme")
     assert [(r.code, r.detail) for r in exclusion.reasons] == [
         (ExclusionReason.COMPONENT_RULED_OUT, "therapeutic exercise: excluded on request"),
-        (ExclusionReason.COMPONENT_RULED_OUT, "structural massage: precaution: fracture"),
+        (
+            ExclusionReason.COMPONENT_RULED_OUT,
+            "structural massage: precaution: fracture (nccih-massage)",
+        ),
     ]
     assert "physical_therapy.programme" not in ranking.ids
 
@@ -322,7 +327,8 @@ def test_error_option_of_an_excluded_modality_gives_the_reasons() -> None:
         with pytest.raises(NotRankedError) as caught:
             ask("manual.spinal_manipulation")
         assert (
-            str(caught.value) == "'manual.spinal_manipulation' is excluded: precaution: fracture"
+            str(caught.value) == "'manual.spinal_manipulation' is excluded: precaution: fracture "
+            "(natural-standard-smt)"
         )
 
 

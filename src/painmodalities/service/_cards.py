@@ -22,7 +22,7 @@ from painmodalities.evidence import PainType, Recommendation
 from painmodalities.fhir import SNOMED_SYSTEM, BundleImport
 from painmodalities.fhir._codes import modality_codes
 from painmodalities.modalities import Modality
-from painmodalities.plans import CarePlan
+from painmodalities.plans import ADVICE, CarePlan
 from painmodalities.ranking import RankedOption, Ranking, UnrankedOption
 from painmodalities.service._records import (
     Action,
@@ -268,12 +268,14 @@ def _first_summary(care: CarePlan) -> str:
     first = core_choices(care)
     if not first:
         return _summary(care.summary)
-    names = [_name(option.modality) for option in first]
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    text = f"{label}: {listed} as the active core"
-    if len(text) > _MAX_SUMMARY:
-        text = f"{label}: {names[0]} and {len(names) - 1} more as the active core"
-    return text
+    lead = [_words.ADVICE_FIRST] if first[0].modality.id == ADVICE else []
+    names = [_name(option.modality) for option in first if option.modality.id != ADVICE]
+    listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
+    text = f"{label}: " + ", then ".join([*lead, listed] if listed else lead)
+    if len(text) > _MAX_SUMMARY and names:
+        short = names[0] if len(names) == 1 else f"{names[0]} or {len(names) - 1} more"
+        text = f"{label}: " + ", then ".join([*lead, short])
+    return _summary(text)
 
 
 @attrs.frozen
