@@ -174,7 +174,7 @@ def test_error_unknown_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_rank_table_follows_the_library(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "rank", "low_back", "chronic")
     assert (code, err) == (EXIT_OK, "")
-    assert out.startswith("Ranking for chronic low back pain, best for long-term function first\n")
+    assert out.startswith("Ranking for chronic low back pain, best scored first\n")
     assert table_ids(out) == list(rank("low_back:chronic").ids)
 
 

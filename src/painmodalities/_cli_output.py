@@ -350,7 +350,7 @@ def rank_table(
             "guideline",
         ),
         rows=rows,
-        title=f"Ranking for {ranking.pain_type.label}, best for long-term function first",
+        title=f"Ranking for {ranking.pain_type.label}, best scored first",
         right=frozenset({0, *range(first_number, first_number + 1 + len(Criterion))}),
         wrap=frozenset({1, len(rows[0]) - 1} if rows else {1}),
         caption=RANK_CAPTION,

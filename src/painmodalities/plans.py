@@ -4,8 +4,9 @@ A ranked list answers "which option scores best"; :func:`plan` answers what the 
 should do, and what may be added for relief. Activity and exercise carry long-term care,
 and passive treatments may be added for short-term relief, never as the whole plan (NICE
 NG59 1.2.7: manual therapy "only as part of a treatment package including exercise"). A
-:class:`CarePlan` has an active **core** (the best-ranked active option, with every active
-option tied with it as an equal choice) and passive **adjuncts**, each labelled with what
+:class:`CarePlan` has an active **core** (advice first where a guideline recommends it, the
+best-ranked active option with its ties, and every active option a guideline in scope
+recommends strongly with none against) and passive **adjuncts**, each labelled with what
 its evidence shows it for and for how long. How sure a ranking is (:func:`stability`,
 :func:`acceptability`) is :mod:`painmodalities.sensitivity`'s.
 
@@ -201,13 +202,15 @@ class CarePlan:
     Attributes:
         ranking: the ranking the plan is built from (its pain type, patient, weights and
             policy are the plan's).
-        core_choices: the best-ranked active option that no in-scope guideline recommends
-            against, and every such active option tied with it: equal choices, best first.
-            Empty when no active option has scored evidence for the pain type.
-        adjuncts: passive options with a scored finding of benefit that no in-scope
-            guideline recommends against, in ranking order: adjuncts beside the core, or
-            symptom relief only when there is no core (and then never one a guideline
-            allows only with exercise).
+        core_choices: advice and self-management first where a guideline in scope
+            recommends it; the best-ranked active option that no in-scope guideline
+            recommends against, with every such option tied with it; every active option an
+            in-scope guideline recommends strongly and none recommends against, whatever
+            its score (see :meth:`from_ranking`). Empty when there is none.
+        adjuncts: passive options with a scored finding of benefit, or a strong in-scope
+            recommendation, that no in-scope guideline recommends against, in ranking
+            order: adjuncts beside the core, or symptom relief only when there is no core
+            (and then never one a guideline allows only with exercise, nor massage).
         timeline: for each horizon, which members show scored benefit for function and
             for pain.
     """
@@ -340,7 +343,7 @@ class CarePlan:
 
     @property
     def core(self) -> PlanItem | None:
-        """The best-ranked core choice, or ``None`` when no active option has evidence."""
+        """The first core choice (advice where recommended), or ``None`` without a core."""
         return self.core_choices[0] if self.core_choices else None
 
     @property

@@ -837,7 +837,8 @@ def export_plan(
     """A care plan as a FHIR ``Bundle``: a request group with a core and an adjunct group.
 
     The request group is a ``RequestGroup`` (R4B) or ``RequestOrchestration`` (R5). The
-    ``core`` group (``selectionBehavior`` ``exactly-one``) holds the equal core choices;
+    ``core`` group (``selectionBehavior`` ``one-or-more``) holds the core choices (advice
+    first where recommended);
     the ``adjunct`` group (``any``) holds the adjuncts, or the options for symptom relief
     only when the plan has no active core. Each action carries a proposed
     ``ServiceRequest`` and what the plan says of it; the group's notes give the plan's
