@@ -131,6 +131,9 @@ def test_patient_view_gives_one_card_per_pain_type(sandbox: str, name: str) -> N
     plan_line = "**Care plan.** For chronic low back pain: advice and self-management"
     assert plan_line in back["detail"]
     assert "Active core (it carries long-term care):" in back["detail"]
+    # the service reads no precautions from the record, and says so
+    assert "Precautions not checked" in back["detail"]
+    assert "check for: blood clot" in back["detail"]
     assert "- Referred for physical therapy on " in back["detail"]
     assert "done on" not in back["detail"]
     assert back["selectionBehavior"] == "at-most-one"
