@@ -1,6 +1,5 @@
 """Care plans (issue 14): worked examples, generated catalogs, FHIR and the command line."""
 
-
 import attrs
 import orjson
 import pytest
