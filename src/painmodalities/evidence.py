@@ -210,7 +210,9 @@ class PainType(Record):
         return cls(found_condition, found_phase)
 
     @classmethod
-    def coerce(cls, value: "PainType | str", path: str = "$.pain_type") -> "PainType":
+    def coerce(
+        cls, value: "PainType | str", path: str = "$.pain_type", *, treated: bool = True
+    ) -> "PainType":
         """``value`` as a pain type: a :class:`PainType` as it is, or its text parsed.
 
         The one way every function of the library that takes a pain type reads it, so
@@ -222,15 +224,18 @@ class PainType(Record):
         Args:
             value: a :class:`PainType`, or its text ``"condition:phase"``.
             path: where the argument is, for the error of a value that is neither.
+            treated: ``False`` reads the pain type as written, without the rule: how a
+                lookup of the data itself (:meth:`Modality.findings_for`) reads it.
 
         Raises:
             ValidationError: for anything else (at ``path``), or a text that does not
                 parse (at the paths of :meth:`parse`); never an empty answer.
         """
         if isinstance(value, PainType):
-            return value.as_treated
+            return value.as_treated if treated else value
         if type(value) is str:
-            return _parsed(value).as_treated
+            found = _parsed(value)
+            return found.as_treated if treated else found
         raise ValidationError(check.ArgumentProblem(path, PAIN_TYPE_EXPECTED, value, "type"))
 
     def __str__(self) -> str:

@@ -219,6 +219,10 @@ class Modality(CachedRecord):
     ) -> tuple[Finding, ...]:
         """The findings for ``pain_type``, optionally only those measuring ``outcome``.
 
+        A lookup of the data as written: a pain type's text reads as the pain type itself
+        (a condition chronic by definition is not read as chronic here; ranking, scoring
+        and plans apply that rule).
+
         Args:
             pain_type: a :class:`PainType` or its text ``"condition:phase"``.
             outcome: an :class:`Outcome` or its value (``"function"``), or ``None`` for all.
@@ -227,7 +231,8 @@ class Modality(CachedRecord):
             ValidationError: for an argument that is none of these (never an empty answer).
         """
         if type(pain_type) is not PainType:
-            pain_type = PainType.coerce(pain_type)
+            # the data as written, for a pain type's text as for the pain type itself
+            pain_type = PainType.coerce(pain_type, treated=False)
         found = self._index().get(pain_type, ())
         if outcome is None:
             return found
