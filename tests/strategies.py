@@ -3,8 +3,13 @@
 ``st.builds`` does not read attrs validators, so each record gets an explicit strategy
 whose values obey the record's rules. Catalogs are built with ``Catalog.assemble`` so
 that composite programmes always carry exactly their components' findings.
+
+Strategy builders are memoised: a strategy built once is validated once, where one built
+afresh on every draw is validated again each time (most of the time of the
+generated-catalog properties went there).
 """
 
+import functools
 import string
 from decimal import Decimal
 from typing import Any
@@ -63,16 +68,41 @@ TEXT = st.characters(exclude_categories=["Cs"])
 SIMPLE_FAMILIES = tuple(family for family in FAMILIES if family is not PhysicalTherapy)
 
 
+#: Strategies drawn inside the composite strategies below, built once.
+_BOOLEANS = st.booleans()
+_STUDIES = st.none() | st.integers(1, 500)
+_PARTICIPANTS = st.none() | st.integers(1, 100_000)
+_MEASURES = st.sampled_from(Measure)
+_ACTIVITIES = st.sampled_from(Activity)
+_COVERAGES = st.sampled_from(Coverage)
+_PRECAUTION_SETS = st.frozensets(st.sampled_from(Precaution))
+_SESSION_MINUTES = st.none() | st.integers(1, 120)
+_SIMPLE_FAMILY = st.sampled_from(SIMPLE_FAMILIES)
+
+
+@functools.lru_cache(maxsize=256)
+def _optional(values: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.none() | values
+
+
+@functools.lru_cache(maxsize=256)
+def _id_sets(ids: tuple[str, ...]) -> st.SearchStrategy[frozenset[str]]:
+    return st.frozensets(st.sampled_from(ids)) if ids else st.just(frozenset[str]())
+
+
+@functools.cache
 def words(min_size: int = 0, max_size: int = 24) -> st.SearchStrategy[str]:
     """Free text, possibly empty."""
     return st.text(TEXT, min_size=min_size, max_size=max_size)
 
 
+@functools.cache
 def names() -> st.SearchStrategy[str]:
     """Non-blank free text."""
     return words(1).filter(str.strip)
 
 
+@functools.cache
 def slugs() -> st.SearchStrategy[str]:
     """One lower-case id segment such as ``m3x``."""
     return st.text(string.ascii_lowercase, min_size=1, max_size=3).flatmap(
@@ -82,11 +112,13 @@ def slugs() -> st.SearchStrategy[str]:
     )
 
 
+@functools.cache
 def source_keys() -> st.SearchStrategy[str]:
     """Source keys such as ``src-4a``."""
     return st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,8}\Z")
 
 
+@functools.cache
 def pain_types() -> st.SearchStrategy[PainType]:
     """Any condition in any phase."""
     return st.builds(PainType, st.sampled_from(Condition), st.sampled_from(Phase))
@@ -106,6 +138,7 @@ def sources(key: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[Sour
     )
 
 
+@functools.cache
 def decimals() -> st.SearchStrategy[Decimal]:
     """Exact decimals as a source prints them (``-10.2``, ``0.50``, ``7``)."""
     return st.builds(
@@ -115,17 +148,21 @@ def decimals() -> st.SearchStrategy[Decimal]:
     )
 
 
+_THREE_DECIMALS = st.lists(decimals(), min_size=3, max_size=3)
+
+
+@functools.cache
 @st.composite
 def statistics(draw: st.DrawFn) -> Statistic:
     """Consistent figures: an estimate inside its interval, or counts alone."""
-    studies = draw(st.none() | st.integers(1, 500))
-    participants = draw(st.none() | st.integers(1, 100_000))
+    studies = draw(_STUDIES)
+    participants = draw(_PARTICIPANTS)
     scale, locator = draw(words()), draw(words())
-    if draw(st.booleans()) or studies is participants is None:
-        low, estimate, high = sorted(draw(st.lists(decimals(), min_size=3, max_size=3)))
-        interval = draw(st.booleans())
+    if draw(_BOOLEANS) or studies is participants is None:
+        low, estimate, high = sorted(draw(_THREE_DECIMALS))
+        interval = draw(_BOOLEANS)
         return Statistic(
-            measure=draw(st.sampled_from(Measure)),
+            measure=draw(_MEASURES),
             scale=scale,
             estimate=estimate,
             ci_low=low if interval else None,
@@ -137,6 +174,7 @@ def statistics(draw: st.DrawFn) -> Statistic:
     return Statistic(scale=scale, studies=studies, participants=participants, locator=locator)
 
 
+@functools.lru_cache(maxsize=64)
 def assessments(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Assessment]:
     """Assessments citing one of ``keys``, for a condition in one phase or any."""
     return st.builds(
@@ -153,6 +191,7 @@ def assessments(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Assessment]:
     )
 
 
+@functools.lru_cache(maxsize=64)
 def findings(
     keys: st.SearchStrategy[str],
     pains: st.SearchStrategy[PainType] | None = None,
@@ -172,6 +211,7 @@ def findings(
     )
 
 
+@functools.lru_cache(maxsize=64)
 def recommendations(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Recommendation]:
     """Recommendations citing one of ``keys``, scoped to a condition, phase, or anything."""
     return st.builds(
@@ -189,6 +229,7 @@ def recommendations(keys: st.SearchStrategy[str]) -> st.SearchStrategy[Recommend
     )
 
 
+@functools.cache
 def codings() -> st.SearchStrategy[Coding]:
     """User codings in a made-up code system."""
     return st.builds(
@@ -206,17 +247,13 @@ def _unique_findings(items: list[Finding]) -> tuple[Finding, ...]:
     return tuple(kept.values())
 
 
-def _family_fields(family: type[Modality]) -> st.SearchStrategy[dict[str, Any]]:
-    if family is Massage:
-        return st.fixed_dictionaries(
-            {
-                "technique": st.sampled_from(MassageTechnique),
-                "mechanism_established": st.booleans(),
-            }
-        )
-    if family is Exercise:
-        return st.fixed_dictionaries({"form": st.sampled_from(ExerciseForm)})
-    return st.just({})
+#: The fields a family adds to a modality's own.
+_FAMILY_FIELDS: dict[type[Modality], st.SearchStrategy[dict[str, Any]]] = {
+    Massage: st.fixed_dictionaries(
+        {"technique": st.sampled_from(MassageTechnique), "mechanism_established": st.booleans()}
+    ),
+    Exercise: st.fixed_dictionaries({"form": st.sampled_from(ExerciseForm)}),
+}
 
 
 @st.composite
@@ -231,7 +268,7 @@ def modalities(
 ) -> Modality:
     """A modality of any simple (non-composite) family, with findings citing ``keys``."""
     keys = source_keys() if keys is None else keys
-    family = draw(st.sampled_from(SIMPLE_FAMILIES)) if family is None else family
+    family = draw(_SIMPLE_FAMILY) if family is None else family
     found = draw(st.lists(findings(keys, pains), max_size=max_findings))
     return family(
         id=draw(slugs().map(lambda slug: f"{family.kind}.{slug}"))
@@ -239,17 +276,45 @@ def modalities(
         else modality_id,
         name=draw(names()),
         # A massage is passive by definition (the record refuses an active one).
-        activity=Activity.PASSIVE if family is Massage else draw(st.sampled_from(Activity)),
+        activity=Activity.PASSIVE if family is Massage else draw(_ACTIVITIES),
         summary=draw(words()),
-        session_minutes=draw(st.none() | st.integers(1, 120)),
-        coverage=draw(st.sampled_from(Coverage)),
-        precautions=draw(st.frozensets(st.sampled_from(Precaution))),
-        precautions_source=draw(st.none() | keys),
+        session_minutes=draw(_SESSION_MINUTES),
+        coverage=draw(_COVERAGES),
+        precautions=draw(_PRECAUTION_SETS),
+        precautions_source=draw(_optional(keys)),
         findings=_unique_findings(found),
         recommendations=tuple(draw(st.lists(recommendations(keys), max_size=2))),
         codings=tuple(draw(st.lists(codings(), max_size=1))),
-        **draw(_family_fields(family)),
+        **draw(_FAMILY_FIELDS.get(family, st.just({}))),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _keys(keys: tuple[str, ...]) -> st.SearchStrategy[str]:
+    return st.sampled_from(keys)
+
+
+def _source_key(source: Source) -> str:
+    return source.key
+
+
+def _modality_id(kind: tuple[type[Modality], str]) -> str:
+    return f"{kind[0].kind}.{kind[1]}"
+
+
+@functools.cache
+def _kinds(min_size: int, max_size: int) -> st.SearchStrategy[list[tuple[type[Modality], str]]]:
+    """Unique (family, slug) pairs: the modalities of a catalog."""
+    return st.lists(
+        st.tuples(_SIMPLE_FAMILY, slugs()),
+        min_size=min_size,
+        max_size=max_size,
+        unique_by=_modality_id,
+    )
+
+
+_SOURCE_LISTS = st.lists(sources(), min_size=1, max_size=4, unique_by=_source_key)
+_PROGRAMME_IDS = slugs().map(lambda slug: f"physical_therapy.{slug}")
 
 
 @st.composite
@@ -262,36 +327,27 @@ def catalogs(
     composites: bool = True,
 ) -> Catalog:
     """A consistent catalog: unique ids, cited sources present, programmes assembled."""
-    source_list = draw(
-        st.lists(sources(), min_size=1, max_size=4, unique_by=lambda source: source.key)
-    )
-    keys = st.sampled_from([source.key for source in source_list])
-    kinds = draw(
-        st.lists(
-            st.tuples(st.sampled_from(SIMPLE_FAMILIES), slugs()),
-            min_size=min_size,
-            max_size=max_size,
-            unique_by=lambda pair: f"{pair[0].kind}.{pair[1]}",
-        )
-    )
+    source_list = draw(_SOURCE_LISTS)
+    keys = _keys(tuple(source.key for source in source_list))
+    kinds = draw(_kinds(min_size, max_size))
     members: list[Modality] = [
         draw(
             modalities(family=family, modality_id=f"{family.kind}.{slug}", keys=keys, pains=pains)
         )
         for family, slug in kinds
     ]
-    if composites and members and draw(st.booleans()):
+    if composites and members and draw(_BOOLEANS):
         parts = draw(
             st.lists(st.sampled_from([m.id for m in members]), min_size=1, max_size=3, unique=True)
         )
         members.append(
             PhysicalTherapy(
-                id=draw(slugs().map(lambda slug: f"physical_therapy.{slug}")),
+                id=draw(_PROGRAMME_IDS),
                 name=draw(names()),
-                activity=draw(st.sampled_from(Activity)),
-                session_minutes=draw(st.none() | st.integers(1, 120)),
-                coverage=draw(st.sampled_from(Coverage)),
-                precautions=draw(st.frozensets(st.sampled_from(Precaution))),
+                activity=draw(_ACTIVITIES),
+                session_minutes=draw(_SESSION_MINUTES),
+                coverage=draw(_COVERAGES),
+                precautions=draw(_PRECAUTION_SETS),
                 components=tuple(parts),
             )
         )
@@ -308,19 +364,25 @@ def _weights_or_none(
     return Weights(function=function, durability=durability, activity=activity, pain=pain)
 
 
-@st.composite
-def weights(draw: st.DrawFn, *, positive: bool = False) -> Weights:
-    """Valid weights; with ``positive``, every weight above zero."""
+@functools.cache
+def _weight_values(positive: bool) -> st.SearchStrategy[tuple[float, float, float, float]]:
     low = 1 if positive else 0
     weight = st.integers(low, 20) | st.floats(
         0.01 if positive else 0, 10, allow_nan=False, allow_infinity=False
     )
-    values = draw(st.tuples(weight, weight, weight, weight).filter(any))
+    return st.tuples(weight, weight, weight, weight).filter(any)
+
+
+@st.composite
+def weights(draw: st.DrawFn, *, positive: bool = False) -> Weights:
+    """Valid weights; with ``positive``, every weight above zero."""
+    values = draw(_weight_values(positive))
     built = _weights_or_none(*values)
     assert built is not None
     return built
 
 
+@functools.cache
 def policies() -> st.SearchStrategy[ScoringPolicy]:
     """Any scoring policy."""
     return st.builds(
@@ -334,12 +396,11 @@ def policies() -> st.SearchStrategy[ScoringPolicy]:
 @st.composite
 def patients(draw: st.DrawFn, catalog: Catalog) -> Patient:
     """A patient whose named ids all come from ``catalog``."""
-    ids = list(catalog.ids)
-    id_sets = st.frozensets(st.sampled_from(ids)) if ids else st.just(frozenset[str]())
+    id_sets = _id_sets(tuple(catalog.ids))
     return Patient(
-        precautions=draw(st.frozensets(st.sampled_from(Precaution))),
-        covered=draw(st.none() | id_sets),
-        max_session_minutes=draw(st.none() | st.integers(1, 120)),
+        precautions=draw(_PRECAUTION_SETS),
+        covered=draw(_optional(id_sets)),
+        max_session_minutes=draw(_SESSION_MINUTES),
         exclude=draw(id_sets),
     )
 
@@ -416,6 +477,7 @@ def omissions() -> st.SearchStrategy[Omission]:
     )
 
 
+@functools.cache
 def reasons() -> st.SearchStrategy[Reason]:
     """A reason to rule a modality out."""
     return st.builds(Reason, code=st.sampled_from(ExclusionReason), detail=names())

@@ -149,7 +149,7 @@ def is_json_text(source: object) -> bool:
 
 
 def _unreadable(path: str, why: str) -> Problem:
-    return Problem("$", "a readable catalog file", f"{path}: {why}", "file")
+    return Problem("$", f"a readable catalog file ({why})", path, "file")
 
 
 def read_json(

@@ -86,8 +86,15 @@ _SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = _MAX_SHOWN
 
 
 def shown(text: str) -> str:
-    """``text`` cut to a readable length, as a message shows a value."""
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+    """``text`` cut to a readable length, as a message shows a value.
+
+    The middle goes, as :mod:`reprlib` cuts a string: both ends tell (a file's path starts
+    with its folder and ends with its name and why it could not be read).
+    """
+    if len(text) <= _MAX_SHOWN:
+        return text
+    head = (_MAX_SHOWN - 3) // 2
+    return text[:head] + "..." + text[len(text) - (_MAX_SHOWN - 3 - head) :]
 
 
 def shown_repr(value: object) -> str:
