@@ -57,6 +57,7 @@ from painmodalities._converter import (
     make_strict_converter,
     record_hook,
 )
+from painmodalities._entries import check_exclusion, check_option, check_unranked
 from painmodalities._json_text import MAX_DEPTH, MAX_DOCUMENT_BYTES, parse_json, read_json
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
@@ -86,9 +87,6 @@ from painmodalities.ranking import (
     Ranking,
     Reason,
     UnrankedOption,
-    check_exclusion,
-    check_option,
-    check_unranked,
     rank,
 )
 from painmodalities.scoring import (
