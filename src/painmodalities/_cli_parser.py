@@ -68,6 +68,34 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, self.format_usage())
 
 
+def add_pain_type_arguments(
+    parser: argparse.ArgumentParser,
+    phase: Callable[[str], Phase] = arg.phase,
+    *,
+    or_weeks: bool = False,
+) -> None:
+    """The pain type as CONDITION and PHASE, each read by its argument type.
+
+    With ``or_weeks`` both may be left out (``--weeks`` gives the phase, a FHIR Bundle both).
+    """
+    optional: dict[str, Any] = {"nargs": "?"} if or_weeks else {}
+    parser.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=arg.condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+        **optional,
+    )
+    parser.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=phase,
+        help=f"one of {check.choices(Phase, quoted=False)}"
+        + (" (or give --weeks)" if or_weeks else ""),
+        **optional,
+    )
+
+
 def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     """The patient's constraints: ``--precaution``, ``--covered``, ``--max-minutes``...
 
@@ -225,18 +253,7 @@ def _add_plan(
         "  painmodalities plan neck chronic --precaution blood_clot --format fhir\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    planning.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=arg.condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    planning.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=arg.phase,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(planning)
     add_patient_arguments(planning)
     add_scoring_arguments(planning)
     planning.add_argument(
@@ -267,20 +284,7 @@ def _add_rank(
         "--covered acupuncture\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ranking.add_argument(
-        "condition",
-        metavar="CONDITION",
-        nargs="?",
-        type=arg.condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    ranking.add_argument(
-        "phase",
-        metavar="PHASE",
-        nargs="?",
-        type=arg.phase,
-        help=f"one of {check.choices(Phase, quoted=False)} (or give --weeks)",
-    )
+    add_pain_type_arguments(ranking, or_weeks=True)
     ranking.add_argument(
         "--weeks", type=arg.weeks, metavar="N", help="how long the pain has lasted, in weeks"
     )
@@ -359,18 +363,7 @@ def _add_evidence(
         "interval, studies and participants where the text read gave them), certainty "
         "and source.",
     )
-    summary.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=arg.condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    summary.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=arg.phase_only,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(summary, arg.phase_only)
     add_format_argument(summary)
     summary.set_defaults(handler=handler, usage=summary.format_usage())
 
@@ -573,18 +566,7 @@ def add_teaching_commands(
         parents=[with_catalog],
         help="benefit over time for one pain type: each modality's effect at each horizon",
     )
-    timeline.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=arg.condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    timeline.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=arg.phase,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(timeline)
     evidence_map = pictures.add_parser(
         "map",
         parents=[with_catalog],
