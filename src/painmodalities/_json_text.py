@@ -163,11 +163,12 @@ def parse_json(text: str | bytes) -> object:
         except UnicodeEncodeError as error:
             raise _problem("UTF-8 text", f"{error.reason} at {error.start}", "json") from None
     elif isinstance(text, bytes | bytearray | memoryview):
-        data = bytes(text)
+        data = text
     else:
         raise _problem("JSON text (str or bytes)", type(text).__name__)
     if len(data) > MAX_DOCUMENT_BYTES:
         raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", len(data), "size")
+    data = bytes(data)  # the same object for bytes; a copy of a buffer within the limit
     document = _orjson_value(data)
     if document is not _NOT_READ:
         return document
