@@ -22,7 +22,8 @@ from painmodalities import (
     default_catalog,
     score,
 )
-from painmodalities.ranking import exclusion_reasons, omissions, order_key
+from painmodalities._constraints import exclusion_reasons, omissions
+from painmodalities.ranking import order_key
 from painmodalities.vocabulary import Phase
 
 

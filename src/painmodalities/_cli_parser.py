@@ -1,32 +1,27 @@
-"""The grammar of the ``painmodalities`` command: subcommands, options, argument types.
+"""The grammar of the ``painmodalities`` command: its subcommands and their options.
 
-Each argument type turns a bad value into a usage error that names what is allowed, and
-the parser raises :class:`UsageError` instead of exiting, so that
-:func:`painmodalities.cli.main` prints it and returns the exit code.
+Each option reads its value with an argument type (:mod:`painmodalities._cli_types`) that
+names what is allowed, and the parser raises :class:`UsageError` instead of exiting, so
+that :func:`painmodalities.cli.main` prints it and returns the exit code.
 """
 
 import argparse
-import datetime
-import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, NoReturn, TypeVar
+from typing import IO, Any, NoReturn
 
 from painmodalities import __version__
+from painmodalities import _cli_types as arg
 from painmodalities import _rules as check
-from painmodalities.errors import ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.modalities import FAMILIES
-from painmodalities.scoring import Weights
 from painmodalities.serialization import DOCUMENT_TYPES
 from painmodalities.vocabulary import (
     Activity,
     Certainty,
     Condition,
-    Criterion,
     Phase,
     Precaution,
-    RankedEnum,
 )
 
 __all__ = ["EPILOG", "PROG", "Handler", "Parser", "UsageError", "build_parser"]
@@ -73,161 +68,32 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, self.format_usage())
 
 
-# -- argument types: each turns a bad value into a usage error naming what is allowed ----
+def add_pain_type_arguments(
+    parser: argparse.ArgumentParser,
+    phase: Callable[[str], Phase] = arg.phase,
+    *,
+    or_weeks: bool = False,
+) -> None:
+    """The pain type as CONDITION and PHASE, each read by its argument type.
 
-
-E = TypeVar("E", bound=RankedEnum)
-
-
-def _member(enum_type: type[E], noun: str, hint: str = "") -> Callable[[str], E]:
-    """An argparse type reading a member of ``enum_type`` by its value, or naming the choices."""
-    rule = check.member_of(enum_type)
-
-    def parse(text: str) -> E:
-        member = rule.parse(text)
-        if member is None:
-            choices = check.choices(enum_type, quoted=False)
-            raise argparse.ArgumentTypeError(
-                f"unknown {noun} {text!r} (choose from {choices}{hint})"
-            )
-        return member
-
-    return parse
-
-
-_condition = _member(Condition, "condition")
-_phase = _member(Phase, "phase", ", or give --weeks N")
-_phase_only = _member(Phase, "phase")
-_precaution = _member(Precaution, "precaution")
-_certainty = _member(Certainty, "certainty")
-
-
-# Numbers on the command line are ASCII: Python's int() and float() also take other
-# scripts' digits ("٣") and underscores ("1_0"), which a person reading the line would not
-# take for the number that is used.
-_DECIMAL: Final = re.compile(
-    r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|inf(?:inity)?|nan)",
-    re.IGNORECASE,
-)
-_WHOLE: Final = re.compile(r"[+-]?[0-9]+")
-
-
-def _number(text: str, pattern: "re.Pattern[str]" = _DECIMAL) -> float:
-    """``text`` as a float, when it is written in ASCII (:data:`_DECIMAL`); else ValueError."""
-    if pattern.fullmatch(text.strip()) is None:
-        raise ValueError(text)
-    return float(text)
-
-
-def _whole(text: str) -> int:
-    """``text`` as an int, when it is ASCII digits (with a sign); else ValueError."""
-    if _WHOLE.fullmatch(text.strip()) is None:
-        raise ValueError(text)
-    return int(text)
-
-
-def _weeks(text: str) -> Phase:
-    try:
-        weeks = _number(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of weeks, got {text!r}") from None
-    try:
-        return Phase.from_weeks(weeks)
-    except ValidationError:
-        raise argparse.ArgumentTypeError(
-            f"expected a finite number of weeks, 0 or more, got {text}"
-        ) from None
-
-
-def _positive_int(text: str) -> int:
-    try:
-        number = _whole(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number, 1 or more, got {number}")
-    return number
-
-
-def _weights(text: str) -> Weights:
-    """Read ``function=0.4,pain=0.1``: the criteria not named keep their defaults."""
-    names = [criterion.value for criterion in Criterion]
-    given: dict[str, float] = {}
-    for item in text.split(","):
-        name, sep, value = (part.strip() for part in item.partition("="))
-        if not sep or not name or not value:
-            raise argparse.ArgumentTypeError(
-                f"malformed weights {text!r}: expected NAME=NUMBER pairs separated by commas, "
-                "such as function=0.4,durability=0.25"
-            )
-        if name not in names:
-            raise argparse.ArgumentTypeError(
-                f"unknown weight {name!r} (choose from {check.choices(Criterion, quoted=False)})"
-            )
-        if name in given:
-            raise argparse.ArgumentTypeError(f"weight {name!r} is given twice")
-        try:
-            given[name] = _number(value)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                f"weight {name!r} needs a number, got {value!r}"
-            ) from None
-    try:
-        return Weights(**given)
-    except ValidationError as error:
-        raise argparse.ArgumentTypeError(f"invalid weights {text!r}: {error}") from None
-
-
-def _port(text: str) -> int:
-    try:
-        port = _whole(text)
-    except ValueError:
-        port = -1
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a TCP port from 0 to 65535, got {text!r}")
-    return port
-
-
-def _modality_id(text: str) -> str:
-    if not check.modality_id.accepts(text):
-        raise argparse.ArgumentTypeError(
-            f"expected a modality id such as {check.modality_id.example}, got {text!r}"
-        )
-    return text
-
-
-def _plot_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise argparse.ArgumentTypeError(f"--plot writes a .png or .svg file, got {text!r}")
-    return path
-
-
-def _picture_path(text: str) -> Path:
-    path = Path(text)
-    if path.suffix.lower() not in (".png", ".svg"):
-        raise argparse.ArgumentTypeError(f"a picture is a .png or .svg file, got {text!r}")
-    return path
-
-
-def _pain_type(text: str) -> PainType:
-    try:
-        return PainType.parse(text)
-    except ValidationError:
-        raise argparse.ArgumentTypeError(
-            f"expected CONDITION:PHASE such as low_back:chronic, got {text!r} "
-            f"(conditions: {check.choices(Condition, quoted=False)}; "
-            f"phases: {check.choices(Phase, quoted=False)})"
-        ) from None
-
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a date such as 2026-01-31, got {text!r}"
-        ) from None
+    With ``or_weeks`` both may be left out (``--weeks`` gives the phase, a FHIR Bundle both).
+    """
+    optional: dict[str, Any] = {"nargs": "?"} if or_weeks else {}
+    parser.add_argument(
+        "condition",
+        metavar="CONDITION",
+        type=arg.condition,
+        help=f"one of {check.choices(Condition, quoted=False)}",
+        **optional,
+    )
+    parser.add_argument(
+        "phase",
+        metavar="PHASE",
+        type=phase,
+        help=f"one of {check.choices(Phase, quoted=False)}"
+        + (" (or give --weeks)" if or_weeks else ""),
+        **optional,
+    )
 
 
 def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
@@ -238,7 +104,7 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--precaution",
         action="append",
-        type=_precaution,
+        type=arg.precaution,
         default=[],
         metavar="NAME",
         help="a patient circumstance that rules options out (repeatable): "
@@ -247,21 +113,21 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--covered",
         action="append",
-        type=_modality_id,
+        type=arg.modality_id,
         metavar="ID",
         help="a modality id the patient's insurance pays for (repeatable); "
         "when given, every other modality is ruled out",
     )
     parser.add_argument(
         "--max-minutes",
-        type=_positive_int,
+        type=arg.positive_int,
         metavar="N",
         help="the longest session the patient can attend",
     )
     parser.add_argument(
         "--exclude",
         action="append",
-        type=_modality_id,
+        type=arg.modality_id,
         default=[],
         metavar="ID",
         help="rule out an id (repeatable)",
@@ -275,14 +141,14 @@ def add_scoring_arguments(parser: argparse.ArgumentParser) -> None:
     """How findings are scored and weighed: ``--min-certainty`` and ``--weights``."""
     parser.add_argument(
         "--min-certainty",
-        type=_certainty,
+        type=arg.certainty,
         metavar="LEVEL",
         help="the lowest certainty a finding needs to be scored (default low): "
         + check.choices(Certainty, quoted=False),
     )
     parser.add_argument(
         "--weights",
-        type=_weights,
+        type=arg.weights,
         metavar="NAME=W,...",
         help="criterion weights, such as function=0.4,durability=0.25,activity=0.25,pain=0.1 "
         "(unnamed criteria keep these defaults)",
@@ -300,7 +166,7 @@ def _add_serve(
         description="Serve the CDS Hooks 2.0 services over HTTP until interrupted.",
     )
     serving.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    serving.add_argument("--port", type=_port, default=8080, help="port to listen on")
+    serving.add_argument("--port", type=arg.port, default=8080, help="port to listen on")
     serving.add_argument(
         "--public-url",
         metavar="URL",
@@ -314,7 +180,7 @@ def _add_serve(
     )
     serving.add_argument(
         "--max-token-lifetime",
-        type=_positive_int,
+        type=arg.positive_int,
         default=3600,
         metavar="SECONDS",
         help="refuse tokens whose exp is more than SECONDS ahead (default: 3600)",
@@ -387,18 +253,7 @@ def _add_plan(
         "  painmodalities plan neck chronic --precaution blood_clot --format fhir\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    planning.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=_condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    planning.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=_phase,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(planning)
     add_patient_arguments(planning)
     add_scoring_arguments(planning)
     planning.add_argument(
@@ -429,28 +284,15 @@ def _add_rank(
         "--covered acupuncture\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    add_pain_type_arguments(ranking, or_weeks=True)
     ranking.add_argument(
-        "condition",
-        metavar="CONDITION",
-        nargs="?",
-        type=_condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    ranking.add_argument(
-        "phase",
-        metavar="PHASE",
-        nargs="?",
-        type=_phase,
-        help=f"one of {check.choices(Phase, quoted=False)} (or give --weeks)",
-    )
-    ranking.add_argument(
-        "--weeks", type=_weeks, metavar="N", help="how long the pain has lasted, in weeks"
+        "--weeks", type=arg.weeks, metavar="N", help="how long the pain has lasted, in weeks"
     )
     add_patient_arguments(ranking)
     add_scoring_arguments(ranking)
     ranking.add_argument(
         "--top",
-        type=_positive_int,
+        type=arg.positive_int,
         metavar="N",
         help="show only the N best, and every option tied with the N-th",
     )
@@ -467,7 +309,7 @@ def _add_rank(
     )
     ranking.add_argument(
         "--plot",
-        type=_plot_path,
+        type=arg.plot_path,
         metavar="FILE",
         help="also draw the scores as stacked bars into FILE.png or FILE.svg (plot extra)",
     )
@@ -487,7 +329,7 @@ def _add_rank(
     )
     ranking.add_argument(
         "--as-of",
-        type=_date,
+        type=arg.date,
         metavar="DATE",
         help="the date a FHIR Bundle is read at, YYYY-MM-DD (default today)",
     )
@@ -521,18 +363,7 @@ def _add_evidence(
         "interval, studies and participants where the text read gave them), certainty "
         "and source.",
     )
-    summary.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=_condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    summary.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=_phase_only,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(summary, arg.phase_only)
     add_format_argument(summary)
     summary.set_defaults(handler=handler, usage=summary.format_usage())
 
@@ -687,9 +518,9 @@ def compare_request(args: argparse.Namespace) -> tuple[PainType, list[str]]:
         elif len(words) < 3:
             raise UsageError("compare needs CONDITION PHASE and at least one ID", args.usage)
         else:
-            pain_type = PainType(_condition(words[0]), _phase(words[1]))
+            pain_type = PainType(arg.condition(words[0]), arg.phase(words[1]))
             words = words[2:]
-        return pain_type, [_modality_id(word) for word in words]
+        return pain_type, [arg.modality_id(word) for word in words]
     except argparse.ArgumentTypeError as error:
         raise UsageError(str(error), args.usage) from None
 
@@ -715,7 +546,7 @@ def add_teaching_commands(
     )
     comparing.add_argument(
         "--pain-type",
-        type=_pain_type,
+        type=arg.pain_type,
         metavar="CONDITION:PHASE",
         help="the pain type in one word (the older form); then give only the ids",
     )
@@ -735,18 +566,7 @@ def add_teaching_commands(
         parents=[with_catalog],
         help="benefit over time for one pain type: each modality's effect at each horizon",
     )
-    timeline.add_argument(
-        "condition",
-        metavar="CONDITION",
-        type=_condition,
-        help=f"one of {check.choices(Condition, quoted=False)}",
-    )
-    timeline.add_argument(
-        "phase",
-        metavar="PHASE",
-        type=_phase,
-        help=f"one of {check.choices(Phase, quoted=False)}",
-    )
+    add_pain_type_arguments(timeline)
     evidence_map = pictures.add_parser(
         "map",
         parents=[with_catalog],
@@ -757,25 +577,11 @@ def add_teaching_commands(
             "-o",
             "--output",
             required=True,
-            type=_picture_path,
+            type=arg.picture_path,
             metavar="FILE",
             help="the file to write, .png or .svg",
         )
         picture.set_defaults(handler=handlers["plot"])
-
-
-def _months(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of months, got {text!r}"
-        ) from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(
-            f"expected a whole number of months, 0 or more, got {number}"
-        )
-    return number
 
 
 def _add_population(commands: "argparse._SubParsersAction[Parser]", handler: Handler) -> None:
@@ -796,13 +602,13 @@ def _add_population(commands: "argparse._SubParsersAction[Parser]", handler: Han
     )
     population.add_argument(
         "--as-of",
-        type=_date,
+        type=arg.date,
         metavar="DATE",
         help="the date measured at, YYYY-MM-DD (default today)",
     )
     population.add_argument(
         "--lookback",
-        type=_months,
+        type=arg.months,
         default=12,
         metavar="MONTHS",
         help="the look-back window in calendar months before the as-of date (default 12)",

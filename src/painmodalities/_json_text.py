@@ -3,16 +3,23 @@
 :func:`read_json` decides whether an argument is JSON text or a path to a file, reads the
 file, and applies the size, depth, repeated-key and finite-number limits
 (:func:`parse_json`); :func:`~painmodalities.from_json`,
-:func:`~painmodalities.load_catalog` and the FHIR reader all read through it. The limits
-use the standard library parser's own hooks (``object_pairs_hook`` refuses a repeated key,
-``parse_constant`` ``NaN`` and ``Infinity``); the depth is checked on the parsed value,
-and a document too deep for the parser itself is refused as too deep.
+:func:`~painmodalities.load_catalog` and the FHIR reader all read through it.
+
+orjson reads the text first, and its value is kept when what it reads is what the standard
+library reads within the limits: orjson refuses ``NaN``, ``Infinity`` and numbers beyond a
+float's range itself, and writing the value back (:func:`_orjson_value`) shows the depth, a
+repeated key (orjson keeps the last) and a whole number beyond 64 bits (orjson reads it as
+a float). Any other text, and every error, goes to the standard library parser with its own
+hooks (``object_pairs_hook`` refuses a repeated key, ``parse_constant`` ``NaN`` and
+``Infinity``), the depth checked on the parsed value: one reading, one set of errors.
 """
 
 import json
 import os
 from collections.abc import Callable
 from typing import Any, Final
+
+import orjson
 
 from painmodalities._bounded import read_bounded
 from painmodalities.errors import Problem, ValidationError
@@ -103,6 +110,44 @@ def _repeated_key(text: str) -> ValidationError:
     )
 
 
+_NOT_READ: Final = object()
+#: A line indented this deep in orjson's indented writing is a value inside MAX_DEPTH levels.
+_DEEP: Final = b"\n" + b" " * (2 * MAX_DEPTH)
+#: Maps every digit to ``9`` and every other byte to a space (to find a long run of digits).
+_DIGITS: Final = bytes(57 if 48 <= byte <= 57 else 32 for byte in range(256))
+#: A run of 19 digits: the shortest whole number beyond 64 bits (orjson reads it as a float).
+_LONG_NUMBER: Final = b"9" * 19
+
+
+def _orjson_value(data: bytes) -> object:
+    """The value orjson reads from ``data``, if the standard library reads the same.
+
+    Otherwise (orjson refuses the text, or it may be too deep, repeat a key or hold a whole
+    number beyond 64 bits) :data:`_NOT_READ`. The value is written back, indented: a line
+    indented past :data:`MAX_DEPTH` levels is a value that deep. Text that is that writing
+    (a document of this library, indented) is read as written. In any other text, every
+    colon is a key's or one inside a string (unless one is written as an escape, which
+    sends the text to the standard library), and so is every colon written back: a
+    repeated key, whose first value orjson drops, leaves fewer colons written back.
+    """
+    try:
+        value = orjson.loads(data)
+        written = orjson.dumps(value, option=orjson.OPT_INDENT_2)
+    except (orjson.JSONDecodeError, orjson.JSONEncodeError):  # the writer nests 254 deep
+        return _NOT_READ
+    if _DEEP in written:
+        return _NOT_READ
+    if data.rstrip() == written:
+        return value
+    if (
+        b"\\u003" in data
+        or data.count(b":") != written.count(b":")
+        or _LONG_NUMBER in data.translate(_DIGITS)
+    ):
+        return _NOT_READ
+    return value
+
+
 def parse_json(text: str | bytes) -> object:
     """Parse JSON text within the limits, as a :class:`ValidationError` on failure.
 
@@ -114,17 +159,21 @@ def parse_json(text: str | bytes) -> object:
         if len(text) > MAX_DOCUMENT_BYTES:
             raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", len(text), "size")
         try:
-            size = len(text.encode("utf-8"))
+            data = text.encode("utf-8")
         except UnicodeEncodeError as error:
             raise _problem("UTF-8 text", f"{error.reason} at {error.start}", "json") from None
     elif isinstance(text, bytes | bytearray | memoryview):
-        size = len(text)
+        data = text
     else:
         raise _problem("JSON text (str or bytes)", type(text).__name__)
-    if size > MAX_DOCUMENT_BYTES:
-        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", size, "size")
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise _problem(f"a document of at most {MAX_DOCUMENT_BYTES} bytes", len(data), "size")
+    data = bytes(data)  # the same object for bytes; a copy of a buffer within the limit
+    document = _orjson_value(data)
+    if document is not _NOT_READ:
+        return document
     try:
-        decoded = text if isinstance(text, str) else bytes(text).decode("utf-8")
+        decoded = text if isinstance(text, str) else data.decode("utf-8")
         document = json.loads(decoded, object_pairs_hook=_object, parse_constant=_constant)
     except _RepeatedKeyError:
         raise _repeated_key(decoded) from None

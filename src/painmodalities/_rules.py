@@ -30,10 +30,9 @@ $.phase: expected a Phase or one of "acute", "subacute", "chronic"; got the str 
 """
 
 import functools
-import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from decimal import Decimal
 from types import MappingProxyType
@@ -41,8 +40,16 @@ from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
-from painmodalities import errors
-from painmodalities.errors import Problem, ValidationError, invalid
+from painmodalities._rule import (
+    ArgumentProblem,
+    Rule,
+    choices,
+    fail,
+    frozen_schema,
+    simple,
+    typed,
+)
+from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
     Activity,
     AssessmentKind,
@@ -133,154 +140,6 @@ MIN_YEAR: Final = 1900
 MAX_YEAR: Final = 2100
 
 _NULL: Final = MappingProxyType({"type": "null"})
-
-
-def _frozen(schema: Mapping[str, Any]) -> Mapping[str, Any]:
-    return MappingProxyType(dict(schema))
-
-
-def fail(name: str, expected: str, value: object, rule: str = "invalid") -> ValidationError:
-    """The error for field ``name`` holding ``value`` where ``expected`` was wanted."""
-    return invalid(f"$.{name}", expected, value, rule)
-
-
-def typed(value: object) -> str:
-    """``value`` as an argument error names it, with its type: ``the str "blood-clot"``.
-
-    A Python caller passed it, so the type is part of what came: ``the int 3``,
-    ``the Certainty "low"``, ``the list ['x']``; ``None`` is just ``None``.
-    """
-    if value is None:
-        return "None"
-    if isinstance(value, str):
-        shown = errors.shown(json.dumps(value, ensure_ascii=False))
-    elif isinstance(value, RankedEnum):
-        shown = errors.shown(json.dumps(value.value, ensure_ascii=False))
-    else:
-        shown = errors.shown_repr(value)
-    return f"the {type(value).__name__} {shown}"
-
-
-class ArgumentProblem(Problem):
-    """A problem with a value given in the Python API: its message names the value's type.
-
-    It reads ``$.phase: expected a Phase or one of "acute", ...; got the str "Acute"``,
-    since a string where a member was wanted (or a member of the wrong enum) looks like
-    the right value when printed without its type. Problems found reading JSON stay plain
-    :class:`~painmodalities.errors.Problem` (JSON has no types beyond its own).
-
-    It adds no field, so it is a plain subclass of the attrs record (its fields, equality,
-    hash and immutability are :class:`~painmodalities.errors.Problem`'s; an attrs class of
-    its own would compile them all again on import).
-    """
-
-    __slots__ = ()
-
-    def __str__(self) -> str:
-        return f"{self.path}: expected {self.expected}; got {typed(self.value)}"
-
-
-def choices(values: type[RankedEnum] | Iterable[str], *, quoted: bool = True) -> str:
-    """``one of "a", "b"``: the one wording of a closed set of values (an enum's in rank order).
-
-    ``quoted=False`` gives the bare list ``a, b`` that the command line shows.
-    """
-    names = [item.value if isinstance(item, RankedEnum) else str(item) for item in values]
-    if not quoted:
-        return ", ".join(names)
-    return "one of " + ", ".join(f'"{name}"' for name in names)
-
-
-class Rule:
-    """One field rule: an attrs validator that also states its schema fragment and message.
-
-    Attributes:
-        expected: what the rule asks for, as error messages say it.
-        code: the short rule code of its problems, such as ``enum`` or ``pattern``.
-        schema: the JSON Schema fragment of the values it accepts, or ``None`` when the
-            field's type says it all (records, tuples of records).
-        find: the problem with a value, at ``$`` (or under it, for an item), or ``None``.
-        error: the library error class it raises.
-
-    Rules are plain slotted objects, not attrs records: they are made while the core is
-    imported, and an attrs class would compile its methods on every import for objects
-    that are never compared, hashed or written out (nothing assigns to a rule after it
-    is made, so no frozenness is written by hand).
-    """
-
-    __slots__ = ("code", "error", "expected", "find", "schema")
-
-    expected: str
-    code: str
-    schema: Mapping[str, Any] | None
-    find: Callable[[Any, Any], Problem | None]
-    error: type[ValidationError]
-
-    def __init__(
-        self,
-        expected: str,
-        code: str,
-        schema: Mapping[str, Any] | None,
-        find: Callable[[Any, Any], Problem | None],
-        error: type[ValidationError] = ValidationError,
-        **own: Any,
-    ) -> None:
-        """Set the rule's fields; ``own`` sets a subclass's own slots, by name."""
-        self.expected = expected
-        self.code = code
-        self.schema = schema
-        self.find = find
-        self.error = error
-        for name, value in own.items():
-            setattr(self, name, value)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(expected={self.expected!r}, code={self.code!r})"
-
-    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
-        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
-        found = self.find(instance, value)
-        if found is not None:
-            raise self.error(found.at(f"$.{attribute.name}"))
-
-    def accepts(self, value: object, instance: object = None) -> bool:
-        """Whether ``value`` passes the rule (for parsers that word their own errors)."""
-        return self.find(instance, value) is None
-
-
-class _Test(Rule):
-    """A rule that takes a value whole: ``test`` says yes or no (checked first, inline)."""
-
-    __slots__ = ("test",)
-
-    test: Callable[[Any], bool]
-
-    def __init__(
-        self,
-        expected: str,
-        code: str,
-        schema: Mapping[str, Any] | None,
-        test: Callable[[Any], bool],
-    ) -> None:
-        def find(_instance: object, value: object) -> Problem | None:
-            return None if test(value) else Problem("$", expected, value, code)
-
-        super().__init__(expected, code, schema, find, test=test)
-
-    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
-        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
-        if not self.test(value):  # a passing value costs one call; a failing one is worded
-            super().__call__(instance, attribute, value)  # by ``find``, as for every rule
-
-
-def _simple(
-    expected: str,
-    code: str,
-    schema: Mapping[str, Any] | None,
-    test: Callable[[Any], bool],
-) -> Rule:
-    """A rule that takes a value whole: ``test`` says yes or no."""
-    return _Test(expected, code, None if schema is None else _frozen(schema), test)
 
 
 # -- enums --------------------------------------------------------------------------------
@@ -375,7 +234,7 @@ def _member_rule(enum_type: type[E]) -> MemberOf[E]:
     return MemberOf(
         expected,
         "enum",
-        _frozen({"enum": [member.value for member in enum_type]}),
+        frozen_schema({"enum": [member.value for member in enum_type]}),
         find,
         enum_type=enum_type,
         members=MappingProxyType({member.value: member for member in enum_type}),
@@ -389,7 +248,9 @@ def optional(rule: Rule) -> Rule:
     def find(instance: object, value: object) -> Problem | None:
         return None if value is None else rule.find(instance, value)
 
-    schema = None if rule.schema is None else _frozen({"anyOf": [dict(rule.schema), dict(_NULL)]})
+    schema = (
+        None if rule.schema is None else frozen_schema({"anyOf": [dict(rule.schema), dict(_NULL)]})
+    )
     return Rule(rule.expected, rule.code, schema, find, rule.error)
 
 
@@ -412,11 +273,11 @@ def _encodable(value: str) -> bool:
 
 
 #: Require ``True`` or ``False`` (not 0, 1 or a string).
-boolean: Final = _simple("true or false", "type", {"type": "boolean"}, lambda v: type(v) is bool)
+boolean: Final = simple("true or false", "type", {"type": "boolean"}, lambda v: type(v) is bool)
 
 #: Require a string that is not blank (and has no lone surrogates: it must be UTF-8).
 #: JSON Schema's ``\S`` is Python's ``str.strip`` whitespace.
-text: Final = _simple(
+text: Final = simple(
     "a non-empty UTF-8 string",
     "text",
     {"type": "string", "minLength": 1, "pattern": r"\S"},
@@ -424,7 +285,7 @@ text: Final = _simple(
 )
 
 #: Require a string, possibly empty, without lone surrogates (it must be UTF-8).
-any_text: Final = _simple(
+any_text: Final = simple(
     "a UTF-8 string", "text", {"type": "string"}, lambda v: isinstance(v, str) and _encodable(v)
 )
 
@@ -456,7 +317,7 @@ def matches(pattern: re.Pattern[str], noun: str, example: str) -> Matches:
 
 
 def _pattern_schema(pattern: re.Pattern[str]) -> Mapping[str, Any]:
-    return _frozen({"type": "string", "pattern": json_pattern(pattern)})
+    return frozen_schema({"type": "string", "pattern": json_pattern(pattern)})
 
 
 #: Require a modality id: a dotted lower-case slug such as ``massage.swedish``.
@@ -477,7 +338,7 @@ DECIMAL_PATTERN: Final = re.compile(r"-?(?:0|[1-9][0-9]{0,15})(?:\.[0-9]{1,15})?
 
 #: Require ``None`` or a finite :class:`decimal.Decimal` (an exact figure as printed).
 optional_decimal: Final = optional(
-    _simple(
+    simple(
         'an exact decimal such as "-10.2"',
         "decimal",
         _pattern_schema(DECIMAL_PATTERN),
@@ -489,7 +350,7 @@ optional_decimal: Final = optional(
 def optional_int_in(low: int, high: int) -> Rule:
     """Require ``None`` or an ``int`` (not a bool) from ``low`` to ``high``."""
     return optional(
-        _simple(
+        simple(
             f"a whole number from {low} to {high}",
             "range",
             {"type": "integer", "minimum": low, "maximum": high},
@@ -519,7 +380,7 @@ def non_negative_number(
             return Problem("$", expected, value, code)
         return None
 
-    return Rule(expected, code, _frozen({"type": "number", "minimum": 0}), find, error)
+    return Rule(expected, code, frozen_schema({"type": "number", "minimum": 0}), find, error)
 
 
 # -- containers ---------------------------------------------------------------------------
@@ -542,7 +403,7 @@ def tuple_of(kind: type, description: str) -> Rule:
 
 def instance_of(kind: type | tuple[type, ...], description: str) -> Rule:
     """Require an instance of ``kind``, or of one of several (record types: own schemas)."""
-    return _simple(description, "type", None, lambda v: isinstance(v, kind))
+    return simple(description, "type", None, lambda v: isinstance(v, kind))
 
 
 def _set_of(
@@ -569,7 +430,7 @@ def _set_of(
     schema: dict[str, Any] = {"type": "array", "items": dict(item.schema), "uniqueItems": True}
     if min_size:
         schema["minItems"] = min_size
-    return Rule(expected, "type", _frozen(schema), find)
+    return Rule(expected, "type", frozen_schema(schema), find)
 
 
 def frozenset_of(enum_type: type[RankedEnum], *, min_size: int = 0) -> Rule:
@@ -622,7 +483,7 @@ def distinct_ids(*, other_than: str) -> Rule:
         "minItems": 1,
         "uniqueItems": True,
     }
-    return Rule(expected, "type", _frozen(schema), find)
+    return Rule(expected, "type", frozen_schema(schema), find)
 
 
 #: Require ``None`` or a frozenset of modality ids.

@@ -27,6 +27,7 @@ import attrs
 from painmodalities import _rules as check
 from painmodalities import _words
 from painmodalities._builtin import default_catalog
+from painmodalities._entries import longest, scored_benefits
 from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, invalid
 from painmodalities.evidence import Assessment, PainType, Recommendation
@@ -36,9 +37,7 @@ from painmodalities.ranking import (
     RankedOption,
     Ranking,
     UnrankedOption,
-    longest,
     rank,
-    scored_benefits,
 )
 from painmodalities.scoring import Score, ScoringPolicy, Weights
 from painmodalities.vocabulary import (

@@ -20,9 +20,7 @@ adding or removing an option never reorders the rest.
 ['massage.swedish', 'massage.deep_tissue']
 """
 
-import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from types import MappingProxyType
 from typing import Any, Final, TypeVar, overload
 
 import attrs
@@ -30,6 +28,27 @@ import attrs
 from painmodalities import _rank_cache, _words
 from painmodalities import _rules as check
 from painmodalities._builtin import default_catalog
+from painmodalities._constraints import (
+    ExclusionReason,
+    Omission,
+    Patient,
+    Reason,
+    exclusion_reasons,
+    guideline_reasons,
+    omissions,
+    patient_reasons,
+)
+from painmodalities._entries import (
+    Entry,
+    Exclusion,
+    RankedOption,
+    UnrankedOption,
+    check_exclusion,
+    check_option,
+    check_unranked,
+    longest,
+    scored_benefits,
+)
 from painmodalities._record import Record
 from painmodalities.catalog import Catalog
 from painmodalities.errors import (
@@ -39,15 +58,15 @@ from painmodalities.errors import (
     UnknownModalityError,
     ValidationError,
 )
-from painmodalities.evidence import Assessment, Finding, PainType, Recommendation
-from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.evidence import Assessment, PainType
+from painmodalities.modalities import Modality
 from painmodalities.scoring import (
     Score,
     ScoringPolicy,
     Weights,
     score,
 )
-from painmodalities.vocabulary import Direction, Horizon, Outcome, Precaution, RankedEnum
+from painmodalities.vocabulary import Horizon, Outcome
 
 __all__ = [
     "Entry",
@@ -65,454 +84,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-
-def _optional_frozenset(value: object) -> object:
-    return None if value is None else check.as_frozenset(value)
-
-
-@attrs.frozen(repr=False, kw_only=True, cache_hash=True)
-class Patient(Record):
-    """What rules options out for one patient.
-
-    Attributes:
-        precautions: the patient's circumstances; a modality with any of them as a
-            precaution is excluded.
-        covered: the ids of the modalities the patient's insurance pays for; when given,
-            every other modality is excluded. ``None`` means coverage is not a constraint.
-        max_session_minutes: the longest session the patient can attend; a modality with
-            longer sessions is excluded (one whose length is unknown is kept).
-        exclude: ids the patient or clinician rules out explicitly.
-    """
-
-    precautions: frozenset[Precaution] = attrs.field(
-        default=frozenset(),
-        converter=check.to_precautions,
-        validator=check.frozenset_of(Precaution),
-    )
-    covered: frozenset[str] | None = attrs.field(
-        default=None, converter=_optional_frozenset, validator=check.optional_frozenset_of_ids
-    )
-    max_session_minutes: int | None = attrs.field(
-        default=None, validator=check.optional_int_in(1, check.MAX_SESSION_MINUTES)
-    )
-    exclude: frozenset[str] = attrs.field(
-        default=frozenset(), converter=check.as_frozenset, validator=check.frozenset_of_ids
-    )
-
-    def rules_out(self, modality: Modality) -> bool:
-        """Whether this patient's constraints rule ``modality`` out (a cheap test)."""
-        return any(rule.applies(self, modality) for rule in _EXCLUSION_RULES)
-
-    def reasons_against(self, modality: Modality) -> tuple["Reason", ...]:
-        """Every reason this patient's constraints rule ``modality`` out (empty if none)."""
-        return tuple(
-            _reason(rule.code, detail)
-            for rule in _EXCLUSION_RULES
-            if rule.applies(self, modality)
-            for detail in rule.details(self, modality)
-        )
-
-
-class ExclusionReason(RankedEnum):
-    """Why a modality is ruled out for a patient."""
-
-    EXCLUDED = "excluded"
-    PRECAUTION = "precaution"
-    NOT_COVERED = "not_covered"
-    SESSION_TOO_LONG = "session_too_long"
-    COMPONENT_RULED_OUT = "component_ruled_out"
-    """Every component of a programme, or every active one, is ruled out (one reason per
-    component, and when only passive ones are left, that it is not an exercise-led
-    programme)."""
-    GUIDELINE_AGAINST = "guideline_against"
-    """An in-scope guideline recommends against it (only with ``exclude_against``)."""
-
-
-def _to_reason_code(value: ExclusionReason | str) -> ExclusionReason:
-    """:attr:`Reason.code`'s converter: the member, or its value (``"precaution"``)."""
-    return check.member_of(ExclusionReason).convert(value)
-
-
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class Reason(Record):
-    """One reason a modality was ruled out.
-
-    Attributes:
-        code: the kind of reason.
-        detail: the reason in plain words.
-    """
-
-    code: ExclusionReason = attrs.field(
-        converter=_to_reason_code, validator=check.member_of(ExclusionReason)
-    )
-    detail: str = attrs.field(validator=check.text)
-
-
-@functools.lru_cache(maxsize=4096)
-def _reason(code: ExclusionReason, detail: str) -> Reason:
-    """A :class:`Reason`, built once per distinct reason: they are immutable, so shared."""
-    return Reason(code=code, detail=detail)
-
-
-class _ExclusionRule:
-    """One way a patient's constraints rule a modality out.
-
-    ``applies`` is the cheap test; ``details`` words the reasons when it applies. (The
-    private values of this module are plain slotted classes: a ``NamedTuple`` compiles
-    code of its own on every import.)
-    """
-
-    __slots__ = ("applies", "code", "details")
-
-    def __init__(
-        self,
-        code: ExclusionReason,
-        applies: Callable[[Patient, Modality], bool],
-        details: Callable[[Patient, Modality], Iterable[str]],
-    ) -> None:
-        self.code = code
-        self.applies = applies
-        self.details = details
-
-
-def _too_long(patient: Patient, modality: Modality) -> bool:
-    limit, minutes = patient.max_session_minutes, modality.session_minutes
-    return limit is not None and minutes is not None and minutes > limit
-
-
-#: The exclusion rules, in the order their reasons are given: the one statement of them,
-#: read by Patient.rules_out and Patient.reasons_against.
-_EXCLUSION_RULES: Final = (
-    _ExclusionRule(
-        ExclusionReason.EXCLUDED,
-        lambda patient, modality: modality.id in patient.exclude,
-        lambda _patient, _modality: ("excluded on request",),
-    ),
-    _ExclusionRule(
-        ExclusionReason.PRECAUTION,
-        lambda patient, modality: not patient.precautions.isdisjoint(modality.precautions),
-        lambda patient, modality: (
-            f"precaution: {_words.word(precaution)}"
-            + (f" ({modality.precautions_source})" if modality.precautions_source else "")
-            for precaution in sorted(patient.precautions & modality.precautions)
-        ),
-    ),
-    _ExclusionRule(
-        ExclusionReason.NOT_COVERED,
-        lambda patient, modality: (
-            patient.covered is not None and modality.id not in patient.covered
-        ),
-        lambda _patient, _modality: ("not covered by insurance",),
-    ),
-    _ExclusionRule(
-        ExclusionReason.SESSION_TOO_LONG,
-        _too_long,
-        lambda patient, modality: (
-            f"sessions of {modality.session_minutes} minutes exceed the "
-            f"patient's {patient.max_session_minutes}",
-        ),
-    ),
-)
-
-
-# -- what a patient's constraints and the policy do to programmes and guidelines ---------
-
-#: The exclusion rules that follow a component into its programme: the patient's own
-#: precautions and explicit exclusions (coverage and session length are the programme's own).
-_COMPONENT_CODES: Final = frozenset({ExclusionReason.EXCLUDED, ExclusionReason.PRECAUTION})
-
-
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class Omission(Record):
-    """A programme component the patient's constraints rule out: the programme goes without it.
-
-    None of the component's findings is scored or shown for the programme, so the patient is
-    never steered to a programme by evidence from a part of it they must not have.
-
-    Attributes:
-        component: the id of the component left out.
-        name: the component's display name.
-        reasons: why the patient's constraints rule it out.
-    """
-
-    component: str = attrs.field(validator=check.modality_id)
-    name: str = attrs.field(validator=check.text)
-    reasons: tuple[Reason, ...] = attrs.field(
-        converter=check.as_tuple, validator=check.tuple_of(Reason, "a reason")
-    )
-
-    def explain(self) -> str:
-        """``without structural massage (precaution: blood clot)``."""
-        why = "; ".join(reason.detail for reason in self.reasons)
-        return f"without {_words.in_sentence(self.name)} ({why})"
-
-
-def omissions(
-    patient: Patient, modality: Modality, modalities: Mapping[str, Modality]
-) -> tuple[Omission, ...]:
-    """The components of programme ``modality`` that ``patient`` may not have.
-
-    ``modalities`` maps ids to the catalog's modalities. Empty for anything but a programme.
-    """
-    if not isinstance(modality, PhysicalTherapy):
-        return ()
-    found: list[Omission] = []
-    for component in modality.components:
-        part = modalities.get(component)
-        if part is None or not patient.rules_out(part):
-            continue
-        reasons = tuple(
-            reason for reason in patient.reasons_against(part) if reason.code in _COMPONENT_CODES
-        )
-        if reasons:
-            found.append(Omission(component=component, name=part.name, reasons=reasons))
-    return tuple(found)
-
-
-def _active_components_gone(
-    modality: Modality, omitted: tuple[Omission, ...], modalities: Mapping[str, Modality]
-) -> bool:
-    """Whether programme ``modality`` is left without every component, or every active one.
-
-    A programme is active because of its exercise: once its active components are ruled out,
-    what is left is not an exercise-led programme (evidence README, "Known gaps").
-    """
-    if not isinstance(modality, PhysicalTherapy) or not omitted:
-        return False
-    gone = _rank_cache.left_out(omitted)
-    kept = [component for component in modality.components if component not in gone]
-    return not kept or (
-        modality.is_active
-        and not any(
-            (part := modalities.get(component)) is not None and part.is_active
-            for component in kept
-        )
-    )
-
-
-def _patient_reasons(
-    patient: Patient,
-    modality: Modality,
-    omitted: tuple[Omission, ...],
-    modalities: Mapping[str, Modality],
-) -> tuple[Reason, ...]:
-    """The patient's own reasons against ``modality``, and its components' when needed.
-
-    A programme with no active component left is not offered as an exercise-led one.
-    """
-    reasons = patient.reasons_against(modality) if patient.rules_out(modality) else ()
-    if _active_components_gone(modality, omitted, modalities):
-        reasons += tuple(
-            _reason(
-                ExclusionReason.COMPONENT_RULED_OUT,
-                f"{_words.in_sentence(omission.name)}: {reason.detail}",
-            )
-            for omission in omitted
-            for reason in omission.reasons
-        )
-        if isinstance(modality, PhysicalTherapy) and len(omitted) < len(modality.components):
-            reasons += (_reason(ExclusionReason.COMPONENT_RULED_OUT, _words.NOT_EXERCISE_LED),)
-    return reasons
-
-
-def _guideline_reasons(
-    modality: Modality, pain_type: PainType, policy: ScoringPolicy
-) -> tuple[Reason, ...]:
-    """With ``policy.exclude_against``, one reason per in-scope recommendation against it."""
-    if not policy.exclude_against:
-        return ()
-    return tuple(
-        _reason(ExclusionReason.GUIDELINE_AGAINST, _words.guidance(advice, modality.name))
-        for advice in modality.recommendations_for(pain_type)
-        if advice.direction is Direction.AGAINST
-    )
-
-
-def exclusion_reasons(
-    patient: Patient,
-    modality: Modality,
-    modalities: Mapping[str, Modality],
-    pain_type: PainType,
-    policy: ScoringPolicy,
-) -> tuple[Reason, ...]:
-    """Every reason ``modality`` is ruled out for ``patient`` (empty if it is not).
-
-    The patient's constraints first (a programme all of whose components are ruled out
-    gives each component's reasons), then, with ``policy.exclude_against``, each in-scope
-    guideline recommendation against it.
-    """
-    omitted = omissions(patient, modality, modalities)
-    return _patient_reasons(patient, modality, omitted, modalities) + _guideline_reasons(
-        modality, pain_type, policy
-    )
-
-
-# -- the entries of a ranking ------------------------------------------------------------
-
-
-class _Guided(Record):
-    """What every entry of a ranking shares: its modality and the guidelines in scope."""
-
-    __slots__ = ()
-    modality: Modality
-    recommendations: tuple[Recommendation, ...]
-
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """Each in-scope recommendation against the modality, as a sentence."""
-        return tuple(
-            _words.guidance(advice, self.modality.name)
-            for advice in self.recommendations
-            if advice.direction is Direction.AGAINST
-        )
-
-    @property
-    def guidance(self) -> tuple[str, ...]:
-        """Every in-scope recommendation as a sentence, those against it first."""
-        return tuple(
-            _words.guidance(advice, self.modality.name)
-            for advice in sorted(self.recommendations, key=_direction)
-        )
-
-    def _guidance_text(self) -> str:
-        return "".join(
-            f" {_GUIDANCE_LABELS[advice.direction]}: "
-            f"{_words.guidance(advice, self.modality.name)}."
-            for advice in sorted(self.recommendations, key=_direction)
-        )
-
-
-def _direction(advice: Recommendation) -> Direction:
-    return advice.direction
-
-
-_GUIDANCE_LABELS: Final = MappingProxyType(
-    {
-        Direction.AGAINST: "Warning",
-        Direction.ONLY_WITH_EXERCISE: "Condition",
-        Direction.FOR: "Guideline",
-    }
-)
-
-
-def _recommendations() -> Any:
-    return attrs.field(
-        default=(),
-        converter=check.as_tuple,
-        validator=check.tuple_of(Recommendation, "a recommendation"),
-    )
-
-
-def _omitted() -> Any:
-    return attrs.field(
-        default=(), converter=check.as_tuple, validator=check.tuple_of(Omission, "an omission")
-    )
-
-
-def _omitted_text(without: tuple[Omission, ...]) -> str:
-    return "".join(f", {omission.explain()}" for omission in without)
-
-
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class Exclusion(_Guided):
-    """A modality ruled out for the patient, with every reason.
-
-    Attributes:
-        modality: the modality ruled out.
-        reasons: every reason, in a stable order.
-        recommendations: the guideline recommendations whose scope covers the pain type.
-    """
-
-    modality: Modality
-    reasons: tuple[Reason, ...]
-    recommendations: tuple[Recommendation, ...] = _recommendations()
-
-    def explain(self) -> str:
-        """One line: what was ruled out, why, and what guidelines say."""
-        why = "; ".join(reason.detail for reason in self.reasons)
-        return (
-            f"{self.modality.name} ({self.modality.id}): excluded: {why}." + self._guidance_text()
-        )
-
-
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class RankedOption(_Guided):
-    """One ranked option: the patient may have it and a scored finding shows benefit.
-
-    Attributes:
-        rank: 1 + the number of options with a higher score (ties share a rank).
-        modality: the modality.
-        score: its score, with the findings behind it.
-        recommendations: the guideline recommendations whose scope covers the pain type.
-        without: programme components the patient's constraints rule out (their findings
-            are left out of the score).
-    """
-
-    rank: int
-    modality: Modality
-    score: Score
-    recommendations: tuple[Recommendation, ...] = _recommendations()
-    without: tuple[Omission, ...] = _omitted()
-
-    def explain(self) -> str:
-        """A short plain-language explanation naming the findings that drove the score."""
-        return (
-            f"{self.rank}. {self.modality.name} ({self.modality.activity.value})"
-            f"{_omitted_text(self.without)}: {self.score.explain()}" + self._guidance_text()
-        )
-
-
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class UnrankedOption(_Guided):
-    """An option the patient may have with no scored finding of benefit: it gets no rank.
-
-    Attributes:
-        modality: the modality.
-        score: its score (0), with its findings shown but not scored.
-        recommendations: the guideline recommendations whose scope covers the pain type.
-        without: programme components the patient's constraints rule out.
-    """
-
-    modality: Modality
-    score: Score
-    recommendations: tuple[Recommendation, ...] = _recommendations()
-    without: tuple[Omission, ...] = _omitted()
-
-    def explain(self) -> str:
-        """Why it is not ranked, naming the findings shown but not scored."""
-        return (
-            f"{self.modality.name} ({self.modality.activity.value})"
-            f"{_omitted_text(self.without)}: not ranked: {self.score.explain()}"
-            + self._guidance_text()
-        )
-
-
-Entry = RankedOption | UnrankedOption | Exclusion
-
-
-def scored_benefits(
-    option: RankedOption | UnrankedOption, pain_type: PainType
-) -> tuple[Finding, ...]:
-    """The option's scored findings that show benefit (none from a component left out).
-
-    The one reading of "what the evidence shows" that summaries, plans and their labels
-    share, so that no sentence says more than the scored findings do.
-    """
-    left_out = _rank_cache.left_out(option.without)
-    policy = option.score.policy
-    return tuple(
-        finding
-        for finding in option.modality.findings_for(pain_type)
-        if finding.shows_benefit
-        and policy.counts(finding)
-        and (finding.component is None or finding.component not in left_out)
-    )
-
-
-def longest(findings: Iterable[Finding], outcome: Outcome) -> Horizon | None:
-    """The longest horizon at which ``findings`` show a benefit for ``outcome`` (or None)."""
-    return max((f.horizon for f in findings if f.outcome is outcome), default=None)
 
 
 def _excluded_error(exclusion: Exclusion) -> NotRankedError:
@@ -882,8 +453,8 @@ class _Memo(_rank_cache.RankCache):
     exclusion = Exclusion
     unconstrained = _NO_CONSTRAINTS
     omissions = staticmethod(omissions)
-    patient_reasons = staticmethod(_patient_reasons)
-    guideline_reasons = staticmethod(_guideline_reasons)
+    patient_reasons = staticmethod(patient_reasons)
+    guideline_reasons = staticmethod(guideline_reasons)
 
 
 def _memo(catalog: Catalog) -> _Memo:
@@ -891,53 +462,6 @@ def _memo(catalog: Catalog) -> _Memo:
 
 
 # -- what every ranking satisfies: checked by tests, and by loading -------------------------
-
-
-def check_option(option: RankedOption) -> list[Problem]:
-    """The problems of one option on its own: its rank, and whose score it holds.
-
-    The rank is 1 or more and the score is the modality's. Empty for every option of
-    :func:`rank`.
-    """
-    problems: list[Problem] = []
-    if option.rank < 1:
-        problems.append(Problem("$.rank", "a rank of 1 or more", option.rank, "range"))
-    return problems + _own_score(option)
-
-
-def _own_score(entry: RankedOption | UnrankedOption) -> list[Problem]:
-    if entry.score.modality_id == entry.modality.id:
-        return []
-    return [
-        Problem(
-            "$.score.modality_id",
-            f'the option\'s modality id "{entry.modality.id}"',
-            entry.score.modality_id,
-            "score",
-        )
-    ]
-
-
-def check_unranked(unranked: UnrankedOption) -> list[Problem]:
-    """The problems of one unranked option on its own: its score is its modality's, and 0."""
-    problems = _own_score(unranked)
-    if unranked.score.has_benefit:
-        problems.append(
-            Problem(
-                "$.score.has_benefit",
-                "false: an option with a scored finding of benefit is ranked",
-                value=True,
-                rule="evidence_gate",
-            )
-        )
-    return problems
-
-
-def check_exclusion(exclusion: Exclusion) -> list[Problem]:
-    """The problems of one exclusion on its own: it gives at least one reason."""
-    if exclusion.reasons:
-        return []
-    return [Problem("$.reasons", "at least one reason", [], "reasons")]
 
 
 def _entry_problems(

@@ -52,14 +52,8 @@ from painmodalities.fhir._read import (
     read_bundle,
 )
 from painmodalities.fhir._validated import ValidatedResources
-from painmodalities.fhir._write import (
-    CANONICAL_BASE,
-    EXTENSIONS,
-    export_catalog,
-    export_plan,
-    export_ranking,
-    fhir_id,
-)
+from painmodalities.fhir._write import CANONICAL_BASE, EXTENSIONS, export_catalog, fhir_id
+from painmodalities.fhir._write_proposals import export_plan, export_ranking
 
 __all__ = [
     "CANONICAL_BASE",
