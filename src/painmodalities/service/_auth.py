@@ -243,10 +243,12 @@ class TokenChecker:
             raise _unauthorized("no bearer token")
         token = token.strip()
         try:
-            header = jwt.get_unverified_header(token)
-            claims = jwt.decode(token, options={"verify_signature": False})
+            # Header and claims in one read of the token (PyJWT reads it again to verify).
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise _unauthorized("the bearer token is not a JWT") from None
+        header: dict[str, Any] = unverified["header"]
+        claims: dict[str, Any] = unverified["payload"]
         if not isinstance(header.get("typ"), str) or header["typ"].upper() != "JWT":
             raise _unauthorized('the token\'s header has no typ "JWT"')
         kid = header.get("kid")

@@ -227,15 +227,8 @@ async def fetch_missing(
     return Prefetch(filled, frozenset(missing))
 
 
-@attrs.frozen
-class _Origin:
-    """Where an entry of the built Bundle came from, as a JSON path in the request."""
-
-    path: str
-
-
-def _entries(key: str, value: object) -> list[tuple[Any, _Origin]]:
-    """The resources of one prefetch value, each with its path (none for ``null``).
+def _entries(key: str, value: object) -> list[tuple[Any, str]]:
+    """The resources of one prefetch value, each with its path in the request (none for null).
 
     Informational OperationOutcome entries of a search (warnings) are left out.
     """
@@ -245,7 +238,7 @@ def _entries(key: str, value: object) -> list[tuple[Any, _Origin]]:
     if not isinstance(value, Mapping):
         raise invalid(at, "a FHIR resource, a searchset Bundle or null", value, "type")
     if value.get("resourceType") != "Bundle":
-        return [(value, _Origin(at))]
+        return [(value, at)]
     entries = value.get("entry", [])
     if not isinstance(entries, list):
         raise invalid(f"{at}.entry", "a list of Bundle entries", entries, "type")
@@ -257,7 +250,7 @@ def _entries(key: str, value: object) -> list[tuple[Any, _Origin]]:
         if isinstance(resource, Mapping) and resource.get("resourceType") == "OperationOutcome":
             continue
         if "resource" in entry:
-            found.append((resource, _Origin(f"{at}.entry[{index}].resource")))
+            found.append((resource, f"{at}.entry[{index}].resource"))
     return found
 
 
@@ -295,12 +288,12 @@ def check_subject(resource: object, at: str, patient: str, *, fetched: bool = Fa
             raise invalid(f"{at}.{element}.reference", expected, shown, "subject")
 
 
-def _moved(problem: Problem, origins: list[_Origin]) -> Problem:
+def _moved(problem: Problem, origins: list[str]) -> Problem:
     """``problem`` (at ``$.entry[i].resource...`` of the built Bundle) at its request path."""
     found = re.match(r"\$\.entry\[(\d+)\]\.resource", problem.path)
     if found is None or int(found[1]) >= len(origins):
         return attrs.evolve(problem, path="$.prefetch")
-    return attrs.evolve(problem, path=origins[int(found[1])].path + problem.path[found.end() :])
+    return attrs.evolve(problem, path=origins[int(found[1])] + problem.path[found.end() :])
 
 
 def read_patient(
@@ -328,12 +321,12 @@ def read_patient(
         if resource.get("id") != patient:
             shown = "(from the FHIR server)" if "patient" in fetched else resource.get("id")
             raise invalid("$.prefetch.patient.id", f'the patient in context, "{patient}"', shown)
-    found: list[tuple[Any, _Origin]] = []
+    found: list[tuple[Any, str]] = []
     for key in PREFETCH:
         entries = _entries(key, prefetch[key])
         if key != "patient":
             for item, origin in entries:
-                check_subject(item, origin.path, patient, fetched=key in fetched)
+                check_subject(item, origin, patient, fetched=key in fetched)
         found += entries
     bundle = {
         "resourceType": "Bundle",
