@@ -227,6 +227,10 @@ def expressions(response: httpx.Response) -> list[str]:
 # -- servers ------------------------------------------------------------------------------
 
 
+#: A FHIR server listed for the shared sandbox, but over plain http off loopback.
+PLAIN_HTTP_SERVER = "http://fhir.example.org/fhir"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

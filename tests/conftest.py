@@ -52,3 +52,28 @@ def spark() -> Iterator[Any]:
     session = local_spark("local[2]")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="session")
+def fhir_stub() -> Iterator[str]:
+    """The FHIR server stub (:class:`tests.cds_hooks.FhirStub`) on a loopback port."""
+    from tests.cds_hooks import FhirStub, http_server
+
+    yield from http_server(FhirStub)
+
+
+@pytest.fixture(scope="session")
+def sandbox(fhir_stub: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One ``painmodalities serve --allow-unauthenticated`` for the session; its base URL.
+
+    It may read the FHIR stub and, to show it never does,
+    :data:`tests.cds_hooks.PLAIN_HTTP_SERVER`. The modules that use it only call it: one
+    started server instead of one per module.
+    """
+    from tests.cds_hooks import PLAIN_HTTP_SERVER, free_port, serve, stop
+
+    state = tmp_path_factory.mktemp("state")
+    arguments = ("--fhir-server", fhir_stub, "--fhir-server", PLAIN_HTTP_SERVER)
+    process, base = serve(free_port(), "--allow-unauthenticated", *arguments, state=state)
+    yield base
+    stop(process)

@@ -9,7 +9,6 @@ Each conformance point has the request that found it (issue 25).
 import json
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,17 +29,14 @@ from tests.cds_hooks import (
     FEEDBACK,
     ORDER_SIGN,
     PATIENT_VIEW,
+    PLAIN_HTTP_SERVER,
     FhirStub,
     call,
     check_cards,
     check_outcome,
     draft,
     expressions,
-    free_port,
-    http_server,
     patient_of,
-    serve,
-    stop,
 )
 
 CHECKS = [
@@ -49,13 +45,6 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
-#: A FHIR server listed for the sandbox, but over plain http off loopback.
-PLAIN_HTTP_SERVER = "http://fhir.example.org/fhir"
-
-
-@pytest.fixture(scope="module")
-def fhir_stub() -> Iterator[str]:
-    yield from http_server(FhirStub)
 
 
 @pytest.fixture
@@ -64,26 +53,6 @@ def stub(fhir_stub: str) -> Iterator[str]:
     FhirStub.reset()
     yield fhir_stub
     FhirStub.reset()
-
-
-@pytest.fixture(scope="module")
-def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("state")
-
-
-@pytest.fixture(scope="module")
-def sandbox(fhir_stub: str, state: Path) -> Iterator[str]:
-    process, base = serve(
-        free_port(),
-        "--allow-unauthenticated",
-        "--fhir-server",
-        fhir_stub,
-        "--fhir-server",
-        PLAIN_HTTP_SERVER,
-        state=state,
-    )
-    yield base
-    stop(process)
 
 
 def post(base: str, body: Any, path: str = PATIENT_VIEW) -> httpx.Response:

@@ -4,24 +4,21 @@ Feedback once answered 200 and was lost (issue 25): here cards are issued, feedb
 is posted as an EHR would, and the report is read back.
 """
 
-import os
 import sqlite3
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import jsonschema
 import pytest
 
+from painmodalities.cli import main
 from painmodalities.service._feedback import IssuedCards
 from tests.cds_hooks import (
     FEEDBACK,
     PATIENT_VIEW,
-    ROOT,
     call,
     check_cards,
     check_outcome,
@@ -53,15 +50,20 @@ def sandbox(state: Path) -> Iterator[str]:
     stop(process)
 
 
-def report(database: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "painmodalities", "feedback", "--db", str(database)],
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+class Report(NamedTuple):
+    """What ``painmodalities feedback`` exited with and wrote."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def report(database: Path, capsys: pytest.CaptureFixture[str]) -> Report:
+    """``painmodalities feedback --db database``, run in this process (the command's code)."""
+    capsys.readouterr()
+    code = main(["feedback", "--db", str(database)])
+    out, err = capsys.readouterr()
+    return Report(code, out, err)
 
 
 def post_feedback(base: str, items: list[dict[str, Any]]) -> httpx.Response:
@@ -69,7 +71,9 @@ def post_feedback(base: str, items: list[dict[str, Any]]) -> httpx.Response:
     return httpx.post(f"{base}{PATIENT_VIEW}/feedback", json=body, timeout=30)
 
 
-def test_feedback_is_kept_one_row_per_card_and_reported(sandbox: str, database: Path) -> None:
+def test_feedback_is_kept_one_row_per_card_and_reported(
+    sandbox: str, database: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     body = call()
     cards = check_cards(httpx.post(f"{sandbox}{PATIENT_VIEW}", json=body, timeout=30).json())
     back = next(card for card in cards if "low back" in card["summary"])
@@ -137,7 +141,7 @@ def test_feedback_is_kept_one_row_per_card_and_reported(sandbox: str, database: 
         ),
     ]
     assert b"Mrs Jackson" not in database.read_bytes()
-    done = report(database)
+    done = report(database, capsys)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         f"{service} / fibromyalgia:chronic",
@@ -200,8 +204,10 @@ def test_error_malformed_feedback_is_400(sandbox: str) -> None:
     assert "$.feedback[0].card" in expressions(response)
 
 
-def test_error_the_report_without_a_database_says_so(tmp_path: Path) -> None:
-    done = report(tmp_path / "none.sqlite3")
+def test_error_the_report_without_a_database_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    done = report(tmp_path / "none.sqlite3", capsys)
     assert done.returncode != 0
     assert "no feedback database" in done.stderr
     assert "Traceback" not in done.stderr

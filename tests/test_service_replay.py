@@ -14,7 +14,6 @@ written from the specification (:mod:`tests.cds_hooks`), ``resourceId`` a string
 
 import copy
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -30,25 +29,14 @@ from tests.cds_hooks import (
     check_outcome,
     draft,
     expressions,
-    free_port,
     no_null_or_empty,
     patient_of,
     prefetch,
-    serve,
     spec_example,
-    stop,
 )
 
 #: The prefetch keys the service declares, each as "the client has no data".
 NO_DATA = {"patient": None, "conditions": None, "procedures": None, "serviceRequests": None}
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    state = tmp_path_factory.mktemp("state")
-    process, base = serve(free_port(), "--allow-unauthenticated", state=state)
-    yield base
-    stop(process)
 
 
 def path_of(request: dict[str, Any]) -> str:

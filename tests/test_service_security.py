@@ -71,11 +71,6 @@ def jwks_url(keys: dict[str, Any]) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def fhir_stub() -> Iterator[str]:
-    yield from http_server(FhirStub)
-
-
-@pytest.fixture(scope="module")
 def secure(
     keys: dict[str, Any], jwks_url: str, fhir_stub: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
