@@ -30,6 +30,7 @@ Only SNOMED CT codes verified by the dossier (:data:`SNOMED_VERIFIED`) are ever 
 'Chronic low back pain'
 """
 
+from painmodalities.fhir._care import prior_care_for
 from painmodalities.fhir._codes import (
     CERTAINTY_SYSTEMS,
     ICD10CM_PREFIXES,
@@ -40,17 +41,15 @@ from painmodalities.fhir._codes import (
     SnomedConcept,
 )
 from painmodalities.fhir._examples import EXAMPLE_BUNDLES, example_bundle
-from painmodalities.fhir._models import MissingExtraError
-from painmodalities.fhir._read import (
-    CHRONIC_BY_DEFINITION,
+from painmodalities.fhir._imported import (
     BundleImport,
     ImportedCondition,
     ImportedProcedure,
     PriorCare,
     Skipped,
-    prior_care_for,
-    read_bundle,
 )
+from painmodalities.fhir._models import MissingExtraError
+from painmodalities.fhir._read import CHRONIC_BY_DEFINITION, read_bundle
 from painmodalities.fhir._validated import ValidatedResources
 from painmodalities.fhir._write import CANONICAL_BASE, EXTENSIONS, export_catalog, fhir_id
 from painmodalities.fhir._write_proposals import export_plan, export_ranking

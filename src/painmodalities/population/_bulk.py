@@ -20,7 +20,7 @@ import orjson
 
 from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json, read_json
 from painmodalities.errors import Problem, ValidationError, invalid
-from painmodalities.fhir._read import _patient_id  # the reader's own reference rule
+from painmodalities.fhir._patients import _patient_id  # the reader's own reference rule
 from painmodalities.population._measures import PatientSkip
 
 __all__ = ["READ_TYPES", "Staged", "export_files", "stage"]
