@@ -8,7 +8,9 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   the patient's pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM
   codes) and what was already done or referred to (:class:`PriorCare`, from Procedures and
   ServiceRequests), with the reasons for everything it did not use.
-  :func:`prior_care_for` says what the record holds about one modality. A caller that
+  :func:`prior_care_for` says what the record holds about one modality. Each resource read
+  is validated in full by default, or only in the elements read (:data:`READ_ELEMENTS`)
+  with ``validate="elements"``, for records a FHIR server already validated. A caller that
   reads the same records again (the CDS Hooks service) passes a :class:`ValidatedResources`
   so that a resource already found valid is not validated again.
 - :func:`example_bundle` gives one of two synthetic test patients' bundles shipped with
@@ -40,6 +42,7 @@ from painmodalities.fhir._codes import (
     UNCODED_MODALITIES,
     SnomedConcept,
 )
+from painmodalities.fhir._elements import READ_ELEMENTS
 from painmodalities.fhir._examples import EXAMPLE_BUNDLES, example_bundle
 from painmodalities.fhir._imported import (
     BundleImport,
@@ -62,6 +65,7 @@ __all__ = [
     "EXTENSIONS",
     "ICD10CM_PREFIXES",
     "ICD10CM_SYSTEM",
+    "READ_ELEMENTS",
     "SNOMED_SYSTEM",
     "SNOMED_VERIFIED",
     "UNCODED_MODALITIES",

@@ -12,7 +12,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 import orjson
@@ -34,6 +34,7 @@ __all__ = [
     "Options",
     "grouped",
     "result_schema",
+    "row_schema",
     "run_duckdb",
     "run_spark",
 ]
@@ -64,6 +65,15 @@ class Options:
     as_of: datetime.date
     lookback_months: int
     catalog: Catalog | None = None
+    validate: Literal["resources", "elements"] = "elements"
+
+
+def row_schema() -> Any:
+    """The Arrow schema of the rows: a :class:`PatientRow`'s fields."""
+    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
+
+    schema = result_schema()
+    return pa.schema([schema.field(name) for name in _ROW_FIELDS])
 
 
 def result_schema() -> Any:
@@ -78,7 +88,9 @@ def result_schema() -> Any:
 
 
 def _records(result: PatientResult) -> Iterator[dict[str, Any]]:
-    for row in result.rows:
+    # By pain type as written, the order every engine's output has (DuckDB's and Arrow's
+    # sort compare strings by their bytes, as Python compares them by code points).
+    for row in sorted(result.rows, key=lambda row: row.pain_type):
         yield attrs.asdict(row)
     for skip in result.skips:
         yield {"skip_rule": skip.rule, "skip_where": skip.where, "skip_detail": skip.detail}
@@ -112,6 +124,7 @@ def _patient(
         places=places,
         catalog=options.catalog,
         plans=plans,
+        validate=options.validate,
     )
     return PatientResult(rows=found.rows, skips=(*found.skips, *duplicates))
 
@@ -175,13 +188,17 @@ def _sorted(table: Any) -> Any:
 def run_duckdb(
     staging: Path,
     options: Options,
+    sink: Callable[[Any], None],
     *,
     progress: Callable[[int], None] | None = None,
     memory_limit: str = "1GB",
-) -> Any:
-    """The results with DuckDB: an out-of-core sort by patient, streamed in batches."""
+) -> None:
+    """The results with DuckDB: an out-of-core sort by patient, streamed in batches.
+
+    Each record batch of results goes to ``sink`` as it is made, in patient order: nothing
+    is held.
+    """
     import duckdb  # noqa: PLC0415 (an extra's, where used)
-    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     connection = duckdb.connect(str(staging / "work.duckdb"))
     try:
@@ -204,8 +221,8 @@ def run_duckdb(
                 if progress is not None:
                     progress(done)
 
-        results = list(grouped(counted(), options))
-        return _sorted(pa.Table.from_batches(results, schema=result_schema()))
+        for batch in grouped(counted(), options):
+            sink(batch)
     finally:
         connection.close()
 
@@ -229,10 +246,12 @@ def local_spark(master: str = "local[*]") -> Any:
     return session
 
 
-def run_spark(staging: Path, options: Options, spark: Any) -> Any:
+def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any], None]) -> None:
     """The results with Spark: hash the patient key into partitions, sort each, map in Arrow.
 
-    ``staging`` must be a path every executor can read (on a cluster: shared storage).
+    ``staging`` must be a path every executor can read (on a cluster: shared storage). The
+    results come back to the driver as one Arrow table, sorted as DuckDB gives them, and go
+    to ``sink`` a batch at a time.
     """
     frame = spark.read.parquet(str(staging / "resources.parquet"))
     frame.createOrReplaceTempView("staging")
@@ -255,7 +274,8 @@ def run_spark(staging: Path, options: Options, spark: Any) -> Any:
             .mapInArrow(run, _spark_schema(schema))
             .toArrow()
         )
-    return _sorted(table.cast(schema))
+    for batch in _sorted(table.cast(schema)).to_batches(max_chunksize=_BATCH_ROWS):
+        sink(batch)
 
 
 def _spark_schema(schema: Any) -> str:
