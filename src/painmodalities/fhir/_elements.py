@@ -6,8 +6,10 @@ That is most of the cost of reading a patient, and a FHIR Bulk Data export comes
 health system's own FHIR server, which validated its resources. ``validate="elements"``
 checks instead only the elements the importer reads (:data:`READ_ELEMENTS`): their types,
 codes, references, dates and statuses, with the datatypes' own ``fhir.resources`` checks,
-at the same JSON paths and with the same rules as the full check. A bad value in an element
-read is never accepted; an element the importer does not read is not looked at.
+at the same JSON paths and with the same rules as the full check; and that the resource and
+the datatypes read have no element their model lacks (so that an R5 or STU3 resource is
+still named as such). A bad value in an element read is never accepted; the value of an
+element the importer does not read is not looked at.
 """
 
 import functools
@@ -119,7 +121,7 @@ def _shape(version: str, name: str) -> _Shape:
         check = None if datatype or annotation is None else TypeAdapter(annotation).validate_python
         elements.append((element, datatype, check))
     return _Shape(
-        known=frozenset(fields),
+        known=frozenset(fields) | {"resourceType"},
         elements=tuple(elements),
         required=tuple(element for element in read if fields[element].is_required()),
         required_values=tuple(
@@ -172,14 +174,9 @@ def _not_an_object(datatype: str, value: object, path: str, label: str) -> Probl
     )
 
 
-def _complex(version: str, datatype: str, value: object, path: str, label: str) -> list[Problem]:
-    """The problems of a complex element: its keys, and the elements of it that are read."""
-    if value is None:
-        return []
-    if not isinstance(value, dict):
-        return [_not_an_object(datatype, value, path, label)]
-    shape = _shape(version, datatype)
-    problems = [
+def _extra(shape: _Shape, value: Mapping[str, Any], path: str, label: str) -> list[Problem]:
+    """The keys the model does not have (an element of another version, a misspelling)."""
+    return [
         Problem(
             f"{path}.{key}",
             f"valid FHIR {label} (Extra inputs are not permitted)",
@@ -189,6 +186,16 @@ def _complex(version: str, datatype: str, value: object, path: str, label: str) 
         for key in value
         if key not in shape.known
     ]
+
+
+def _complex(version: str, datatype: str, value: object, path: str, label: str) -> list[Problem]:
+    """The problems of a complex element: its keys, and the elements of it that are read."""
+    if value is None:
+        return []
+    if not isinstance(value, dict):
+        return [_not_an_object(datatype, value, path, label)]
+    shape = _shape(version, datatype)
+    problems = _extra(shape, value, path, label)
     for element, inner, check in shape.elements:
         if element not in value:
             continue
@@ -276,7 +283,7 @@ def check_elements(version: str, resource: Mapping[str, Any], label: str = "") -
     """
     label = label or version
     shape = _shape(version, str(resource.get("resourceType")))
-    problems = _missing(shape, resource, label)
+    problems = _extra(shape, resource, "$", label) + _missing(shape, resource, label)
     for element, datatype, check in shape.elements:
         if element not in resource:
             continue
