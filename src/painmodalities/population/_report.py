@@ -14,14 +14,8 @@ from painmodalities.errors import invalid
 from painmodalities.fhir._elements import LEVELS
 from painmodalities.fhir._write import CANONICAL_BASE
 from painmodalities.population._bulk import export_files, stage
-from painmodalities.population._engines import (
-    ENGINES,
-    Options,
-    local_spark,
-    row_schema,
-    run_duckdb,
-    run_spark,
-)
+from painmodalities.population._engines import ENGINES, local_spark, run_duckdb, run_spark
+from painmodalities.population._grouped import Options, row_schema
 from painmodalities.population._measures import (
     DEFAULT_LOOKBACK_MONTHS,
     MEASURES,
@@ -30,6 +24,7 @@ from painmodalities.population._measures import (
     lookback_start,
 )
 from painmodalities.population._results import Results
+from painmodalities.population._workers import check_workers
 
 __all__ = ["MEASURE_URL", "MeasureCount", "PopulationReport", "population_report"]
 
@@ -233,6 +228,7 @@ def population_report(
     rows_to: str | os.PathLike[str] | None = None,
     keep_rows: bool | None = None,
     validate: Literal["resources", "elements"] = "elements",
+    workers: int = 1,
 ) -> PopulationReport:
     """The care-gap report of a FHIR Bulk Data export, as of ``as_of``.
 
@@ -262,6 +258,10 @@ def population_report(
             :func:`~painmodalities.fhir.read_bundle`): ``"elements"`` (the default: the
             elements it reads; an export comes from a FHIR server that validated its
             resources) or ``"resources"`` (every element, several times slower).
+        workers: how many processes run the per-patient work with DuckDB (the results are
+            the same): 1 (the default) runs it in this process; more use a pool of processes
+            started with ``spawn``, so a script asking for them must guard its entry point
+            with ``if __name__ == "__main__":``. Spark runs on its own executors.
 
     Raises:
         ValidationError: for an export that cannot be read (a file that is not NDJSON, two
@@ -272,6 +272,7 @@ def population_report(
         raise invalid("$.engine", " or ".join(ENGINES), engine, "enum")
     if validate not in LEVELS:
         raise invalid("$.validate", " or ".join(LEVELS), validate, "enum")
+    check_workers(workers)
     if isinstance(as_of, datetime.datetime) or not isinstance(as_of, datetime.date):
         raise invalid("$.as_of", "a datetime.date", as_of, "type")
     lookback_start(as_of, lookback_months)
@@ -292,7 +293,13 @@ def population_report(
             limits = {} if max_line_bytes is None else {"max_line_bytes": max_line_bytes}
             staged = stage(files, where, results.add_skips, **limits)
             if engine == "duckdb":
-                run_duckdb(where, options, results.add, progress=progress)
+                run_duckdb(
+                    where,
+                    options,
+                    results.add,
+                    progress=progress,
+                    workers=workers,
+                )
             else:
                 run_spark(where, options, local_spark() if spark is None else spark, results.add)
     finally:
