@@ -64,7 +64,7 @@ def run_duckdb(
     sink: Callable[[Any], None],
     *,
     progress: Callable[[int], None] | None = None,
-    memory_limit: str = "1GB",
+    memory_limit: str = "256MB",
     workers: int = 1,
 ) -> None:
     """The results with DuckDB: an out-of-core sort by patient, streamed in batches.
