@@ -121,7 +121,7 @@ def _shape(version: str, name: str) -> _Shape:
         check = None if datatype or annotation is None else TypeAdapter(annotation).validate_python
         elements.append((element, datatype, check))
     return _Shape(
-        known=frozenset(fields) | {"resourceType"},
+        known=frozenset(fields) | ({"resourceType"} if name in READ_ELEMENTS else set()),
         elements=tuple(elements),
         required=tuple(element for element in read if fields[element].is_required()),
         required_values=tuple(
