@@ -365,6 +365,25 @@ def test_skips_are_counted_and_their_examples_bounded(tmp_path: Path) -> None:
     assert shown == everywhere[:SKIP_EXAMPLES]
 
 
+def test_error_rows_to_a_file_that_cannot_be_written(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, rows_to=tmp_path / "missing" / "rows.parquet")
+    assert (caught.value.path, caught.value.rule) == ("$.rows_to", "file")
+
+
+def test_error_a_failed_run_leaves_no_rows_file(tmp_path: Path) -> None:
+    """The rows are personal data: a run that fails removes what it had written."""
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.1.ndjson", BACK)
+    _write(tmp_path, "Condition.2.ndjson", {**BACK, "onsetDateTime": "2020-01-01"})
+    target = tmp_path / "out" / "rows.csv"
+    target.parent.mkdir()
+    with pytest.raises(ValidationError):
+        _report(tmp_path, rows_to=target)
+    assert list(target.parent.iterdir()) == []
+
+
 def test_error_rows_not_kept(tmp_path: Path) -> None:
     _write(tmp_path, "Patient.ndjson", PATIENT)
     _write(tmp_path, "Condition.ndjson", BACK)

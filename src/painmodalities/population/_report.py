@@ -286,6 +286,7 @@ def population_report(
         keep_rows=rows_to is None if keep_rows is None else keep_rows,
         row_schema=row_schema(),
     )
+    complete = False
     try:
         with tempfile.TemporaryDirectory(prefix="painmodalities-population-") as scratch:
             where = Path(scratch if staging is None else staging)
@@ -302,8 +303,9 @@ def population_report(
                 )
             else:
                 run_spark(where, options, local_spark() if spark is None else spark, results.add)
+        complete = True
     finally:
-        results.close()
+        results.close(complete=complete)
     return PopulationReport(
         as_of=as_of,
         lookback_months=lookback_months,

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import attrs
 
+from painmodalities.errors import invalid
 from painmodalities.population._measures import MEASURES, PatientRow, PatientSkip
 
 __all__ = ["SKIP_EXAMPLES", "Results"]
@@ -28,15 +29,19 @@ _SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
 class _Rows:
     """The rows file, written a batch at a time (Parquet for ``.parquet``, else CSV)."""
 
-    def __init__(self, path: Path, schema: Any) -> None:
+    def __init__(self, path: Path, schema: Any, suffix: str) -> None:
         import pyarrow.parquet as pq  # noqa: PLC0415 (an extra's, where used)
         from pyarrow import csv  # noqa: PLC0415 (an extra's, where used)
 
-        self._writer: Any = (
-            pq.ParquetWriter(path, schema)
-            if path.suffix == ".parquet"
-            else csv.CSVWriter(path, schema)
-        )
+        try:
+            self._writer: Any = (
+                pq.ParquetWriter(path, schema)
+                if suffix == ".parquet"
+                else csv.CSVWriter(path, schema)
+            )
+        except OSError as error:
+            where = str(path.parent / path.name.removeprefix(".").removesuffix(".partial"))
+            raise invalid("$.rows_to", "a file that can be written", where, "file") from error
 
     def write(self, batch: Any) -> None:
         self._writer.write_batch(batch)
@@ -57,7 +62,18 @@ class Results:
     ) -> None:
         self._schema = row_schema
         self.rows_file = None if rows_to is None else Path(rows_to)
-        self._file = None if self.rows_file is None else _Rows(self.rows_file, row_schema)
+        # Written beside the target and moved onto it once complete: a run that fails
+        # leaves no partial file of personal data, and no earlier file half overwritten.
+        self._partial = (
+            None
+            if self.rows_file is None
+            else self.rows_file.with_name(f".{self.rows_file.name}.partial")
+        )
+        self._file = (
+            None
+            if self._partial is None or self.rows_file is None
+            else _Rows(self._partial, row_schema, self.rows_file.suffix)
+        )
         self._kept: list[Any] | None = [] if keep_rows else None
         self.row_count = 0
         self.patients = 0
@@ -117,11 +133,16 @@ class Results:
                 if met
             )
 
-    def close(self) -> None:
-        """Close the rows file (also after a failure, so that it is never left open)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+    def close(self, *, complete: bool) -> None:
+        """Close the rows file: moved onto ``rows_to`` if ``complete``, else removed."""
+        if self._file is None or self._partial is None or self.rows_file is None:
+            return
+        self._file.close()
+        self._file = None
+        if complete:
+            self._partial.replace(self.rows_file)
+        else:
+            self._partial.unlink(missing_ok=True)
 
     def kept_rows(self) -> Any:
         """The rows kept, as one ``pyarrow.Table`` (``None`` when not kept)."""
