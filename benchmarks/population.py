@@ -6,20 +6,24 @@ before timing) is read by:
 - ``floor``: DuckDB reading the same NDJSON (``read_ndjson_objects``) and grouping it by
   patient (the Patient's id or the subject's reference) with no per-patient work;
 - ``duckdb``: :func:`population_report` with the DuckDB engine, end to end (staging, the
-  out-of-core sort, ``read_bundle`` and ``plan`` for every patient, the report);
+  out-of-core sort, ``read_bundle`` (validation level ``elements``, the report's default)
+  and ``plan`` for every patient, the rows written to a Parquet file, the report);
 - ``spark local[2]`` and ``spark local[1]``: the same with the Spark engine, the session
   started before timing (its start-up is shown apart).
 
 Each measurement runs in a fresh subprocess, so that its peak RSS (``ru_maxrss`` of that
-Python process, DuckDB included as it runs in-process) is its own. For Spark it is the
-driver's only: the JVM and its Python workers are not counted.
+Python process, DuckDB included as it runs in-process) is its own. With ``--workers N`` the
+DuckDB engine is also run with its per-patient work in N processes (``workers=N``); the
+largest worker's peak is shown apart. For Spark it is the driver's only: the JVM and its
+Python workers are not counted.
 Ratios are of wall times in the same run.
 
 Targets (issue 27, on 1,000,000 patients, 2 cores): DuckDB within 3x the floor; peak memory
 under 2 GiB and flat in N; Spark within 2x of DuckDB; local[2] at least 1.6x faster than
 local[1].
 
-    python benchmarks/population.py --patients 10000,30000,100000   # the run in docs/population.md
+    python benchmarks/population.py --patients 10000,30000,100000 --no-spark --workers 2
+    python benchmarks/population.py --patients 10000 --workers 2    # with Spark
     python benchmarks/population.py --small                         # 300 patients, DuckDB only
 """
 
@@ -70,12 +74,19 @@ def _measure(kind: str, manifest: str) -> dict[str, Any]:
         start = time.perf_counter()
         spark = local_spark(kind.removeprefix("spark "))
         found["startup"] = time.perf_counter() - start
+    workers = int(kind.removeprefix("duckdb workers=")) if "workers=" in kind else 1
     start = time.perf_counter()
-    report = population_report(
-        manifest, as_of=AS_OF, engine="spark" if spark else "duckdb", spark=spark
-    )
-    found["seconds"] = time.perf_counter() - start
-    found["rows"] = report.rows.num_rows
+    with tempfile.TemporaryDirectory() as scratch:
+        report = population_report(
+            manifest,
+            as_of=AS_OF,
+            engine="spark" if spark else "duckdb",
+            spark=spark,
+            rows_to=Path(scratch) / "rows.parquet",
+            workers=workers,
+        )
+        found["seconds"] = time.perf_counter() - start
+    found["rows"] = report.row_count
     found["patients"] = report.patients
     return found
 
@@ -96,20 +107,30 @@ def main() -> None:
     parser.add_argument("--patients", default="10000,30000,100000", help="sizes, comma-separated")
     parser.add_argument("--small", action="store_true", help="300 patients, DuckDB and floor")
     parser.add_argument("--no-spark", action="store_true", help="leave Spark out")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="also run DuckDB with this many processes"
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         found = _measure(*args.child)
         found["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        # The largest process this one started and waited for (a pool's worker), if any.
+        found["child_mib"] = round(
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
+        )
         print(json.dumps(found))
         return
     from painmodalities.population import write_synthetic_export
 
     sizes = [300] if args.small else [int(n) for n in args.patients.split(",")]
     kinds = ["floor", "duckdb"]
+    if args.workers > 1:
+        kinds.append(f"duckdb workers={args.workers}")
     if not (args.small or args.no_spark):
         kinds += ["spark local[2]", "spark local[1]"]
     print(f"{os.cpu_count()} cores; times are wall seconds, peak is the Python process's max RSS")
+    print(f"load average before: {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
     for size in sizes:
         with tempfile.TemporaryDirectory() as scratch:
             manifest = str(write_synthetic_export(scratch, size, seed=0, as_of=AS_OF))
@@ -117,10 +138,16 @@ def main() -> None:
         line = [f"N={size:>8}"]
         for kind, found in results.items():
             startup = f" (+{found['startup']:.1f} s start-up)" if "startup" in found else ""
-            line.append(f"{kind}: {found['seconds']:.2f} s{startup}, peak {found['peak_mib']} MiB")
+            child = f" (largest worker {found['child_mib']} MiB)" if "workers" in kind else ""
+            line.append(
+                f"{kind}: {found['seconds']:.2f} s{startup}, peak {found['peak_mib']} MiB{child}"
+            )
         print("; ".join(line))
         duck, floor = results["duckdb"]["seconds"], results["floor"]["seconds"]
         ratios = [f"duckdb/floor {duck / floor:.1f}x"]
+        if len(kinds) > 2 and "workers" in kinds[2]:
+            pooled = results[kinds[2]]["seconds"]
+            ratios.append(f"{kinds[2]}/floor {pooled / floor:.1f}x")
         if "spark local[2]" in results:
             two, one = results["spark local[2]"]["seconds"], results["spark local[1]"]["seconds"]
             ratios += [
@@ -128,6 +155,7 @@ def main() -> None:
                 f"local[1]/local[2] {one / two:.2f}x",
             ]
         print("           " + ", ".join(ratios), flush=True)
+        print(f"           load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
 
 
 if __name__ == "__main__":

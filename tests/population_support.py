@@ -38,7 +38,7 @@ def expected_rows(
     from painmodalities import default_catalog
 
     catalog = default_catalog()
-    record = read_bundle(bundle, as_of=as_of, patient=patient)
+    record = read_bundle(bundle, as_of=as_of, patient=patient, validate="elements")
     start = lookback_start(as_of, months)
     window = sorted(
         (p for p in record.prior_care if p.date is not None and start <= p.date <= as_of),

@@ -1027,11 +1027,12 @@ def test_error_file_not_json(tmp_path: Path) -> None:
     assert (caught.value.path, caught.value.rule) == ("$", "json")
 
 
-def test_error_malformed_code() -> None:
+@pytest.mark.parametrize("level", ["resources", "elements"])
+def test_error_malformed_code(level: Any) -> None:
     """A Condition whose code is not a CodeableConcept fails at $.entry[3].resource.code."""
     bad = {**_VALID, "code": "M54.5"}
     with pytest.raises(ValidationError) as caught:
-        read_bundle(fhir_bundle(_VALID, _VALID, _VALID, bad), as_of=AS_OF)
+        read_bundle(fhir_bundle(_VALID, _VALID, _VALID, bad), as_of=AS_OF, validate=level)
     assert caught.value.path == "$.entry[3].resource.code"
     assert str(caught.value) == (
         "$.entry[3].resource.code: expected valid FHIR R4/R4B (an object, not a string), "
@@ -1066,10 +1067,17 @@ def test_error_malformed_code() -> None:
         ),
     ],
 )
-def test_error_malformed_resource(resource: dict[str, Any], path: str, rule: str) -> None:
-    """A malformed Condition or Procedure is a ValidationError at the bad element's path."""
+@pytest.mark.parametrize("level", ["resources", "elements"])
+def test_error_malformed_resource(
+    resource: dict[str, Any], path: str, rule: str, level: Any
+) -> None:
+    """A malformed Condition or Procedure is a ValidationError at the bad element's path.
+
+    At either validation level: every element these cases break is one the importer reads
+    (or an element the model does not have).
+    """
     with pytest.raises(ValidationError) as caught:
-        read_bundle(fhir_bundle(resource), as_of=AS_OF)
+        read_bundle(fhir_bundle(resource), as_of=AS_OF, validate=level)
     assert (caught.value.path, caught.value.rule) == (path, rule)
     assert caught.value.expected.startswith("valid FHIR R4/R4B (")
 
@@ -1108,10 +1116,13 @@ def test_error_malformed_resource(resource: dict[str, Any], path: str, rule: str
         ),
     ],
 )
-def test_error_wrong_fhir_version(resource: dict[str, Any], path: str, value: str) -> None:
+@pytest.mark.parametrize("level", ["resources", "elements"])
+def test_error_wrong_fhir_version(
+    resource: dict[str, Any], path: str, value: str, level: Any
+) -> None:
     """A resource from FHIR R5 or STU3 is named as the wrong version, not as malformed."""
     with pytest.raises(ValidationError) as caught:
-        read_bundle(fhir_bundle(resource), as_of=AS_OF)
+        read_bundle(fhir_bundle(resource), as_of=AS_OF, validate=level)
     assert (caught.value.path, caught.value.rule, caught.value.value) == (
         path,
         "fhir_version",

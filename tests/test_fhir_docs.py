@@ -63,6 +63,7 @@ def test_guide_runs(tmp_path: Path) -> None:
         "painmodalities.fhir._codes",
         "painmodalities.fhir._models",
         "painmodalities.fhir._read",
+        "painmodalities.fhir._care",
         "painmodalities.fhir._write",
     ],
 )

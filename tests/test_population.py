@@ -2,6 +2,7 @@
 
 import datetime
 import io
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from painmodalities.cli import build_parser, main
 from painmodalities.errors import ValidationError
 from painmodalities.population import (
     MEASURES,
+    SKIP_EXAMPLES,
     PatientRow,
     PopulationReport,
     lookback_start,
@@ -101,6 +103,8 @@ def test_synthetic_rows_equal_each_patients_bundle(seed: int, size: int) -> None
 
 def _check_counts(report: PopulationReport) -> None:
     rows = report.row_objects()
+    assert report.patients == len({row.patient for row in rows})
+    assert report.row_count == len(rows)
     for count in report.counts:
         having = [row for row in rows if row.pain_type == count.pain_type]
         assert count.denominator == len(having)
@@ -319,6 +323,125 @@ def test_error_bad_arguments(tmp_path: Path) -> None:
         _report(tmp_path, lookback_months=-1)
     with pytest.raises(ValidationError):
         _report(tmp_path / "nowhere")
+
+
+# -- streaming: rows written as they come, skips counted -----------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_rows_written_as_they_come_equal_the_rows_kept(tmp_path: Path, suffix: str) -> None:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    manifest = write_synthetic_export(tmp_path / "export", 60, seed=3, as_of=AS_OF)
+    kept = population_report(manifest, as_of=AS_OF)
+    target = tmp_path / f"rows{suffix}"
+    streamed = population_report(manifest, as_of=AS_OF, rows_to=target)
+    assert streamed.rows is None
+    assert streamed.rows_file == target
+    types = pcsv.ConvertOptions(column_types=kept.rows.schema)
+    written = (
+        pq.read_table(target)
+        if suffix == ".parquet"
+        else pcsv.read_csv(target, convert_options=types)
+    )
+    assert written.equals(kept.rows)
+    assert (streamed.counts, streamed.patients, streamed.row_count) == (
+        kept.counts,
+        kept.patients,
+        kept.row_count,
+    )
+    assert streamed.skip_counts() == kept.skip_counts()
+
+
+def test_skips_are_counted_and_their_examples_bounded(tmp_path: Path) -> None:
+    truncated = [f'{{"resourceType": "Condition", "id": "t{n}", "su' for n in range(45)]
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK, *truncated)
+    report = _report(tmp_path)
+    assert report.skip_counts()["truncated_line"] == 45
+    shown = [skip.where for skip in report.skips if skip.rule == "truncated_line"]
+    everywhere = sorted(f"Condition.ndjson:{line}" for line in range(2, 47))
+    assert shown == everywhere[:SKIP_EXAMPLES]
+
+
+def test_error_rows_to_a_file_that_cannot_be_written(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, rows_to=tmp_path / "missing" / "rows.parquet")
+    assert (caught.value.path, caught.value.rule) == ("$.rows_to", "file")
+
+
+def test_error_a_failed_run_leaves_no_rows_file(tmp_path: Path) -> None:
+    """The rows are personal data: a run that fails removes what it had written."""
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.1.ndjson", BACK)
+    _write(tmp_path, "Condition.2.ndjson", {**BACK, "onsetDateTime": "2020-01-01"})
+    target = tmp_path / "out" / "rows.csv"
+    target.parent.mkdir()
+    with pytest.raises(ValidationError):
+        _report(tmp_path, rows_to=target)
+    assert list(target.parent.iterdir()) == []
+
+
+def test_error_rows_not_kept(tmp_path: Path) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    _write(tmp_path, "Condition.ndjson", BACK)
+    report = _report(tmp_path, keep_rows=False)
+    assert report.rows is None
+    assert report.row_count == 1
+    with pytest.raises(ValidationError) as caught:
+        report.row_objects()
+    assert caught.value.rule == "rows_not_kept"
+    with pytest.raises(ValidationError):
+        report.write_rows(tmp_path / "rows.csv")
+
+
+def test_workers_give_the_same_report(tmp_path: Path) -> None:
+    """The per-patient work in two processes gives what one gives (chunks cut by patient).
+
+    1,000 patients stage about 5,000 resources: more than one record batch, so more than
+    one chunk goes to the pool.
+    """
+    manifest = write_synthetic_export(tmp_path, 1000, seed=5, as_of=AS_OF)
+    alone = population_report(manifest, as_of=AS_OF)
+    pooled = population_report(manifest, as_of=AS_OF, workers=2)
+    assert pooled.rows.equals(alone.rows)
+    assert pooled == alone
+
+
+def test_chunks_never_cut_a_patient() -> None:
+    import pyarrow as pa
+
+    from painmodalities.population._workers import chunks
+
+    patients = ["a", "a", "b", "b", "b", "c", "d", "d"]
+    batches = [
+        pa.RecordBatch.from_pydict({"patient": patients[start : start + 3]})
+        for start in range(0, len(patients), 3)
+    ]
+    found = [
+        [patient for batch in chunk for patient in batch.column("patient").to_pylist()]
+        for chunk in chunks(batches)
+    ]
+    assert [patient for chunk in found for patient in chunk] == patients
+    assert all(not set(one) & set(two) for one, two in itertools.pairwise(found))
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True, None])
+def test_error_workers(tmp_path: Path, workers: Any) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, workers=workers)
+    assert caught.value.path == "$.workers"
+
+
+@pytest.mark.parametrize("level", ["all", None])
+def test_error_validation_level(tmp_path: Path, level: Any) -> None:
+    _write(tmp_path, "Patient.ndjson", PATIENT)
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, validate=level)
+    assert caught.value.path == "$.validate"
 
 
 # -- the command -----------------------------------------------------------------------------

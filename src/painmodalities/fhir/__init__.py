@@ -8,7 +8,9 @@ Needs the ``fhir`` extra (``pip install 'painmodalities[fhir]'``, which brings
   the patient's pain types (from Conditions coded with verified SNOMED CT or ICD-10-CM
   codes) and what was already done or referred to (:class:`PriorCare`, from Procedures and
   ServiceRequests), with the reasons for everything it did not use.
-  :func:`prior_care_for` says what the record holds about one modality. A caller that
+  :func:`prior_care_for` says what the record holds about one modality. Each resource read
+  is validated in full by default, or only in the elements read (:data:`READ_ELEMENTS`)
+  with ``validate="elements"``, for records a FHIR server already validated. A caller that
   reads the same records again (the CDS Hooks service) passes a :class:`ValidatedResources`
   so that a resource already found valid is not validated again.
 - :func:`example_bundle` gives one of two synthetic test patients' bundles shipped with
@@ -30,6 +32,7 @@ Only SNOMED CT codes verified by the dossier (:data:`SNOMED_VERIFIED`) are ever 
 'Chronic low back pain'
 """
 
+from painmodalities.fhir._care import prior_care_for
 from painmodalities.fhir._codes import (
     CERTAINTY_SYSTEMS,
     ICD10CM_PREFIXES,
@@ -39,18 +42,17 @@ from painmodalities.fhir._codes import (
     UNCODED_MODALITIES,
     SnomedConcept,
 )
+from painmodalities.fhir._elements import READ_ELEMENTS
 from painmodalities.fhir._examples import EXAMPLE_BUNDLES, example_bundle
-from painmodalities.fhir._models import MissingExtraError
-from painmodalities.fhir._read import (
-    CHRONIC_BY_DEFINITION,
+from painmodalities.fhir._imported import (
     BundleImport,
     ImportedCondition,
     ImportedProcedure,
     PriorCare,
     Skipped,
-    prior_care_for,
-    read_bundle,
 )
+from painmodalities.fhir._models import MissingExtraError
+from painmodalities.fhir._read import CHRONIC_BY_DEFINITION, read_bundle
 from painmodalities.fhir._validated import ValidatedResources
 from painmodalities.fhir._write import CANONICAL_BASE, EXTENSIONS, export_catalog, fhir_id
 from painmodalities.fhir._write_proposals import export_plan, export_ranking
@@ -63,6 +65,7 @@ __all__ = [
     "EXTENSIONS",
     "ICD10CM_PREFIXES",
     "ICD10CM_SYSTEM",
+    "READ_ELEMENTS",
     "SNOMED_SYSTEM",
     "SNOMED_VERIFIED",
     "UNCODED_MODALITIES",

@@ -4,6 +4,7 @@ Nothing here imports ``fhir.resources`` (or pydantic) until a model is asked for
 ``import painmodalities.fhir`` stays cheap and ``import painmodalities`` never pays for it.
 """
 
+import functools
 import importlib
 import re
 import sys
@@ -49,6 +50,7 @@ def _package(version: str) -> Any:
         raise MissingExtraError.for_extra("fhir", "FHIR support") from error
 
 
+@functools.lru_cache(maxsize=512)  # asked for every resource read: a few names, many times
 def has_type(version: str, name: str) -> bool:
     """Whether FHIR ``version`` defines a resource or data type called ``name``."""
     _package(version)

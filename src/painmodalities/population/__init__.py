@@ -8,7 +8,9 @@ This package imports the core; the core never imports it.
 - :func:`population_report` reads an export (a directory of ``.ndjson`` files or an
   ``$export`` manifest) and gives a :class:`PopulationReport`: one :class:`PatientRow` per
   patient and pain type, the :data:`MEASURES` counted per pain type
-  (:class:`MeasureCount`), and every line or resource it did not use (:class:`PatientSkip`).
+  (:class:`MeasureCount`), and every line or resource it did not use, counted by rule with
+  examples (:class:`PatientSkip`, :data:`SKIP_EXAMPLES` of each rule). The rows are written
+  to a file as they are made (``rows_to``): memory does not grow with the export.
 - :meth:`PopulationReport.measure_report` writes the counts as a FHIR R4B ``MeasureReport``.
 - :func:`read_patient` is the pure per-patient function the engines run.
 - :func:`plot_report` draws the report: a bar chart per pain type (the ``plot`` extra).
@@ -32,12 +34,14 @@ from painmodalities.population._report import (
     PopulationReport,
     population_report,
 )
+from painmodalities.population._results import SKIP_EXAMPLES
 from painmodalities.population._synthetic import write_synthetic_export
 
 __all__ = [
     "DEFAULT_LOOKBACK_MONTHS",
     "MEASURES",
     "MEASURE_URL",
+    "SKIP_EXAMPLES",
     "Measure",
     "MeasureCount",
     "PatientResult",

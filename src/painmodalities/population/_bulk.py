@@ -10,7 +10,7 @@ an error (with its file and line) or a counted skip.
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import unquote, urlparse
@@ -20,7 +20,7 @@ import orjson
 
 from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json, read_json
 from painmodalities.errors import Problem, ValidationError, invalid
-from painmodalities.fhir._read import _patient_id  # the reader's own reference rule
+from painmodalities.fhir._patients import _patient_id  # the reader's own reference rule
 from painmodalities.population._measures import PatientSkip
 
 __all__ = ["READ_TYPES", "Staged", "export_files", "stage"]
@@ -43,7 +43,6 @@ class Staged:
         lines: how many lines were read.
         resources: how many resources were staged.
         not_read: how many resources of each other type were read and left alone.
-        skips: what was skipped, with file and line.
     """
 
     path: Path
@@ -51,7 +50,6 @@ class Staged:
     lines: int
     resources: int
     not_read: tuple[tuple[str, int], ...]
-    skips: tuple[PatientSkip, ...]
 
 
 def _manifest_files(manifest: Path) -> list[Path]:
@@ -137,6 +135,23 @@ def _key(resource: dict[str, Any]) -> str | None:
     return _patient_id(reference) if isinstance(reference, str) else None
 
 
+class _Skips:
+    """What staging skips, handed on a batch at a time (counted there, not held here)."""
+
+    def __init__(self, skipped: Callable[[list[PatientSkip]], None]) -> None:
+        self._skipped = skipped
+        self._skips: list[PatientSkip] = []
+
+    def __call__(self, rule: str, where: str, detail: str) -> None:
+        self._skips.append(PatientSkip(rule=rule, where=where, detail=detail))
+        if len(self._skips) >= _BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self._skipped(self._skips)
+        self._skips = []
+
+
 class _Writer:
     """The staging file, written a batch at a time."""
 
@@ -184,8 +199,17 @@ class _Writer:
         self._writer.close()
 
 
-def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMENT_BYTES) -> Staged:
+def stage(
+    files: list[Path],
+    staging: Path,
+    skipped: Callable[[list[PatientSkip]], None],
+    *,
+    max_line_bytes: int = MAX_DOCUMENT_BYTES,
+) -> Staged:
     """Read ``files`` into ``staging/resources.parquet``, keyed by patient.
+
+    What is skipped goes to ``skipped`` a list at a time (at most one per staging batch):
+    it is counted there, not held here.
 
     A file whose first line is not a JSON object is not NDJSON: an error with its file and
     line. After that, a line that is not JSON (a truncated line), a line over
@@ -197,7 +221,7 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
     """
     target = staging / "resources.parquet"
     writer = _Writer(target)
-    skips: list[PatientSkip] = []
+    skip = _Skips(skipped)
     not_read: Counter[str] = Counter()
     lines = seq = 0
     try:
@@ -207,13 +231,7 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                 lines += 1
                 where = f"{path.name}:{number}"
                 if line is None:
-                    skips.append(
-                        PatientSkip(
-                            rule="oversized_line",
-                            where=where,
-                            detail=f"a line over {max_line_bytes} bytes: not read",
-                        )
-                    )
+                    skip("oversized_line", where, f"a line over {max_line_bytes} bytes: not read")
                     first = False
                     continue
                 if not line.strip():
@@ -231,13 +249,7 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                             _clip(line),
                             "not_ndjson",
                         )
-                    skips.append(
-                        PatientSkip(
-                            rule="truncated_line",
-                            where=where,
-                            detail=f"{why} (a truncated line?): {_clip(line)!r}",
-                        )
-                    )
+                    skip("truncated_line", where, f"{why} (a truncated line?): {_clip(line)!r}")
                     continue
                 first = False
                 kind = resource.get("resourceType")
@@ -246,14 +258,12 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
                     continue
                 patient = _key(resource)
                 if patient is None:
-                    skips.append(
-                        PatientSkip(
-                            rule="no_subject" if kind != "Patient" else "no_id",
-                            where=where,
-                            detail=f"a {kind} with no subject naming a Patient: not read"
-                            if kind != "Patient"
-                            else "a Patient with no valid id: not read",
-                        )
+                    skip(
+                        "no_id" if kind == "Patient" else "no_subject",
+                        where,
+                        "a Patient with no valid id: not read"
+                        if kind == "Patient"
+                        else f"a {kind} with no subject naming a Patient: not read",
                     )
                     continue
                 rid = resource.get("id")
@@ -276,11 +286,11 @@ def stage(files: list[Path], staging: Path, *, max_line_bytes: int = MAX_DOCUMEN
         ) from None
     finally:
         writer.close()
+    skip.flush()
     return Staged(
         path=target,
         files=tuple(path.name for path in files),
         lines=lines,
         resources=writer.count,
         not_read=tuple(sorted(not_read.items())),
-        skips=tuple(skips),
     )

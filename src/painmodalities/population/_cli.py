@@ -49,16 +49,17 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         lookback_months=args.lookback,
         engine=args.engine,
         progress=progress if terminal else None,
+        rows_to=args.rows,
+        keep_rows=False,
     )
     if terminal:
         print(file=stderr)
     problems = [skip for skip in report.skips if not skip.rule.startswith("import.")]
     for skip in problems[:_SHOWN]:
         print(f"{PROG}: warning: {skip.where}: {skip.rule}: {skip.detail}", file=stderr)
-    if len(problems) > _SHOWN:
-        print(f"{PROG}: warning: and {len(problems) - _SHOWN} more skipped", file=stderr)
-    if args.rows is not None:
-        report.write_rows(args.rows)
+    total = sum(n for rule, n in report.skip_totals if not rule.startswith("import."))
+    if total > _SHOWN:
+        print(f"{PROG}: warning: and {total - _SHOWN} more skipped", file=stderr)
     if args.measure_report is not None:
         args.measure_report.write_bytes(
             orjson.dumps(report.measure_report(), option=orjson.OPT_INDENT_2)

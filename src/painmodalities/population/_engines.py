@@ -2,11 +2,11 @@
 
 Both sort the staged resources by patient (DuckDB out of core, Spark by hashing the patient
 key into partitions and sorting each), then hand the sorted record batches to the same
-function, :func:`grouped`, which cuts them into patients and runs the per-patient function
-on each. The rows and skips come out in one Arrow schema, sorted the same way by both.
+function, :func:`~painmodalities.population._grouped.grouped`, which cuts them into patients
+and runs the per-patient function on each (DuckDB's, in a pool of processes for a large
+export). The rows and skips come out in one Arrow schema, sorted the same way by both.
 """
 
-import datetime
 import os
 import sys
 import warnings
@@ -14,29 +14,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-import attrs
-import orjson
-
-from painmodalities._builtin import default_catalog
-from painmodalities.catalog import Catalog
 from painmodalities.errors import invalid
-from painmodalities.population._measures import (
-    PatientResult,
-    PatientRow,
-    PatientSkip,
-    _Plans,
-    read_patient,
-)
+from painmodalities.population._grouped import BATCH_ROWS, Options, grouped, result_schema
+from painmodalities.population._workers import in_workers
 
-__all__ = [
-    "CONFLICTS",
-    "ENGINES",
-    "Options",
-    "grouped",
-    "result_schema",
-    "run_duckdb",
-    "run_spark",
-]
+__all__ = ["CONFLICTS", "ENGINES", "local_spark", "run_duckdb", "run_spark"]
 
 #: The engines, by name.
 ENGINES: Final = ("duckdb", "spark")
@@ -51,102 +33,6 @@ HAVING count(DISTINCT digest) > 1
 ORDER BY rtype, rid
 LIMIT 1
 """
-
-_ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
-_SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
-_BATCH_ROWS: Final = 4096
-
-
-@attrs.frozen(kw_only=True)
-class Options:
-    """What every patient is read with (sent to Spark's workers, so it pickles)."""
-
-    as_of: datetime.date
-    lookback_months: int
-    catalog: Catalog | None = None
-
-
-def result_schema() -> Any:
-    """The Arrow schema of the engines' output: a row's fields, then a skip's."""
-    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
-
-    types = {bool: pa.bool_(), str: pa.string()}
-    return pa.schema(
-        [(field.name, types[field.type]) for field in attrs.fields(PatientRow)]  # type: ignore[index]
-        + [(name, pa.string()) for name in _SKIP_FIELDS]
-    )
-
-
-def _records(result: PatientResult) -> Iterator[dict[str, Any]]:
-    for row in result.rows:
-        yield attrs.asdict(row)
-    for skip in result.skips:
-        yield {"skip_rule": skip.rule, "skip_where": skip.where, "skip_detail": skip.detail}
-
-
-def _patient(
-    patient: str, group: list[tuple[str, str | None, str, bytes]], options: Options, plans: _Plans
-) -> PatientResult:
-    """One patient's result, from their staged resources in export order."""
-    seen: set[tuple[str, str]] = set()
-    resources, places, duplicates = [], [], []
-    for rtype, rid, place, resource in group:
-        if rid is not None:
-            if (rtype, rid) in seen:  # identical: CONFLICTS found no two that differ
-                duplicates.append(
-                    PatientSkip(
-                        rule="duplicate",
-                        where=place,
-                        detail=f"{rtype}/{rid} again, identical: read once",
-                    )
-                )
-                continue
-            seen.add((rtype, rid))
-        resources.append(orjson.loads(resource))
-        places.append(place)
-    found = read_patient(
-        patient,
-        resources,
-        as_of=options.as_of,
-        lookback_months=options.lookback_months,
-        places=places,
-        catalog=options.catalog,
-        plans=plans,
-    )
-    return PatientResult(rows=found.rows, skips=(*found.skips, *duplicates))
-
-
-def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
-    """The results of the patients in ``batches``, staged resources sorted by patient.
-
-    A patient's resources may straddle batches: the last patient of a batch is finished
-    with the next one. Yields record batches of :func:`result_schema`.
-    """
-    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
-
-    schema = result_schema()
-    plans = _Plans(default_catalog() if options.catalog is None else options.catalog)
-    out: list[dict[str, Any]] = []
-    current: str | None = None
-    group: list[tuple[str, str | None, str, bytes]] = []
-    for batch in batches:
-        columns = [
-            batch.column(name).to_pylist()
-            for name in ("patient", "rtype", "rid", "place", "resource")
-        ]
-        for patient, rtype, rid, place, resource in zip(*columns, strict=True):
-            if patient != current:
-                if current is not None:
-                    out.extend(_records(_patient(current, group, options, plans)))
-                current, group = patient, []
-            group.append((rtype, rid, place, resource))
-        if len(out) >= _BATCH_ROWS:
-            yield pa.RecordBatch.from_pylist(out, schema=schema)
-            out = []
-    if current is not None:
-        out.extend(_records(_patient(current, group, options, plans)))
-    if out:
-        yield pa.RecordBatch.from_pylist(out, schema=schema)
 
 
 def _conflict(found: Any) -> None:
@@ -175,13 +61,18 @@ def _sorted(table: Any) -> Any:
 def run_duckdb(
     staging: Path,
     options: Options,
+    sink: Callable[[Any], None],
     *,
     progress: Callable[[int], None] | None = None,
-    memory_limit: str = "1GB",
-) -> Any:
-    """The results with DuckDB: an out-of-core sort by patient, streamed in batches."""
+    memory_limit: str = "256MB",
+    workers: int = 1,
+) -> None:
+    """The results with DuckDB: an out-of-core sort by patient, streamed in batches.
+
+    Each record batch of results goes to ``sink`` as it is made, in patient order: nothing
+    is held. With ``workers`` above 1, the per-patient work runs in that many processes.
+    """
     import duckdb  # noqa: PLC0415 (an extra's, where used)
-    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     connection = duckdb.connect(str(staging / "work.duckdb"))
     try:
@@ -194,7 +85,7 @@ def run_duckdb(
         relation = connection.sql(
             "SELECT patient, rtype, rid, place, resource FROM staging ORDER BY patient, seq"
         )
-        reader = relation.to_arrow_reader(batch_size=_BATCH_ROWS)
+        reader = relation.to_arrow_reader(batch_size=BATCH_ROWS)
 
         def counted() -> Iterator[Any]:
             done = 0
@@ -204,8 +95,11 @@ def run_duckdb(
                 if progress is not None:
                     progress(done)
 
-        results = list(grouped(counted(), options))
-        return _sorted(pa.Table.from_batches(results, schema=result_schema()))
+        if workers > 1:
+            in_workers(counted(), options, workers, sink)
+        else:
+            for batch in grouped(counted(), options):
+                sink(batch)
     finally:
         connection.close()
 
@@ -222,17 +116,19 @@ def local_spark(master: str = "local[*]") -> Any:
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.shuffle.partitions", str(os.cpu_count() or 1))
-        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(_BATCH_ROWS))
+        .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(BATCH_ROWS))
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
     return session
 
 
-def run_spark(staging: Path, options: Options, spark: Any) -> Any:
+def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any], None]) -> None:
     """The results with Spark: hash the patient key into partitions, sort each, map in Arrow.
 
-    ``staging`` must be a path every executor can read (on a cluster: shared storage).
+    ``staging`` must be a path every executor can read (on a cluster: shared storage). The
+    results come back to the driver as one Arrow table, sorted as DuckDB gives them, and go
+    to ``sink`` a batch at a time.
     """
     frame = spark.read.parquet(str(staging / "resources.parquet"))
     frame.createOrReplaceTempView("staging")
@@ -255,7 +151,8 @@ def run_spark(staging: Path, options: Options, spark: Any) -> Any:
             .mapInArrow(run, _spark_schema(schema))
             .toArrow()
         )
-    return _sorted(table.cast(schema))
+    for batch in _sorted(table.cast(schema)).to_batches(max_chunksize=BATCH_ROWS):
+        sink(batch)
 
 
 def _spark_schema(schema: Any) -> str:

@@ -9,7 +9,7 @@ FHIR or choose a plan's core themselves, so a change to either flows through unc
 import calendar
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
@@ -267,12 +267,14 @@ def read_patient(
     places: Sequence[str] | None = None,
     catalog: Catalog | None = None,
     plans: Any = None,
+    validate: Literal["resources", "elements"] = "elements",
 ) -> PatientResult:
     """One patient's rows: the pure per-patient function the engines run.
 
     ``resources`` are the patient's Patient, Conditions, Procedures and ServiceRequests (a
     bulk export's lines for them). They are put in a Bundle, in this order, and read by
-    :func:`~painmodalities.fhir.read_bundle` for ``patient`` as of ``as_of``; each pain type
+    :func:`~painmodalities.fhir.read_bundle` for ``patient`` as of ``as_of`` (with the
+    validation level ``validate``); each pain type
     found gives one row, with the :func:`~painmodalities.plan` of that pain type and the
     :data:`MEASURES`. A patient whose resources are not valid FHIR R4/R4B, or who has no
     Patient resource, gives no row and a skip saying why (with the file and line, from
@@ -286,6 +288,10 @@ def read_patient(
         places: where each resource came from (``Condition.ndjson:12``), for the skips.
         catalog: the catalog to plan with (the built-in one by default).
         plans: a memo of plans by pain type kept across calls (internal).
+        validate: how much of each resource ``read_bundle`` checks: ``"elements"`` (the
+            default: the elements it reads, as for an export a FHIR server already
+            validated) or ``"resources"`` (every element); see
+            :func:`~painmodalities.fhir.read_bundle`.
     """
     catalog = default_catalog() if catalog is None else catalog
     plans = _Plans(catalog) if plans is None else plans
@@ -305,7 +311,7 @@ def read_patient(
             )
         )
     try:
-        record = read_bundle(_bundle(resources), as_of=as_of, patient=patient)
+        record = read_bundle(_bundle(resources), as_of=as_of, patient=patient, validate=validate)
     except ValidationError as error:
         return PatientResult(skips=(_invalid(patient, error, shown),))
     window = sorted(

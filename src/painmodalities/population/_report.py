@@ -3,18 +3,19 @@
 import datetime
 import os
 import tempfile
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import attrs
 
 from painmodalities.catalog import Catalog
 from painmodalities.errors import invalid
+from painmodalities.fhir._elements import LEVELS
 from painmodalities.fhir._write import CANONICAL_BASE
 from painmodalities.population._bulk import export_files, stage
-from painmodalities.population._engines import ENGINES, Options, local_spark, run_duckdb, run_spark
+from painmodalities.population._engines import ENGINES, local_spark, run_duckdb, run_spark
+from painmodalities.population._grouped import Options, row_schema
 from painmodalities.population._measures import (
     DEFAULT_LOOKBACK_MONTHS,
     MEASURES,
@@ -22,6 +23,8 @@ from painmodalities.population._measures import (
     PatientSkip,
     lookback_start,
 )
+from painmodalities.population._results import Results
+from painmodalities.population._workers import check_workers
 
 __all__ = ["MEASURE_URL", "MeasureCount", "PopulationReport", "population_report"]
 
@@ -62,12 +65,20 @@ class PopulationReport:
         lookback_months: the look-back window, in calendar months.
         rows: one row per patient and pain type (a ``pyarrow.Table`` of
             :class:`PatientRow` fields), by patient then pain type: personal data.
+            ``None`` when the rows were not kept (``keep_rows=False``, the default when
+            they are written to ``rows_to``).
         counts: each measure for each pain type, in measure then pain-type order.
-        skips: what was not used, with file and line, by rule then place.
+        skips: examples of what was not used, with file and line, by rule then place: the
+            first :data:`~painmodalities.population.SKIP_EXAMPLES` of each rule (in that
+            order); :meth:`skip_counts` counts them all.
         not_read: the other resource types of the export and how many of each were left
             alone.
         files: the export's files, in reading order.
         lines: how many lines were read.
+        patients: how many patients have at least one row.
+        row_count: how many rows there are.
+        skip_totals: how many things each skip rule left out, by rule.
+        rows_file: where the rows were written (``rows_to``), if they were.
     """
 
     as_of: datetime.date
@@ -78,19 +89,34 @@ class PopulationReport:
     not_read: tuple[tuple[str, int], ...]
     files: tuple[str, ...]
     lines: int
+    patients: int
+    row_count: int
+    skip_totals: tuple[tuple[str, int], ...]
+    rows_file: Path | None = None
 
-    @property
-    def patients(self) -> int:
-        """How many patients have at least one row."""
-        return len(set(self.rows.column("patient").to_pylist()))
+    def _kept(self) -> Any:
+        if self.rows is None:
+            raise invalid(
+                "$.rows",
+                "rows kept in the report (population_report(..., keep_rows=True))",
+                f"rows not kept (written to {self.rows_file})"
+                if self.rows_file
+                else "rows not kept",
+                "rows_not_kept",
+            )
+        return self.rows
 
     def row_objects(self) -> tuple[PatientRow, ...]:
-        """The rows as :class:`PatientRow` objects (for small reports)."""
-        return tuple(PatientRow(**row) for row in self.rows.to_pylist())
+        """The rows as :class:`PatientRow` objects (for small reports).
+
+        Raises:
+            ValidationError: when the rows were not kept (rule ``rows_not_kept``).
+        """
+        return tuple(PatientRow(**row) for row in self._kept().to_pylist())
 
     def skip_counts(self) -> dict[str, int]:
-        """How many things each skip rule left out."""
-        return dict(sorted(Counter(skip.rule for skip in self.skips).items()))
+        """How many things each skip rule left out (all of them, not only the examples)."""
+        return dict(self.skip_totals)
 
     def measure_report(self) -> dict[str, Any]:
         """The report as a FHIR R4B ``MeasureReport`` (type ``summary``), as JSON.
@@ -138,15 +164,22 @@ class PopulationReport:
         }
 
     def write_rows(self, path: str | os.PathLike[str]) -> None:
-        """Write the rows to ``path``: Parquet for ``.parquet``, else CSV."""
+        """Write the rows kept to ``path``: Parquet for ``.parquet``, else CSV.
+
+        For a large export, pass ``rows_to`` to :func:`population_report` instead: the rows
+        are then written as they are made, and never held.
+
+        Raises:
+            ValidationError: when the rows were not kept (rule ``rows_not_kept``).
+        """
         import pyarrow.csv  # noqa: PLC0415 (an extra's, where used)
         import pyarrow.parquet  # noqa: PLC0415 (an extra's, where used)
 
-        target = Path(path)
+        rows, target = self._kept(), Path(path)
         if target.suffix == ".parquet":
-            pyarrow.parquet.write_table(self.rows, target)
+            pyarrow.parquet.write_table(rows, target)
         else:
-            pyarrow.csv.write_csv(self.rows, target)
+            pyarrow.csv.write_csv(rows, target)
 
     def table(self) -> str:
         """The counts as a plain-text table: counts and percentages per measure and pain type."""
@@ -168,23 +201,16 @@ def _title(measure: str) -> str:
     return next(found.title for found in MEASURES if found.id == measure)
 
 
-def _counts(rows: Any) -> tuple[MeasureCount, ...]:
-    pain_types = rows.column("pain_type").to_pylist()
-    flags = {found.id: rows.column(found.id).to_pylist() for found in MEASURES}
-    denominators = Counter(pain_types)
+def _counts(results: Results) -> tuple[MeasureCount, ...]:
     return tuple(
         MeasureCount(
             measure=found.id,
             pain_type=pain_type,
-            denominator=denominators[pain_type],
-            numerator=sum(
-                1
-                for shown, met in zip(pain_types, flags[found.id], strict=True)
-                if shown == pain_type and met
-            ),
+            denominator=results.denominators[pain_type],
+            numerator=results.numerators[found.id, pain_type],
         )
         for found in MEASURES
-        for pain_type in sorted(denominators)
+        for pain_type in sorted(results.denominators)
     )
 
 
@@ -199,12 +225,18 @@ def population_report(
     staging: str | os.PathLike[str] | None = None,
     max_line_bytes: int | None = None,
     progress: Callable[[int], None] | None = None,
+    rows_to: str | os.PathLike[str] | None = None,
+    keep_rows: bool | None = None,
+    validate: Literal["resources", "elements"] = "elements",
+    workers: int = 1,
 ) -> PopulationReport:
     """The care-gap report of a FHIR Bulk Data export, as of ``as_of``.
 
     Each patient's Patient, Conditions, Procedures and ServiceRequests are read by the
     single-patient FHIR import (:func:`~painmodalities.fhir.read_bundle`), planned with
-    :func:`~painmodalities.plan`, and measured (:data:`MEASURES`).
+    :func:`~painmodalities.plan`, and measured (:data:`MEASURES`). The rows are written to
+    ``rows_to`` as they are made; the measures and the skips are counted as they come, so
+    that the memory used does not grow with the export unless the rows are kept.
 
     Args:
         bulk: a directory of ``.ndjson`` files, or an ``$export`` manifest.
@@ -218,6 +250,18 @@ def population_report(
             executor reads); ``None``: a temporary directory, removed afterwards.
         max_line_bytes: the longest line read (longer ones are skipped and counted).
         progress: called with the number of resources grouped so far (DuckDB only).
+        rows_to: a file to write the rows to as they are made: Parquet for a ``.parquet``
+            name, else CSV.
+        keep_rows: whether to keep the rows in the report (``report.rows``, which grows
+            with the export); ``None``: kept unless ``rows_to`` is given.
+        validate: how much of each resource the FHIR import checks (see
+            :func:`~painmodalities.fhir.read_bundle`): ``"elements"`` (the default: the
+            elements it reads; an export comes from a FHIR server that validated its
+            resources) or ``"resources"`` (every element, several times slower).
+        workers: how many processes run the per-patient work with DuckDB (the results are
+            the same): 1 (the default) runs it in this process; more use a pool of processes
+            started with ``spawn``, so a script asking for them must guard its entry point
+            with ``if __name__ == "__main__":``. Spark runs on its own executors.
 
     Raises:
         ValidationError: for an export that cannot be read (a file that is not NDJSON, two
@@ -226,44 +270,56 @@ def population_report(
     """
     if engine not in ENGINES:
         raise invalid("$.engine", " or ".join(ENGINES), engine, "enum")
+    if validate not in LEVELS:
+        raise invalid("$.validate", " or ".join(LEVELS), validate, "enum")
+    check_workers(workers)
     if isinstance(as_of, datetime.datetime) or not isinstance(as_of, datetime.date):
         raise invalid("$.as_of", "a datetime.date", as_of, "type")
     lookback_start(as_of, lookback_months)
     _extra(engine)
     files = export_files(bulk)
-    options = Options(as_of=as_of, lookback_months=lookback_months, catalog=catalog)
-    with tempfile.TemporaryDirectory(prefix="painmodalities-population-") as scratch:
-        where = Path(scratch if staging is None else staging)
-        where.mkdir(parents=True, exist_ok=True)
-        limits = {} if max_line_bytes is None else {"max_line_bytes": max_line_bytes}
-        staged = stage(files, where, **limits)
-        if engine == "duckdb":
-            table = run_duckdb(where, options, progress=progress)
-        else:
-            table = run_spark(where, options, local_spark() if spark is None else spark)
-    is_row = table.column("skip_rule").is_null()
-    rows = table.filter(is_row).select([field.name for field in attrs.fields(PatientRow)])
-    found_skips = [
-        PatientSkip(rule=skip["skip_rule"], where=skip["skip_where"], detail=skip["skip_detail"])
-        for skip in table.filter(_not(is_row)).to_pylist()
-    ]
-    skips = sorted((*staged.skips, *found_skips), key=lambda s: (s.rule, s.where, s.detail))
+    options = Options(
+        as_of=as_of, lookback_months=lookback_months, catalog=catalog, validate=validate
+    )
+    results = Results(
+        rows_to=rows_to,
+        keep_rows=rows_to is None if keep_rows is None else keep_rows,
+        row_schema=row_schema(),
+    )
+    complete = False
+    try:
+        with tempfile.TemporaryDirectory(prefix="painmodalities-population-") as scratch:
+            where = Path(scratch if staging is None else staging)
+            where.mkdir(parents=True, exist_ok=True)
+            limits = {} if max_line_bytes is None else {"max_line_bytes": max_line_bytes}
+            staged = stage(files, where, results.add_skips, **limits)
+            if engine == "duckdb":
+                run_duckdb(
+                    where,
+                    options,
+                    results.add,
+                    progress=progress,
+                    workers=workers,
+                )
+            else:
+                run_spark(where, options, local_spark() if spark is None else spark, results.add)
+        complete = True
+    finally:
+        results.close(complete=complete)
     return PopulationReport(
         as_of=as_of,
         lookback_months=lookback_months,
-        rows=rows,
-        counts=_counts(rows),
-        skips=tuple(skips),
+        rows=results.kept_rows(),
+        counts=_counts(results),
+        skips=results.examples(),
         not_read=staged.not_read,
         files=staged.files,
         lines=staged.lines,
+        patients=results.patients,
+        row_count=results.row_count,
+        skip_totals=tuple(sorted(results.skip_totals.items())),
+        rows_file=results.rows_file,
     )
-
-
-def _not(mask: Any) -> Any:
-    import pyarrow.compute as pc  # noqa: PLC0415 (an extra's, where used)
-
-    return pc.invert(mask)
 
 
 def _extra(engine: str) -> None:
