@@ -1327,7 +1327,10 @@ def test_compare_markdown_and_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["compare", "exercise.yoga"], "compare needs CONDITION PHASE and at least one ID"),
         (["compare", "neck", "chronic"], "compare needs CONDITION PHASE and at least one ID"),
         (["compare", "back", "chronic", "exercise.yoga"], "unknown condition 'back'"),
-        (["compare", "neck", "chronik", "exercise.yoga"], "unknown phase 'chronik'"),
+        (
+            ["compare", "neck", "chronik", "exercise.yoga"],
+            "unknown phase 'chronik' (choose from acute, subacute, chronic)\n",
+        ),
         (["compare", "neck", "chronic", "Yoga"], "expected a modality id"),
         (
             ["compare", "exercise.yoga", "--pain-type", "back:chronic"],
@@ -1345,6 +1348,16 @@ def test_error_compare_usage(
     code, _, err = run(capsys, *argv)
     assert code == EXIT_USAGE
     assert message in err
+
+
+@pytest.mark.parametrize("argv", [["plan", "neck", "soon"], ["evidence", "neck", "soon"]])
+def test_error_unknown_phase_offers_weeks_only_where_taken(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Only ``rank`` takes ``--weeks``: no other command's phase error suggests it."""
+    code, _, err = run(capsys, *argv)
+    assert code == EXIT_USAGE
+    assert "unknown phase 'soon' (choose from acute, subacute, chronic)\n" in err
 
 
 def test_compare_takes_the_pain_type_as_rank_does(capsys: pytest.CaptureFixture[str]) -> None:

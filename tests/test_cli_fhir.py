@@ -118,6 +118,34 @@ def test_error_contradictory_fhir_arguments(
     assert message in err
 
 
+def test_error_invalid_bundle_names_its_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bundle that is not valid FHIR is named with the path to its bad value (exit 1)."""
+    bundle = tmp_path / "record.json"
+    bundle.write_text(
+        json.dumps(
+            {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [
+                    {"resource": {"resourceType": "Patient", "id": "p1"}},
+                    {
+                        "resource": {
+                            "resourceType": "Condition",
+                            "subject": {"reference": "Patient/p1"},
+                            "code": 7,
+                        }
+                    },
+                ],
+            }
+        )
+    )
+    assert main(["rank", "--fhir", str(bundle)]) == 1
+    err = capsys.readouterr().err
+    assert f"error: {bundle}: $.entry[1].resource.code: expected valid FHIR" in err
+
+
 @pytest.mark.parametrize("version", ["R4B", "R5"])
 def test_rank_from_bundle_as_fhir(version: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Ranking from a bundle as FHIR writes one valid bundle per pain type, for the patient."""
@@ -178,7 +206,7 @@ def test_error_not_a_bundle(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     path.write_text(json.dumps({"resourceType": "Patient", "id": "p"}))
     assert main(["rank", "--fhir", str(path), "--as-of", "2024-01-01"]) == 1
     err = capsys.readouterr().err
-    assert err.startswith("painmodalities: error: $.resourceType")
+    assert err.startswith(f"painmodalities: error: {path}: $.resourceType")
 
 
 def test_rank_shows_what_the_record_says_was_referred(capsys: pytest.CaptureFixture[str]) -> None:

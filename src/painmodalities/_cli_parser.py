@@ -68,16 +68,13 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, self.format_usage())
 
 
-def add_pain_type_arguments(
-    parser: argparse.ArgumentParser,
-    phase: Callable[[str], Phase] = arg.phase,
-    *,
-    or_weeks: bool = False,
-) -> None:
+def add_pain_type_arguments(parser: argparse.ArgumentParser, *, or_weeks: bool = False) -> None:
     """The pain type as CONDITION and PHASE, each read by its argument type.
 
-    With ``or_weeks`` both may be left out (``--weeks`` gives the phase, a FHIR Bundle both).
+    With ``or_weeks`` both may be left out (``--weeks`` gives the phase, a FHIR Bundle both),
+    and an unknown phase's error says so; without, it does not mention ``--weeks``.
     """
+    phase = arg.phase if or_weeks else arg.phase_only
     optional: dict[str, Any] = {"nargs": "?"} if or_weeks else {}
     parser.add_argument(
         "condition",
@@ -363,7 +360,7 @@ def _add_evidence(
         "interval, studies and participants where the text read gave them), certainty "
         "and source.",
     )
-    add_pain_type_arguments(summary, arg.phase_only)
+    add_pain_type_arguments(summary)
     add_format_argument(summary)
     summary.set_defaults(handler=handler, usage=summary.format_usage())
 
@@ -518,7 +515,7 @@ def compare_request(args: argparse.Namespace) -> tuple[PainType, list[str]]:
         elif len(words) < 3:
             raise UsageError("compare needs CONDITION PHASE and at least one ID", args.usage)
         else:
-            pain_type = PainType(arg.condition(words[0]), arg.phase(words[1]))
+            pain_type = PainType(arg.condition(words[0]), arg.phase_only(words[1]))
             words = words[2:]
         return pain_type, [arg.modality_id(word) for word in words]
     except argparse.ArgumentTypeError as error:

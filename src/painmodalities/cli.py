@@ -198,7 +198,7 @@ def _read_bundle(args: argparse.Namespace) -> Any:
         return fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
     except ValidationError as error:
         if error.rule != "several_patients":
-            raise
+            raise CliError(f"{_shown(args.fhir)}: {error}") from None
         listed, shown = error.expected.rpartition(": ")[2], error.value
         assert isinstance(shown, list)  # noqa: S101 (the rule's value: the references)
         raise CliError(
