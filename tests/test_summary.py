@@ -7,10 +7,17 @@ import orjson
 import pytest
 
 from painmodalities import Comparator, PainType, ScoringPolicy, default_catalog
-from painmodalities._words import COMPARATOR_WORDS, NOT_REPORTED, figures
+from painmodalities._words import (
+    CHRONIC_SHOWN,
+    COMPARATOR_WORDS,
+    CONDITION_WORDS,
+    NOT_REPORTED,
+    figures,
+)
 from painmodalities.cli import EXIT_OK, EXIT_USAGE, main
 from painmodalities.schema import shipped_schema
 from painmodalities.summary import SUMMARY_DOCUMENT, summarize
+from painmodalities.vocabulary import CHRONIC_BY_DEFINITION, Condition, Phase
 
 CATALOG = default_catalog()
 _ENUM = {"type": "string", "minLength": 1}
@@ -19,7 +26,7 @@ _ENUM = {"type": "string", "minLength": 1}
 SUMMARY_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
-    "required": ["schema_version", "document", "pain_type", "label", "rows"],
+    "required": ["schema_version", "document", "pain_type", "label", "note", "rows"],
     "properties": {
         "schema_version": {"type": "string"},
         "document": {"const": SUMMARY_DOCUMENT},
@@ -30,6 +37,7 @@ SUMMARY_SCHEMA: dict[str, Any] = {
             "properties": {"condition": _ENUM, "phase": _ENUM},
         },
         "label": {"type": "string"},
+        "note": {"type": ["string", "null"], "minLength": 1},
         "rows": {
             "type": "array",
             "items": {
@@ -149,7 +157,8 @@ def test_table_fits_80_columns(capsys: pytest.CaptureFixture[str]) -> None:
         condition, phase = pain_type.condition.value, pain_type.phase.value
         code, out, _ = _run(capsys, "evidence", condition, phase)
         assert code == EXIT_OK
-        assert out.startswith(f"Summary of findings for {pain_type.label}\n")
+        title = out.index(f"Summary of findings for {pain_type.label}\n")
+        assert title == 0 or pain_type.chronic_by_definition
         assert max(len(line) for line in out.splitlines()) <= 80, pain_type
         for row in summarize(pain_type).rows:
             assert f"[{row.finding.source}]" in out
@@ -180,10 +189,41 @@ def test_no_finding_says_no_evidence(capsys: pytest.CaptureFixture[str]) -> None
     assert summarize("tension_headache:acute").rows == ()
 
 
-def test_chronic_by_definition_summarizes_the_chronic_evidence() -> None:
-    """Knee osteoarthritis given as acute is read as chronic (chronic by definition)."""
-    assert summarize("knee_osteoarthritis:acute") == summarize("knee_osteoarthritis:chronic")
-    assert summarize("knee_osteoarthritis:acute").rows
+@pytest.mark.parametrize("phase", list(Phase), ids=str)
+@pytest.mark.parametrize(
+    "condition", sorted(CHRONIC_BY_DEFINITION, key=lambda found: found.value), ids=str
+)
+def test_chronic_by_definition_summarizes_the_chronic_evidence_and_says_why(
+    condition: Condition, phase: Phase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Knee and hip osteoarthritis and fibromyalgia given in any phase are summarized for
+    their chronic phase, and the table and the JSON say why, as ``rank`` does.
+    """
+    chronic = summarize(PainType(condition, Phase.CHRONIC))
+    found = summarize(PainType(condition, phase))
+    assert found == chronic
+    assert found.rows
+    note = f"{CONDITION_WORDS[condition]} is chronic by definition: {CHRONIC_SHOWN}"
+    assert found.note == note
+    code, out, _ = _run(capsys, "evidence", condition.value, phase.value)
+    assert code == EXIT_OK
+    flat = " ".join(out.split())
+    assert flat.startswith(f"{note[0].upper()}{note[1:]}. Summary of findings for chronic ")
+    code, out, _ = _run(capsys, "evidence", condition.value, phase.value, "--format", "json")
+    document = orjson.loads(out)
+    assert document["note"] == note
+    assert document["pain_type"] == {"condition": condition.value, "phase": "chronic"}
+
+
+@pytest.mark.parametrize(
+    "pain_type", [p for p in CATALOG.pain_types() if not p.chronic_by_definition], ids=str
+)
+def test_other_conditions_carry_no_definition_note(pain_type: PainType) -> None:
+    """Only the three conditions say "chronic by definition"; the JSON's note is null."""
+    found = summarize(pain_type)
+    assert found.pain_type == pain_type
+    assert found.note == ""
+    assert found.to_document()["note"] is None
 
 
 @pytest.mark.parametrize(

@@ -540,6 +540,8 @@ def print_summary(summary: SummaryOfFindings, catalog: Catalog, stream: IO[str])
     width, so that the effect and its figures keep the most room; sources are numbered.
     """
     label = summary.pain_type.label
+    if summary.note:
+        say(f"{summary.note[0].upper()}{summary.note[1:]}.", stream)
     if not summary.rows:
         say(f"No finding in the evidence dossier for {label}: no evidence.", stream)
         return

@@ -291,9 +291,17 @@ def guideline(source_key: str) -> str:
     return source_key.upper().replace("-", " ")
 
 
-def chronic_by_definition(condition: Condition) -> str:
-    """Why a condition is ranked as chronic whatever phase was given (the dossier's words)."""
-    return f"{CONDITION_WORDS[condition]} is chronic by definition: ranked as chronic"
+#: What a summary of findings does with a condition chronic by definition.
+CHRONIC_SHOWN: Final = "the findings of its chronic phase are shown"
+
+
+def chronic_by_definition(condition: Condition, done: str = "ranked as chronic") -> str:
+    """Why a condition is read as chronic whatever phase was given (the dossier's words).
+
+    ``done`` says what was done with it: ``knee osteoarthritis is chronic by definition:
+    ranked as chronic``.
+    """
+    return f"{CONDITION_WORDS[condition]} is chronic by definition: {done}"
 
 
 class AssessmentParts(Protocol):

@@ -92,11 +92,23 @@ class SummaryOfFindings:
     pain_type: PainType
     rows: tuple[SummaryRow, ...]
 
+    @property
+    def note(self) -> str:
+        """Why the findings are the chronic phase's, for a condition chronic by definition.
+
+        ``knee osteoarthritis is chronic by definition: the findings of its chronic phase
+        are shown``; empty for any other condition.
+        """
+        if not self.pain_type.chronic_by_definition:
+            return ""
+        return _words.chronic_by_definition(self.pain_type.condition, _words.CHRONIC_SHOWN)
+
     def to_document(self) -> dict[str, Any]:
         """The summary as JSON: what ``painmodalities evidence ... --format json`` prints.
 
         ``{"schema_version", "document": "summary-of-findings", "pain_type": {"condition",
-        "phase"}, "label", "rows": [...]}``; each row has ``modalities`` (``id`` and
+        "phase"}, "label", "note", "rows": [...]}``; ``note`` is :attr:`note` (``null``
+        when there is none); each row has ``modalities`` (``id`` and
         ``name`` each), ``outcome``, ``horizon``, ``effect``, ``certainty``, ``comparator``
         (the vocabulary's values), ``statistic`` (a statistic document, or ``null`` when the
         text read gave no figures), ``figures`` (the figures in words), ``source`` (the
@@ -112,6 +124,7 @@ class SummaryOfFindings:
                 "phase": self.pain_type.phase.value,
             },
             "label": self.pain_type.label,
+            "note": self.note or None,
             "rows": [row.to_document() for row in self.rows],
         }
 
@@ -128,6 +141,9 @@ def summarize(
         pain_type: the condition and phase, or ``"condition:phase"``.
         catalog: where the findings come from; the built-in catalog if ``None``.
         policy: which findings count as scored; the default policy if ``None``.
+
+    A condition chronic by definition is summarized for its chronic phase whatever phase
+    is given, and the summary says why (:attr:`SummaryOfFindings.note`).
 
     Raises:
         ValidationError: for a malformed pain type.
