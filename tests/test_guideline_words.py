@@ -4,6 +4,7 @@ that are chronic by definition (issue 23, items 2, 4 and 5).
 
 import datetime
 import re
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 
 from painmodalities import (
     PainType,
+    Patient,
+    Precaution,
     Ranking,
     Recommendation,
     _words,
@@ -22,7 +25,7 @@ from painmodalities import (
     to_json,
 )
 from painmodalities.cli import main
-from painmodalities.fhir import read_bundle
+from painmodalities.fhir import export_plan, read_bundle
 from painmodalities.plans import plan
 from painmodalities.sensitivity import acceptability
 from painmodalities.service import _cards
@@ -110,6 +113,86 @@ def test_card_says_each_recommendation_with_its_verb(pain_type: PainType) -> Non
                 assert said in card
                 assert _says_verb(said, found.verb)
     assert "recommends" not in card
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string inside a JSON value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from _strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner)
+
+
+#: Patients whose plans leave options out for each reason a plan has (an exclusion too).
+PLAN_PATIENTS = [
+    None,
+    Patient(precautions=frozenset({Precaution.BLOOD_CLOT})),
+    Patient(exclude=frozenset({"exercise.therapeutic"})),
+]
+
+
+@pytest.mark.parametrize("patient", PLAN_PATIENTS, ids=["anyone", "blood clot", "no exercise"])
+@pytest.mark.parametrize("pain_type", ALL_PAIN_TYPES, ids=str)
+def test_plan_says_each_recommendation_with_its_verb(
+    pain_type: PainType, patient: Patient | None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every plan text (``CarePlan.explain``, the card's plan section, ``plan`` on the
+    command line, the FHIR export's notes and descriptions) quotes every in-scope
+    recommendation, of the options in the plan and of those left out, with its verb;
+    "recommends" only where a verb says it.
+    """
+    care = plan(pain_type, patient=patient)
+    arguments = ["plan", pain_type.condition.value, pain_type.phase.value]
+    if patient is not None:
+        arguments += [f"--precaution={p.value}" for p in patient.precautions]
+        arguments += [f"--exclude={found}" for found in patient.exclude]
+    assert main(arguments) == 0
+    texts = {
+        "explain": care.explain(),
+        "card": _cards.care_plan_section(care),
+        "cli": _flat(capsys.readouterr().out),
+        "fhir": "\n".join(_strings(export_plan(care))),
+    }
+    for entry in care.ranking.entries:
+        for advice in entry.recommendations:
+            said = _words.guidance(advice, entry.modality.name)
+            assert _says_verb(said, advice.verb), said
+            for form, text in texts.items():
+                assert said in text, (form, said)
+                assert _says_verb(text, advice.verb), (form, said)
+    verbs_say_it = any(
+        "recommends" in a.verb for e in care.ranking.entries for a in e.recommendations
+    )
+    for form, text in texts.items():
+        assert verbs_say_it or "recommends" not in text, form
+
+
+def test_plan_says_why_an_option_is_left_out() -> None:
+    """An option a guideline says not to offer is "not offered", beside its words; a weak
+    "for" of an option left out says why it is not a core choice; an excluded option's
+    guidance comes with why it is ruled out.
+    """
+    chronic = plan("low_back:chronic")
+    assert any(
+        line.startswith("Transcutaneous electrical nerve stimulation (TENS), not offered: ")
+        and "do not offer transcutaneous electrical nerve stimulation (TENS) (strong)" in line
+        for line in chronic.left_out
+    )
+    fibromyalgia = plan("fibromyalgia:chronic")
+    assert (
+        f"Yoga, {_words.NOT_SCORED_ACTIVE}: EULAR 2016 FM for chronic fibromyalgia: weak for yoga"
+        in fibromyalgia.left_out
+    )
+    clot = plan("neck:chronic", patient=Patient(precautions=frozenset({Precaution.BLOOD_CLOT})))
+    ruled_out = [line for line in clot.left_out if "ruled out for this patient" in line]
+    assert all("precaution: blood clot" in line for line in ruled_out)
+    members = {item.modality.name for item in chronic.members}
+    for line in chronic.left_out:
+        assert not any(line.startswith(f"{name}, ") for name in members)
 
 
 def test_topic_is_said_about_massage_in_general() -> None:

@@ -234,8 +234,14 @@ WORDING: list[tuple[Callable[[], str], list[str], list[str]]] = [
     ),
     (
         lambda: plan("knee_osteoarthritis:chronic").explain(),
-        ["for people who are overweight"],
-        ["massage"],
+        [
+            "for people who are overweight",
+            "Swedish (relaxation) massage, Trigger point massage, not offered: ACR 2019 OA "
+            "(massage in general) for chronic knee osteoarthritis: massage conditionally "
+            "recommended against",
+        ],
+        # no massage technique is a member (by its id) nor in the timeline
+        ["(massage.", *(f"massage.{t}" for t in ("swedish", "deep_tissue", "structural"))],
     ),
     (
         lambda: _cards.care_plan_section(plan("neck:chronic")),

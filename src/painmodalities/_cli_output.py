@@ -639,16 +639,19 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
             notes += list(item.option.warnings)
             if item.why:
                 notes.append(f"in the plan because: {item.why}")
+            if item.guidance_note:
+                notes.append(item.guidance_note)
             if notes:
                 say(f"- {item.modality.id}: {'; '.join(notes)}", stream)
-    if care.conflicts:
-        print("", file=stream)
-        say("Guidelines disagree (kept out of the plan):", stream)
-        for option in care.conflicts:
-            said = "; ".join(
-                _words.guidance(a, option.modality.name) for a in option.recommendations
-            )
-            say(f"- {option.modality.id}: {said}", stream)
+    for title, lines in (
+        (_words.CONFLICTS_TITLE, care.disagreements),
+        (_words.LEFT_OUT_TITLE, care.left_out),
+    ):
+        if lines:
+            print("", file=stream)
+            say(title, stream)
+            for line in lines:
+                say(f"- {line}", stream)
     notes = [note for note in care.notes if note not in care.summary]
     if notes:
         print("", file=stream)

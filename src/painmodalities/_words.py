@@ -31,13 +31,22 @@ from painmodalities.vocabulary import (
 
 __all__ = [
     "ADVICE_FIRST",
+    "CHRONIC_SHOWN",
     "COMPARATOR_WORDS",
     "CONDITION_WORDS",
+    "CONFLICTS_TITLE",
     "HORIZON_SPANS",
     "LASTS",
+    "LEFT_OUT_TITLE",
     "MEASURE_NAMES",
+    "NOT_BEST_SCORED",
     "NOT_EXERCISE_LED",
+    "NOT_OFFERED",
     "NOT_REPORTED",
+    "NOT_SCORED_ACTIVE",
+    "NOT_SCORED_PASSIVE",
+    "ONLY_BESIDE_A_CORE",
+    "ONLY_BESIDE_EXERCISE",
     "OVERWEIGHT",
     "PRECAUTIONS_UNCHECKED",
     "SHORT_TERM",
@@ -65,6 +74,7 @@ __all__ = [
     "percent",
     "plain",
     "precautions_text",
+    "ruled_out_for_patient",
     "states_strength",
     "strength_words",
     "verb_phrase",
@@ -548,6 +558,37 @@ def check_before(what: str, modality: _PrecautionParts) -> str:
 # -- care plans (painmodalities.plans) -------------------------------------------------------
 
 #: The label of a plan member no scored finding shows helping at the long horizon.
+#: The heading of the options guidelines in scope disagree about (kept out of a plan).
+CONFLICTS_TITLE: Final = "Guidelines disagree (kept out of the plan):"
+#: The heading of what guidelines say about the options a plan leaves out.
+LEFT_OUT_TITLE: Final = "What guidelines say about options not in the plan:"
+#: Why a plan leaves an option out (:attr:`~painmodalities.CarePlan.left_out`).
+NOT_OFFERED: Final = "not offered"
+NOT_BEST_SCORED: Final = (
+    "not a core choice (not the best-scored active option, and no strong recommendation "
+    "for it in scope)"
+)
+NOT_SCORED_ACTIVE: Final = (
+    "not a core choice (no scored evidence of benefit, and no strong recommendation for it "
+    "in scope)"
+)
+NOT_SCORED_PASSIVE: Final = "not in the plan (no scored evidence of benefit)"
+ONLY_BESIDE_EXERCISE: Final = (
+    "not in the plan (only as part of a package with exercise, and the core holds no exercise)"
+)
+ONLY_BESIDE_A_CORE: Final = (
+    "not in the plan (massage only beside an active core, never as the whole plan)"
+)
+
+
+def ruled_out_for_patient(details: Iterable[str]) -> str:
+    """Why a plan leaves out an option ruled out for the patient.
+
+    ``ruled out for this patient (precaution: blood clot (nccih-massage))``.
+    """
+    return f"ruled out for this patient ({'; '.join(details)})"
+
+
 SHORT_TERM: Final = "short-term relief, not a long-term solution"
 #: Why a programme left without its active components is not offered.
 NOT_EXERCISE_LED: Final = "without its exercise it is not an exercise-led programme"

@@ -33,6 +33,8 @@ from painmodalities.errors import Problem, invalid
 from painmodalities.evidence import Assessment, PainType, Recommendation
 from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.ranking import (
+    Entry,
+    Exclusion,
     Patient,
     RankedOption,
     Ranking,
@@ -153,8 +155,35 @@ class PlanItem:
             return "the best-scored active option"
         return ""
 
+    @property
+    def guidance(self) -> tuple[str, ...]:
+        """Its other in-scope recommendations (not in :attr:`recommended_by`), in their words.
+
+        A plan quotes every recommendation about each member: those that put it there in
+        :attr:`why`, the rest here.
+        """
+        return tuple(
+            _words.guidance(advice, self.modality.name)
+            for advice in sorted(self.recommendations, key=_direction)
+            if advice not in self.recommended_by
+        )
+
+    @property
+    def guidance_note(self) -> str:
+        """:attr:`guidance` as one phrase, empty when there is none.
+
+        ``guidelines also say: NICE NG193 ...: consider acupuncture (weak)``.
+        """
+        if not self.guidance:
+            return ""
+        also = " also" if self.recommended_by else ""
+        return f"guidelines{also} say: " + "; ".join(self.guidance)
+
     def explain(self) -> str:
-        """One line: the option, why it is there, what it helps and for how long, labels."""
+        """One line: the option, why it is there, what it helps and for how long, labels.
+
+        Then what else guidelines in scope say of it (:attr:`guidance`).
+        """
         helps = (
             "; ".join(
                 f"{outcome.value} benefit shown up to the {lasts.value} horizon"
@@ -169,9 +198,10 @@ class PlanItem:
         labels = "".join(f" ({label})" for label in self.labels)
         without = "".join(f", {omission.explain()}" for omission in self.option.without)
         why = f" In the plan because: {self.why}." if self.why else ""
-        warnings = "".join(f" Warning: {warning}." for warning in self.option.warnings)
+        said = self.guidance_note
+        guidance = f" {said[0].upper()}{said[1:]}." if said else ""
         return (
-            f"{self.modality.name} ({self.modality.id}){without}: {helps}{labels}.{why}{warnings}"
+            f"{self.modality.name} ({self.modality.id}){without}: {helps}{labels}.{why}{guidance}"
         )
 
 
@@ -241,23 +271,13 @@ class CarePlan:
         if not isinstance(ranking, Ranking):
             raise invalid("$.ranking", "a Ranking", ranking, "type")
         pain_type = ranking.pain_type
-        allowed = [option for option in ranking.available if not _says(option, Direction.AGAINST)]
-        scored = [
-            option
-            for option in allowed
-            if isinstance(option, RankedOption) and option.modality.is_active
-        ]
-        best = scored[0].score.value if scored else None
+        best = _best(ranking)
         core = sorted(
             (
                 _item(option, PlanRole.CORE, pain_type, _strong_for(option))
-                for option in allowed
+                for option in ranking.available
                 if option.modality.is_active
-                and (
-                    _strong_for(option)
-                    or (isinstance(option, RankedOption) and option.score.value == best)
-                    or (option.modality.id == ADVICE and _says(option, Direction.FOR))
-                )
+                and not _left_out_because(option, best, has_core=True, with_exercise=True)
             ),
             key=lambda item: item.modality.id != ADVICE,
         )
@@ -265,11 +285,9 @@ class CarePlan:
         role = PlanRole.ADJUNCT if core else PlanRole.SYMPTOM_RELIEF
         adjuncts = tuple(
             _item(option, role, pain_type, _strong_for(option))
-            for option in allowed
+            for option in ranking.available
             if not option.modality.is_active
-            and (isinstance(option, RankedOption) or _strong_for(option))
-            and (with_exercise or not _says(option, Direction.ONLY_WITH_EXERCISE))
-            and (core or option.modality.kind != "massage")
+            and not _left_out_because(option, best, bool(core), with_exercise)
         )
         return cls(
             ranking=ranking,
@@ -289,6 +307,47 @@ class CarePlan:
             option
             for option in self.ranking.available
             if _says(option, Direction.AGAINST) and _says(option, Direction.FOR)
+        )
+
+    @property
+    def disagreements(self) -> tuple[str, ...]:
+        """Each of :attr:`conflicts` in one line.
+
+        The option, then every in-scope recommendation about it in the guideline's words,
+        those against it first.
+        """
+        return tuple(
+            f"{option.modality.name}: " + "; ".join(option.guidance) for option in self.conflicts
+        )
+
+    @property
+    def left_out(self) -> tuple[str, ...]:
+        """What guidelines in scope say about the options not in the plan, one line each.
+
+        Every in-scope recommendation about an option the plan leaves out (other than a
+        conflict, shown by :attr:`conflicts`), in the guideline's own words, after the
+        options it is about and why they are not in the plan: ``Transcutaneous electrical
+        nerve stimulation (TENS): not offered: NICE NG59 for low back pain: do not offer
+        ...``. Options that share the same reason and the same words (massage techniques
+        under a recommendation about massage in general) are one line.
+        """
+        best = _best(self.ranking)
+        with_exercise = any(item.modality.kind in _EXERCISE_LED for item in self.core_choices)
+        conflicts = {option.modality.id for option in self.conflicts}
+        grouped: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+        for entry in self.ranking.entries:
+            modality = entry.modality
+            why = _left_out_because(entry, best, bool(self.core_choices), with_exercise)
+            if not why or modality.id in conflicts or not entry.recommendations:
+                continue
+            said = tuple(
+                _words.guidance(advice, modality.name)
+                for advice in sorted(entry.recommendations, key=_direction)
+            )
+            grouped.setdefault((why, said), []).append(modality.name)
+        return tuple(
+            f"{', '.join(names)}, {why}: {'; '.join(said)}"
+            for (why, said), names in grouped.items()
         )
 
     @property
@@ -399,16 +458,12 @@ class CarePlan:
                 else "Symptom relief only (no active option has scored evidence):"
             )
             lines += [f"- {item.explain()}" for item in self.adjuncts]
-        if self.conflicts:
-            lines.append("Guidelines disagree (kept out of the plan):")
-            lines += [
-                f"- {option.modality.name}: "
-                + "; ".join(
-                    _words.guidance(advice, option.modality.name)
-                    for advice in sorted(option.recommendations, key=_direction)
-                )
-                for option in self.conflicts
-            ]
+        if self.disagreements:
+            lines.append(_words.CONFLICTS_TITLE)
+            lines += [f"- {line}" for line in self.disagreements]
+        if self.left_out:
+            lines.append(_words.LEFT_OUT_TITLE)
+            lines += [f"- {line}" for line in self.left_out]
         lines.append("Benefit shown over time (scored findings):")
         for step in self.timeline:
             shown = "; ".join(
@@ -433,7 +488,7 @@ ADVICE: Final = "self_management.advice"
 _EXERCISE_LED: Final = frozenset({"exercise", "physical_therapy"})
 
 
-def _says(option: RankedOption | UnrankedOption, direction: Direction) -> bool:
+def _says(option: Entry, direction: Direction) -> bool:
     return any(advice.direction is direction for advice in option.recommendations)
 
 
@@ -441,7 +496,62 @@ def _direction(advice: Recommendation) -> Direction:
     return advice.direction
 
 
-def _strong_for(option: RankedOption | UnrankedOption) -> tuple[Recommendation, ...]:
+def _left_out_because(
+    entry: Entry, best: Score | None, has_core: bool, with_exercise: bool
+) -> str:
+    """Why the plan leaves ``entry`` out, in words; empty when it belongs in the plan.
+
+    The one rule of :meth:`CarePlan.from_ranking`: ``best`` is the best score of an
+    allowed active option, ``has_core`` and ``with_exercise`` say whether the core holds
+    any choice and an exercise-led one (they matter to passive options only).
+    """
+    if _says(entry, Direction.AGAINST):
+        return _words.NOT_OFFERED
+    if isinstance(entry, Exclusion):
+        return _words.ruled_out_for_patient(reason.detail for reason in entry.reasons)
+    if entry.modality.is_active:
+        return _active_left_out(entry, best)
+    return _passive_left_out(entry, has_core, with_exercise)
+
+
+def _active_left_out(entry: RankedOption | UnrankedOption, best: Score | None) -> str:
+    """Why an active option is not a core choice; empty when it is one."""
+    ranked = isinstance(entry, RankedOption)
+    if (
+        _strong_for(entry)
+        or (ranked and best is not None and entry.score.value == best.value)
+        or (entry.modality.id == ADVICE and _says(entry, Direction.FOR))
+    ):
+        return ""
+    return _words.NOT_BEST_SCORED if ranked else _words.NOT_SCORED_ACTIVE
+
+
+def _passive_left_out(
+    entry: RankedOption | UnrankedOption, has_core: bool, with_exercise: bool
+) -> str:
+    """Why a passive option is not an adjunct (nor relief); empty when it is one."""
+    if not isinstance(entry, RankedOption) and not _strong_for(entry):
+        return _words.NOT_SCORED_PASSIVE
+    if not with_exercise and _says(entry, Direction.ONLY_WITH_EXERCISE):
+        return _words.ONLY_BESIDE_EXERCISE
+    if not has_core and entry.modality.kind == "massage":
+        return _words.ONLY_BESIDE_A_CORE
+    return ""
+
+
+def _best(ranking: Ranking) -> Score | None:
+    """The best score of an active ranked option no guideline in scope recommends against."""
+    return next(
+        (
+            option.score
+            for option in ranking.options
+            if option.modality.is_active and not _says(option, Direction.AGAINST)
+        ),
+        None,
+    )
+
+
+def _strong_for(option: Entry) -> tuple[Recommendation, ...]:
     """The in-scope strong recommendations for ``option`` (none when one is against it)."""
     if _says(option, Direction.AGAINST):
         return ()

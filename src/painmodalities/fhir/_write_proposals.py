@@ -10,6 +10,7 @@ them (:class:`~painmodalities.fhir._write.Writer`).
 import re
 from typing import Any, Final
 
+from painmodalities import _words
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import PainType
 from painmodalities.fhir._write import CANONICAL_BASE, Writer, check_base, check_version
@@ -205,7 +206,18 @@ class _ProposalWriter(Writer):
             "intent": "proposal",
             **about,
             **self.reasons(pain_type),
-            "note": [{"text": care.summary}, *({"text": note} for note in care.notes)],
+            "note": [
+                {"text": care.summary},
+                *({"text": note} for note in care.notes),
+                *(
+                    {"text": f"{title} {line}"}
+                    for title, lines in (
+                        (_words.CONFLICTS_TITLE, care.disagreements),
+                        (_words.LEFT_OUT_TITLE, care.left_out),
+                    )
+                    for line in lines
+                ),
+            ],
         }
         if groups:
             group["action"] = groups
@@ -281,8 +293,10 @@ def export_plan(
     first where recommended);
     the ``adjunct`` group (``any``) holds the adjuncts, or the options for symptom relief
     only when the plan has no active core. Each action carries a proposed
-    ``ServiceRequest`` and what the plan says of it; the group's notes give the plan's
-    summary and its notes ("No active option has scored evidence ..."). The
+    ``ServiceRequest`` and what the plan says of it (every in-scope recommendation about
+    it in the guideline's words); the group's notes give the plan's summary, its notes
+    ("No active option has scored evidence ..."), the options guidelines disagree about
+    and what guidelines say about the options not in the plan. The
     ``ActivityDefinition`` of every member follows.
 
     Args:

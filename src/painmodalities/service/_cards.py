@@ -129,6 +129,12 @@ def care_plan_section(care: CarePlan) -> str:
         )
         lines += ["", heading]
         lines += [f"- {item.explain()}" for item in care.adjuncts]
+    for title, said in (
+        (_words.CONFLICTS_TITLE, care.disagreements),
+        (_words.LEFT_OUT_TITLE, care.left_out),
+    ):
+        if said:
+            lines += ["", title, *(f"- {line}" for line in said)]
     checks = care.precautions_to_check
     if checks:
         lines += ["", _words.PRECAUTIONS_UNCHECKED]
