@@ -282,6 +282,34 @@ def test_fhir_plan_has_a_core_group_of_one_or_more_and_an_adjunct_group_of_any(
     assert "In the plan because" in core["action"][0]["description"]
 
 
+@pytest.mark.parametrize("version", ["R4B", "R5"])
+def test_fhir_plan_request_without_a_code_says_so(version: str) -> None:
+    """Each proposed ServiceRequest carries the verified SNOMED CT codes of its modality;
+    one with none (advice and self-management, weight management) says so in a note.
+    """
+    from painmodalities import _words
+    from painmodalities.fhir import SNOMED_SYSTEM, export_plan
+
+    care = plan("knee_osteoarthritis:chronic")
+    requests = [
+        entry["resource"]
+        for entry in export_plan(care, version=version)["entry"]
+        if entry["resource"]["resourceType"] == "ServiceRequest"
+    ]
+    assert len(requests) == len(care.members)
+    for item, request in zip(care.members, requests, strict=True):
+        code = request["code"] if version == "R4B" else request["code"]["concept"]
+        snomed = [c for c in code.get("coding", []) if c["system"] == SNOMED_SYSTEM]
+        notes = [note["text"] for note in request.get("note", [])]
+        assert notes == ([] if snomed else [_words.no_snomed_code(item.modality.name)])
+    uncoded = {
+        item.modality.id
+        for item, request in zip(care.members, requests, strict=True)
+        if "note" in request
+    }
+    assert {"self_management.advice", "lifestyle.weight_management"} <= uncoded
+
+
 def test_fhir_plan_without_core_says_so() -> None:
     from painmodalities.fhir import export_plan
 

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from painmodalities import PainType, rank
-from painmodalities.fhir import read_bundle
+from painmodalities import Modality, PainType, _words, default_catalog, rank
+from painmodalities.fhir import SNOMED_VERIFIED, read_bundle
+from painmodalities.fhir._codes import modality_codes
 from painmodalities.service import _cards, _records
 from tests.samples import fhir_fixture
 
@@ -128,3 +129,44 @@ def test_order_sign_for_exercise_in_acute_low_back_pain_draws_no_warning() -> No
     tens = default_catalog()["physical_agent.tens"]
     reasons = _cards.ruled_out_reasons(rank("low_back:chronic"), tens)
     assert any("NICE NG59" in reason for reason in reasons)
+
+
+@pytest.mark.parametrize("modality", list(default_catalog()), ids=lambda found: found.id)
+def test_a_draft_order_is_coded_only_with_a_verified_code_and_says_when_it_has_none(
+    modality: Modality,
+) -> None:
+    """A suggested order carries the modality's verified SNOMED CT concepts; advice and
+    self-management (and every modality the dossier verified no code for) is ordered by
+    name with a note that says there is no code, never a code made up.
+    """
+    request = _cards.service_request(modality, PainType.parse("low_back:acute"), "p1")
+    verified = [found for found in modality_codes(modality.id) if not found.generic]
+    codes = [coding["code"] for coding in request["code"].get("coding", [])]
+    assert codes == [found.code for found in verified]
+    assert all(SNOMED_VERIFIED[code].target == modality.id for code in codes)
+    notes = [note["text"] for note in request.get("note", [])]
+    if codes:
+        assert notes == []
+    else:
+        assert notes == [_words.no_snomed_code(modality.name)]
+        assert "No SNOMED CT code" in notes[0]
+    if modality.id in ("self_management.advice", "lifestyle.weight_management"):
+        assert not codes
+
+
+def test_the_advice_suggestion_says_it_has_no_code() -> None:
+    """Acute low back pain: the card suggests ordering advice, by name, and says it has no
+    SNOMED CT code.
+    """
+    advice = _cards.Advice.of(rank("low_back:acute"))
+    (option,) = _cards.core_choices(advice.care)
+    assert option.modality.id == "self_management.advice"
+    request = _cards.service_request(option.modality, advice.care.pain_type, "p1")
+    assert "coding" not in request["code"]
+    assert request["note"] == [
+        {
+            "text": "No SNOMED CT code: the evidence dossier holds no verified code for "
+            "advice, education and self-management (stay active); this order names it in "
+            "text only."
+        }
+    ]

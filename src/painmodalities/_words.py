@@ -70,6 +70,7 @@ __all__ = [
     "in_sentence",
     "no_active_option",
     "no_adjunct",
+    "no_snomed_code",
     "pain_type",
     "percent",
     "plain",
@@ -587,6 +588,19 @@ def ruled_out_for_patient(details: Iterable[str]) -> str:
     ``ruled out for this patient (precaution: blood clot (nccih-massage))``.
     """
     return f"ruled out for this patient ({'; '.join(details)})"
+
+
+def no_snomed_code(name: str) -> str:
+    """What an order of a modality with no verified SNOMED CT code says of its code.
+
+    The evidence dossier's ``codes/snomed.csv`` holds no trustworthy code for advice and
+    self-management, weight management, massage or mindfulness: the library never makes one
+    up.
+    """
+    return (
+        f"No SNOMED CT code: the evidence dossier holds no verified code for "
+        f"{in_sentence(name)}; this order names it in text only."
+    )
 
 
 SHORT_TERM: Final = "short-term relief, not a long-term solution"

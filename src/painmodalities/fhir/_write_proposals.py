@@ -13,6 +13,7 @@ from typing import Any, Final
 from painmodalities import _words
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.evidence import PainType
+from painmodalities.fhir._codes import SNOMED_SYSTEM
 from painmodalities.fhir._write import CANONICAL_BASE, Writer, check_base, check_version
 from painmodalities.plans import CarePlan, PlanItem
 from painmodalities.ranking import Exclusion, RankedOption, Ranking, UnrankedOption
@@ -104,9 +105,15 @@ class _ProposalWriter(Writer):
         subject: str | None,
         pain_type: PainType,
     ) -> dict[str, Any]:
-        """The proposed request an action carries (FHIR's rule rqg-1 wants one per action)."""
+        """The proposed request an action carries (FHIR's rule rqg-1 wants one per action).
+
+        Without a SNOMED CT coding (none verified for the modality, none of the user's), a
+        note says so: the request names the modality in text only.
+        """
         modality = option.modality
         concept = self.modality_concept(modality, f"$.options[{index}].modality")
+        codings = concept.get("coding", ())
+        uncoded = not any(coding["system"] == SNOMED_SYSTEM for coding in codings)
         return {
             "resourceType": "ServiceRequest",
             "id": request_id,
@@ -116,6 +123,7 @@ class _ProposalWriter(Writer):
             "code": concept if self.version == "R4B" else {"concept": concept},
             "subject": {"reference": subject} if subject is not None else {"display": _NO_SUBJECT},
             **self.reasons(pain_type),
+            **({"note": [{"text": _words.no_snomed_code(modality.name)}]} if uncoded else {}),
         }
 
     def action(

@@ -188,7 +188,9 @@ def service_request(modality: Modality, pain_type: PainType, patient: str) -> di
     """A draft ServiceRequest (FHIR R4) ordering ``modality``.
 
     It is coded with the modality's verified SNOMED CT concept where the dossier has one
-    (never a broader, generic concept); otherwise it carries the modality's name as text.
+    (never a broader, generic concept); otherwise it carries the modality's name as text and
+    a note that says no verified code exists (advice and self-management, weight
+    management, massage, mindfulness): never a code made up.
     """
     codings = [
         {"system": SNOMED_SYSTEM, "code": concept.code, "display": concept.display}
@@ -205,6 +207,7 @@ def service_request(modality: Modality, pain_type: PainType, patient: str) -> di
         "code": code,
         "subject": {"reference": f"Patient/{patient}"},
         "reasonCode": [{"text": _sentence_start(pain_type.label)}],
+        **({} if codings else {"note": [{"text": _words.no_snomed_code(modality.name)}]}),
     }
 
 
