@@ -558,7 +558,6 @@ def check_before(what: str, modality: _PrecautionParts) -> str:
 
 # -- care plans (painmodalities.plans) -------------------------------------------------------
 
-#: The label of a plan member no scored finding shows helping at the long horizon.
 #: The heading of the options guidelines in scope disagree about (kept out of a plan).
 CONFLICTS_TITLE: Final = "Guidelines disagree (kept out of the plan):"
 #: The heading of what guidelines say about the options a plan leaves out.
@@ -603,6 +602,7 @@ def no_snomed_code(name: str) -> str:
     )
 
 
+#: The label of a plan member whose scored benefit ends by the short horizon.
 SHORT_TERM: Final = "short-term relief, not a long-term solution"
 #: Why a programme left without its active components is not offered.
 NOT_EXERCISE_LED: Final = "without its exercise it is not an exercise-led programme"
