@@ -17,6 +17,8 @@ from painmodalities import (
     CarePlan,
     Condition,
     Direction,
+    Horizon,
+    Outcome,
     PainType,
     Patient,
     Phase,
@@ -29,6 +31,7 @@ from painmodalities import (
     rank,
 )
 from painmodalities.cli import main
+from painmodalities.ranking import scored_benefits
 from painmodalities.service import _cards
 from tests import strategies as gen
 
@@ -220,6 +223,46 @@ WORDING: list[tuple[Callable[[], str], list[str], list[str]]] = [
         ["long-term function"],
     ),
     (
+        lambda: plan("low_back:acute").summary,
+        [
+            "Superficial heat is the only option with scored evidence for acute low back pain: "
+            "function benefit for under a month and pain relief for under a month.",
+        ],
+        ["long-term function", "ranks first"],
+    ),
+    (
+        lambda: " ".join(_cli("plan", "low_back", "acute").split()),
+        ["Superficial heat is the only option with scored evidence for acute low back pain:"],
+        ["long-term function"],
+    ),
+    (
+        lambda: _cards.care_plan_section(plan("low_back:acute")),
+        ["Superficial heat is the only option with scored evidence for acute low back pain:"],
+        ["long-term function"],
+    ),
+    (
+        lambda: plan("low_back:chronic").summary,
+        [
+            "Therapeutic exercise and Physical therapy programme (exercise-led) share first "
+            "place for long-term function in chronic low back pain."
+        ],
+        [],
+    ),
+    (
+        lambda: plan("hip_osteoarthritis:chronic").summary,
+        ["share first place for chronic hip osteoarthritis: function benefit for under a month"],
+        ["long-term function"],
+    ),
+    (
+        lambda: plan("tension_headache:chronic").summary,
+        [
+            "No active option has scored evidence for chronic tension-type headache.",
+            "Spinal manipulation is the only option with scored evidence for chronic "
+            "tension-type headache: function benefit for under 6 months",
+        ],
+        ["long-term function"],
+    ),
+    (
         lambda: plan("fibromyalgia:chronic").explain(),
         ["NICE NG193", "EULAR 2016"],
         [
@@ -271,6 +314,30 @@ def test_wording_table(row: int) -> None:
         assert sentence in text
     for sentence in must_not:
         assert sentence not in text
+
+
+@pytest.mark.parametrize("pain_type", PAIN_TYPES, ids=str)
+def test_plan_summary_says_what_the_first_option_shows(pain_type: PainType) -> None:
+    """A plan's summary says the ranking's own lead (one rule for both), and "long-term
+    function" only where the first option's function benefit is scored at the
+    intermediate or long horizon.
+    """
+    care = plan(pain_type)
+    ranking = care.ranking
+    if not ranking.options:
+        assert "scored evidence" in care.summary
+        assert "long-term function" not in care.summary
+        return
+    assert f" {ranking.lead}." in care.summary
+    assert ranking.summary.startswith(f"{ranking.lead}; ")
+    first = ranking.options[0]
+    function = [
+        found.horizon
+        for found in scored_benefits(first, ranking.pain_type)
+        if found.outcome is Outcome.FUNCTION
+    ]
+    lasting = bool(function) and max(function) >= Horizon.INTERMEDIATE
+    assert ("long-term function" in care.summary) == (lasting and len(ranking.options) > 1)
 
 
 def test_short_term_label_only_when_benefit_ends_by_the_short_horizon() -> None:

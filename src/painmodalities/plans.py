@@ -422,7 +422,19 @@ class CarePlan:
 
     @property
     def summary(self) -> str:
-        """The plan in one sentence; says so when it has no active core."""
+        """The plan in words; says so when it has no active core.
+
+        :attr:`outline`, then what the first-ranked option's evidence shows (the ranking's
+        own :attr:`~painmodalities.Ranking.lead`: "for long-term function" only where a
+        function benefit is scored at the intermediate or long horizon).
+        """
+        if not self.ranking.options:
+            return self.outline
+        return f"{self.outline} {self.ranking.lead}."
+
+    @property
+    def outline(self) -> str:
+        """What the plan holds, in one sentence; says so when it has no active core."""
         label = self.pain_type.label
         if not self.core_choices:
             relief = _names(self.adjuncts)

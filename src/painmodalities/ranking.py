@@ -222,33 +222,46 @@ class Ranking(Record):
 
     @property
     def summary(self) -> str:
-        """The ranking in one sentence; when nothing is ranked, it says so."""
+        """The ranking in one sentence; when nothing is ranked, it says so.
+
+        :attr:`lead`, then how many options are ranked, without scored evidence and ruled
+        out.
+        """
         if not self.options:
-            return f"No option has scored evidence of benefit for {self.pain_type.label}."
+            return f"{self.lead}."
+        return (
+            f"{self.lead}; {len(self.options)} ranked, {len(self.unranked)} without scored "
+            f"evidence of benefit, {len(self.excluded)} ruled out."
+        )
+
+    @property
+    def lead(self) -> str:
+        """What the first option's evidence shows, as a sentence without its full stop.
+
+        "For long-term function" only where the first option's function benefit is scored
+        at the intermediate or long horizon; otherwise what it shows and for how long
+        (``Superficial heat is the only option with scored evidence for acute low back
+        pain: function benefit for under a month and pain relief for under a month``).
+        The one rule that the ranking's and the care plan's summaries share.
+        """
+        label = self.pain_type.label
+        if not self.options:
+            return f"No option has scored evidence of benefit for {label}"
         leaders = [option for option in self.options if option.rank == 1]
         first = [option.modality.name for option in leaders]
         shown = scored_benefits(leaders[0], self.pain_type)
         function = longest(shown, Outcome.FUNCTION)
-        counts = (
-            f"{len(self.options)} ranked, {len(self.unranked)} without scored evidence of "
-            f"benefit, {len(self.excluded)} ruled out."
-        )
-        if len(self.options) == 1:
-            lead = f"{first[0]} is the only option with scored evidence for {self.pain_type.label}"
+        only = len(self.options) == 1
+        if only:
+            lead = f"{first[0]} is the only option with scored evidence for {label}"
         elif len(first) == 1:
             lead = f"{first[0]} ranks first"
         else:
             lead = f"{', '.join(first[:-1])} and {first[-1]} share first place"
         if function is not None and function >= Horizon.INTERMEDIATE:
-            scope = (
-                ""
-                if len(self.options) == 1
-                else f" for long-term function in {self.pain_type.label}"
-            )
-            return f"{lead}{scope}; {counts}"
+            return lead if only else f"{lead} for long-term function in {label}"
         what = _words.benefit_shown(function, longest(shown, Outcome.PAIN))
-        scope = "" if len(self.options) == 1 else f" for {self.pain_type.label}"
-        return f"{lead}{scope}: {what}; {counts}"
+        return f"{lead}{'' if only else f' for {label}'}: {what}"
 
     @property
     def before(self) -> tuple[str, ...]:

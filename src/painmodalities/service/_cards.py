@@ -276,7 +276,7 @@ def _first_summary(care: CarePlan) -> str:
     label = _sentence_start(care.pain_type.label)
     first = core_choices(care)
     if not first:
-        return _summary(care.summary)
+        return _summary(care.outline)
     lead = [_words.ADVICE_FIRST] if first[0].modality.id == ADVICE else []
     names = [_name(option.modality) for option in first if option.modality.id != ADVICE]
     listed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else "".join(names)
