@@ -397,11 +397,13 @@ def policies() -> st.SearchStrategy[ScoringPolicy]:
 def patients(draw: st.DrawFn, catalog: Catalog) -> Patient:
     """A patient whose named ids all come from ``catalog``."""
     id_sets = _id_sets(tuple(catalog.ids))
+    known = draw(st.none() | st.booleans())  # None: the default (known when any is given)
     return Patient(
         precautions=draw(_PRECAUTION_SETS),
         covered=draw(_optional(id_sets)),
         max_session_minutes=draw(_SESSION_MINUTES),
         exclude=draw(id_sets),
+        **({} if known is None else {"precautions_known": known}),
     )
 
 

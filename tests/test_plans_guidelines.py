@@ -30,8 +30,8 @@ from painmodalities import (
     plan,
     rank,
 )
+from painmodalities._entries import scored_benefits
 from painmodalities.cli import main
-from painmodalities.ranking import scored_benefits
 from painmodalities.service import _cards
 from tests import strategies as gen
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from painmodalities import Modality, PainType, _words, default_catalog, rank
+from painmodalities import Modality, PainType, Patient, _words, default_catalog, rank
 from painmodalities.fhir import SNOMED_VERIFIED, read_bundle
 from painmodalities.fhir._codes import modality_codes
 from painmodalities.service import _cards, _records
@@ -116,8 +116,15 @@ def test_patient_view_plan_section_says_which_precautions_were_not_checked() -> 
 
     text = _cards.care_plan_section(plan("neck:chronic"))
     assert "Precautions not checked" in text
-    assert "Before structural massage, check for: blood clot" in text
+    assert "structural massage and trigger point massage, check for: blood clot" in text
+    assert "- Before Swedish (relaxation) massage, check for: blood clot, fracture" in text
     assert "(nccih-massage)" in text
+    # a plan for a patient checked and found to have none says nothing of it
+    checked = _cards.care_plan_section(
+        plan("neck:chronic", patient=Patient(precautions_known=True))
+    )
+    assert "Precautions not checked" not in checked
+    assert "check for:" not in checked
 
 
 def test_order_sign_for_exercise_in_acute_low_back_pain_draws_no_warning() -> None:

@@ -22,7 +22,7 @@ from painmodalities.catalog import Catalog
 from painmodalities.evidence import Finding, Recommendation
 from painmodalities.grid import OptionGrid
 from painmodalities.modalities import Modality
-from painmodalities.plans import CarePlan
+from painmodalities.plans import CarePlan, PlanItem
 from painmodalities.ranking import Entry, RankedOption, Ranking, UnrankedOption
 from painmodalities.scoring import Score
 from painmodalities.sensitivity import Acceptability, Stability
@@ -377,9 +377,10 @@ def print_ranking(
     """
     shared = shared_ranks(ranking) if shared is None else shared
     table = rank_table(ranking, ids=ids, shared=shared)
-    if ranking.before:  # the phase's reason and the assessments, before the options
+    before = (*ranking.before, *ranking.unchecked)
+    if before:  # the phase's reason, the assessments, what to check: before the options
         say(table.title, stream)
-        for line in ranking.before:
+        for line in before:
             say(line, stream)
         table = attrs.evolve(table, title="")
     if not ranking.options:
@@ -613,50 +614,55 @@ def print_plan(care: CarePlan, stream: IO[str]) -> None:
         ),
     )
     for title, items in parts:
-        if not items:
-            continue
-        print("", file=stream)
-        print_table(
-            Table(
-                headers=("#", "id", "score", "function", "pain"),
-                rows=tuple(
-                    (
-                        "-" if item.rank is None else str(item.rank),
-                        item.modality.id,
-                        f"{float(item.score):.3f}",
-                        "-" if item.function_lasts is None else item.function_lasts.value,
-                        "-" if item.pain_lasts is None else item.pain_lasts.value,
-                    )
-                    for item in items
-                ),
-                title=f"{title}; benefit shown up to:",
-                right=frozenset({0, 2}),
-            ),
-            stream,
-        )
-        for item in items:
-            notes = [*item.labels, *(o.explain() for o in item.option.without)]
-            notes += list(item.option.warnings)
-            if item.why:
-                notes.append(f"in the plan because: {item.why}")
-            if item.guidance_note:
-                notes.append(item.guidance_note)
-            if notes:
-                say(f"- {item.modality.id}: {'; '.join(notes)}", stream)
-    for title, lines in (
-        (_words.CONFLICTS_TITLE, care.disagreements),
-        (_words.LEFT_OUT_TITLE, care.left_out),
-    ):
-        if lines:
+        if items:
+            _print_members(title, items, stream)
+    blocks = (
+        care.unchecked,
+        _titled(_words.CONFLICTS_TITLE, care.disagreements),
+        _titled(_words.LEFT_OUT_TITLE, care.left_out),
+        tuple(note for note in care.notes if note not in care.summary),
+    )
+    for block in blocks:
+        if block:
             print("", file=stream)
-            say(title, stream)
-            for line in lines:
-                say(f"- {line}", stream)
-    notes = [note for note in care.notes if note not in care.summary]
-    if notes:
-        print("", file=stream)
-        for note in notes:
-            say(note, stream)
+            for line in block:
+                say(line, stream)
+
+
+def _titled(title: str, lines: tuple[str, ...]) -> tuple[str, ...]:
+    """``title`` then ``lines`` as a list; nothing when there are no lines."""
+    return (title, *(f"- {line}" for line in lines)) if lines else ()
+
+
+def _print_members(title: str, items: tuple[PlanItem, ...], stream: IO[str]) -> None:
+    """A part of a plan as a table, then what the plan says of each member."""
+    print("", file=stream)
+    print_table(
+        Table(
+            headers=("#", "id", "score", "function", "pain"),
+            rows=tuple(
+                (
+                    "-" if item.rank is None else str(item.rank),
+                    item.modality.id,
+                    f"{float(item.score):.3f}",
+                    "-" if item.function_lasts is None else item.function_lasts.value,
+                    "-" if item.pain_lasts is None else item.pain_lasts.value,
+                )
+                for item in items
+            ),
+            title=f"{title}; benefit shown up to:",
+            right=frozenset({0, 2}),
+        ),
+        stream,
+    )
+    for item in items:
+        notes = [*item.labels, *(o.explain() for o in item.option.without)]
+        if item.why:
+            notes.append(f"in the plan because: {item.why}")
+        if item.guidance_note:
+            notes.append(item.guidance_note)
+        if notes:
+            say(f"- {item.modality.id}: {'; '.join(notes)}", stream)
 
 
 def print_sureness(

@@ -94,7 +94,7 @@ def add_pain_type_arguments(parser: argparse.ArgumentParser, *, or_weeks: bool =
 
 
 def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
-    """The patient's constraints: ``--precaution``, ``--covered``, ``--max-minutes``...
+    """The patient's constraints: ``--precaution``, ``--precautions-checked``, ``--covered``...
 
     ... and ``--exclude``, for every command that reads for one patient.
     """
@@ -106,6 +106,13 @@ def add_patient_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="a patient circumstance that rules options out (repeatable): "
         + check.choices(Precaution, quoted=False),
+    )
+    parser.add_argument(
+        "--precautions-checked",
+        action="store_true",
+        help="the patient was checked for every precaution: those given with --precaution "
+        "are all that apply (none given: none apply). Without it and without --precaution, "
+        "the output says that precautions were not checked and lists what to check",
     )
     parser.add_argument(
         "--covered",

@@ -49,6 +49,13 @@ class Patient(Record):
         max_session_minutes: the longest session the patient can attend; a modality with
             longer sessions is excluded (one whose length is unknown is kept).
         exclude: ids the patient or clinician rules out explicitly.
+        precautions_known: whether ``precautions`` are all the patient's: the caller
+            checked the patient for every precaution the catalog knows. By default, true
+            when precautions are given and false when none are: a patient built without
+            precautions is read as "not checked", never as "checked, none". Pass ``True``
+            with no precautions for a patient checked and found to have none. A ranking
+            or plan for a patient whose precautions are not known says so, and lists what
+            to check before each option offered.
     """
 
     precautions: frozenset[Precaution] = attrs.field(
@@ -64,6 +71,10 @@ class Patient(Record):
     )
     exclude: frozenset[str] = attrs.field(
         default=frozenset(), converter=check.as_frozenset, validator=check.frozenset_of_ids
+    )
+    precautions_known: bool = attrs.field(
+        default=attrs.Factory(lambda self: bool(self.precautions), takes_self=True),
+        validator=check.boolean,
     )
 
     def rules_out(self, modality: Modality) -> bool:

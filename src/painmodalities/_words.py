@@ -9,7 +9,7 @@ one place. It imports only the vocabulary.
 """
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Final, Protocol, SupportsFloat
@@ -78,6 +78,7 @@ __all__ = [
     "ruled_out_for_patient",
     "states_strength",
     "strength_words",
+    "unchecked",
     "verb_phrase",
     "verbs",
     "word",
@@ -551,9 +552,25 @@ PRECAUTIONS_UNCHECKED: Final = (
 )
 
 
-def check_before(what: str, modality: _PrecautionParts) -> str:
-    """``Before massage, check for: blood clot, bleeding risk (nccih-massage)``."""
-    return f"Before {what}, check for: {precautions_text(modality)}"
+def unchecked(known: bool, checks: tuple[str, ...]) -> tuple[str, ...]:
+    """What a ranking, plan or card made without the patient's precautions says.
+
+    Nothing when they are ``known`` or nothing offered has precautions to ``check``;
+    otherwise :data:`PRECAUTIONS_UNCHECKED`, then each check.
+    """
+    if known or not checks:
+        return ()
+    return (PRECAUTIONS_UNCHECKED, *(f"- {check}" for check in checks))
+
+
+def check_before(names: Sequence[str], listed: str) -> str:
+    """What to check before the options ``names``: ``listed`` is their precautions_text.
+
+    ``Before deep tissue massage and myofascial release, check for: blood clot, ...
+    (nccih-massage)``.
+    """
+    said = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"Before {said}, check for: {listed}"
 
 
 # -- care plans (painmodalities.plans) -------------------------------------------------------

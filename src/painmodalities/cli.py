@@ -251,6 +251,7 @@ def _patient(args: argparse.Namespace) -> Patient:
         covered=None if args.covered is None else frozenset(args.covered),
         max_session_minutes=args.max_minutes,
         exclude=frozenset(args.exclude),
+        precautions_known=args.precautions_checked or bool(args.precaution),
     )
 
 

@@ -31,7 +31,7 @@ from painmodalities._entries import longest, scored_benefits
 from painmodalities.catalog import Catalog
 from painmodalities.errors import Problem, invalid
 from painmodalities.evidence import Assessment, PainType, Recommendation
-from painmodalities.modalities import Modality, PhysicalTherapy
+from painmodalities.modalities import Modality
 from painmodalities.ranking import (
     Entry,
     Exclusion,
@@ -39,6 +39,7 @@ from painmodalities.ranking import (
     RankedOption,
     Ranking,
     UnrankedOption,
+    precaution_checks,
     rank,
 )
 from painmodalities.scoring import Score, ScoringPolicy, Weights
@@ -354,31 +355,24 @@ class CarePlan:
     def precautions_to_check(self) -> tuple[str, ...]:
         """The precautions to check before each member with some, with their source.
 
-        A programme's precautions are its components'.
-
-        What a plan made without knowing the patient's precautions must say (the CDS Hooks
-        service reads no precautions from the record): ``Before structural massage, check
-        for: blood clot, ... (nccih-massage)``.
+        A programme's precautions are its components' (the ranking's rule,
+        :func:`~painmodalities.ranking.precaution_checks`): ``Before structural massage,
+        check for: blood clot, ... (nccih-massage)``.
         """
-        catalog = self.ranking.catalog or default_catalog()
-        found: list[str] = []
-        for item in self.members:
-            modality = item.modality
-            if modality.precautions:
-                found.append(_words.check_before(_words.in_sentence(modality.name), modality))
-            if isinstance(modality, PhysicalTherapy):
-                left_out = {omission.component for omission in item.option.without}
-                for component in modality.components:
-                    part = catalog.get(component)
-                    if part is not None and part.precautions and component not in left_out:
-                        found.append(
-                            _words.check_before(
-                                f"{_words.in_sentence(modality.name)} (its "
-                                f"{_words.in_sentence(part.name)})",
-                                part,
-                            )
-                        )
-        return tuple(found)
+        return precaution_checks(
+            (item.option for item in self.members), self.ranking.catalog or default_catalog()
+        )
+
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """What a plan made without the patient's precautions says, one line each.
+
+        Empty when the patient's precautions are known
+        (:attr:`~painmodalities.Patient.precautions_known`) or no member has any;
+        otherwise that they were not checked, then :attr:`precautions_to_check` (the CDS
+        Hooks service reads no precautions from the record, so its cards always say it).
+        """
+        return _words.unchecked(self.ranking.patient.precautions_known, self.precautions_to_check)
 
     @property
     def assessments(self) -> tuple[Assessment, ...]:
@@ -470,6 +464,7 @@ class CarePlan:
                 else "Symptom relief only (no active option has scored evidence):"
             )
             lines += [f"- {item.explain()}" for item in self.adjuncts]
+        lines += self.unchecked
         if self.disagreements:
             lines.append(_words.CONFLICTS_TITLE)
             lines += [f"- {line}" for line in self.disagreements]

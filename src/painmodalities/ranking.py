@@ -59,7 +59,7 @@ from painmodalities.errors import (
     ValidationError,
 )
 from painmodalities.evidence import Assessment, PainType
-from painmodalities.modalities import Modality
+from painmodalities.modalities import Modality, PhysicalTherapy
 from painmodalities.scoring import (
     Score,
     ScoringPolicy,
@@ -264,6 +264,25 @@ class Ranking(Record):
         return f"{lead}{'' if only else f' for {label}'}: {what}"
 
     @property
+    def precautions_to_check(self) -> tuple[str, ...]:
+        """What to check before each ranked option with precautions, with their source.
+
+        A programme's precautions are its components' (those it is ranked with).
+        ``Before deep tissue massage, check for: blood clot, ... (nccih-massage)``.
+        """
+        return precaution_checks(self.options, self.catalog or default_catalog())
+
+    @property
+    def unchecked(self) -> tuple[str, ...]:
+        """What a ranking made without the patient's precautions says, one line each.
+
+        Empty when the patient's precautions are known
+        (:attr:`Patient.precautions_known`) or no option offered has any; otherwise
+        that they were not checked, then :attr:`precautions_to_check`.
+        """
+        return _words.unchecked(self.patient.precautions_known, self.precautions_to_check)
+
+    @property
     def before(self) -> tuple[str, ...]:
         """What to say before the options, one sentence each.
 
@@ -284,6 +303,7 @@ class Ranking(Record):
         """
         lines = [f"Ranking for {self.pain_type.label}, best scored first:"]
         lines += self.before
+        lines += self.unchecked
         if not self.options:
             lines.append(self.summary)
         lines += [option.explain() for option in self.options]
@@ -294,6 +314,36 @@ class Ranking(Record):
             lines.append("Ruled out:")
             lines += [f"- {exclusion.explain()}" for exclusion in self.excluded]
         return "\n".join(lines)
+
+
+def precaution_checks(
+    options: Iterable[RankedOption | UnrankedOption], catalog: Catalog
+) -> tuple[str, ...]:
+    """What to check before each of ``options`` with precautions, with their source.
+
+    A programme's precautions are its components' (those it is not without), each said
+    with the component's name. Options with the same precautions from the same source
+    share a line: ``Before physical therapy programme (its structural massage) and deep
+    tissue massage, check for: blood clot, ... (nccih-massage)``. The one rule of
+    :attr:`Ranking.precautions_to_check` and the care plan's.
+    """
+    grouped: dict[str, list[str]] = {}  # what to check, and before which options
+    for option in options:
+        modality = option.modality
+        if modality.precautions:
+            named = _words.in_sentence(modality.name)
+            grouped.setdefault(_words.precautions_text(modality), []).append(named)
+        if isinstance(modality, PhysicalTherapy):
+            left_out = {omission.component for omission in option.without}
+            for component in modality.components:
+                part = catalog.get(component)
+                if part is not None and part.precautions and component not in left_out:
+                    named = (
+                        f"{_words.in_sentence(modality.name)} (its "
+                        f"{_words.in_sentence(part.name)})"
+                    )
+                    grouped.setdefault(_words.precautions_text(part), []).append(named)
+    return tuple(_words.check_before(names, listed) for listed, names in grouped.items())
 
 
 def order_key(modality: Modality, result: Score) -> tuple[bool, Any, bool, str]:

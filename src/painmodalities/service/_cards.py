@@ -135,10 +135,8 @@ def care_plan_section(care: CarePlan) -> str:
     ):
         if said:
             lines += ["", title, *(f"- {line}" for line in said)]
-    checks = care.precautions_to_check
-    if checks:
-        lines += ["", _words.PRECAUTIONS_UNCHECKED]
-        lines += [f"- {check}" for check in checks]
+    if care.unchecked:
+        lines += ["", *care.unchecked]
     lines += [f"\n{note}" for note in care.notes]
     return "\n".join(lines)
 
