@@ -257,7 +257,8 @@ _PLAN_SUMMARY: Final = DerivedKey(
     MappingProxyType(
         {
             "type": "string",
-            "description": "the plan in one sentence; says so when it has no active core "
+            "description": "the plan in words: what it holds (says so when it has no "
+            "active core), then what the first-ranked option's evidence shows "
             "(output only: ignored on load)",
         }
     ),
