@@ -781,8 +781,9 @@ def _own_rules(patient: Patient, modality: Modality) -> int:
 @given(ANY_CATALOG, FEW_PAINS, st.data())
 def test_9_exclusion(catalog: Catalog, pain: PainType, data: st.DataObject) -> None:
     """What the patient's constraints remove never appears among the options or the
-    unranked, and appears in excluded with every reason (a programme all of whose components
-    are ruled out gives each component's reasons).
+    unranked, and appears in excluded with every reason (a programme all of whose components,
+    or all of whose active components, are ruled out gives each ruled-out component's reasons,
+    and when some passive component is left, that it is not an exercise-led programme).
     """
     patient: Patient = data.draw(patients(catalog))
     ranking = rank(pain, catalog=catalog, patient=patient)
@@ -796,10 +797,12 @@ def test_9_exclusion(catalog: Catalog, pain: PainType, data: st.DataObject) -> N
         components = [
             c for m, c in ruled if m == modality.id
         ]  # ruled-out components of a programme
-        every = isinstance(modality, PhysicalTherapy) and len(components) == len(
-            modality.components
+        left = [c for c in getattr(modality, "components", ()) if c not in components]
+        gone = isinstance(modality, PhysicalTherapy) and bool(components)
+        gone = gone and (
+            not left or (modality.is_active and not any(catalog[c].is_active for c in left))
         )
-        assert (modality.id in excluded) is bool(own or every)
+        assert (modality.id in excluded) is bool(own or gone)
         if modality.id in excluded:
             reasons = excluded[modality.id].reasons
             assert reasons[:own] == patient.reasons_against(modality)
@@ -808,9 +811,31 @@ def test_9_exclusion(catalog: Catalog, pain: PainType, data: st.DataObject) -> N
                     (c in patient.exclude) + len(patient.precautions & catalog[c].precautions)
                     for c in components
                 )
-                if every
+                + bool(left)
+                if gone
                 else 0
             )
+
+
+def test_9_exclusion_passive_remainder() -> None:
+    """A programme whose only active component is ruled out is excluded, though a passive
+    component is left: the example seeds 11, 13, 15, 21 and 22 of the quick profile found.
+    """
+    catalog = default_catalog()
+    programme = catalog["physical_therapy.programme"]
+    assert isinstance(programme, PhysicalTherapy)
+    active = [c for c in programme.components if catalog[c].is_active]
+    passive = [c for c in programme.components if not catalog[c].is_active]
+    assert programme.is_active
+    assert active
+    assert passive
+    ranking = rank(
+        PainType.parse("neck:acute"), catalog=catalog, patient=Patient(exclude=frozenset(active))
+    )
+    excluded = {exclusion.modality.id: exclusion for exclusion in ranking.excluded}
+    codes = [reason.code for reason in excluded[programme.id].reasons]
+    assert codes == [ExclusionReason.COMPONENT_RULED_OUT] * (len(active) + 1)
+    assert programme.id not in {entry.modality.id for entry in ranking.available}
 
 
 @given(ANY_CATALOG, FEW_PAINS, weights(), policies(), st.data())
