@@ -38,7 +38,7 @@ end of the headline row within 10% of its RSS once a token lifetime has passed).
 
     python benchmarks/service.py                                 # full: 300 s headline row
     python benchmarks/service.py --seconds 60 --row-seconds 30   # a short timed run
-    python benchmarks/service.py --requests 2000 --clients 32    # the short run of .ci/run
+    python benchmarks/service.py --requests 1000 --clients 32 --rounds 2  # .ci/run's short run
 """
 
 import argparse
