@@ -15,18 +15,20 @@ carries beyond their fields.
 
 import functools
 import re
+import types
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, TypeVar, get_args, get_origin
+from typing import Any, Final, TypeVar, Union, get_args, get_origin
 
 import attrs
 import cattrs
 
 from painmodalities import _rules as check
 from painmodalities.errors import MISSING, Problem, ValidationError, invalid
+from painmodalities.evidence import PainType, shared_pain_type
 from painmodalities.modalities import FAMILIES, Modality
-from painmodalities.vocabulary import RankedEnum
+from painmodalities.vocabulary import Condition, Phase, RankedEnum
 
 __all__ = ["FRACTION_PATTERN", "MAX_FRACTION_DIGITS", "converter", "make_strict_converter"]
 
@@ -35,7 +37,8 @@ T = TypeVar("T")
 #: Numerators and denominators of exact numbers have at most this many digits.
 MAX_FRACTION_DIGITS: Final = 1000
 _DIGITS = f"[1-9][0-9]{{0,{MAX_FRACTION_DIGITS - 1}}}"
-_FRACTION = re.compile(rf"(0|{_DIGITS})(?:/({_DIGITS}))?")
+# Compiled on first use (by the ``re`` module's cache): the built-in catalog has no fraction.
+_FRACTION = rf"(0|{_DIGITS})(?:/({_DIGITS}))?"
 #: The JSON Schema pattern of an exact number (a non-negative fraction).
 FRACTION_PATTERN: Final = check.json_pattern(_FRACTION)
 _KINDS: Final = {family.kind: family for family in FAMILIES}
@@ -86,7 +89,7 @@ def _enum_hook(enum_type: type[RankedEnum]) -> Callable[[object, type], RankedEn
 
 
 def _structure_fraction(value: object, _: type) -> Fraction:
-    found = _FRACTION.fullmatch(value) if type(value) is str else None
+    found = re.fullmatch(_FRACTION, value) if type(value) is str else None
     if found is None:
         raise _problem(
             'an exact number from 0 up as a string such as "13/20" or "1"', value, "fraction"
@@ -110,6 +113,25 @@ def _unstructure_decimal(value: Decimal) -> str:
 
 
 # -- containers ---------------------------------------------------------------------------
+
+
+def _is_optional(kind: Any) -> bool:
+    return get_origin(kind) in (Union, types.UnionType) and len(get_args(kind)) == 2 and (
+        type(None) in get_args(kind)
+    )
+
+
+def _optional_hook(
+    converter: cattrs.Converter, optional_type: Any
+) -> Callable[[object, type], Any]:
+    """``None``, or the one other type of ``X | None`` by its hook (found once, not per value)."""
+    item_type = next(arg for arg in get_args(optional_type) if arg is not type(None))
+    structure_item = converter.get_structure_hook(item_type)
+
+    def structure(value: object, _: type) -> Any:
+        return None if value is None else structure_item(value, item_type)
+
+    return structure
 
 
 def _tuple_hook(
@@ -275,6 +297,28 @@ def record_hook(
     return structure
 
 
+def _pain_type_hook(converter: cattrs.Converter) -> Callable[[object, type], PainType]:
+    """Structure a pain type: a valid one is shared (:func:`shared_pain_type`).
+
+    A catalog names a few pain types hundreds of times; anything but an object with a
+    known condition and phase is read by the record hook, which words its problems.
+    """
+    record = record_hook(converter, PainType)
+    conditions = check.member_of(Condition).members
+    phases = check.member_of(Phase).members
+
+    def structure(value: object, _: type) -> PainType:
+        if type(value) is dict and len(value) == 2:
+            condition, phase = value.get("condition"), value.get("phase")
+            if type(condition) is str and type(phase) is str:
+                found_condition, found_phase = conditions.get(condition), phases.get(phase)
+                if found_condition is not None and found_phase is not None:
+                    return shared_pain_type(found_condition, found_phase)
+        return record(value, PainType)
+
+    return structure
+
+
 def _family_hook(
     converter: cattrs.Converter, family: type[Modality]
 ) -> Callable[[object, type], Modality]:
@@ -345,6 +389,9 @@ def make_strict_converter() -> cattrs.Converter:
         lambda kind: isinstance(kind, type) and issubclass(kind, RankedEnum), _enum_hook
     )
     converter.register_structure_hook_factory(
+        _is_optional, lambda kind: _optional_hook(converter, kind)
+    )
+    converter.register_structure_hook_factory(
         lambda kind: _origin(kind) is tuple, lambda kind: _tuple_hook(converter, kind)
     )
     converter.register_structure_hook_factory(
@@ -364,6 +411,7 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_structure_hook_factory(
         _is_record, lambda kind: record_hook(converter, kind)
     )
+    converter.register_structure_hook(PainType, _pain_type_hook(converter))
     converter.register_unstructure_hook_func(_is_modality, _modality_unstructure(converter))
     converter.register_structure_hook(Fraction, _structure_fraction)
     converter.register_unstructure_hook(Fraction, _unstructure_fraction)

@@ -1,7 +1,8 @@
 """Plain-language explanations of scores: which findings drove them, with their sources.
 
 It sits below :mod:`painmodalities.scoring` and reads a score through the small protocols
-here, so that scoring can import it and nothing imports back.
+here, so that scoring can import it and nothing imports back. Scoring imports it when a
+score is first explained: ranking never needs it.
 """
 
 from collections.abc import Sequence

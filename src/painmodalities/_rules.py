@@ -242,6 +242,17 @@ def _member_rule(enum_type: type[E]) -> MemberOf[E]:
     )
 
 
+class _Optional(Rule):
+    """A rule that also takes ``None`` (checked first, inline: most optional values are)."""
+
+    __slots__ = ()
+
+    def __call__(self, instance: Any, attribute: Any, value: Any) -> None:
+        """Validate ``value`` as the attrs field ``attribute`` of ``instance``."""
+        if value is not None:
+            super().__call__(instance, attribute, value)
+
+
 def optional(rule: Rule) -> Rule:
     """``rule``, or ``None``."""
 
@@ -251,7 +262,7 @@ def optional(rule: Rule) -> Rule:
     schema = (
         None if rule.schema is None else frozen_schema({"anyOf": [dict(rule.schema), dict(_NULL)]})
     )
-    return Rule(rule.expected, rule.code, schema, find, rule.error)
+    return _Optional(rule.expected, rule.code, schema, find, rule.error)
 
 
 def optional_member_of(enum_type: type[RankedEnum]) -> Rule:
@@ -263,8 +274,6 @@ def optional_member_of(enum_type: type[RankedEnum]) -> Rule:
 
 
 def _encodable(value: str) -> bool:
-    if value.isascii():
-        return True
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
@@ -281,18 +290,21 @@ text: Final = simple(
     "a non-empty UTF-8 string",
     "text",
     {"type": "string", "minLength": 1, "pattern": r"\S"},
-    lambda v: isinstance(v, str) and bool(v.strip()) and _encodable(v),
+    lambda v: isinstance(v, str) and bool(v.strip()) and (v.isascii() or _encodable(v)),
 )
 
 #: Require a string, possibly empty, without lone surrogates (it must be UTF-8).
 any_text: Final = simple(
-    "a UTF-8 string", "text", {"type": "string"}, lambda v: isinstance(v, str) and _encodable(v)
+    "a UTF-8 string",
+    "text",
+    {"type": "string"},
+    lambda v: isinstance(v, str) and (v.isascii() or _encodable(v)),
 )
 
 
-def json_pattern(pattern: re.Pattern[str]) -> str:
-    """``pattern``, which rules use with ``fullmatch``, anchored for JSON Schema."""
-    return f"^(?:{pattern.pattern})$"
+def json_pattern(pattern: re.Pattern[str] | str) -> str:
+    """``pattern`` (compiled or not), which rules use with ``fullmatch``, anchored for JSON Schema."""
+    return f"^(?:{pattern if isinstance(pattern, str) else pattern.pattern})$"
 
 
 class Matches(Rule):

@@ -542,12 +542,13 @@ def _plain_problems(
     return ()
 
 
-_PATH = re.compile(r"\$\.(modalities|sources)\[(\d+)\]")
+# compiled on first use (by the ``re`` module's cache): only a failed merge reads it
+_PATH = r"\$\.(modalities|sources)\[(\d+)\]"
 
 
 def _moved(problem: Problem, paths: list[str], source_paths: list[str]) -> Problem:
     """``problem``, its path in the merged catalog made a path in the input it came from."""
-    found = _PATH.match(problem.path)
+    found = re.match(_PATH, problem.path)
     if found is None:
         return problem
     where = paths if found.group(1) == "modalities" else source_paths

@@ -275,6 +275,12 @@ class PainType(Record):
 
 
 @functools.lru_cache(maxsize=64)
+def shared_pain_type(condition: Condition, phase: Phase) -> PainType:
+    """``PainType(condition, phase)``, one instance per pain type (a catalog repeats them)."""
+    return PainType(condition, phase)
+
+
+@functools.lru_cache(maxsize=64)
 def _parsed(text: str) -> PainType:
     """``PainType.parse(text)``, kept: only valid texts are kept, at most one per pain type."""
     return PainType.parse(text)

@@ -33,7 +33,6 @@ import attrs
 
 from painmodalities import _rules as check
 from painmodalities import _words
-from painmodalities._explain import explain_score
 from painmodalities._record import Record
 from painmodalities.errors import InvalidWeightsError, Problem, invalid
 from painmodalities.evidence import Finding, PainType
@@ -298,6 +297,8 @@ class Score(Record):
 
     def explain(self) -> str:
         """One or two plain sentences: what the score is and which findings drove it."""
+        from painmodalities._explain import explain_score  # noqa: PLC0415 (words: not to rank)
+
         return explain_score(self)
 
 
