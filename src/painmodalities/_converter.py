@@ -116,8 +116,10 @@ def _unstructure_decimal(value: Decimal) -> str:
 
 
 def _is_optional(kind: Any) -> bool:
-    return get_origin(kind) in (Union, types.UnionType) and len(get_args(kind)) == 2 and (
-        type(None) in get_args(kind)
+    return (
+        get_origin(kind) in (Union, types.UnionType)
+        and len(get_args(kind)) == 2
+        and (type(None) in get_args(kind))
     )
 
 

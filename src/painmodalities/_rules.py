@@ -303,7 +303,7 @@ any_text: Final = simple(
 
 
 def json_pattern(pattern: re.Pattern[str] | str) -> str:
-    """``pattern`` (compiled or not), which rules use with ``fullmatch``, anchored for JSON Schema."""
+    """``pattern`` (compiled or its text), which rules fullmatch, anchored for JSON Schema."""
     return f"^(?:{pattern if isinstance(pattern, str) else pattern.pattern})$"
 
 
