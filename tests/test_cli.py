@@ -1001,7 +1001,7 @@ def test_interrupt_exits_130(
     def interrupted() -> Catalog:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("painmodalities.cli.default_catalog", interrupted)
+    monkeypatch.setattr("painmodalities._cli_inputs.default_catalog", interrupted)
     assert main(["list"]) == 130
     assert capsys.readouterr() == ("", "")
 

@@ -25,22 +25,26 @@ that the command starts fast.
 """
 
 import argparse
-import datetime
 import importlib
-import io
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from types import ModuleType
 from typing import IO, Any, Final, cast
 
 import attrs
 import orjson
 
 from painmodalities import _words
-from painmodalities._bounded import read_bounded
 from painmodalities._builtin import default_catalog
+from painmodalities._cli_errors import CliError
+from painmodalities._cli_inputs import (
+    fhir_module,
+    load_catalog_of,
+    one_stdin,
+    path_shown,
+    read_bundle,
+    read_text,
+)
 from painmodalities._cli_output import (
     Table,
     TerminalSafe,
@@ -73,7 +77,6 @@ from painmodalities.scoring import ScoringPolicy
 from painmodalities.sensitivity import Acceptability, Stability, acceptability, stability
 from painmodalities.serialization import (
     DOCUMENT_TYPES,
-    MAX_DOCUMENT_BYTES,
     SCHEMA_VERSION,
     converter,
     from_json,
@@ -108,103 +111,7 @@ EXIT_BROKEN_PIPE = 141
 _EXIT_INTERRUPTED = 130
 
 
-class CliError(PainModalitiesError):
-    """A request the command line cannot carry out, such as a file that is not UTF-8 text.
-
-    It belongs to the command line, so it lives here (the core never imports the command
-    line), under the library's one root :class:`~painmodalities.PainModalitiesError`.
-    """
-
-
-# -- shared steps --------------------------------------------------------------------------
-
-
-#: The file name that means standard input, wherever the command takes a file.
-STDIN = "-"
-#: ``--fhir example:NAME`` reads the example bundle NAME shipped with the package.
-EXAMPLE_PREFIX = "example:"
-
-
-def _read_text(path: Path) -> str:
-    """The text of ``path``, or of standard input when ``path`` is ``-``.
-
-    At most :data:`~painmodalities.serialization.MAX_DOCUMENT_BYTES` bytes are read
-    (:func:`~painmodalities._bounded.read_bounded`), whatever the file is.
-    """
-    source: Path | IO[bytes] = path
-    if str(path) == STDIN:
-        # A test's stdin may be text only: its characters, as many as the limit's bytes.
-        text = getattr(sys.stdin, "buffer", None)
-        source = (
-            text
-            if text is not None
-            else io.BytesIO(
-                sys.stdin.read(MAX_DOCUMENT_BYTES + 1).encode("utf-8", "surrogateescape")
-            )
-        )
-    try:
-        return read_bounded(source, MAX_DOCUMENT_BYTES).decode("utf-8")
-    except UnicodeDecodeError:
-        raise CliError(f"{_shown(path)}: not UTF-8 text") from None
-    except ValidationError as error:
-        raise CliError(f"{_shown(path)}: {error}") from None
-
-
-def _shown(path: Path) -> str:
-    return "standard input" if str(path) == STDIN else str(path)
-
-
-def _one_stdin(*paths: Path | None) -> None:
-    """Refuse ``-`` given for two files: standard input can be read once."""
-    if sum(1 for path in paths if path is not None and str(path) == STDIN) > 1:
-        raise CliError("only one file can be read from standard input (-)")
-
-
-def _load_catalog(args: argparse.Namespace) -> Catalog:
-    """The catalog to work on: built-in or ``--catalog FILE``, then ``--extend FILE``."""
-    catalog = default_catalog()
-    _one_stdin(args.catalog, args.extend, getattr(args, "fhir", None))
-    for path, extend in ((args.catalog, False), (args.extend, True)):
-        if path is None:
-            continue
-        try:
-            catalog = load_catalog(_read_text(path).encode(), base=catalog if extend else None)
-        except ValidationError as error:
-            raise CliError(f"{_shown(path)}: not a valid catalog: {error}") from None
-    return catalog
-
-
-def _fhir() -> ModuleType:
-    """``painmodalities.fhir``, or the error naming the ``fhir`` extra."""
-    try:
-        return importlib.import_module("painmodalities.fhir")
-    except ImportError:
-        raise MissingExtraError.for_extra("fhir", "FHIR support") from None
-
-
 # -- rank ----------------------------------------------------------------------------------
-
-
-def _read_bundle(args: argparse.Namespace) -> Any:
-    """What ``--fhir BUNDLE`` holds: a file, standard input, or ``example:NAME``."""
-    fhir = _fhir()
-    as_of = args.as_of or datetime.datetime.now(tz=datetime.timezone.utc).date()
-    bundle: object = args.fhir
-    if str(args.fhir) == STDIN:
-        bundle = _read_text(args.fhir).encode()
-    elif str(args.fhir).startswith(EXAMPLE_PREFIX):  # a bundle shipped with the package
-        bundle = fhir.example_bundle(str(args.fhir).removeprefix(EXAMPLE_PREFIX))
-    try:
-        return fhir.read_bundle(bundle, as_of=as_of, patient=args.patient)
-    except ValidationError as error:
-        if error.rule != "several_patients":
-            raise CliError(f"{_shown(args.fhir)}: {error}") from None
-        listed, shown = error.expected.rpartition(": ")[2], error.value
-        assert isinstance(shown, list)  # noqa: S101 (the rule's value: the references)
-        raise CliError(
-            f"{_shown(args.fhir)}: the bundle holds {len(shown)} patients: {listed}; "
-            "choose one with --patient ID"
-        ) from None
 
 
 def _pain_types(
@@ -231,16 +138,16 @@ def _pain_types(
             "patient's pain types",
             args.usage,
         )
-    found = _read_bundle(args)
+    found = read_bundle(args)
     if not args.quiet:  # --quiet: what the bundle holds that is not used goes unsaid
         for problem in found.problems:
-            print(f"{PROG}: warning: {_shown(args.fhir)}: {problem}", file=stderr)
+            print(f"{PROG}: warning: {path_shown(args.fhir)}: {problem}", file=stderr)
         for note in found.notes:
-            print(f"{PROG}: note: {_shown(args.fhir)}: {note}", file=stderr)
+            print(f"{PROG}: note: {path_shown(args.fhir)}: {note}", file=stderr)
     pain_types = list(found.pain_types)
     if not pain_types:
         raise CliError(
-            f"{_shown(args.fhir)}: the bundle names no pain condition the catalog knows"
+            f"{path_shown(args.fhir)}: the bundle names no pain condition the catalog knows"
         )
     return pain_types, found, found.subject
 
@@ -303,7 +210,7 @@ def _prior_care(record: Any, ranking: Ranking, catalog: Catalog) -> list[tuple[s
     """What the record says was already referred or done, per modality of the ranking."""
     if record is None:
         return []
-    fhir = _fhir()
+    fhir = fhir_module()
     # One line per item of the record: a family-level referral ("for psychotherapy")
     # concerns several modalities, and is one referral, marked as not naming any of them.
     concerned: dict[str, tuple[Any, list[str]]] = {}
@@ -335,9 +242,9 @@ def _top(ranking: Ranking, count: int) -> Ranking:
 
 
 def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    _one_stdin(args.catalog, args.extend, args.fhir)
+    one_stdin(args.catalog, args.extend, args.fhir)
     pain_types, record, subject = _pain_types(args, stderr)
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     policy = _policy(args)
     rankings = [
         rank(
@@ -361,7 +268,7 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
             plot_ranking(ranking, path)
             print(f"{PROG}: wrote {path}", file=stderr)
     if args.format == "fhir":
-        fhir = _fhir()
+        fhir = fhir_module()
         bundles = [
             fhir.export_ranking(r, version=args.fhir_version, subject=subject) for r in rankings
         ]
@@ -412,13 +319,13 @@ def _rank(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
 def _plan(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
     care = plan(
         PainType(args.condition, args.phase),
-        catalog=_load_catalog(args),
+        catalog=load_catalog_of(args),
         patient=_patient(args),
         weights=args.weights,
         policy=_policy(args),
     )
     if args.format == "fhir":
-        print_json(_fhir().export_plan(care, version=args.fhir_version), stdout)
+        print_json(fhir_module().export_plan(care, version=args.fhir_version), stdout)
     elif args.format == "json":
         print(to_json(care, indent=True), file=stdout)
     else:
@@ -430,7 +337,7 @@ def _plan(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 
 def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     activity = None if args.activity is None else Activity(args.activity)
     chosen = catalog.select(kind=args.kind, activity=activity)
     if args.format == "json":
@@ -463,7 +370,7 @@ def _list(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 
 def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     modality = catalog[args.id]
     if args.format == "json":
         print(to_json(modality, indent=True), file=stdout)
@@ -517,7 +424,7 @@ def _show(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 
 def _sources(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     cited: dict[str, set[str]] = {source.key: set() for source in catalog.sources}
     for modality in catalog:
         keys = [f.source for f in modality.findings] + [r.source for r in modality.recommendations]
@@ -589,8 +496,8 @@ def _document_type(args: argparse.Namespace, text: str) -> str:
 
 
 def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
-    text = _read_text(args.file)
-    name = _shown(args.file)
+    text = read_text(args.file)
+    name = path_shown(args.file)
     kind = _document_type(args, text)
     if args.extend and kind != "catalog":
         raise UsageError(f"--extend checks a catalog, not a {kind}", args.usage)
@@ -621,9 +528,9 @@ def _validate(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int
 
 
 def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     if args.format == "fhir":
-        fhir = _fhir()
+        fhir = fhir_module()
         print_json(fhir.export_catalog(catalog, version=args.fhir_version), stdout)
     else:
         print(to_json(catalog, indent=True), file=stdout)
@@ -634,7 +541,7 @@ def _export(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
 
 
 def _evidence(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     summary = summarize(PainType(args.condition, args.phase), catalog=catalog)
     if args.format == "json":
         print_json(summary.to_document(), stdout)
@@ -644,7 +551,7 @@ def _evidence(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> in
 
 
 def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int:
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     patient = _patient(args)
     pain_type, ids = compare_request(args)
     grid = compare(
@@ -665,7 +572,7 @@ def _compare(args: argparse.Namespace, stdout: IO[str], _stderr: IO[str]) -> int
 def _plot(args: argparse.Namespace, _stdout: IO[str], stderr: IO[str]) -> int:
     from painmodalities import plot  # noqa: PLC0415 (matplotlib on demand)
 
-    catalog = _load_catalog(args)
+    catalog = load_catalog_of(args)
     if args.picture == "timeline":
         plot.plot_timeline(PainType(args.condition, args.phase), args.output, catalog=catalog)
     else:
@@ -687,13 +594,13 @@ def _serve(args: argparse.Namespace, _stdout: IO[str], _stderr: IO[str]) -> int:
     clients = None
     if args.trusted_clients is not None:
         try:
-            clients = service.load_trusted_clients(_read_text(args.trusted_clients))
+            clients = service.load_trusted_clients(read_text(args.trusted_clients))
         except ValidationError as error:
             raise CliError(
                 f"{args.trusted_clients}: not a trusted-clients file: {error}"
             ) from None
     config = service.ServiceConfig(
-        catalog=_load_catalog(args),
+        catalog=load_catalog_of(args),
         trusted_clients=clients,
         allow_unauthenticated=args.allow_unauthenticated,
         public_url=args.public_url,
