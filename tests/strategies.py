@@ -10,6 +10,7 @@ generated-catalog properties went there).
 """
 
 import functools
+import operator
 import string
 from decimal import Decimal
 from typing import Any
@@ -294,10 +295,6 @@ def _keys(keys: tuple[str, ...]) -> st.SearchStrategy[str]:
     return st.sampled_from(keys)
 
 
-def _source_key(source: Source) -> str:
-    return source.key
-
-
 def _modality_id(kind: tuple[type[Modality], str]) -> str:
     return f"{kind[0].kind}.{kind[1]}"
 
@@ -313,7 +310,7 @@ def _kinds(min_size: int, max_size: int) -> st.SearchStrategy[list[tuple[type[Mo
     )
 
 
-_SOURCE_LISTS = st.lists(sources(), min_size=1, max_size=4, unique_by=_source_key)
+_SOURCE_LISTS = st.lists(sources(), min_size=1, max_size=4, unique_by=operator.attrgetter("key"))
 _PROGRAMME_IDS = slugs().map(lambda slug: f"physical_therapy.{slug}")
 
 
