@@ -411,18 +411,37 @@ def rank(
     found_pain_type, catalog, patient, weights, policy = _arguments(
         pain_type, catalog, patient, weights, policy
     )
-    options, unranked, excluded = _memo(catalog).rankings(
-        found_pain_type, weights, policy, patient
+    rankings = _memo(catalog).rankings
+    return _ranking(
+        found_pain_type,
+        patient,
+        catalog=catalog,
+        weights=weights,
+        policy=policy,
+        rankings=rankings,
     )
+
+
+def _ranking(
+    pain_type: PainType,
+    patient: Patient,
+    *,
+    catalog: Catalog,
+    weights: Weights,
+    policy: ScoringPolicy,
+    rankings: Callable[[PainType, Weights, ScoringPolicy, Patient], Any],
+) -> Ranking:
+    """The ranking of checked arguments, its entries from the catalog's ``rankings`` cache."""
+    options, unranked, excluded = rankings(pain_type, weights, policy, patient)
     return Ranking(
-        pain_type=found_pain_type,
+        pain_type=pain_type,
         options=options,
         unranked=unranked,
         excluded=excluded,
         patient=patient,
         weights=weights,
         policy=policy,
-        assessments=catalog.assessments_for(found_pain_type),
+        assessments=catalog.assessments_for(pain_type),
         catalog=catalog,
     )
 
@@ -471,17 +490,13 @@ def rank_many(
             found_patient = patient
         else:
             found_patient = _checked(patient, Patient, "patient")
-        options, unranked, excluded = rankings(found_pain_type, weights, policy, found_patient)
-        yield Ranking(
-            pain_type=found_pain_type,
-            options=options,
-            unranked=unranked,
-            excluded=excluded,
-            patient=found_patient,
+        yield _ranking(
+            found_pain_type,
+            found_patient,
+            catalog=catalog,
             weights=weights,
             policy=policy,
-            assessments=catalog.assessments_for(found_pain_type),
-            catalog=catalog,
+            rankings=rankings,
         )
 
 
