@@ -116,11 +116,10 @@ def _resources(call: dict[str, Any]) -> list[dict[str, Any]]:
 # -- the server subprocess ---------------------------------------------------------------------
 
 
-def serve(port: int, clients_file: str, feedback_db: str) -> None:
-    """Run the application plus the floor and bare endpoints (in the server subprocess)."""
+def bench_app(base: str, clients_file: str, feedback_db: str) -> Any:
+    """The application served at ``base``, plus the floor, bare and server endpoints."""
     import jwt
     import orjson
-    import uvicorn
     from fhir.resources.R4B import get_fhir_model_class
     from starlette.requests import Request
     from starlette.responses import Response
@@ -129,7 +128,6 @@ def serve(port: int, clients_file: str, feedback_db: str) -> None:
     from painmodalities.service import ServiceConfig, create_app, load_trusted_clients
     from painmodalities.service._auth import LEEWAY_SECONDS
 
-    base = f"http://127.0.0.1:{port}"
     clients = load_trusted_clients(Path(clients_file).read_text("utf-8"))
     app = create_app(
         ServiceConfig(trusted_clients=clients, public_url=base, feedback_db=feedback_db)
@@ -173,6 +171,19 @@ def serve(port: int, clients_file: str, feedback_db: str) -> None:
         await request.body()
         return Response(same_size, media_type="application/json")
 
+    app.router.routes.append(Route("/floor", floor, methods=["POST"]))
+    app.router.routes.append(Route("/bare", bare, methods=["POST"]))
+    return app
+
+
+def serve(port: int, clients_file: str, feedback_db: str) -> None:
+    """Run the application plus the floor and bare endpoints (in the server subprocess)."""
+    import uvicorn
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    app = bench_app(f"http://127.0.0.1:{port}", clients_file, feedback_db)
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False
     )
@@ -184,8 +195,6 @@ def serve(port: int, clients_file: str, feedback_db: str) -> None:
         loop = type(asyncio.get_running_loop()).__module__.split(".", 1)[0]
         return Response(f"uvicorn {uvicorn.__version__} with {http} and {loop}")
 
-    app.router.routes.append(Route("/floor", floor, methods=["POST"]))
-    app.router.routes.append(Route("/bare", bare, methods=["POST"]))
     app.router.routes.append(Route("/server", serving, methods=["GET"]))
     uvicorn.Server(config).run()
 
@@ -499,6 +508,133 @@ def wait_for(port: int) -> None:
             return
 
 
+async def asgi_post(app: Any, path: str, token: bytes, data: bytes) -> int:
+    """POST ``data`` to ``path`` of the ASGI ``app`` with a bearer ``token``: the status.
+
+    The request uvicorn gives the application for the benchmark's calls, without a socket.
+    """
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [
+            (b"host", b"127.0.0.1:8000"),
+            (b"authorization", b"Bearer " + token),
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(data)).encode()),
+        ],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 8000),
+    }
+    messages = [{"type": "http.request", "body": data, "more_body": False}]
+    status: list[int] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop() if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            status.append(message["status"])
+
+    await app(scope, receive, send)
+    return status[0]
+
+
+def _summary(spent: dict[str, list[float]], block: int) -> None:
+    """Each endpoint's CPU per call, over all its calls and in its first and last block."""
+    for name, times in spent.items():
+        first = statistics.fmean(times[:block])
+        last = statistics.fmean(times[-block:])
+        print(
+            f"{name}: {statistics.fmean(times) * 1e6:.0f} us CPU per call over {len(times)} "
+            f"calls; first block {first * 1e6:.0f} us, last {last * 1e6:.0f} us "
+            f"(last/first {last / first:.2f})"
+        )
+
+
+def profile(args: argparse.Namespace) -> int:
+    """The service and the fair floor called in one process, without sockets: CPU per call.
+
+    Each call is the benchmark's new-chart request (a fresh ES384 token, signed here before
+    the call and outside its timing, a fresh ``hookInstance`` and a chart never sent
+    before), given to the ASGI application directly, through the same middleware as in the
+    server. The two endpoints alternate call by call (the first of each pair swapped every
+    block), and ``time.process_time`` times each call: the A/B comparison a shared machine
+    still allows. Prints CPU microseconds per call for each block of ``--block`` calls,
+    then the first block against the last (decay). ``--only`` calls one endpoint (for
+    ``valgrind --tool=callgrind``); ``--cprofile`` writes each endpoint's profile.
+    """
+    import cProfile
+    import gc
+
+    import jwt
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    folder = Path(tempfile.mkdtemp(prefix="painmodalities-profile-"))
+    pem = _keys(folder)
+    base = "http://127.0.0.1:8000"
+    app = bench_app(base, str(folder / "clients.json"), str(folder / "feedback.sqlite3"))
+    key = load_pem_private_key(pem, password=None)
+    template = json.dumps(fresh_body()).encode()
+    numbers = itertools.count()
+    names = {"service": PATIENT_VIEW, "floor": "/floor"}
+    chosen = [args.only] if args.only else list(names)
+    profilers = {name: cProfile.Profile() for name in chosen}
+
+    def request() -> tuple[bytes, bytes]:
+        now = int(time.time())
+        claims = {
+            "iss": ISSUER,
+            "aud": base + PATIENT_VIEW,
+            "exp": now + args.token_lifetime,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+        }
+        token = jwt.encode(claims, key, algorithm="ES384", headers={"kid": KID, "typ": "JWT"})  # type: ignore[arg-type]
+        data = template.replace(HOOK_INSTANCE.encode(), str(uuid.uuid4()).encode())
+        return token.encode(), data.replace(NEW_RECORD.encode(), str(next(numbers)).encode())
+
+    async def calls() -> None:
+        spent: dict[str, list[float]] = {name: [] for name in chosen}
+        print(f"{'calls':>8}" + "".join(f"{name + ' us':>12}" for name in chosen), end="")
+        print(f"{'floor/service':>15}{'GC gen2':>9}" if len(chosen) == 2 else "")
+        for number in range(args.profile):
+            block = number // args.block
+            for name in chosen[:: -1 if block % 2 else 1]:
+                token, data = request()
+                profiler = profilers[name] if args.cprofile else None
+                began = time.process_time()
+                if profiler is not None:
+                    profiler.enable()
+                status = await asgi_post(app, names[name], token, data)
+                if profiler is not None:
+                    profiler.disable()
+                spent[name].append(time.process_time() - began)
+                if status != 200:
+                    raise SystemExit(f"{name} answered {status}")
+            if (number + 1) % args.block == 0:
+                means = {name: statistics.fmean(spent[name][-args.block :]) for name in chosen}
+                line = f"{number + 1:>8}" + "".join(f"{means[n] * 1e6:>12.0f}" for n in chosen)
+                if len(chosen) == 2:
+                    line += f"{means['floor'] / means['service']:>15.2f}"
+                    line += f"{gc.get_stats()[2]['collections']:>9}"
+                print(line, flush=True)
+        _summary(spent, args.block)
+
+    run(calls())
+    if args.cprofile:
+        for name, profiler in profilers.items():
+            profiler.dump_stats(f"{args.cprofile}.{name}")
+            print(f"profile of {name}: {args.cprofile}.{name}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--requests", type=int, help="calls per row (instead of --seconds)")
@@ -509,8 +645,19 @@ def main() -> int:
         "--rounds", type=int, default=6, help="turns of the new chart and the fair floor"
     )
     parser.add_argument("--token-lifetime", type=int, default=60)
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="CALLS",
+        help="no server: CALLS calls of each endpoint in this process, CPU per call",
+    )
+    parser.add_argument("--block", type=int, default=1000, help="--profile: calls per line")
+    parser.add_argument("--only", choices=["service", "floor"], help="--profile: one endpoint")
+    parser.add_argument("--cprofile", metavar="FILE", help="--profile: write FILE.service...")
     parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.profile:
+        return profile(args)
     if args.serve:
         serve(int(args.serve[0]), args.serve[1], args.serve[2])
         return 0

@@ -278,7 +278,8 @@ class FhirStub(http.server.BaseHTTPRequestHandler):
     """A FHIR server answering searches from the brenda_jackson fixture.
 
     It remembers each request (path and Authorization header). With ``poison`` set, its
-    Condition searches hold an invalid resource carrying that text; with ``other_subject``,
+    Condition searches hold an invalid resource carrying that text, and so does its Patient
+    (as its ``birthDate``); with ``other_subject``,
     its Conditions are about another patient.
     """
 
@@ -305,6 +306,8 @@ class FhirStub(http.server.BaseHTTPRequestHandler):
         )
         if kind == "Condition" and self.poison is not None:
             body["entry"][0]["resource"]["clinicalStatus"] = self.poison
+        if kind.startswith("Patient/") and self.poison is not None:
+            body["birthDate"] = self.poison
         if kind == "Condition" and self.other_subject:
             body["entry"][0]["resource"]["subject"] = {"reference": "Patient/someone-else"}
         data = json.dumps(body).encode()

@@ -203,6 +203,15 @@ def test_a_null_patient_prefetch_is_no_data(sandbox: str) -> None:
     assert len(check_cards(post(sandbox, body).json())) == 2
 
 
+def test_error_a_patient_prefetch_that_is_not_valid_fhir_is_400(sandbox: str) -> None:
+    """The Patient is validated as fully as the resources read (a day that is not a date)."""
+    body = call()
+    body["prefetch"]["patient"]["birthDate"] = "last spring"
+    response = post(sandbox, body)
+    assert "valid FHIR R4/R4B" in check_outcome(response, 400)
+    assert expressions(response) == ["$.prefetch.patient.birthDate"]
+
+
 OUTCOME_PREFETCH = {
     "resourceType": "OperationOutcome",
     "issue": [{"severity": "error", "code": "timeout", "diagnostics": "search timed out"}],
@@ -414,6 +423,19 @@ def test_error_messages_never_echo_what_the_fhir_server_answered(sandbox: str, s
     del body["prefetch"]["conditions"]
     response = post(sandbox, body)
     assert "not valid FHIR" in check_outcome(response, 412)
+    assert "SECRET" not in response.text
+
+
+def test_error_an_invalid_patient_from_the_fhir_server_is_412_never_echoed(
+    sandbox: str, stub: str
+) -> None:
+    """A Patient fetched from the FHIR server is validated; what it sent is not repeated."""
+    FhirStub.poison = "SECRET-FROM-THE-SERVER"
+    body = call(fhirServer=stub)
+    del body["prefetch"]["patient"]
+    response = post(sandbox, body)
+    assert "'patient' is not valid FHIR" in check_outcome(response, 412)
+    assert expressions(response) == ["$.prefetch.patient"]
     assert "SECRET" not in response.text
 
 

@@ -33,6 +33,12 @@ def ids(seed: int) -> Callable[[], uuid.UUID]:
     return lambda: uuid.UUID(int=next(numbers), version=4)
 
 
+def drawn(seed: int, template: _cards.CardTemplate) -> list[str]:
+    """The ids :func:`ids` gives for ``seed``, as many as ``template`` fills, as text."""
+    new_id = ids(seed)
+    return [str(new_id()) for _ in range(template.ids)]
+
+
 ADVICE = {pain_type: _cards.Advice.of(rank(pain_type)) for pain_type in PAIN_TYPES}
 TEMPLATES = {
     pain_type: _cards.CardTemplate.of(ADVICE[pain_type], DOCS) for pain_type in PAIN_TYPES
@@ -54,7 +60,8 @@ def test_a_filled_template_is_the_card_built_directly(name: str) -> None:
     record = _cards.record_section(found)
     assert found.pain_types
     for pain_type in found.pain_types:
-        filled = TEMPLATES[pain_type].fill(record=record, patient=name, new_id=ids(7))
+        template = TEMPLATES[pain_type]
+        filled = template.fill(record=record, patient=name, ids=drawn(7, template))
         assert orjson.loads(filled) == direct(pain_type, record, name, 7)
 
 
@@ -68,7 +75,8 @@ def test_any_record_text_and_patient_fill_the_template_as_built_directly(
     pain_type: PainType, record: str, patient: str, seed: int
 ) -> None:
     """Quotes, backslashes, newlines and any other text in the record or id stay text."""
-    filled = TEMPLATES[pain_type].fill(record=record, patient=patient, new_id=ids(seed))
+    template = TEMPLATES[pain_type]
+    filled = template.fill(record=record, patient=patient, ids=drawn(seed, template))
     value = orjson.loads(filled)
     assert value == direct(pain_type, record, patient, seed)
     assert value["uuid"] == str(
@@ -82,8 +90,12 @@ def test_any_record_text_and_patient_fill_the_template_as_built_directly(
 def test_each_fill_has_fresh_unique_ids_and_only_its_own_patient() -> None:
     """Two calls for two patients share the template, never an id or a patient."""
     template = TEMPLATES[PAIN_TYPES[0]]
-    first = orjson.loads(template.fill(record="- none", patient="alice", new_id=uuid.uuid4))
-    second = orjson.loads(template.fill(record="- none", patient="bob", new_id=uuid.uuid4))
+    first = orjson.loads(
+        template.fill(record="- none", patient="alice", ids=_cards.fresh_ids(template.ids))
+    )
+    second = orjson.loads(
+        template.fill(record="- none", patient="bob", ids=_cards.fresh_ids(template.ids))
+    )
     found = [
         [first["uuid"], *(suggestion["uuid"] for suggestion in first["suggestions"])],
         [second["uuid"], *(suggestion["uuid"] for suggestion in second["suggestions"])],
@@ -99,11 +111,32 @@ def test_each_fill_has_fresh_unique_ids_and_only_its_own_patient() -> None:
     } == {"Patient/bob"}
 
 
+@given(st.integers(0, 40))
+def test_fresh_ids_are_distinct_random_uuids_as_uuid4_makes_them(count: int) -> None:
+    """Each id is a canonical version-4 UUID of the RFC 4122 variant, none repeated."""
+    found = _cards.fresh_ids(count)
+    assert len(found) == count
+    assert len(set(found)) == count
+    for text in found:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
+
+
+def test_error_a_template_filled_with_too_few_ids() -> None:
+    """A card is never written with a slot left without its id."""
+    template = TEMPLATES[PAIN_TYPES[0]]
+    with pytest.raises(ValueError, match=f"needs {template.ids} ids"):
+        template.fill(record="- none", patient="dave", ids=_cards.fresh_ids(template.ids - 1))
+
+
 def test_a_template_holds_no_patient_data() -> None:
     """What is kept between calls is the same whoever was filled in."""
     template = TEMPLATES[PAIN_TYPES[0]]
     before = (template.pieces, template.slots)
-    template.fill(record="- Referred for physical therapy", patient="carol", new_id=uuid.uuid4)
+    fresh = _cards.fresh_ids(template.ids)
+    template.fill(record="- Referred for physical therapy", patient="carol", ids=fresh)
     assert (template.pieces, template.slots) == before
     assert not any(b"carol" in piece or b"Referred" in piece for piece in template.pieces)
     assert template.slots.count("patient") >= 1

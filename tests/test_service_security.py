@@ -201,6 +201,12 @@ def _bad_tokens(keys: dict[str, Any], aud: str) -> Cases:
         "no kid": lambda: token(keys["ec"], kid=None, aud=aud),
         "no token": lambda: None,
         "not a JWT": lambda: "abc",
+        # The service reads the header leniently to choose the key; PyJWT's strict read
+        # then refuses what the lenient one let through.
+        "junk in the header": lambda: "!!!!" + token(keys["ec"], aud=aud),
+        "a header that is no object": lambda: (
+            "WzFd." + token(keys["ec"], aud=aud).split(".", 1)[1]  # the header [1]
+        ),
     }
 
 
@@ -216,6 +222,8 @@ def _bad_tokens(keys: dict[str, Any], aud: str) -> Cases:
         ("no kid", "kid"),
         ("no token", "no bearer token"),
         ("not a JWT", "not a JWT"),
+        ("junk in the header", "not valid"),
+        ("a header that is no object", "not a JWT"),
     ],
 )
 def test_error_bad_tokens_are_401(

@@ -23,23 +23,30 @@ __all__ = ["ValidatedResources"]
 class ValidatedResources:
     """Remembers which resources were valid FHIR, by a keyed digest of their JSON.
 
-    Only digests are kept: BLAKE2b over the resource's JSON with its keys sorted, keyed
-    with random bytes drawn for this instance (no personal data is kept, and no caller can
-    compute a digest in advance). At most ``size`` are kept, the least recently seen
-    forgotten first; a resource found invalid is never remembered, so its problems are
-    reported every time. Pass one to :func:`~painmodalities.fhir.read_bundle` as
-    ``validated``; it is not meant to be shared between threads.
+    Only digests are kept: BLAKE2b over the resource's JSON as its keys come, keyed with
+    random bytes drawn for this instance (no personal data is kept, and no caller can
+    compute a digest in advance). The keys are not sorted first: every resource read pays
+    for its digest, remembered or not (a chart opened for the first time pays it in full),
+    a client sends a resource again in the same order, and the same resource with its keys
+    in another order is only validated again. At most ``size`` are kept, the least
+    recently seen forgotten first; a resource found invalid is never remembered, so its
+    problems are reported every time. Pass one to
+    :func:`~painmodalities.fhir.read_bundle` as ``validated``; it is not meant to be
+    shared between threads.
 
     Raises:
         ValidationError: when ``size`` is not a whole number of at least 1.
     """
 
-    __slots__ = ("_key", "_seen", "_size")
+    __slots__ = ("_hasher", "_seen", "_size")
 
     def __init__(self, size: int = 4096) -> None:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise invalid("$.size", "a whole number of at least 1", size, "range")
-        self._key = os.urandom(16)
+        #: Keyed once: each digest starts from a copy (cheaper than keying again).
+        self._hasher = hashlib.blake2b(
+            key=os.urandom(16), digest_size=16, person=b"painmodalities"
+        )
         self._size = size
         self._seen: OrderedDict[bytes, None] = OrderedDict()
 
@@ -49,10 +56,11 @@ class ValidatedResources:
 
     def _digest(self, version: str, resource: Mapping[str, Any]) -> bytes | None:
         try:
-            text = orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
+            text = orjson.dumps(resource)
         except (TypeError, orjson.JSONEncodeError):
             return None  # not plain JSON values (an integer beyond 64 bits): never remembered
-        digest = hashlib.blake2b(text, key=self._key, digest_size=16, person=b"painmodalities")
+        digest = self._hasher.copy()
+        digest.update(text)
         digest.update(version.encode())
         return digest.digest()
 

@@ -261,9 +261,9 @@ class _Service:
             filled = []
             for pain_type in found.pain_types:
                 template = self.worded(pain_type).template
-                ids: list[uuid.UUID] = []
-                filled.append(template.fill(record=record, patient=patient, new_id=_drawing(ids)))
-                self.issued.add(str(ids[template.card_id]), call.hook_instance, str(pain_type))
+                ids = _cards.fresh_ids(template.ids)
+                filled.append(template.fill(record=record, patient=patient, ids=ids))
+                self.issued.add(ids[template.card_id], call.hook_instance, str(pain_type))
             return Response(b'{"cards":[' + b",".join(filled) + b"]}", media_type=_JSON)
         cards = self.order_cards(found.pain_types, drafts, patient)
         for kind, card in cards:
@@ -308,16 +308,6 @@ class _Service:
                 self.feedback_store.add, service_id, received.feedback, self.issued
             )
         return _json({})
-
-
-def _drawing(ids: list[uuid.UUID]) -> _cards.NewId:
-    """A fresh-id maker that also keeps each id it makes in ``ids``."""
-
-    def new_id() -> uuid.UUID:
-        ids.append(uuid.uuid4())
-        return ids[-1]
-
-    return new_id
 
 
 def _today() -> datetime.date:

@@ -26,6 +26,8 @@ Trusted clients come from a JSON file::
     }
 """
 
+import base64
+import binascii
 import heapq
 import os
 import time
@@ -35,6 +37,7 @@ from typing import Any, Final
 import attrs
 import httpx
 import jwt
+import orjson
 
 from painmodalities._json_text import parse_json, read_json
 from painmodalities.errors import Problem, ValidationError, invalid
@@ -242,13 +245,7 @@ class TokenChecker:
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("no bearer token")
         token = token.strip()
-        try:
-            # Header and claims in one read of the token (PyJWT reads it again to verify).
-            unverified = jwt.decode_complete(token, options={"verify_signature": False})
-        except jwt.PyJWTError:
-            raise _unauthorized("the bearer token is not a JWT") from None
-        header: dict[str, Any] = unverified["header"]
-        claims: dict[str, Any] = unverified["payload"]
+        header, claims = _peek(token)
         if not isinstance(header.get("typ"), str) or header["typ"].upper() != "JWT":
             raise _unauthorized('the token\'s header has no typ "JWT"')
         kid = header.get("kid")
@@ -267,7 +264,7 @@ class TokenChecker:
         if key is None:
             raise _unauthorized("the token's kid is not among its issuer's keys")
         try:
-            verified = jwt.decode(
+            verified = jwt.decode_complete(
                 token,
                 key.key,
                 algorithms=list(ALGORITHMS),
@@ -282,7 +279,9 @@ class TokenChecker:
             raise _unauthorized("the token's aud is not this service's URL") from None
         except jwt.PyJWTError as error:
             raise _unauthorized(f"the token is not valid ({type(error).__name__})") from None
-        self._remember(verified)
+        if verified["header"] != header:  # what chose the key is what was verified
+            raise _unauthorized("the bearer token is not a JWT")
+        self._remember(verified["payload"])
         return client
 
     def _remember(self, claims: Mapping[str, Any]) -> None:
@@ -295,6 +294,34 @@ class TokenChecker:
             )
         if not self._seen.add(str(claims["jti"]), expires + LEEWAY_SECONDS, now):
             raise _unauthorized("the token's jti was already used")
+
+
+def _peek(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The header and claims of a compact JWT, read without checking anything.
+
+    They only choose the client and its key: PyJWT then reads the token again, strictly,
+    to verify it, and the header it verified must be this one. Read here with the standard
+    library and orjson, because PyJWT's own unverified read costs as much as its verified
+    one (a character-by-character check of each segment), and the service reads every
+    token once unverified and once verified.
+
+    Raises:
+        ServiceError: 401 for a token that is not three base64url segments of which the
+            first two are JSON objects.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise _unauthorized("the bearer token is not a JWT")
+    try:
+        header, claims = (
+            orjson.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+            for part in parts[:2]
+        )
+    except (ValueError, binascii.Error):  # orjson.JSONDecodeError is a ValueError
+        raise _unauthorized("the bearer token is not a JWT") from None
+    if not isinstance(header, dict) or not isinstance(claims, dict):
+        raise _unauthorized("the bearer token is not a JWT")
+    return header, claims
 
 
 def _by_kid(keys: jwt.PyJWKSet, kid: str) -> jwt.PyJWK | None:

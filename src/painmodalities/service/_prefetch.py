@@ -30,7 +30,7 @@ import httpx
 
 from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json
 from painmodalities.errors import Problem, ValidationError, invalid
-from painmodalities.fhir import BundleImport, ValidatedResources, read_bundle
+from painmodalities.fhir import BundleImport, ValidatedResources, _models, read_bundle
 from painmodalities.fhir._models import FHIR_ID
 from painmodalities.service._outcome import ServiceError
 from painmodalities.service._records import FhirAuthorization
@@ -296,6 +296,31 @@ def _moved(problem: Problem, origins: list[str]) -> Problem:
     return attrs.evolve(problem, path=origins[int(found[1])] + problem.path[found.end() :])
 
 
+def _check_patient(
+    resource: Mapping[str, Any], validated: ValidatedResources | None, *, fetched: bool
+) -> None:
+    """Refuse a ``patient`` prefetch that is not valid FHIR R4/R4B, as every resource read.
+
+    The FHIR reader validates the resources it reads (Conditions, Procedures,
+    ServiceRequests); the Patient is validated here, with the same models and memory.
+
+    Raises:
+        ValidationError: at ``$.prefetch.patient...``, naming the problem.
+        ServiceError: 412 when the Patient came from the FHIR server (never repeating it).
+    """
+    check = _models.validate if validated is None else validated.validate
+    problems = check("R4B", resource, "R4/R4B")
+    if not problems:
+        return
+    if fetched:
+        raise ServiceError.of(
+            412,
+            "the FHIR server's answer for 'patient' is not valid FHIR for this service",
+            "$.prefetch.patient",
+        )
+    raise ValidationError(problem.at("$.prefetch.patient") for problem in problems)
+
+
 def read_patient(
     prefetch: Mapping[str, Any],
     *,
@@ -321,6 +346,7 @@ def read_patient(
         if resource.get("id") != patient:
             shown = "(from the FHIR server)" if "patient" in fetched else resource.get("id")
             raise invalid("$.prefetch.patient.id", f'the patient in context, "{patient}"', shown)
+        _check_patient(resource, validated, fetched="patient" in fetched)
     found: list[tuple[Any, str]] = []
     for key in PREFETCH:
         entries = _entries(key, prefetch[key])
