@@ -14,8 +14,8 @@ The service reads only a ``fhirServer`` listed for the calling client (:class:`F
 over https unless it is on loopback, and its errors never repeat what that server answered.
 Everything is put into ONE Bundle for the patient in context and read by the library's FHIR
 reader (:func:`painmodalities.fhir.read_bundle`); its errors name the prefetch key and entry
-they come from. Every resource must be about that patient (:func:`check_subject`): one
-patient per call.
+they come from. The Patient is validated here, as the reader validates what it reads.
+Every resource must be about that patient (:func:`check_subject`): one patient per call.
 """
 
 import datetime
@@ -32,6 +32,7 @@ from painmodalities._json_text import MAX_DOCUMENT_BYTES, parse_json
 from painmodalities.errors import Problem, ValidationError, invalid
 from painmodalities.fhir import BundleImport, ValidatedResources, _models, read_bundle
 from painmodalities.fhir._models import FHIR_ID
+from painmodalities.fhir._values import _OBJECT
 from painmodalities.service._outcome import ServiceError
 from painmodalities.service._records import FhirAuthorization
 
@@ -66,24 +67,24 @@ def patient_id(context: Mapping[str, Any]) -> str:
 
 def _failed(outcome: object) -> bool:
     """Whether ``outcome`` is an OperationOutcome with an ``error`` or ``fatal`` issue."""
-    if not isinstance(outcome, Mapping) or outcome.get("resourceType") != "OperationOutcome":
+    if not isinstance(outcome, _OBJECT) or outcome.get("resourceType") != "OperationOutcome":
         return False
     issues = outcome.get("issue")
     return not isinstance(issues, list) or any(
-        not isinstance(issue, Mapping) or issue.get("severity") in ("error", "fatal")
+        not isinstance(issue, _OBJECT) or issue.get("severity") in ("error", "fatal")
         for issue in issues
     )
 
 
 def _not_fetched(value: object) -> bool:
     """Whether a prefetch value says the client could not fetch it (an OperationOutcome)."""
-    if not isinstance(value, Mapping):
+    if not isinstance(value, _OBJECT):
         return False
     if value.get("resourceType") == "OperationOutcome":
         return True
     entries = value.get("entry") if value.get("resourceType") == "Bundle" else None
     return isinstance(entries, list) and any(
-        isinstance(entry, Mapping) and _failed(entry.get("resource")) for entry in entries
+        isinstance(entry, _OBJECT) and _failed(entry.get("resource")) for entry in entries
     )
 
 
@@ -158,7 +159,7 @@ async def _get(client: httpx.AsyncClient, url: str, key: str) -> Mapping[str, An
         document = parse_json(response.content)
     except ValidationError:
         raise _unreadable(key, "did not answer with JSON") from None
-    if not isinstance(document, Mapping) or _not_fetched(document):
+    if not isinstance(document, _OBJECT) or _not_fetched(document):
         raise _unreadable(key, "did not answer with a resource or a search result")
     return document
 
@@ -168,7 +169,7 @@ def _next_page(bundle: Mapping[str, Any]) -> str | None:
     if not isinstance(links, list):
         return None
     for link in links:
-        if isinstance(link, Mapping) and link.get("relation") == "next":
+        if isinstance(link, _OBJECT) and link.get("relation") == "next":
             url = link.get("url")
             return url if isinstance(url, str) else None
     return None
@@ -235,7 +236,7 @@ def _entries(key: str, value: object) -> list[tuple[Any, str]]:
     at = f"$.prefetch.{key}"
     if value is None:
         return []
-    if not isinstance(value, Mapping):
+    if not isinstance(value, _OBJECT):
         raise invalid(at, "a FHIR resource, a searchset Bundle or null", value, "type")
     if value.get("resourceType") != "Bundle":
         return [(value, at)]
@@ -244,10 +245,10 @@ def _entries(key: str, value: object) -> list[tuple[Any, str]]:
         raise invalid(f"{at}.entry", "a list of Bundle entries", entries, "type")
     found = []
     for index, entry in enumerate(entries):
-        if not isinstance(entry, Mapping):
+        if not isinstance(entry, _OBJECT):
             raise invalid(f"{at}.entry[{index}]", "a Bundle entry", entry, "type")
         resource = entry.get("resource")
-        if isinstance(resource, Mapping) and resource.get("resourceType") == "OperationOutcome":
+        if isinstance(resource, _OBJECT) and resource.get("resourceType") == "OperationOutcome":
             continue
         if "resource" in entry:
             found.append((resource, f"{at}.entry[{index}].resource"))
@@ -275,13 +276,13 @@ def check_subject(resource: object, at: str, patient: str, *, fetched: bool = Fa
     Raises:
         ValidationError: for a resource about another subject.
     """
-    if not isinstance(resource, Mapping):
+    if not isinstance(resource, _OBJECT):
         return
     for element in ("subject", "patient"):
         if element not in resource:
             continue
         value = resource[element]
-        reference = value.get("reference") if isinstance(value, Mapping) else None
+        reference = value.get("reference") if isinstance(value, _OBJECT) else None
         if not _names_patient(reference, patient):
             expected = f'a reference to the patient in context, "Patient/{patient}"'
             shown = "(from the FHIR server)" if fetched else reference
@@ -332,16 +333,18 @@ def read_patient(
     """Read the prefetch as ONE Bundle of the patient in context.
 
     A ``null`` key is read as no data. The keys in ``fetched`` came from the FHIR server:
-    a problem in them is reported by path only, never with what the server sent.
+    a problem in them is reported by path only, never with what the server sent. The
+    Patient and every resource read are validated whole (their ``fhir.resources`` models).
 
     Raises:
         ValidationError: when the ``patient`` prefetch is not that Patient, a resource is
             about another subject, or a resource is not valid FHIR (at its path in the
             request, ``$.prefetch.conditions.entry[2]...``).
+        ServiceError: 412 when a resource the service fetched is not valid FHIR.
     """
     resource = prefetch.get("patient")
     if resource is not None:
-        if not isinstance(resource, Mapping) or resource.get("resourceType") != "Patient":
+        if not isinstance(resource, _OBJECT) or resource.get("resourceType") != "Patient":
             raise invalid("$.prefetch.patient", "a FHIR Patient resource", resource, "type")
         if resource.get("id") != patient:
             shown = "(from the FHIR server)" if "patient" in fetched else resource.get("id")
