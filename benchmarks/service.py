@@ -75,6 +75,8 @@ HOOK_INSTANCE = "00000000-0000-4000-8000-000000000000"
 Row = dict[str, Any]
 #: Tokens made ready before a row starts (at most).
 AHEAD = 4000
+#: Untimed calls of each endpoint before ``--profile`` times any.
+WARM_UP = 50
 
 
 def body() -> dict[str, Any]:
@@ -585,9 +587,10 @@ def profile(args: argparse.Namespace) -> int:
     before), given to the ASGI application directly, through the same middleware as in the
     server. The two endpoints alternate call by call (the first of each pair swapped every
     block), and ``time.process_time`` times each call: the A/B comparison a shared machine
-    still allows. Prints CPU microseconds per call for each block of ``--block`` calls,
-    then the first block against the last (decay). ``--only`` calls one endpoint (for
-    ``valgrind --tool=callgrind``); ``--cprofile`` writes each endpoint's profile.
+    still allows. :data:`WARM_UP` calls of each come first, untimed. Prints CPU
+    microseconds per call for each block of ``--block`` calls, then the first block against
+    the last (decay). ``--only`` calls one endpoint (for ``valgrind --tool=callgrind``);
+    ``--cprofile`` writes each endpoint's profile.
     """
     import cProfile
     import gc
@@ -620,6 +623,9 @@ def profile(args: argparse.Namespace) -> int:
         return token.encode(), data.replace(NEW_RECORD.encode(), str(next(numbers)).encode())
 
     async def calls() -> None:
+        for _ in range(WARM_UP):  # first calls word the cards and fill the caches
+            for name in chosen:
+                await asgi_post(app, names[name], *request())
         spent: dict[str, list[float]] = {name: [] for name in chosen}
         print(f"{'calls':>8}" + "".join(f"{name + ' us':>12}" for name in chosen), end="")
         print(f"{'floor/service':>15}{'GC gen2':>9}" if len(chosen) == 2 else "")
