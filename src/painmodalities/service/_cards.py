@@ -8,7 +8,6 @@ recommendations in scope, and the care plan built from it (:class:`~painmodaliti
 shows was already referred or done comes in the dossier's words (``PriorCare.words``).
 """
 
-import os
 import re
 import secrets
 import uuid
@@ -87,21 +86,8 @@ NewId = Callable[[], uuid.UUID]
 
 
 def fresh_ids(count: int) -> list[str]:
-    """``count`` random UUIDs (version 4, as :func:`uuid.uuid4` makes), as text.
-
-    Drawn in one read of the operating system's random source, without a
-    :class:`uuid.UUID` object each: a ``patient-view`` call fills a dozen ids, and
-    :func:`uuid.uuid4` then costs more than the rest of filling the cards.
-    """
-    drawn = bytearray(os.urandom(16 * count))
-    drawn[6::16] = bytes(byte & 0x0F | 0x40 for byte in drawn[6::16])  # version 4
-    drawn[8::16] = bytes(byte & 0x3F | 0x80 for byte in drawn[8::16])  # RFC 4122 variant
-    text = drawn.hex()
-    return [
-        f"{text[at : at + 8]}-{text[at + 8 : at + 12]}-{text[at + 12 : at + 16]}-"
-        f"{text[at + 16 : at + 20]}-{text[at + 20 : at + 32]}"
-        for at in range(0, 32 * count, 32)
-    ]
+    """``count`` random UUIDs (version 4), as text: the ids one card fills."""
+    return [str(uuid.uuid4()) for _ in range(count)]
 
 
 def _sentence_start(text: str) -> str:
