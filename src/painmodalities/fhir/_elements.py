@@ -135,8 +135,29 @@ def _shape(version: str, name: str) -> _Shape:
     )
 
 
+#: The JSON values a primitive element's check is remembered for (hashable, and compared
+#: by type too: ``True`` is not ``1``).
+_REMEMBERED: Final = frozenset({str, int, float, bool})
+
+
+@functools.lru_cache(maxsize=1 << 14, typed=True)
+def _passes(check: Any, value: object) -> bool:
+    """Whether ``value`` passes ``check`` (a pure check).
+
+    Remembered: the same codes, systems, statuses and dates come again and again in a
+    population of records.
+    """
+    try:
+        check(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _primitive(check: Any, value: object, path: str, label: str) -> list[Problem]:
     """The problems of a primitive element, by its ``fhir.resources`` check."""
+    if type(value) in _REMEMBERED and _passes(check, value):
+        return []
     try:
         check(value)
     except ValueError as error:  # pydantic's ValidationError is a ValueError
@@ -176,6 +197,8 @@ def _not_an_object(datatype: str, value: object, path: str, label: str) -> Probl
 
 def _extra(shape: _Shape, value: Mapping[str, Any], path: str, label: str) -> list[Problem]:
     """The keys the model does not have (an element of another version, a misspelling)."""
+    if shape.known.issuperset(value):
+        return []
     return [
         Problem(
             f"{path}.{key}",

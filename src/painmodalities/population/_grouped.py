@@ -6,6 +6,7 @@ and skips come out in one Arrow schema (:func:`result_schema`).
 """
 
 import datetime
+import operator
 from collections.abc import Iterator
 from typing import Any, Final, Literal
 
@@ -26,6 +27,8 @@ __all__ = ["BATCH_ROWS", "Options", "grouped", "result_schema", "row_schema"]
 
 _ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
 _SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
+_ROW_VALUES: Final = operator.attrgetter(*_ROW_FIELDS)
+_PAIN_TYPE: Final = operator.attrgetter("pain_type")
 #: How many resources or results an Arrow record batch holds.
 BATCH_ROWS: Final = 4096
 
@@ -57,15 +60,6 @@ def result_schema() -> Any:
         [(field.name, types[field.type]) for field in attrs.fields(PatientRow)]  # type: ignore[index]
         + [(name, pa.string()) for name in _SKIP_FIELDS]
     )
-
-
-def _records(result: PatientResult) -> Iterator[dict[str, Any]]:
-    # By pain type as written, the order every engine's output has (DuckDB's and Arrow's
-    # sort compare strings by their bytes, as Python compares them by code points).
-    for row in sorted(result.rows, key=lambda row: row.pain_type):
-        yield attrs.asdict(row)
-    for skip in result.skips:
-        yield {"skip_rule": skip.rule, "skip_where": skip.where, "skip_detail": skip.detail}
 
 
 def _patient(
@@ -101,17 +95,62 @@ def _patient(
     return PatientResult(rows=found.rows, skips=(*found.skips, *duplicates))
 
 
+def _columns(records: list[Any], width: int) -> list[Any]:
+    """``records`` (tuples of ``width`` values) column by column."""
+    return list(zip(*records, strict=True)) if records else [()] * width
+
+
+class _Out:
+    """The results of a run of patients, gathered column by column into record batches."""
+
+    def __init__(self) -> None:
+        import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
+
+        self._pa = pa
+        self._schema = result_schema()
+        self.rows: list[tuple[Any, ...]] = []
+        self.skips: list[tuple[str, str, str]] = []
+
+    def add(self, result: PatientResult) -> None:
+        # By pain type as written, the order every engine's output has (DuckDB's and Arrow's
+        # sort compare strings by their bytes, as Python compares them by code points).
+        rows = result.rows
+        if len(rows) > 1:
+            rows = tuple(sorted(rows, key=_PAIN_TYPE))
+        self.rows.extend(map(_ROW_VALUES, rows))
+        self.skips.extend((skip.rule, skip.where, skip.detail) for skip in result.skips)
+
+    def __len__(self) -> int:
+        return len(self.rows) + len(self.skips)
+
+    def batch(self) -> Any:
+        """The results gathered so far (the rows, then the skips), as one record batch."""
+        pa, rows, skips = self._pa, self.rows, self.skips
+        self.rows, self.skips = [], []
+        row_columns = _columns(rows, len(_ROW_FIELDS))
+        skip_columns = _columns(skips, len(_SKIP_FIELDS))
+        no_rows, no_skips = [None] * len(skips), [None] * len(rows)
+        columns = [[*column, *no_rows] for column in row_columns] + [
+            [*no_skips, *column] for column in skip_columns
+        ]
+        return pa.RecordBatch.from_arrays(
+            [
+                pa.array(column, type=field.type)
+                for column, field in zip(columns, self._schema, strict=True)
+            ],
+            schema=self._schema,
+        )
+
+
 def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
     """The results of the patients in ``batches``, staged resources sorted by patient.
 
     A patient's resources may straddle batches: the last patient of a batch is finished
-    with the next one. Yields record batches of :func:`result_schema`.
+    with the next one. Yields record batches of :func:`result_schema`: in each, the rows
+    (by patient, then pain type), then the skips.
     """
-    import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
-
-    schema = result_schema()
     plans = _Plans(default_catalog() if options.catalog is None else options.catalog)
-    out: list[dict[str, Any]] = []
+    out = _Out()
     current: str | None = None
     group: list[tuple[str, str | None, str, bytes]] = []
     for batch in batches:
@@ -122,13 +161,12 @@ def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
         for patient, rtype, rid, place, resource in zip(*columns, strict=True):
             if patient != current:
                 if current is not None:
-                    out.extend(_records(_patient(current, group, options, plans)))
+                    out.add(_patient(current, group, options, plans))
                 current, group = patient, []
             group.append((rtype, rid, place, resource))
         if len(out) >= BATCH_ROWS:
-            yield pa.RecordBatch.from_pylist(out, schema=schema)
-            out = []
+            yield out.batch()
     if current is not None:
-        out.extend(_records(_patient(current, group, options, plans)))
-    if out:
-        yield pa.RecordBatch.from_pylist(out, schema=schema)
+        out.add(_patient(current, group, options, plans))
+    if len(out):
+        yield out.batch()

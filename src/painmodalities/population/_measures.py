@@ -9,7 +9,7 @@ FHIR or choose a plan's core themselves, so a change to either flows through unc
 import calendar
 import datetime
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, NamedTuple
 
 import attrs
 
@@ -17,7 +17,7 @@ from painmodalities._builtin import default_catalog
 from painmodalities.catalog import Catalog
 from painmodalities.errors import ValidationError, invalid
 from painmodalities.evidence import PainType
-from painmodalities.fhir import BundleImport, PriorCare, prior_care_for, read_bundle
+from painmodalities.fhir import BundleImport, PriorCare, read_bundle
 from painmodalities.plans import CarePlan, plan
 from painmodalities.vocabulary import Direction
 
@@ -180,74 +180,126 @@ def lookback_start(as_of: datetime.date, months: int) -> datetime.date:
     return datetime.date(year, month + 1, day)
 
 
+class _Care(NamedTuple):
+    """What a row takes from the plan of its pain type."""
+
+    plan: CarePlan
+    core: str
+    adjuncts: str
+    #: The prior-care targets that concern a core choice (``prior_care_for``'s rule: the
+    #: modality itself, or its whole family).
+    core_targets: frozenset[str]
+
+
 class _Plans:
-    """The plan of each pain type, made once per batch (``plan`` is pure)."""
+    """What is the same for every patient of a run, worked out once for each input.
+
+    The plan of each pain type (``plan`` is pure), and what the catalog says of each
+    prior-care target (active or passive) and of each target and pain type (recommended
+    against). Keyed on values of the catalog's finite sets (pain types, the targets the
+    importer reads), so it is bounded by them, not by the number of patients.
+    """
 
     def __init__(self, catalog: Catalog) -> None:
-        self._catalog = catalog
-        self._found: dict[PainType, CarePlan] = {}
+        self.catalog = catalog
+        self._found: dict[PainType, _Care] = {}
+        self._activity: dict[str, bool | None] = {}
+        self._against: dict[tuple[str, PainType], bool] = {}
+        self._starts: dict[tuple[datetime.date, int], datetime.date] = {}
 
     def __call__(self, pain_type: PainType) -> CarePlan:
+        return self.care(pain_type).plan
+
+    def care(self, pain_type: PainType) -> _Care:
+        """The plan of ``pain_type`` and what a row takes from it."""
         found = self._found.get(pain_type)
         if found is None:
-            found = self._found[pain_type] = plan(pain_type, catalog=self._catalog)
+            care = plan(pain_type, catalog=self.catalog)
+            found = self._found[pain_type] = _Care(
+                plan=care,
+                core=";".join(item.modality.id for item in care.core_choices),
+                adjuncts=";".join(item.modality.id for item in care.adjuncts),
+                core_targets=frozenset(
+                    target
+                    for item in care.core_choices
+                    for target in (item.modality.id, f"family:{item.modality.kind}")
+                ),
+            )
         return found
 
+    def activity(self, target: str) -> bool | None:
+        """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
+        if target not in self._activity:
+            self._activity[target] = _activity(target, self.catalog)
+        return self._activity[target]
 
-def _activity(target: PriorCare, catalog: Catalog) -> bool | None:
-    """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
-    if target.modality_id is not None:
-        modality = catalog.get(target.modality_id)
-        return None if modality is None else modality.is_active
-    found = {modality.is_active for modality in catalog if modality.kind == target.family}
-    return found.pop() if len(found) == 1 else None
-
-
-def _row(
-    *,
-    patient: str,
-    record: BundleImport,
-    pain_type: PainType,
-    window: Sequence[PriorCare],
-    care: CarePlan,
-    catalog: Catalog,
-) -> PatientRow:
-    core_care = [
-        prior
-        for item in care.core_choices
-        for prior in prior_care_for(record, item.modality.id, catalog=catalog)
-        if prior in window
-    ]
-    against = sorted(
-        {
-            prior.target
-            for prior in window
-            if prior.modality_id is not None
-            and (modality := catalog.get(prior.modality_id)) is not None
-            and any(
+    def against(self, target: str, pain_type: PainType) -> bool:
+        """Whether an in-scope guideline recommends against the modality ``target``."""
+        key = (target, pain_type)
+        found = self._against.get(key)
+        if found is None:
+            modality = None if target.startswith("family:") else self.catalog.get(target)
+            found = self._against[key] = modality is not None and any(
                 rec.direction is Direction.AGAINST
                 for rec in modality.recommendations_for(pain_type)
             )
-        }
-    )
-    return PatientRow(
-        patient=patient,
-        pain_type=str(pain_type),
-        chronic_by_definition=any(
-            found.pain_type == pain_type and found.phase_from == "definition"
-            for found in record.conditions
-        ),
-        recorded="; ".join(prior.words for prior in window),
-        approximate=any(prior.approximate for prior in window),
-        core=";".join(item.modality.id for item in care.core_choices),
-        adjuncts=";".join(item.modality.id for item in care.adjuncts),
-        not_recommended=";".join(against),
-        active_care_recorded=bool(core_care),
-        active_care_approximate=bool(core_care) and all(prior.approximate for prior in core_care),
-        passive_only=bool(window) and all(_activity(prior, catalog) is False for prior in window),
-        not_recommended_recorded=bool(against),
-        no_nondrug_care_recorded=not window,
-    )
+        return found
+
+    def start(self, as_of: datetime.date, months: int) -> datetime.date:
+        """:func:`lookback_start` of ``as_of`` and ``months``."""
+        key = (as_of, months)
+        found = self._starts.get(key)
+        if found is None:
+            found = self._starts[key] = lookback_start(as_of, months)
+        return found
+
+
+def _activity(target: str, catalog: Catalog) -> bool | None:
+    """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
+    if not target.startswith("family:"):
+        modality = catalog.get(target)
+        return None if modality is None else modality.is_active
+    family = target.removeprefix("family:")
+    found = {modality.is_active for modality in catalog if modality.kind == family}
+    return found.pop() if len(found) == 1 else None
+
+
+def _rows(
+    patient: str, record: BundleImport, window: Sequence[PriorCare], plans: _Plans
+) -> tuple[PatientRow, ...]:
+    """The patient's row for each pain type ``record`` read."""
+    recorded = "; ".join(prior.words for prior in window)
+    approximate = any(prior.approximate for prior in window)
+    passive_only = bool(window) and all(plans.activity(prior.target) is False for prior in window)
+    by_definition = {
+        found.pain_type for found in record.conditions if found.phase_from == "definition"
+    }
+    rows = []
+    for pain_type in record.pain_types:
+        care = plans.care(pain_type)
+        core_care = [prior for prior in window if prior.target in care.core_targets]
+        against = sorted(
+            {prior.target for prior in window if plans.against(prior.target, pain_type)}
+        )
+        rows.append(
+            PatientRow(
+                patient=patient,
+                pain_type=str(pain_type),
+                chronic_by_definition=pain_type in by_definition,
+                recorded=recorded,
+                approximate=approximate,
+                core=care.core,
+                adjuncts=care.adjuncts,
+                not_recommended=";".join(against),
+                active_care_recorded=bool(core_care),
+                active_care_approximate=bool(core_care)
+                and all(prior.approximate for prior in core_care),
+                passive_only=passive_only,
+                not_recommended_recorded=bool(against),
+                no_nondrug_care_recorded=not window,
+            )
+        )
+    return tuple(rows)
 
 
 def _bundle(resources: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -295,7 +347,7 @@ def read_patient(
     """
     catalog = default_catalog() if catalog is None else catalog
     plans = _Plans(catalog) if plans is None else plans
-    start = lookback_start(as_of, lookback_months)
+    start = plans.start(as_of, lookback_months)
     shown = (
         list(places) if places is not None else [f"resource {i}" for i in range(len(resources))]
     )
@@ -323,17 +375,7 @@ def read_patient(
         key=lambda prior: (prior.date, prior.words),
     )
     return PatientResult(
-        rows=tuple(
-            _row(
-                patient=patient,
-                record=record,
-                pain_type=pain_type,
-                window=window,
-                care=plans(pain_type),
-                catalog=catalog,
-            )
-            for pain_type in record.pain_types
-        ),
+        rows=_rows(patient, record, window, plans),
         skips=tuple(
             PatientSkip(
                 rule=f"import.{skipped.rule}",
