@@ -410,25 +410,69 @@ def test_workers_give_the_same_report(tmp_path: Path) -> None:
     assert pooled == alone
 
 
-def test_chunks_never_cut_a_patient() -> None:
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=12),
+    batch_rows=st.integers(min_value=1, max_value=5),
+    chunk_rows=st.integers(min_value=1, max_value=12),
+)
+def test_chunks_never_cut_a_patient(sizes: list[int], batch_rows: int, chunk_rows: int) -> None:
+    """Chunks keep every patient whole, keep the order, and hold at least ``chunk_rows``."""
     import pyarrow as pa
 
     from painmodalities.population._workers import chunks
 
-    patients = ["a", "a", "b", "b", "b", "c", "d", "d"]
+    patients = [f"p{number:02d}" for number, size in enumerate(sizes) for _ in range(size)]
     batches = [
-        pa.RecordBatch.from_pydict({"patient": patients[start : start + 3]})
-        for start in range(0, len(patients), 3)
+        pa.RecordBatch.from_pydict({"patient": patients[start : start + batch_rows]})
+        for start in range(0, len(patients), batch_rows)
     ]
     found = [
         [patient for batch in chunk for patient in batch.column("patient").to_pylist()]
-        for chunk in chunks(batches)
+        for chunk in chunks(batches, chunk_rows)
     ]
     assert [patient for chunk in found for patient in chunk] == patients
     assert all(not set(one) & set(two) for one, two in itertools.pairwise(found))
+    assert all(len(chunk) >= chunk_rows for chunk in found[:-1])
 
 
-@pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True, None])
+def test_workers_in_small_chunks_give_what_one_process_gives(tmp_path: Path) -> None:
+    """Many chunks, each in a process of the pool: the batches come back in order."""
+    import duckdb
+    import pyarrow as pa
+
+    from painmodalities.population._bulk import export_files, stage
+    from painmodalities.population._grouped import Options, grouped
+    from painmodalities.population._workers import in_workers
+
+    manifest = write_synthetic_export(tmp_path / "export", 300, seed=2, as_of=AS_OF)
+    stage(export_files(manifest), tmp_path, lambda skips: None)
+    staged = duckdb.read_parquet(str(tmp_path / "resources.parquet"))
+    ordered = staged.order("patient, seq").select("patient, rtype, rid, place, resource")
+    batches = list(ordered.to_arrow_reader(batch_size=97))
+    options = Options(as_of=AS_OF, lookback_months=12)
+    alone = list(grouped(iter(batches), options))
+    pooled: list[Any] = []
+    in_workers(iter(batches), options, 2, pooled.append, chunk_rows=200)
+    assert len(pooled) > 2  # several chunks
+
+    def split(batches: list[Any]) -> tuple[list[Any], list[Any]]:
+        """The rows in order, and the skips (each batch has its rows, then its skips)."""
+        found = pa.Table.from_batches(batches).to_pylist()
+        rows = [row for row in found if row["skip_rule"] is None]
+        return rows, sorted(map(str, (row for row in found if row["skip_rule"] is not None)))
+
+    assert split(pooled) == split(alone)
+
+
+def test_automatic_workers_by_export_size() -> None:
+    from painmodalities.population._workers import AUTO_MIN_RESOURCES, cores, workers_for
+
+    assert workers_for(None, AUTO_MIN_RESOURCES - 1) == 1
+    assert workers_for(None, AUTO_MIN_RESOURCES) == cores()
+    assert workers_for(3, 10) == 3
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True])
 def test_error_workers(tmp_path: Path, workers: Any) -> None:
     _write(tmp_path, "Patient.ndjson", PATIENT)
     with pytest.raises(ValidationError) as caught:
@@ -510,3 +554,16 @@ def test_cli_shows_progress_on_a_terminal_only(tmp_path: Path) -> None:
     for stderr, shown in ((_Terminal(), True), (io.StringIO(), False)):
         assert run(parsed, io.StringIO(), stderr) == 0
         assert ("grouped 2 resources" in stderr.getvalue()) is shown
+
+
+def test_cli_workers_option() -> None:
+    """``--workers N`` reaches the report; without it the number is chosen by export size."""
+    parser = build_parser()
+    assert parser.parse_args(["population", "export"]).workers is None
+    assert parser.parse_args(["population", "export", "--workers", "2"]).workers == 2
+
+
+@pytest.mark.parametrize("given", ["0", "-1", "1.5", "two"])
+def test_error_cli_workers(given: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["population", str(tmp_path), "--workers", given]) == 2
+    assert "--workers" in capsys.readouterr().err

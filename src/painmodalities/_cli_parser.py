@@ -632,4 +632,11 @@ def _add_population(commands: "argparse._SubParsersAction[Parser]", handler: Han
     population.add_argument(
         "--format", choices=("table", "json"), default="table", help="the summary's format"
     )
+    population.add_argument(
+        "--workers",
+        type=arg.positive_int,
+        metavar="N",
+        help="processes running the per-patient work with duckdb (default: one per core for "
+        "an export of 50,000 resources or more, else 1)",
+    )
     population.set_defaults(handler=handler, usage=population.format_usage())

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
         progress=progress if terminal else None,
         rows_to=args.rows,
         keep_rows=False,
+        workers=args.workers,
     )
     if terminal:
         print(file=stderr)

@@ -24,7 +24,7 @@ from painmodalities.population._measures import (
     lookback_start,
 )
 from painmodalities.population._results import Results
-from painmodalities.population._workers import check_workers
+from painmodalities.population._workers import check_workers, workers_for
 
 __all__ = ["MEASURE_URL", "MeasureCount", "PopulationReport", "population_report"]
 
@@ -228,7 +228,7 @@ def population_report(
     rows_to: str | os.PathLike[str] | None = None,
     keep_rows: bool | None = None,
     validate: Literal["resources", "elements"] = "elements",
-    workers: int = 1,
+    workers: int | None = 1,
 ) -> PopulationReport:
     """The care-gap report of a FHIR Bulk Data export, as of ``as_of``.
 
@@ -261,7 +261,10 @@ def population_report(
         workers: how many processes run the per-patient work with DuckDB (the results are
             the same): 1 (the default) runs it in this process; more use a pool of processes
             started with ``spawn``, so a script asking for them must guard its entry point
-            with ``if __name__ == "__main__":``. Spark runs on its own executors.
+            with ``if __name__ == "__main__":``. ``None``: one per core for an export of
+            at least 50,000 staged resources (about 10,000 patients), else 1 (what the
+            command line does). Spark runs on its own
+            executors.
 
     Raises:
         ValidationError: for an export that cannot be read (a file that is not NDJSON, two
@@ -299,7 +302,7 @@ def population_report(
                     options,
                     results.add,
                     progress=progress,
-                    workers=workers,
+                    workers=workers_for(workers, staged.resources),
                 )
             else:
                 run_spark(where, options, local_spark() if spark is None else spark, results.add)

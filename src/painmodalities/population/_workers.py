@@ -11,38 +11,83 @@ entry point with ``if __name__ == "__main__":``.
 """
 
 import multiprocessing
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import Any, Final
 
 from painmodalities.errors import invalid
 from painmodalities.population._grouped import Options, grouped
 
-__all__ = ["check_workers", "chunks", "in_workers"]
+__all__ = [
+    "AUTO_MIN_RESOURCES",
+    "CHUNK_ROWS",
+    "check_workers",
+    "chunks",
+    "cores",
+    "in_workers",
+    "workers_for",
+]
+
+#: The fewest staged resources for which ``workers=None`` starts processes: below it (about
+#: 10,000 patients, a few seconds of per-patient work) their start-up (a ``spawn``ed Python
+#: importing the FHIR models, about a second each) costs more than they win.
+AUTO_MIN_RESOURCES: Final = 50_000
+#: How many staged resources a chunk sent to a process holds, at least (a chunk pays a
+#: round trip and the plans of its pain types: a few milliseconds).
+CHUNK_ROWS: Final = 16_384
 
 
 def check_workers(workers: object) -> None:
-    """Raise unless ``workers`` is a whole number of at least 1."""
-    if type(workers) is not int or workers < 1:
-        raise invalid("$.workers", "a whole number of processes, at least 1", workers, "range")
+    """Raise unless ``workers`` is ``None`` (automatic) or a whole number of at least 1."""
+    if workers is not None and (type(workers) is not int or workers < 1):
+        raise invalid(
+            "$.workers", "a whole number of processes, at least 1, or None", workers, "range"
+        )
 
 
-def chunks(batches: Iterable[Any]) -> Iterator[list[Any]]:
-    """The record batches, sorted by patient, regrouped so that no patient straddles two."""
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def workers_for(workers: int | None, resources: int) -> int:
+    """How many processes run the per-patient work of ``resources`` staged resources.
+
+    ``workers`` itself, or when ``None``: one per core for an export of at least
+    :data:`AUTO_MIN_RESOURCES` staged resources, else 1.
+    """
+    if workers is not None:
+        return workers
+    return cores() if resources >= AUTO_MIN_RESOURCES else 1
+
+
+def chunks(batches: Iterable[Any], rows: int = CHUNK_ROWS) -> Iterator[list[Any]]:
+    """The record batches, sorted by patient, regrouped so that no patient straddles two.
+
+    A chunk holds at least ``rows`` resources (but the last), or fewer for a patient who
+    straddles more.
+    """
     import pyarrow.compute as pc  # noqa: PLC0415 (an extra's, where used)
 
     pending: list[Any] = []
+    held = 0
     for batch in batches:
         if not batch.num_rows:
             continue
         patients = batch.column("patient")
         last = pc.sum(pc.equal(patients, patients[-1])).as_py()
         cut = batch.num_rows - last  # the last patient's rows are the batch's last ones
-        if cut:
+        rest = batch
+        if cut and held + cut >= rows:
             yield [*pending, batch.slice(0, cut)]
-            pending = []
-        pending.append(batch.slice(cut))
+            pending, held, rest = [], 0, batch.slice(cut)
+        pending.append(rest)
+        held += rest.num_rows
     if pending:
         yield pending
 
@@ -53,14 +98,22 @@ def _work(batches: list[Any], options: Options) -> list[Any]:
 
 
 def in_workers(
-    batches: Iterable[Any], options: Options, workers: int, sink: Callable[[Any], None]
+    batches: Iterable[Any],
+    options: Options,
+    workers: int,
+    sink: Callable[[Any], None],
+    *,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> None:
-    """Run the per-patient function over ``batches`` in ``workers`` processes, in order."""
+    """Run the per-patient function over ``batches`` in ``workers`` processes, in order.
+
+    The batches are sent in :func:`chunks` of at least ``chunk_rows`` resources.
+    """
     # "spawn": DuckDB's threads run in this process, and forking a threaded process is unsafe.
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         flight: deque[Future[list[Any]]] = deque()
-        for chunk in chunks(batches):
+        for chunk in chunks(batches, chunk_rows):
             flight.append(pool.submit(_work, chunk, options))
             if len(flight) >= 2 * workers:
                 for batch in flight.popleft().result():
