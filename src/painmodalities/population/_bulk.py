@@ -226,10 +226,10 @@ def stage(
     lines = seq = 0
     try:
         for path in files:
-            first = True
+            first, name = True, path.name
             for number, line in _lines(path, max_line_bytes):
                 lines += 1
-                where = f"{path.name}:{number}"
+                where = f"{name}:{number}"
                 if line is None:
                     skip("oversized_line", where, f"a line over {max_line_bytes} bytes: not read")
                     first = False
