@@ -13,21 +13,32 @@ before timing) is read by:
 
 Each measurement runs in a fresh subprocess, so that its peak RSS (``ru_maxrss`` of that
 Python process, DuckDB included as it runs in-process) is its own. With ``--workers N`` the
-DuckDB engine is also run with its per-patient work in N processes (``workers=N``); the
-largest worker's peak is shown apart. For Spark it is the driver's only: the JVM and its
-Python workers are not counted.
+DuckDB engine is also run with its per-patient work in N processes (``workers=N``, what the
+command line does on an N-core machine); the largest worker's peak is shown apart, and the
+total (the main process plus N times the largest worker) is the figure for the memory
+target. For Spark it is the driver's only: the JVM and its Python workers are not counted.
 Ratios are of wall times in the same run.
+
+With ``--cache DIR`` each export is written once to ``DIR/patients-N-seed-0`` and read from
+there by later runs (delete the directory after a change to the synthetic generator).
+
+The coordinator's full run (sizes 100,000, 300,000 and 1,000,000; DuckDB with one process
+and with one per core; Spark ``local[2]`` and ``local[1]`` at 100,000 patients only):
+
+    python benchmarks/population.py --full --cache /work/bulk-cache
 
 Targets (issue 27, on 1,000,000 patients, 2 cores): DuckDB within 3x the floor; peak memory
 under 2 GiB and flat in N; Spark within 2x of DuckDB; local[2] at least 1.6x faster than
 local[1].
 
     python benchmarks/population.py --patients 10000,30000,100000 --no-spark --workers 2
+    python benchmarks/population.py --patients 100000 --spark-max 100000 --cache DIR
     python benchmarks/population.py --patients 10000 --workers 2    # with Spark
     python benchmarks/population.py --small                         # 300 patients, DuckDB only
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -36,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,16 +114,87 @@ def _child(kind: str, manifest: str) -> dict[str, Any]:
     return found
 
 
-def main() -> None:
+@contextlib.contextmanager
+def _export(size: int, cache: str | None) -> Iterator[str]:
+    """The manifest of the seeded export of ``size`` patients: cached, or in a scratch dir."""
+    from painmodalities.population import write_synthetic_export
+
+    if cache is None:
+        with tempfile.TemporaryDirectory() as scratch:
+            yield str(write_synthetic_export(scratch, size, seed=0, as_of=AS_OF))
+        return
+    folder = Path(cache) / f"patients-{size}-seed-0"
+    if not (folder / "manifest.json").is_file():
+        partial = folder.with_name(f".partial-{folder.name}")
+        write_synthetic_export(partial, size, seed=0, as_of=AS_OF)
+        partial.rename(folder)  # only a complete export is ever found there
+    yield str(folder / "manifest.json")
+
+
+def _cores() -> int:
+    from painmodalities.population._workers import cores
+
+    return cores()
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--patients", default="10000,30000,100000", help="sizes, comma-separated")
     parser.add_argument("--small", action="store_true", help="300 patients, DuckDB and floor")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="the full run: 100k, 300k and 1M patients, --workers one per core, "
+        "Spark at 100k only",
+    )
     parser.add_argument("--no-spark", action="store_true", help="leave Spark out")
+    parser.add_argument(
+        "--spark-max", type=int, default=0, help="run Spark only up to this size (0: every size)"
+    )
     parser.add_argument(
         "--workers", type=int, default=0, help="also run DuckDB with this many processes"
     )
+    parser.add_argument("--cache", help="a directory keeping the generated exports across runs")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser
+
+
+def _show(
+    size: int, results: dict[str, dict[str, Any]], pooled: str | None, workers: int
+) -> float:
+    """Print one size's times and ratios; return the DuckDB engine's peak memory (MiB)."""
+    line = [f"N={size:>8}"]
+    for kind, found in results.items():
+        startup = f" (+{found['startup']:.1f} s start-up)" if "startup" in found else ""
+        child = ""
+        if "workers" in kind:
+            total = found["peak_mib"] + workers * found["child_mib"]
+            child = f" (largest worker {found['child_mib']} MiB; total at most {total:.0f})"
+        line.append(
+            f"{kind}: {found['seconds']:.2f} s{startup}, peak {found['peak_mib']} MiB{child}"
+        )
+    print("; ".join(line))
+    duck, floor = results["duckdb"]["seconds"], results["floor"]["seconds"]
+    ratios = [f"duckdb/floor {duck / floor:.1f}x"]
+    best, peak = duck, results["duckdb"]["peak_mib"]
+    if pooled is not None:
+        found = results[pooled]
+        best = min(duck, found["seconds"])
+        ratios.append(f"{pooled}/floor {found['seconds'] / floor:.1f}x")
+        peak = max(peak, found["peak_mib"] + workers * found["child_mib"])
+    if "spark local[2]" in results:
+        two, one = results["spark local[2]"]["seconds"], results["spark local[1]"]["seconds"]
+        ratios += [
+            f"spark local[2]/best duckdb {two / best:.2f}x",
+            f"local[1]/local[2] {one / two:.2f}x",
+        ]
+    print("           " + ", ".join(ratios), flush=True)
+    print(f"           load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    return float(peak)
+
+
+def main() -> None:
+    args = _parser().parse_args()
     if args.child:
         found = _measure(*args.child)
         found["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
@@ -121,41 +204,28 @@ def main() -> None:
         )
         print(json.dumps(found))
         return
-    from painmodalities.population import write_synthetic_export
-
+    if args.full:
+        args.patients, args.workers = "100000,300000,1000000", max(2, _cores())
+        args.spark_max = args.spark_max or 100_000
     sizes = [300] if args.small else [int(n) for n in args.patients.split(",")]
-    kinds = ["floor", "duckdb"]
-    if args.workers > 1:
-        kinds.append(f"duckdb workers={args.workers}")
-    if not (args.small or args.no_spark):
-        kinds += ["spark local[2]", "spark local[1]"]
+    pooled = f"duckdb workers={args.workers}" if args.workers > 1 else None
+    base = ["floor", "duckdb", *([pooled] if pooled else [])]
+    spark = [] if args.small or args.no_spark else ["spark local[2]", "spark local[1]"]
     print(f"{os.cpu_count()} cores; times are wall seconds, peak is the Python process's max RSS")
     print(f"load average before: {' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
+    peaks: dict[int, float] = {}
     for size in sizes:
-        with tempfile.TemporaryDirectory() as scratch:
-            manifest = str(write_synthetic_export(scratch, size, seed=0, as_of=AS_OF))
+        kinds = base + (spark if not args.spark_max or size <= args.spark_max else [])
+        with _export(size, args.cache) as manifest:
             results = {kind: _child(kind, manifest) for kind in kinds}
-        line = [f"N={size:>8}"]
-        for kind, found in results.items():
-            startup = f" (+{found['startup']:.1f} s start-up)" if "startup" in found else ""
-            child = f" (largest worker {found['child_mib']} MiB)" if "workers" in kind else ""
-            line.append(
-                f"{kind}: {found['seconds']:.2f} s{startup}, peak {found['peak_mib']} MiB{child}"
-            )
-        print("; ".join(line))
-        duck, floor = results["duckdb"]["seconds"], results["floor"]["seconds"]
-        ratios = [f"duckdb/floor {duck / floor:.1f}x"]
-        if len(kinds) > 2 and "workers" in kinds[2]:
-            pooled = results[kinds[2]]["seconds"]
-            ratios.append(f"{kinds[2]}/floor {pooled / floor:.1f}x")
-        if "spark local[2]" in results:
-            two, one = results["spark local[2]"]["seconds"], results["spark local[1]"]["seconds"]
-            ratios += [
-                f"spark local[2]/duckdb {two / duck:.2f}x",
-                f"local[1]/local[2] {one / two:.2f}x",
-            ]
-        print("           " + ", ".join(ratios), flush=True)
-        print(f"           load average: {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+        peaks[size] = _show(size, results, pooled, args.workers)
+    if len(peaks) > 1:
+        low, high = min(peaks), max(peaks)
+        print(
+            f"peak memory of the DuckDB engine (all its processes): {peaks[low]:.0f} MiB at "
+            f"N={low}, {peaks[high]:.0f} MiB at N={high} ({peaks[high] / peaks[low]:.2f}x; "
+            "target: under 2048 MiB and flat)"
+        )
 
 
 if __name__ == "__main__":
