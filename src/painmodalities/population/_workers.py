@@ -69,8 +69,7 @@ def workers_for(workers: int | None, resources: int) -> int:
 def chunks(batches: Iterable[Any], rows: int = CHUNK_ROWS) -> Iterator[list[Any]]:
     """The record batches, sorted by patient, regrouped so that no patient straddles two.
 
-    A chunk holds at least ``rows`` resources (but the last), or fewer for a patient who
-    straddles more.
+    Every chunk but the last holds at least ``rows`` resources.
     """
     import pyarrow.compute as pc  # noqa: PLC0415 (an extra's, where used)
 
