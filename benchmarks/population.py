@@ -14,9 +14,11 @@ before timing) is read by:
 Each measurement runs in a fresh subprocess, so that its peak RSS (``ru_maxrss`` of that
 Python process, DuckDB included as it runs in-process) is its own. With ``--workers N`` the
 DuckDB engine is also run with its per-patient work in N processes (``workers=N``, what the
-command line does on an N-core machine); the largest worker's peak is shown apart, and the
-total (the main process plus N times the largest worker) is the figure for the memory
-target. For Spark it is the driver's only: the JVM and its Python workers are not counted.
+command line does on an N-core machine); then the figure for the memory target is the peak
+of the whole process tree (the resident memory of the process and its workers, summed,
+sampled every 0.1 s from ``/proc``; a worker's own ``ru_maxrss`` would count the parent's
+memory it was forked with before ``exec``). For Spark it is the driver's only: the JVM and
+its Python workers are not counted.
 Ratios are of wall times in the same run.
 
 With ``--cache DIR`` each export is written once to ``DIR/patients-N-seed-0`` and read from
@@ -46,6 +48,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +104,42 @@ def _measure(kind: str, manifest: str) -> dict[str, Any]:
     found["rows"] = report.row_count
     found["patients"] = report.patients
     return found
+
+
+def _tree_rss(pid: int) -> int:
+    """The resident memory of process ``pid`` and all its descendants, in KiB (Linux)."""
+    total = 0
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += next(
+            int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+        )
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _tree_rss(int(child))
+    except (OSError, StopIteration):  # the process ended meanwhile
+        pass
+    return total
+
+
+@contextlib.contextmanager
+def _tree_peak(found: dict[str, Any]) -> Iterator[None]:
+    """Sample this process tree's resident memory while the block runs: its peak, in MiB."""
+    peak = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], _tree_rss(os.getpid()))
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
+        found["tree_mib"] = round(peak[0] / 1024, 1)
 
 
 def _child(kind: str, manifest: str) -> dict[str, Any]:
@@ -159,17 +198,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _show(
-    size: int, results: dict[str, dict[str, Any]], pooled: str | None, workers: int
-) -> float:
+def _show(size: int, results: dict[str, dict[str, Any]], pooled: str | None) -> float:
     """Print one size's times and ratios; return the DuckDB engine's peak memory (MiB)."""
     line = [f"N={size:>8}"]
     for kind, found in results.items():
         startup = f" (+{found['startup']:.1f} s start-up)" if "startup" in found else ""
         child = ""
         if "workers" in kind:
-            total = found["peak_mib"] + workers * found["child_mib"]
-            child = f" (largest worker {found['child_mib']} MiB; total at most {total:.0f})"
+            child = f" (with its workers: {found['tree_mib']} MiB)"
         line.append(
             f"{kind}: {found['seconds']:.2f} s{startup}, peak {found['peak_mib']} MiB{child}"
         )
@@ -181,7 +217,7 @@ def _show(
         found = results[pooled]
         best = min(duck, found["seconds"])
         ratios.append(f"{pooled}/floor {found['seconds'] / floor:.1f}x")
-        peak = max(peak, found["peak_mib"] + workers * found["child_mib"])
+        peak = max(peak, found["tree_mib"])
     if "spark local[2]" in results:
         two, one = results["spark local[2]"]["seconds"], results["spark local[1]"]["seconds"]
         ratios += [
@@ -196,12 +232,11 @@ def _show(
 def main() -> None:
     args = _parser().parse_args()
     if args.child:
-        found = _measure(*args.child)
+        sampled: dict[str, Any] = {}
+        with _tree_peak(sampled):
+            found = _measure(*args.child)
+        found.update(sampled)
         found["peak_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-        # The largest process this one started and waited for (a pool's worker), if any.
-        found["child_mib"] = round(
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1
-        )
         print(json.dumps(found))
         return
     if args.full:
@@ -218,7 +253,7 @@ def main() -> None:
         kinds = base + (spark if not args.spark_max or size <= args.spark_max else [])
         with _export(size, args.cache) as manifest:
             results = {kind: _child(kind, manifest) for kind in kinds}
-        peaks[size] = _show(size, results, pooled, args.workers)
+        peaks[size] = _show(size, results, pooled)
     if len(peaks) > 1:
         low, high = min(peaks), max(peaks)
         print(
