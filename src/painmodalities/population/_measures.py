@@ -18,7 +18,7 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import ValidationError, invalid
 from painmodalities.evidence import PainType
 from painmodalities.fhir import BundleImport, PriorCare, read_bundle
-from painmodalities.plans import CarePlan, plan
+from painmodalities.plans import plan
 from painmodalities.vocabulary import Direction
 
 __all__ = [
@@ -183,7 +183,6 @@ def lookback_start(as_of: datetime.date, months: int) -> datetime.date:
 class _Care(NamedTuple):
     """What a row takes from the plan of its pain type."""
 
-    plan: CarePlan
     core: str
     adjuncts: str
     #: The prior-care targets that concern a core choice (``prior_care_for``'s rule: the
@@ -207,16 +206,12 @@ class _Plans:
         self._against: dict[tuple[str, PainType], bool] = {}
         self._starts: dict[tuple[datetime.date, int], datetime.date] = {}
 
-    def __call__(self, pain_type: PainType) -> CarePlan:
-        return self.care(pain_type).plan
-
     def care(self, pain_type: PainType) -> _Care:
         """The plan of ``pain_type`` and what a row takes from it."""
         found = self._found.get(pain_type)
         if found is None:
             care = plan(pain_type, catalog=self.catalog)
             found = self._found[pain_type] = _Care(
-                plan=care,
                 core=";".join(item.modality.id for item in care.core_choices),
                 adjuncts=";".join(item.modality.id for item in care.adjuncts),
                 core_targets=frozenset(
@@ -339,7 +334,8 @@ def read_patient(
         lookback_months: the look-back window, in calendar months.
         places: where each resource came from (``Condition.ndjson:12``), for the skips.
         catalog: the catalog to plan with (the built-in one by default).
-        plans: a memo of plans by pain type kept across calls (internal).
+        plans: what is the same for every patient of a run (the plans, with ``catalog``),
+            kept across calls (internal).
         validate: how much of each resource ``read_bundle`` checks: ``"elements"`` (the
             default: the elements it reads, as for an export a FHIR server already
             validated) or ``"resources"`` (every element); see
