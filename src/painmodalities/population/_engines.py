@@ -20,9 +20,6 @@ from painmodalities.population._workers import in_workers
 
 __all__ = ["CONFLICTS", "ENGINES", "local_spark", "run_duckdb", "run_spark"]
 
-#: How many partitions per core the Spark engine cuts the staged resources into.
-_PARTITIONS_PER_CORE: Final = 4
-
 #: The engines, by name.
 ENGINES: Final = ("duckdb", "spark")
 
@@ -137,9 +134,9 @@ def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any],
     frame.createOrReplaceTempView("staging")
     found = spark.sql(CONFLICTS).collect()
     _conflict(tuple(found[0]) if found else None)
-    # A few partitions per core: a core whose partition is done takes the next one, so that
-    # one slow partition does not leave the other cores idle (each costs a few milliseconds).
-    partitions = _PARTITIONS_PER_CORE * max(1, int(spark.sparkContext.defaultParallelism))
+    # One partition per core: hashing patients spreads them evenly, and more partitions
+    # measured slower (each task pays the JVM's and the worker's set-up).
+    partitions = max(1, int(spark.sparkContext.defaultParallelism))
     schema = result_schema()
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
