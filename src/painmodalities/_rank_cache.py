@@ -57,7 +57,7 @@ _RANKING_BUDGET = 1 << 16
 #: Programme indexes with the components a patient's constraints leave out.
 _Omitted = tuple[tuple[int, tuple[Any, ...]], ...]
 _Options = tuple[tuple[Any, ...], tuple[Any, ...]]
-_Result = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
+_Result = tuple[tuple[Any, ...], tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]
 
 
 def _bounded(budget: int, size: int) -> int:
@@ -101,18 +101,21 @@ class _Advice:
     """One pain type and policy: what guidelines say of each modality.
 
     ``recommendations`` holds each modality's recommendations in scope; ``against`` the
-    indexes the policy excludes for a guideline's "against", with their reasons.
+    indexes the policy excludes for a guideline's "against", with their reasons;
+    ``before`` what a guideline asks a clinician to do before treating the pain type.
     """
 
-    __slots__ = ("against", "recommendations")
+    __slots__ = ("against", "before", "recommendations")
 
     def __init__(
         self,
         recommendations: tuple[tuple[Recommendation, ...], ...],
         against: tuple[tuple[int, tuple[Any, ...]], ...],
+        before: tuple[Any, ...],
     ) -> None:
         self.recommendations = recommendations
         self.against = against
+        self.before = before
 
 
 class _Board:
@@ -234,7 +237,7 @@ class RankCache:
 
     def __init__(self, catalog: Catalog) -> None:
         # The closures hold the catalog's parts, not the catalog: no reference cycle.
-        modalities, ids = catalog.modalities, catalog.ids
+        modalities, ids, guidance = catalog.modalities, catalog.ids, catalog.assessments
         by_id = MappingProxyType(dict(zip(ids, modalities, strict=True)))
         size = max(1, len(modalities))
         kind = type(self)
@@ -252,6 +255,7 @@ class RankCache:
             return _Advice(
                 recommendations=tuple(m.recommendations_for(pain_type) for m in modalities),
                 against=tuple((index, reasons) for index, reasons in against if reasons),
+                before=tuple(each for each in guidance if each.applies_to(pain_type)),
             )
 
         def board(pain_type: PainType, weights: Weights, policy: ScoringPolicy) -> _Board:
@@ -320,7 +324,7 @@ class RankCache:
                 )
                 for index in sorted(reasons)
             )
-            return ranked, unranked, excluded
+            return ranked, unranked, excluded, found.before
 
         self.assessments = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(assessments)
         self.advice = functools.lru_cache(_bounded(_ASSESSMENT_BUDGET, size))(advice)

@@ -258,7 +258,7 @@ class PainType(Record):
         """
         if self.phase is Phase.CHRONIC or self.condition not in CHRONIC_BY_DEFINITION:
             return self
-        return PainType(self.condition, Phase.CHRONIC)
+        return shared_pain_type(self.condition, Phase.CHRONIC)
 
     @property
     def definition_note(self) -> str:

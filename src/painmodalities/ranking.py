@@ -432,7 +432,7 @@ def _ranking(
     rankings: Callable[[PainType, Weights, ScoringPolicy, Patient], Any],
 ) -> Ranking:
     """The ranking of checked arguments, its entries from the catalog's ``rankings`` cache."""
-    options, unranked, excluded = rankings(pain_type, weights, policy, patient)
+    options, unranked, excluded, assessments = rankings(pain_type, weights, policy, patient)
     return Ranking(
         pain_type=pain_type,
         options=options,
@@ -441,7 +441,7 @@ def _ranking(
         patient=patient,
         weights=weights,
         policy=policy,
-        assessments=catalog.assessments_for(pain_type),
+        assessments=assessments,
         catalog=catalog,
     )
 
