@@ -9,7 +9,12 @@ from painmodalities._words import in_sentence
 from painmodalities.catalog import Catalog
 from painmodalities.errors import invalid
 from painmodalities.fhir._codes import SNOMED_SYSTEM, SNOMED_VERIFIED, SnomedConcept
-from painmodalities.fhir._imported import BundleImport, ImportedProcedure, PriorCare
+from painmodalities.fhir._imported import (
+    BundleImport,
+    ImportedProcedure,
+    PriorCare,
+    targets_concerning,
+)
 from painmodalities.fhir._values import (
     _codings,
     _date_range,
@@ -162,9 +167,5 @@ def prior_care_for(
     """
     if not isinstance(record, BundleImport):
         raise invalid("$.record", "a BundleImport (from read_bundle)", record, "type")
-    modality = (default_catalog() if catalog is None else catalog)[modality_id]
-    return tuple(
-        prior
-        for prior in record.prior_care
-        if prior.modality_id == modality.id or prior.family == modality.kind
-    )
+    targets = targets_concerning((default_catalog() if catalog is None else catalog)[modality_id])
+    return tuple(prior for prior in record.prior_care if prior.target in targets)

@@ -10,8 +10,16 @@ from typing import Literal
 import attrs
 
 from painmodalities.evidence import PainType
+from painmodalities.modalities import Modality
 
-__all__ = ["BundleImport", "ImportedCondition", "ImportedProcedure", "PriorCare", "Skipped"]
+__all__ = [
+    "BundleImport",
+    "ImportedCondition",
+    "ImportedProcedure",
+    "PriorCare",
+    "Skipped",
+    "targets_concerning",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +124,14 @@ class PriorCare:
 
     def __str__(self) -> str:
         return self.words
+
+
+def targets_concerning(modality: Modality) -> frozenset[str]:
+    """The :attr:`PriorCare.target` values that concern ``modality``: itself, or its family.
+
+    A referral for a whole family (psychotherapy) concerns every modality of it.
+    """
+    return frozenset((modality.id, f"family:{modality.kind}"))
 
 
 @attrs.frozen(kw_only=True)

@@ -18,6 +18,7 @@ from painmodalities.catalog import Catalog
 from painmodalities.errors import ValidationError, invalid
 from painmodalities.evidence import PainType
 from painmodalities.fhir import BundleImport, PriorCare, read_bundle
+from painmodalities.fhir._imported import targets_concerning
 from painmodalities.plans import plan
 from painmodalities.vocabulary import Direction
 
@@ -185,8 +186,7 @@ class _Care(NamedTuple):
 
     core: str
     adjuncts: str
-    #: The prior-care targets that concern a core choice (``prior_care_for``'s rule: the
-    #: modality itself, or its whole family).
+    #: The prior-care targets that concern a core choice (as ``prior_care_for`` reads them).
     core_targets: frozenset[str]
 
 
@@ -214,26 +214,25 @@ class _Plans:
             found = self._found[pain_type] = _Care(
                 core=";".join(item.modality.id for item in care.core_choices),
                 adjuncts=";".join(item.modality.id for item in care.adjuncts),
-                core_targets=frozenset(
-                    target
-                    for item in care.core_choices
-                    for target in (item.modality.id, f"family:{item.modality.kind}")
+                core_targets=frozenset().union(
+                    *(targets_concerning(item.modality) for item in care.core_choices)
                 ),
             )
         return found
 
-    def activity(self, target: str) -> bool | None:
-        """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
-        if target not in self._activity:
-            self._activity[target] = _activity(target, self.catalog)
-        return self._activity[target]
+    def activity(self, prior: PriorCare) -> bool | None:
+        """Whether what ``prior`` points to is active (``None``: the catalog cannot say)."""
+        if prior.target not in self._activity:
+            self._activity[prior.target] = _activity(prior, self.catalog)
+        return self._activity[prior.target]
 
-    def against(self, target: str, pain_type: PainType) -> bool:
-        """Whether an in-scope guideline recommends against the modality ``target``."""
-        key = (target, pain_type)
+    def against(self, prior: PriorCare, pain_type: PainType) -> bool:
+        """Whether an in-scope guideline recommends against the modality ``prior`` names."""
+        key = (prior.target, pain_type)
         found = self._against.get(key)
         if found is None:
-            modality = None if target.startswith("family:") else self.catalog.get(target)
+            named = prior.modality_id
+            modality = None if named is None else self.catalog.get(named)
             found = self._against[key] = modality is not None and any(
                 rec.direction is Direction.AGAINST
                 for rec in modality.recommendations_for(pain_type)
@@ -249,13 +248,12 @@ class _Plans:
         return found
 
 
-def _activity(target: str, catalog: Catalog) -> bool | None:
+def _activity(target: PriorCare, catalog: Catalog) -> bool | None:
     """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
-    if not target.startswith("family:"):
-        modality = catalog.get(target)
+    if target.modality_id is not None:
+        modality = catalog.get(target.modality_id)
         return None if modality is None else modality.is_active
-    family = target.removeprefix("family:")
-    found = {modality.is_active for modality in catalog if modality.kind == family}
+    found = {modality.is_active for modality in catalog if modality.kind == target.family}
     return found.pop() if len(found) == 1 else None
 
 
@@ -265,7 +263,7 @@ def _rows(
     """The patient's row for each pain type ``record`` read."""
     recorded = "; ".join(prior.words for prior in window)
     approximate = any(prior.approximate for prior in window)
-    passive_only = bool(window) and all(plans.activity(prior.target) is False for prior in window)
+    passive_only = bool(window) and all(plans.activity(prior) is False for prior in window)
     by_definition = {
         found.pain_type for found in record.conditions if found.phase_from == "definition"
     }
@@ -273,9 +271,7 @@ def _rows(
     for pain_type in record.pain_types:
         care = plans.care(pain_type)
         core_care = [prior for prior in window if prior.target in care.core_targets]
-        against = sorted(
-            {prior.target for prior in window if plans.against(prior.target, pain_type)}
-        )
+        against = sorted({prior.target for prior in window if plans.against(prior, pain_type)})
         rows.append(
             PatientRow(
                 patient=patient,
