@@ -6,8 +6,9 @@ and skips come out in one Arrow schema (:func:`result_schema`).
 """
 
 import datetime
+import itertools
 import operator
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, Final, Literal
 
 import attrs
@@ -29,6 +30,8 @@ _ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
 _SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
 _ROW_VALUES: Final = operator.attrgetter(*_ROW_FIELDS)
 _PAIN_TYPE: Final = operator.attrgetter("pain_type")
+_STAGED: Final = ("patient", "rtype", "rid", "place", "resource")
+_PATIENT: Final = operator.itemgetter(0)
 #: How many resources or results an Arrow record batch holds.
 BATCH_ROWS: Final = 4096
 
@@ -63,12 +66,15 @@ def result_schema() -> Any:
 
 
 def _patient(
-    patient: str, group: list[tuple[str, str | None, str, bytes]], options: Options, plans: _Plans
+    patient: str,
+    group: Iterable[tuple[str, str, str | None, str, bytes]],
+    options: Options,
+    plans: _Plans,
 ) -> PatientResult:
-    """One patient's result, from their staged resources in export order."""
+    """One patient's result, from their staged resources (:data:`_STAGED`) in export order."""
     seen: set[tuple[str, str]] = set()
     resources, places, duplicates = [], [], []
-    for rtype, rid, place, resource in group:
+    for _, rtype, rid, place, resource in group:
         if rid is not None:
             if (rtype, rid) in seen:  # identical: CONFLICTS found no two that differ
                 duplicates.append(
@@ -151,22 +157,15 @@ def grouped(batches: Iterator[Any], options: Options) -> Iterator[Any]:
     """
     plans = _Plans(default_catalog() if options.catalog is None else options.catalog)
     out = _Out()
-    current: str | None = None
-    group: list[tuple[str, str | None, str, bytes]] = []
-    for batch in batches:
-        columns = [
-            batch.column(name).to_pylist()
-            for name in ("patient", "rtype", "rid", "place", "resource")
-        ]
-        for patient, rtype, rid, place, resource in zip(*columns, strict=True):
-            if patient != current:
-                if current is not None:
-                    out.add(_patient(current, group, options, plans))
-                current, group = patient, []
-            group.append((rtype, rid, place, resource))
+    for patient, group in itertools.groupby(_staged(batches), key=_PATIENT):
+        out.add(_patient(patient, group, options, plans))
         if len(out) >= BATCH_ROWS:
             yield out.batch()
-    if current is not None:
-        out.add(_patient(current, group, options, plans))
     if len(out):
         yield out.batch()
+
+
+def _staged(batches: Iterator[Any]) -> Iterator[tuple[str, str, str | None, str, bytes]]:
+    """Each staged resource of ``batches``, as a tuple of the :data:`_STAGED` columns."""
+    for batch in batches:
+        yield from zip(*(batch.column(name).to_pylist() for name in _STAGED), strict=True)
