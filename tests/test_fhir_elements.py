@@ -104,7 +104,7 @@ def _found(problems: list[Any]) -> set[tuple[str, str]]:
     return {(problem.path, problem.rule) for problem in problems}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     name=st.sampled_from(sorted(VALID)),
     changes=st.lists(
@@ -146,7 +146,7 @@ def test_both_levels_read_the_fixtures_the_same(name: str, as_of: datetime.date)
     )
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=5)
 @given(seed=st.integers(0, 10_000))
 def test_both_levels_read_synthetic_patients_the_same(seed: int) -> None:
     """Every patient of a synthetic export (noise included) reads the same at both levels."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import painmodalities as pm
@@ -324,14 +324,14 @@ _EXAMPLES = min(settings().max_examples, 50)
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-@settings(deadline=None, max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_EXAMPLES)
 @given(value=_JSON)
 def test_random_json_values_raise_only_library_errors(name: str, value: object) -> None:
     _only_library_errors(CALLS[name], value)
 
 
 @pytest.mark.parametrize("name", sorted(CALLS))
-@settings(deadline=None, max_examples=_EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=_EXAMPLES)
 @given(value=_VALUES)
 def test_random_python_objects_raise_only_library_errors(name: str, value: object) -> None:
     _only_library_errors(CALLS[name], value)

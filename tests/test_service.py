@@ -498,7 +498,6 @@ def test_fuzzing_finds_no_server_error(sandbox: str) -> None:
 
         @settings(
             max_examples=25,
-            deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
         )
