@@ -419,6 +419,11 @@ def make_strict_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Fraction, _unstructure_fraction)
     converter.register_structure_hook(Decimal, _structure_decimal)
     converter.register_unstructure_hook(Decimal, _unstructure_decimal)
+    # The enums made so far also by exact type: the first lookup of one then finds its hook
+    # at once, where one found by predicate is first looked for by functools.singledispatch
+    # (inside cattrs), which composes the enum's MRO.
+    for enum_type in RankedEnum.__subclasses__():
+        converter.register_structure_hook(enum_type, _enum_hook(enum_type))
     return converter
 
 

@@ -341,12 +341,15 @@ def _scaled(raw: tuple[Fraction, ...]) -> tuple[int, ...]:
     return tuple(value.numerator * (_SCALE // value.denominator) for value in raw)
 
 
-@attrs.frozen(repr=False, kw_only=True, eq=False)
-class Appraisal(Record):
+class Appraisal:
     """Everything in a modality's score for one pain type and policy except the weights.
 
     Ranking assesses each modality once per pain type and policy, and weighs the same
     assessment for every set of weights (:class:`Weighing`).
+
+    A plain slotted class, as :class:`Weighing` is: ranking makes them and reads them,
+    never compares, hashes or writes one, and an attrs class would compile its
+    ``__init__`` on every import (nothing assigns to one after it is made).
 
     Attributes:
         modality_id: the modality assessed.
@@ -358,18 +361,37 @@ class Appraisal(Record):
         unscored: findings for the pain type below the policy's certainty.
     """
 
-    modality_id: str
-    pain_type: PainType
-    policy: ScoringPolicy
-    raw: tuple[Fraction, ...]
-    findings: tuple[tuple[Finding, ...], ...]
-    has_benefit: bool
-    unscored: tuple[Finding, ...] = ()
-    # The raw values times _SCALE: small integers, for exact weighted sums.
-    _scaled: tuple[int, ...] = attrs.field(init=False, repr=False, eq=False)
+    __slots__ = (
+        "_scaled",
+        "findings",
+        "has_benefit",
+        "modality_id",
+        "pain_type",
+        "policy",
+        "raw",
+        "unscored",
+    )
 
-    def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_scaled", _scaled(self.raw))
+    def __init__(
+        self,
+        *,
+        modality_id: str,
+        pain_type: PainType,
+        policy: ScoringPolicy,
+        raw: tuple[Fraction, ...],
+        findings: tuple[tuple[Finding, ...], ...],
+        has_benefit: bool,
+        unscored: tuple[Finding, ...] = (),
+    ) -> None:
+        self.modality_id = modality_id
+        self.pain_type = pain_type
+        self.policy = policy
+        self.raw = raw
+        self.findings = findings
+        self.has_benefit = has_benefit
+        self.unscored = unscored
+        # The raw values times _SCALE: small integers, for exact weighted sums.
+        self._scaled = _scaled(raw)
 
 
 def assess(
