@@ -13,7 +13,7 @@ from typing import Final
 
 import attrs
 
-from painmodalities import _rank_cache, _words
+from painmodalities import _rank_cache
 from painmodalities import _rules as check
 from painmodalities._record import Record
 from painmodalities.evidence import PainType
@@ -153,6 +153,17 @@ class _ExclusionRule:
         self.details = details
 
 
+def _precautions_shared(patient: Patient, modality: Modality) -> Iterable[str]:
+    """``precaution: blood clot (nccih-massage)`` for each precaution both have."""
+    from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
+    source = f" ({modality.precautions_source})" if modality.precautions_source else ""
+    return (
+        f"precaution: {_words.word(precaution)}{source}"
+        for precaution in sorted(patient.precautions & modality.precautions)
+    )
+
+
 def _too_long(patient: Patient, modality: Modality) -> bool:
     limit, minutes = patient.max_session_minutes, modality.session_minutes
     return limit is not None and minutes is not None and minutes > limit
@@ -169,11 +180,7 @@ _EXCLUSION_RULES: Final = (
     _ExclusionRule(
         ExclusionReason.PRECAUTION,
         lambda patient, modality: not patient.precautions.isdisjoint(modality.precautions),
-        lambda patient, modality: (
-            f"precaution: {_words.word(precaution)}"
-            + (f" ({modality.precautions_source})" if modality.precautions_source else "")
-            for precaution in sorted(patient.precautions & modality.precautions)
-        ),
+        _precautions_shared,
     ),
     _ExclusionRule(
         ExclusionReason.NOT_COVERED,
@@ -221,6 +228,8 @@ class Omission(Record):
 
     def explain(self) -> str:
         """``without structural massage (precaution: blood clot)``."""
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         why = "; ".join(reason.detail for reason in self.reasons)
         return f"without {_words.in_sentence(self.name)} ({why})"
 
@@ -278,6 +287,8 @@ def patient_reasons(
 
     A programme with no active component left is not offered as an exercise-led one.
     """
+    from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
     reasons = patient.reasons_against(modality) if patient.rules_out(modality) else ()
     if _active_components_gone(modality, omitted, modalities):
         reasons += tuple(
@@ -299,6 +310,8 @@ def guideline_reasons(
     """With ``policy.exclude_against``, one reason per in-scope recommendation against it."""
     if not policy.exclude_against:
         return ()
+    from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
     return tuple(
         _reason(ExclusionReason.GUIDELINE_AGAINST, _words.guidance(advice, modality.name))
         for advice in modality.recommendations_for(pain_type)

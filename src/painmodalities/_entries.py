@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from painmodalities import _rank_cache, _words
+from painmodalities import _rank_cache
 from painmodalities import _rules as check
 from painmodalities._constraints import Omission, Reason
 from painmodalities._record import Record
@@ -45,6 +45,8 @@ class _Guided(Record):
     @property
     def warnings(self) -> tuple[str, ...]:
         """Each in-scope recommendation against the modality, as a sentence."""
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return tuple(
             _words.guidance(advice, self.modality.name)
             for advice in self.recommendations
@@ -54,12 +56,16 @@ class _Guided(Record):
     @property
     def guidance(self) -> tuple[str, ...]:
         """Every in-scope recommendation as a sentence, those against it first."""
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return tuple(
             _words.guidance(advice, self.modality.name)
             for advice in sorted(self.recommendations, key=_direction)
         )
 
     def _guidance_text(self) -> str:
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return "".join(
             f" {_GUIDANCE_LABELS[advice.direction]}: "
             f"{_words.guidance(advice, self.modality.name)}."

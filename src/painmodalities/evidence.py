@@ -27,7 +27,6 @@ from typing import Final
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities import _words
 from painmodalities._record import Record
 from painmodalities.errors import Problem, ValidationError
 from painmodalities.vocabulary import (
@@ -266,11 +265,15 @@ class PainType(Record):
 
         ``knee osteoarthritis is chronic by definition: ranked as chronic``.
         """
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return _words.chronic_by_definition(self.condition) if self.chronic_by_definition else ""
 
     @property
     def label(self) -> str:
         """Plain words, such as ``chronic low back pain``."""
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return _words.pain_type(self.condition, self.phase)
 
 

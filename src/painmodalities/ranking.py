@@ -25,7 +25,7 @@ from typing import Any, Final, TypeVar, overload
 
 import attrs
 
-from painmodalities import _rank_cache, _words
+from painmodalities import _rank_cache
 from painmodalities import _rules as check
 from painmodalities._builtin import default_catalog
 from painmodalities._constraints import (
@@ -244,6 +244,8 @@ class Ranking(Record):
         pain: function benefit for under a month and pain relief for under a month``).
         The one rule that the ranking's and the care plan's summaries share.
         """
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         label = self.pain_type.label
         if not self.options:
             return f"No option has scored evidence of benefit for {label}"
@@ -280,6 +282,8 @@ class Ranking(Record):
         (:attr:`Patient.precautions_known`) or no option offered has any; otherwise
         that they were not checked, then :attr:`precautions_to_check`.
         """
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         return _words.unchecked(self.patient.precautions_known, self.precautions_to_check)
 
     @property
@@ -289,6 +293,8 @@ class Ranking(Record):
         Why the phase is chronic when the condition is chronic by definition, then each
         assessment (``Before treating: ...``).
         """
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         note = self.pain_type.definition_note
         return (
             *([f"{note[0].upper()}{note[1:]}."] if note else []),
@@ -327,6 +333,8 @@ def precaution_checks(
     tissue massage, check for: blood clot, ... (nccih-massage)``. The one rule of
     :attr:`Ranking.precautions_to_check` and the care plan's.
     """
+    from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
     grouped: dict[str, list[str]] = {}  # what to check, and before which options
     for option in options:
         modality = option.modality

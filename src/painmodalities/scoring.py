@@ -32,7 +32,6 @@ from typing import Any, Final, cast
 import attrs
 
 from painmodalities import _rules as check
-from painmodalities import _words
 from painmodalities._record import Record
 from painmodalities.errors import InvalidWeightsError, Problem, invalid
 from painmodalities.evidence import Finding, PainType
@@ -214,6 +213,8 @@ class ScoringPolicy(Record):
 
     def why_unscored(self, finding: Finding) -> str | None:
         """Why ``finding`` is not scored under this policy, in words; ``None`` if it is."""
+        from painmodalities import _words  # noqa: PLC0415 (words: not to rank)
+
         reasons = []
         if finding.certainty < self.min_certainty:
             reasons.append(f"below {_words.word(self.min_certainty)} certainty")
