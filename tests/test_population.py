@@ -442,17 +442,17 @@ def test_workers_in_small_chunks_give_what_one_process_gives(tmp_path: Path) -> 
 
     from painmodalities.population._bulk import export_files, stage
     from painmodalities.population._grouped import Options, grouped
-    from painmodalities.population._workers import in_workers
+    from painmodalities.population._workers import in_workers, pool
 
     manifest = write_synthetic_export(tmp_path / "export", 300, seed=2, as_of=AS_OF)
-    stage(export_files(manifest), tmp_path, lambda skips: None)
-    staged = duckdb.read_parquet(str(tmp_path / "resources.parquet"))
+    staged = duckdb.read_parquet(str(stage(export_files(manifest), tmp_path).path / "*.parquet"))
     ordered = staged.order("patient, seq").select("patient, rtype, rid, place, resource")
     batches = list(ordered.to_arrow_reader(batch_size=97))
     options = Options(as_of=AS_OF, lookback_months=12)
     alone = list(grouped(iter(batches), options))
     pooled: list[Any] = []
-    in_workers(iter(batches), options, 2, pooled.append, chunk_rows=200)
+    with pool(2) as processes:
+        in_workers(iter(batches), options, processes, 2, pooled.append, chunk_rows=200)
     assert len(pooled) > 2  # several chunks
 
     def split(batches: list[Any]) -> tuple[list[Any], list[Any]]:
@@ -465,10 +465,10 @@ def test_workers_in_small_chunks_give_what_one_process_gives(tmp_path: Path) -> 
 
 
 def test_automatic_workers_by_export_size() -> None:
-    from painmodalities.population._workers import AUTO_MIN_RESOURCES, cores, workers_for
+    from painmodalities.population._workers import AUTO_MIN_BYTES, cores, workers_for
 
-    assert workers_for(None, AUTO_MIN_RESOURCES - 1) == 1
-    assert workers_for(None, AUTO_MIN_RESOURCES) == cores()
+    assert workers_for(None, AUTO_MIN_BYTES - 1) == 1
+    assert workers_for(None, AUTO_MIN_BYTES) == cores()
     assert workers_for(3, 10) == 3
 
 

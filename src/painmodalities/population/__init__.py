@@ -34,7 +34,7 @@ from painmodalities.population._report import (
     PopulationReport,
     population_report,
 )
-from painmodalities.population._results import SKIP_EXAMPLES
+from painmodalities.population._skips import SKIP_EXAMPLES
 from painmodalities.population._synthetic import write_synthetic_export
 
 __all__ = [

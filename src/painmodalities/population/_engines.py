@@ -10,34 +10,52 @@ export). The rows and skips come out in one Arrow schema, sorted the same way by
 import os
 import sys
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
 from painmodalities.errors import invalid
+from painmodalities.population._bulk import PARTS
 from painmodalities.population._grouped import BATCH_ROWS, Options, grouped, result_schema
 from painmodalities.population._workers import in_workers
 
-__all__ = ["CONFLICTS", "ENGINES", "local_spark", "run_duckdb", "run_spark"]
+__all__ = [
+    "CONFLICTS",
+    "ENGINES",
+    "PLACES",
+    "local_spark",
+    "run_duckdb",
+    "run_spark",
+    "spark_runner",
+]
 
 #: The engines, by name.
 ENGINES: Final = ("duckdb", "spark")
 
-#: Two resources of one type and id that differ (the same query runs on both engines).
+#: Two resources of one type and id that differ (the same query runs on both engines): an
+#: aggregate of one pass, by type and id, with no distinct count (Spark's plan for
+#: ``count(DISTINCT digest)`` sorts and shuffles twice, and cost about three times the CPU).
 CONFLICTS: Final = """
-SELECT rtype, rid, min_by(place, seq) AS first_place, max_by(place, seq) AS last_place
+SELECT rtype, rid
 FROM staging
 WHERE rid IS NOT NULL
 GROUP BY rtype, rid
-HAVING count(DISTINCT digest) > 1
+HAVING min(digest) <> max(digest)
 ORDER BY rtype, rid
 LIMIT 1
 """
+#: Where the export first and last holds a type and id that CONFLICTS found (rarely run).
+PLACES: Final = """
+SELECT min_by(place, seq), max_by(place, seq) FROM staging WHERE rtype = ? AND rid = ?
+"""
 
 
-def _conflict(found: Any) -> None:
+def _conflict(found: Any, places: Callable[[list[str]], Any]) -> None:
+    """Raise for the type and id ``found`` (if any), at the places ``places`` finds it."""
     if found:
-        rtype, rid, first, last = found
+        rtype, rid = found
+        first, last = places([rtype, rid])
         raise invalid(
             f"{first} and {last}",
             f"one {rtype}/{rid} (two files disagree about it)",
@@ -65,12 +83,13 @@ def run_duckdb(
     *,
     progress: Callable[[int], None] | None = None,
     memory_limit: str = "256MB",
+    processes: ProcessPoolExecutor | None = None,
     workers: int = 1,
 ) -> None:
     """The results with DuckDB: an out-of-core sort by patient, streamed in batches.
 
     Each record batch of results goes to ``sink`` as it is made, in patient order: nothing
-    is held. With ``workers`` above 1, the per-patient work runs in that many processes.
+    is held. With a pool of ``processes`` (of ``workers``), the per-patient work runs there.
     """
     import duckdb  # noqa: PLC0415 (an extra's, where used)
 
@@ -80,8 +99,11 @@ def run_duckdb(
         connection.execute(f"SET temp_directory = '{staging / 'spill'}'")
         connection.execute("SET preserve_insertion_order = false")
         connection.execute("SET enable_progress_bar = false")
-        connection.read_parquet(str(staging / "resources.parquet")).create_view("staging")
-        _conflict(connection.execute(CONFLICTS).fetchone())
+        connection.read_parquet(str(staging / PARTS / "*.parquet")).create_view("staging")
+        _conflict(
+            connection.execute(CONFLICTS).fetchone(),
+            lambda key: connection.execute(PLACES, key).fetchone(),
+        )
         relation = connection.sql(
             "SELECT patient, rtype, rid, place, resource FROM staging ORDER BY patient, seq"
         )
@@ -95,8 +117,8 @@ def run_duckdb(
                 if progress is not None:
                     progress(done)
 
-        if workers > 1:
-            in_workers(counted(), options, workers, sink)
+        if processes is not None:
+            in_workers(counted(), options, processes, workers, sink)
         else:
             for batch in grouped(counted(), options):
                 sink(batch)
@@ -123,6 +145,25 @@ def local_spark(master: str = "local[*]") -> Any:
     return session
 
 
+def spark_runner(spark: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+    """Run a function on each task as one Spark task each: the results in the tasks' order.
+
+    Staging runs so on the executors (each needs to read the export's files and write to
+    the staging directory): on as many cores as Spark has, and the Python workers it starts
+    are the ones the per-patient work then reuses.
+    """
+
+    def run(function: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
+        if not tasks:
+            return []
+        found: list[Any] = (
+            spark.sparkContext.parallelize(list(tasks), len(tasks)).map(function).collect()
+        )
+        return found
+
+    return run
+
+
 def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any], None]) -> None:
     """The results with Spark: hash the patient key into partitions, sort each, map in Arrow.
 
@@ -130,10 +171,13 @@ def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any],
     results come back to the driver as one Arrow table, sorted as DuckDB gives them, and go
     to ``sink`` a batch at a time.
     """
-    frame = spark.read.parquet(str(staging / "resources.parquet"))
+    frame = spark.read.parquet(str(staging / PARTS))
     frame.createOrReplaceTempView("staging")
     found = spark.sql(CONFLICTS).collect()
-    _conflict(tuple(found[0]) if found else None)
+    _conflict(
+        tuple(found[0]) if found else None,
+        lambda key: tuple(spark.sql(PLACES, args=key).collect()[0]),
+    )
     # One partition per core: hashing patients spreads them evenly, and more partitions
     # measured slower (each task pays the JVM's and the worker's set-up).
     partitions = max(1, int(spark.sparkContext.defaultParallelism))

@@ -1,5 +1,6 @@
 """The population report: per-patient rows, skips, counts per measure, and the MeasureReport."""
 
+import contextlib
 import datetime
 import os
 import tempfile
@@ -9,12 +10,19 @@ from typing import Any, Final, Literal
 
 import attrs
 
+from painmodalities._json_text import MAX_DOCUMENT_BYTES
 from painmodalities.catalog import Catalog
 from painmodalities.errors import invalid
 from painmodalities.fhir._elements import LEVELS
 from painmodalities.fhir._write import CANONICAL_BASE
-from painmodalities.population._bulk import export_files, stage
-from painmodalities.population._engines import ENGINES, local_spark, run_duckdb, run_spark
+from painmodalities.population._bulk import export_files, export_size, stage
+from painmodalities.population._engines import (
+    ENGINES,
+    local_spark,
+    run_duckdb,
+    run_spark,
+    spark_runner,
+)
 from painmodalities.population._grouped import Options, row_schema
 from painmodalities.population._measures import (
     DEFAULT_LOOKBACK_MONTHS,
@@ -24,7 +32,7 @@ from painmodalities.population._measures import (
     lookback_start,
 )
 from painmodalities.population._results import Results
-from painmodalities.population._workers import check_workers, workers_for
+from painmodalities.population._workers import check_workers, pool, pool_runner, workers_for
 
 __all__ = ["MEASURE_URL", "MeasureCount", "PopulationReport", "population_report"]
 
@@ -247,7 +255,9 @@ def population_report(
         spark: the SparkSession to run on (a cluster's); ``None``: a ``local[*]`` one.
         catalog: the catalog to plan with (the built-in one by default).
         staging: a directory for the staged resources (on a Spark cluster, one every
-            executor reads); ``None``: a temporary directory, removed afterwards.
+            executor reads and writes: the executors stage the export, so its files must
+            be readable by every executor too); ``None``: a temporary directory, removed
+            afterwards.
         max_line_bytes: the longest line read (longer ones are skipped and counted).
         progress: called with the number of resources grouped so far (DuckDB only).
         rows_to: a file to write the rows to as they are made: Parquet for a ``.parquet``
@@ -258,13 +268,13 @@ def population_report(
             :func:`~painmodalities.fhir.read_bundle`): ``"elements"`` (the default: the
             elements it reads; an export comes from a FHIR server that validated its
             resources) or ``"resources"`` (every element, several times slower).
-        workers: how many processes run the per-patient work with DuckDB (the results are
-            the same): 1 (the default) runs it in this process; more use a pool of processes
-            started with ``spawn``, so a script asking for them must guard its entry point
-            with ``if __name__ == "__main__":``. ``None``: one per core for an export of
-            at least 50,000 staged resources (about 10,000 patients), else 1 (what the
-            command line does). Spark runs on its own
-            executors.
+        workers: how many processes stage the export's files and run the per-patient work
+            with DuckDB (the results are the same): 1 (the default) runs both in this
+            process; more use a pool of processes started with ``spawn``, so a script
+            asking for them must guard its entry point with ``if __name__ == "__main__":``.
+            ``None``: one per core for an export of at least 12 MiB (about 10,000 patients
+            of the synthetic export), else 1 (what the command line does). Spark stages and
+            works on its own executors.
 
     Raises:
         ValidationError: for an export that cannot be read (a file that is not NDJSON, two
@@ -291,21 +301,32 @@ def population_report(
     )
     complete = False
     try:
-        with tempfile.TemporaryDirectory(prefix="painmodalities-population-") as scratch:
+        with contextlib.ExitStack() as stack:
+            scratch = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="painmodalities-population-")
+            )
             where = Path(scratch if staging is None else staging)
             where.mkdir(parents=True, exist_ok=True)
-            limits = {} if max_line_bytes is None else {"max_line_bytes": max_line_bytes}
-            staged = stage(files, where, results.add_skips, **limits)
+            limit = MAX_DOCUMENT_BYTES if max_line_bytes is None else max_line_bytes
             if engine == "duckdb":
+                count = workers_for(workers, export_size(files))
+                processes = stack.enter_context(pool(count)) if count > 1 else None
+                run = None if processes is None else pool_runner(processes)
+                staged = stage(files, where, run=run, max_line_bytes=limit)
+                results.skips.merge(staged.skips)
                 run_duckdb(
                     where,
                     options,
                     results.add,
                     progress=progress,
-                    workers=workers_for(workers, staged.resources),
+                    processes=processes,
+                    workers=count,
                 )
             else:
-                run_spark(where, options, local_spark() if spark is None else spark, results.add)
+                session = local_spark() if spark is None else spark
+                staged = stage(files, where, run=spark_runner(session), max_line_bytes=limit)
+                results.skips.merge(staged.skips)
+                run_spark(where, options, session, results.add)
         complete = True
     finally:
         results.close(complete=complete)
@@ -314,13 +335,13 @@ def population_report(
         lookback_months=lookback_months,
         rows=results.kept_rows(),
         counts=_counts(results),
-        skips=results.examples(),
+        skips=results.skips.examples(),
         not_read=staged.not_read,
         files=staged.files,
         lines=staged.lines,
         patients=results.patients,
         row_count=results.row_count,
-        skip_totals=tuple(sorted(results.skip_totals.items())),
+        skip_totals=tuple(sorted(results.skips.totals.items())),
         rows_file=results.rows_file,
     )
 

@@ -8,7 +8,6 @@ that every engine keeps the same ones).
 
 import os
 from collections import Counter
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -16,11 +15,9 @@ import attrs
 
 from painmodalities.errors import invalid
 from painmodalities.population._measures import MEASURES, PatientRow, PatientSkip
+from painmodalities.population._skips import SkipTally
 
-__all__ = ["SKIP_EXAMPLES", "Results"]
-
-#: How many skips of each rule are kept as examples (the rest are counted).
-SKIP_EXAMPLES: Final = 20
+__all__ = ["Results"]
 
 _ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
 _SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
@@ -80,18 +77,7 @@ class Results:
         self._last: str | None = None
         self.denominators: Counter[str] = Counter()
         self.numerators: Counter[tuple[str, str]] = Counter()
-        self.skip_totals: Counter[str] = Counter()
-        self._examples: dict[str, list[PatientSkip]] = {}
-
-    def add_skips(self, skips: Iterable[PatientSkip]) -> None:
-        """Count ``skips``, keeping the first :data:`SKIP_EXAMPLES` of each rule as examples."""
-        for skip in skips:
-            self.skip_totals[skip.rule] += 1
-            kept = self._examples.setdefault(skip.rule, [])
-            kept.append(skip)
-            if len(kept) >= 2 * SKIP_EXAMPLES:
-                kept.sort(key=_order)
-                del kept[SKIP_EXAMPLES:]
+        self.skips = SkipTally()
 
     def add(self, batch: Any) -> None:
         """Take one record batch of the engines' output."""
@@ -100,7 +86,7 @@ class Results:
         is_row = pc.is_null(batch.column("skip_rule"))
         skips = batch.filter(pc.invert(is_row))
         if skips.num_rows:
-            self.add_skips(
+            self.skips.add(
                 PatientSkip(rule=rule, where=where, detail=detail)
                 for rule, where, detail in zip(
                     *(skips.column(name).to_pylist() for name in _SKIP_FIELDS), strict=True
@@ -151,15 +137,3 @@ class Results:
         if self._kept is None:
             return None
         return pa.Table.from_batches(self._kept, schema=self._schema)
-
-    def examples(self) -> tuple[PatientSkip, ...]:
-        """The skips kept as examples, by rule then place."""
-        return tuple(
-            skip
-            for rule in sorted(self._examples)
-            for skip in sorted(self._examples[rule], key=_order)[:SKIP_EXAMPLES]
-        )
-
-
-def _order(skip: PatientSkip) -> tuple[str, str, str]:
-    return (skip.rule, skip.where, skip.detail)
