@@ -7,7 +7,9 @@ and runs the per-patient function on each (DuckDB's, in a pool of processes for 
 export). The rows and skips come out in one Arrow schema, sorted the same way by both.
 """
 
+import contextlib
 import os
+import pickle
 import sys
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -149,19 +151,42 @@ def spark_runner(spark: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], 
     """Run a function on each task as one Spark task each: the results in the tasks' order.
 
     Staging runs so on the executors (each needs to read the export's files and write to
-    the staging directory): on as many cores as Spark has, and the Python workers it starts
-    are the ones the per-patient work then reuses.
+    the staging directory), on as many cores as Spark has. It runs through ``mapInArrow``,
+    as the per-patient work does: Spark then reuses the same Python workers for both
+    (it keeps the workers of Python SQL functions apart from those of RDD functions).
     """
 
     def run(function: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
-        if not tasks:
-            return []
-        found: list[Any] = (
-            spark.sparkContext.parallelize(list(tasks), len(tasks)).map(function).collect()
-        )
-        return found
+        given = list(tasks)
+
+        def each(batches: Iterator[Any]) -> Iterator[Any]:
+            import pyarrow as pa  # noqa: PLC0415 (on the executor)
+
+            for batch in batches:
+                for index in batch.column(0).to_pylist():
+                    result = pickle.dumps(function(given[index]))
+                    yield pa.RecordBatch.from_pydict({"index": [index], "result": [result]})
+
+        with _arrow_only():
+            rows = (
+                spark.range(len(given), numPartitions=max(1, len(given)))
+                .mapInArrow(each, "index long, result binary")
+                .collect()
+            )
+        # Pickled by the function above, on this run's executors.
+        found = {row["index"]: pickle.loads(row["result"]) for row in rows}  # noqa: S301
+        return [found[index] for index in range(len(given))]
 
     return run
+
+
+@contextlib.contextmanager
+def _arrow_only() -> Iterator[None]:
+    with warnings.catch_warnings():
+        # PySpark warns that it "does not yet fully support pandas >= 3"; Arrow, not pandas,
+        # carries the data here.
+        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+        yield
 
 
 def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any], None]) -> None:
@@ -186,10 +211,7 @@ def run_spark(staging: Path, options: Options, spark: Any, sink: Callable[[Any],
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         return grouped(batches, options)
 
-    with warnings.catch_warnings():
-        # PySpark warns that it "does not yet fully support pandas >= 3"; Arrow, not pandas,
-        # carries the data here.
-        warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
+    with _arrow_only():
         table = (
             frame.repartition(partitions, "patient")
             .sortWithinPartitions("patient", "seq")
