@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,6 +21,7 @@ from painmodalities.population import (
     MEASURES,
     SKIP_EXAMPLES,
     PatientRow,
+    PatientSkip,
     PopulationReport,
     lookback_start,
     population_report,
@@ -462,6 +464,72 @@ def test_workers_in_small_chunks_give_what_one_process_gives(tmp_path: Path) -> 
         return rows, sorted(map(str, (row for row in found if row["skip_rule"] is not None)))
 
     assert split(pooled) == split(alone)
+
+
+@given(
+    skips=st.lists(
+        st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 60), st.sampled_from(["x", "y"])),
+        max_size=120,
+    ),
+    cuts=st.lists(st.integers(0, 120), max_size=4),
+)
+def test_skip_tallies_made_apart_merge_into_one(
+    skips: list[tuple[str, int, str]], cuts: list[int]
+) -> None:
+    """Tallies of parts of the skips (one per file, in any order) merge into the whole's."""
+    from painmodalities.population._skips import SkipTally
+
+    found = [PatientSkip(rule=rule, where=f"f:{line}", detail=d) for rule, line, d in skips]
+    whole = SkipTally()
+    whole.add(found)
+    bounds = [0, *sorted(cuts), len(found)]
+    merged = SkipTally()
+    for start, end in reversed(list(itertools.pairwise(bounds))):
+        part = SkipTally()
+        part.add(found[start:end])
+        merged.merge(part)
+    assert merged.totals == whole.totals
+    assert merged.examples() == whole.examples()
+    assert len(whole.examples()) <= 2 * SKIP_EXAMPLES
+
+
+def test_files_staged_in_processes_equal_one_pass(tmp_path: Path) -> None:
+    """Staged in a pool, the parts hold what one process stages, ordered by file then line."""
+    import pyarrow.parquet as pq
+
+    from painmodalities.population._bulk import LINE_BITS, export_files, stage
+    from painmodalities.population._workers import pool, pool_runner
+
+    files = export_files(write_synthetic_export(tmp_path / "export", 60, seed=4, as_of=AS_OF))
+    alone = stage(files, tmp_path / "alone")
+    with pool(2) as processes:
+        pooled = stage(files, tmp_path / "pooled", run=pool_runner(processes))
+    assert attrs.evolve(pooled, path=alone.path) == alone
+    assert pooled.skips.examples() == alone.skips.examples()
+    assert len(list(pooled.path.glob("*.parquet"))) == len(files)
+    one, two = (pq.read_table(found.path).sort_by("seq") for found in (alone, pooled))
+    assert one.equals(two)
+    names = [path.name for path in files]
+    places = [
+        (names.index(name), int(line))
+        for name, line in (place.split(":") for place in one.column("place").to_pylist())
+    ]
+    assert places == sorted(places)
+    assert [index << LINE_BITS | line for index, line in places] == one["seq"].to_pylist()
+
+
+def test_error_the_first_bad_file_in_export_order_with_workers(tmp_path: Path) -> None:
+    """Files staged at once in a pool: the error is the first bad file's, in export order."""
+    _write(tmp_path, "A.ndjson", PATIENT)
+    _write(tmp_path, "B.ndjson", PATIENT, "[1]")
+    _write(tmp_path, "C.ndjson", "not json at all, and longer than B's line " * 20)
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, workers=2)
+    assert (caught.value.rule, caught.value.path) == ("not_ndjson", "C.ndjson:1")
+    _write(tmp_path, "B.ndjson", "[1]")
+    with pytest.raises(ValidationError) as caught:
+        _report(tmp_path, workers=2)
+    assert caught.value.path == "B.ndjson:1"
 
 
 def test_automatic_workers_by_export_size() -> None:

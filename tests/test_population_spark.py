@@ -56,3 +56,12 @@ def test_error_spark_two_files_disagree_about_one_id(spark: Any, tmp_path: Path)
         population_report(tmp_path, as_of=AS_OF, engine="spark", spark=spark)
     assert caught.value.rule == "conflicting_id"
     assert "Condition.1.ndjson:1" in caught.value.path
+
+
+def test_error_spark_file_not_ndjson(spark: Any, tmp_path: Path) -> None:
+    """Staged in Spark's tasks, a bad file's error reaches the caller as itself."""
+    (tmp_path / "Patient.ndjson").write_text(json.dumps({"resourceType": "Patient", "id": "a"}))
+    (tmp_path / "Notes.ndjson").write_text("[1, 2]\n")
+    with pytest.raises(ValidationError) as caught:
+        population_report(tmp_path, as_of=AS_OF, engine="spark", spark=spark)
+    assert (caught.value.rule, caught.value.path) == ("not_ndjson", "Notes.ndjson:1")
