@@ -5,19 +5,21 @@ before timing) is read by:
 
 - ``floor``: DuckDB reading the same NDJSON (``read_ndjson_objects``) and grouping it by
   patient (the Patient's id or the subject's reference) with no per-patient work;
-- ``duckdb``: :func:`population_report` with the DuckDB engine, end to end (staging, the
-  out-of-core sort, ``read_bundle`` (validation level ``elements``, the report's default)
-  and ``plan`` for every patient, the rows written to a Parquet file, the report);
-- ``spark local[2]`` and ``spark local[1]``: the same with the Spark engine, the session
-  started before timing (its start-up is shown apart).
+- ``duckdb``: :func:`population_report` with the DuckDB engine, end to end (staging, one
+  file of the export per task, the out-of-core sort, ``read_bundle`` (validation level
+  ``elements``, the report's default) and ``plan`` for every patient, the rows written to a
+  Parquet file, the report);
+- ``spark local[2]`` and ``spark local[1]``: the same with the Spark engine (staging too
+  runs in Spark's tasks, on two cores or one), the session started before timing (its
+  start-up is shown apart).
 
 Each measurement runs in a fresh subprocess, so that its peak RSS (``ru_maxrss`` of that
 Python process, DuckDB included as it runs in-process) is its own. With ``--workers N`` the
-DuckDB engine is also run with its per-patient work in N processes (``workers=N``, what the
-command line does on an N-core machine); then the figure for the memory target is the peak
-of the whole process tree (the resident memory of the process and its workers, summed,
-sampled every 0.1 s from ``/proc``; a worker's own ``ru_maxrss`` would count the parent's
-memory it was forked with before ``exec``). For Spark it is the driver's only: the JVM and
+DuckDB engine is also run with its staging and per-patient work in N processes
+(``workers=N``, what the command line does on an N-core machine); then the figure for the
+memory target is the peak of the whole process tree (the resident memory of the process
+and its workers, summed, sampled every 0.1 s from ``/proc``; a worker's own ``ru_maxrss``
+would count the parent's memory it was forked with before ``exec``). For Spark it is the driver's only: the JVM and
 its Python workers are not counted.
 Ratios are of wall times in the same run.
 

@@ -636,7 +636,7 @@ def _add_population(commands: "argparse._SubParsersAction[Parser]", handler: Han
         "--workers",
         type=arg.positive_int,
         metavar="N",
-        help="processes running the per-patient work with duckdb (default: one per core for "
-        "an export of 50,000 resources or more, else 1)",
+        help="processes staging the export and running the per-patient work with duckdb "
+        "(default: one per core for an export of 12 MiB or more, else 1)",
     )
     population.set_defaults(handler=handler, usage=population.format_usage())
