@@ -19,9 +19,9 @@ DuckDB engine is also run with its staging and per-patient work in N processes
 (``workers=N``, what the command line does on an N-core machine); then the figure for the
 memory target is the peak of the whole process tree (the resident memory of the process
 and its workers, summed, sampled every 0.1 s from ``/proc``; a worker's own ``ru_maxrss``
-would count the parent's memory it was forked with before ``exec``). For Spark it is the driver's only: the JVM and
-its Python workers are not counted.
-Ratios are of wall times in the same run.
+would count the parent's memory it was forked with before ``exec``). For Spark it is the
+driver's only: the JVM and its Python workers are not counted. Ratios are of wall times in
+the same run.
 
 With ``--cache DIR`` each export is written once to ``DIR/patients-N-seed-0`` and read from
 there by later runs (delete the directory after a change to the synthetic generator).
