@@ -58,7 +58,7 @@ Runner = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 
 @attrs.frozen(kw_only=True)
 class Staged:
-    """An export read into the staging file.
+    """An export read into the staging files.
 
     Attributes:
         path: the folder of staging Parquet files, one per file of the export, read as one

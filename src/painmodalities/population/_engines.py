@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from painmodalities.errors import invalid
-from painmodalities.population._bulk import PARTS
+from painmodalities.population._bulk import PARTS, Runner
 from painmodalities.population._grouped import BATCH_ROWS, Options, grouped, result_schema
 from painmodalities.population._workers import in_workers
 
@@ -147,7 +147,7 @@ def local_spark(master: str = "local[*]") -> Any:
     return session
 
 
-def spark_runner(spark: Any) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+def spark_runner(spark: Any) -> Runner:
     """Run a function on each task as one Spark task each: the results in the tasks' order.
 
     Staging runs so on the executors (each needs to read the export's files and write to

@@ -19,6 +19,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Final
 
 from painmodalities.errors import invalid
+from painmodalities.population._bulk import Runner
 from painmodalities.population._grouped import Options, grouped
 
 __all__ = [
@@ -80,7 +81,7 @@ def pool(workers: int) -> ProcessPoolExecutor:
 
 def pool_runner(
     processes: ProcessPoolExecutor,
-) -> Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]:
+) -> Runner:
     """Run a function on each task in ``processes``: the results in the tasks' order."""
 
     def run(function: Callable[[Any], Any], tasks: Sequence[Any]) -> list[Any]:
