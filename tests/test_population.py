@@ -518,6 +518,18 @@ def test_files_staged_in_processes_equal_one_pass(tmp_path: Path) -> None:
     assert [index << LINE_BITS | line for index, line in places] == one["seq"].to_pylist()
 
 
+def test_a_staging_directory_reused_holds_only_this_exports_parts(tmp_path: Path) -> None:
+    """A second, smaller export staged where a first was: none of the first's parts is read."""
+    first = _write(tmp_path / "first", "Patient.1.ndjson", PATIENT)
+    _write(first, "Patient.2.ndjson", {"resourceType": "Patient", "id": "b"})
+    _write(first, "Condition.ndjson", {**BACK, "subject": {"reference": "Patient/b"}})
+    second = _write(tmp_path / "second", "Patient.ndjson", PATIENT)
+    _write(second, "Condition.ndjson", BACK)
+    _report(first, staging=tmp_path / "staging")
+    report = _report(second, staging=tmp_path / "staging")
+    assert {row.patient for row in report.row_objects()} == {"a"}
+
+
 def test_error_the_first_bad_file_in_export_order_with_workers(tmp_path: Path) -> None:
     """Files staged at once in a pool: the error is the first bad file's, in export order."""
     _write(tmp_path, "A.ndjson", PATIENT)

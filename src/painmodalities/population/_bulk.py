@@ -352,6 +352,8 @@ def stage(
         ValidationError: for a file that is not NDJSON, or one that cannot be read.
     """
     (staging / PARTS).mkdir(parents=True, exist_ok=True)
+    for earlier in (staging / PARTS).glob("part-*.parquet"):  # a staging directory reused
+        earlier.unlink()
     tasks = sorted(enumerate(map(str, files)), key=lambda task: -_size(Path(task[1])))
     work = functools.partial(_staged_or_error, staging=str(staging), max_line_bytes=max_line_bytes)
     results = list(map(work, tasks)) if run is None else run(work, tasks)
