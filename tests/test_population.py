@@ -520,11 +520,12 @@ def test_files_staged_in_processes_equal_one_pass(tmp_path: Path) -> None:
 
 def test_a_staging_directory_reused_holds_only_this_exports_parts(tmp_path: Path) -> None:
     """A second, smaller export staged where a first was: none of the first's parts is read."""
-    first = _write(tmp_path / "first", "Patient.1.ndjson", PATIENT)
-    _write(first, "Patient.2.ndjson", {"resourceType": "Patient", "id": "b"})
-    _write(first, "Condition.ndjson", {**BACK, "subject": {"reference": "Patient/b"}})
-    second = _write(tmp_path / "second", "Patient.ndjson", PATIENT)
-    _write(second, "Condition.ndjson", BACK)
+    other = {"resourceType": "Patient", "id": "b"}
+    first = _write(tmp_path / "first", "1.ndjson", PATIENT)
+    _write(first, "2.ndjson", BACK)
+    _write(first, "3.ndjson", other, {**BACK, "id": "c2", "subject": {"reference": "Patient/b"}})
+    second = _write(tmp_path / "second", "1.ndjson", PATIENT)
+    _write(second, "2.ndjson", BACK)
     _report(first, staging=tmp_path / "staging")
     report = _report(second, staging=tmp_path / "staging")
     assert {row.patient for row in report.row_objects()} == {"a"}
