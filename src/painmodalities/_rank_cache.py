@@ -9,7 +9,9 @@ catalogs) in bounded LRU caches (functools.lru_cache: thread-safe, never a torn 
 - advice: (pain type, policy) -> each modality's recommendations in scope, and the
   guideline reasons that exclude it under the policy;
 - boards: (pain type, weights, policy) -> the catalog in ranking order, sorted on exact
-  integer totals (scoring.Weighing), and each modality's Score, made when first needed;
+  integer totals (scoring.Weighing), and each modality's Score and its ranked or unranked
+  option at each place, made when first needed (the options of patients who keep the
+  modality whole are the same objects);
 - constraints: patient -> what the patient's constraints rule out (with reasons) and
   the programme components they leave out (this also checks that the patient names only
   known ids, so an error is never cached);
@@ -121,7 +123,7 @@ class _Advice:
 class _Board:
     """One (pain type, weights, policy): the catalog in ranking order, scored on demand."""
 
-    __slots__ = ("assessed", "order", "scores", "totals", "weighing")
+    __slots__ = ("assessed", "entries", "order", "scores", "totals", "weighing")
 
     def __init__(
         self, modalities: tuple[Modality, ...], assessed: tuple[Appraisal, ...], weights: Weights
@@ -137,8 +139,12 @@ class _Board:
         self.assessed = assessed
         self.totals = totals
         self.weighing = weighing
-        # Filled as options need them; a race makes equal scores twice, never a wrong one.
+        # Filled as options need them; a race makes equal values twice, never a wrong one.
         self.scores: list[Score | None] = [None] * len(modalities)
+        # (index, place) -> the entry of a modality the patient's constraints leave whole:
+        # its ranked option at that place, or its unranked option at place 0. Every
+        # patient who keeps the modality shares it (at most n * (n + 1) per board).
+        self.entries: dict[tuple[int, int], Any] = {}
 
     def _score(self, index: int) -> Score:
         found = self.scores[index]
@@ -178,6 +184,7 @@ class _Board:
         options: list[Any] = []
         unranked: list[Any] = []
         rank_of_total: dict[int, int] = {}
+        kept = self.entries
         for index in order:
             modality = modalities[index]
             if modality.id in gone:
@@ -188,30 +195,52 @@ class _Board:
                 result = self._score(index)
             else:
                 result, without = self.weighing.score(change[0]), change[1]
-            recommendations = advice.recommendations[index]
-            if result.has_benefit:
-                total = totals[index]
-                # Sorted by score, so the first option with a total gives its rank to ties.
-                place = rank_of_total.setdefault(total, len(options) + 1)
-                options.append(
-                    ranked_option(
-                        rank=place,
-                        modality=modality,
-                        score=result,
-                        recommendations=recommendations,
-                        without=without,
-                    )
+            # Sorted by score, so the first option with a total gives its rank to ties;
+            # an unranked option has place 0.
+            place = (
+                rank_of_total.setdefault(totals[index], len(options) + 1)
+                if result.has_benefit
+                else 0
+            )
+            entry = kept.get((index, place)) if change is None else None
+            if entry is None:
+                entry = self._entry(
+                    modality,
+                    place,
+                    result,
+                    advice.recommendations[index],
+                    without,
+                    ranked_option=ranked_option,
+                    unranked_option=unranked_option,
                 )
-            else:
-                unranked.append(
-                    unranked_option(
-                        modality=modality,
-                        score=result,
-                        recommendations=recommendations,
-                        without=without,
-                    )
-                )
+                if change is None:
+                    kept[index, place] = entry
+            (options if place else unranked).append(entry)
         return tuple(options), tuple(unranked)
+
+    @staticmethod
+    def _entry(
+        modality: Modality,
+        place: int,
+        result: Score,
+        recommendations: tuple[Recommendation, ...],
+        without: tuple[Any, ...],
+        *,
+        ranked_option: Callable[..., Any],
+        unranked_option: Callable[..., Any],
+    ) -> Any:
+        """The ranked option at ``place``, or the unranked option when ``place`` is 0."""
+        if place:
+            return ranked_option(
+                rank=place,
+                modality=modality,
+                score=result,
+                recommendations=recommendations,
+                without=without,
+            )
+        return unranked_option(
+            modality=modality, score=result, recommendations=recommendations, without=without
+        )
 
 
 class RankCache:

@@ -66,7 +66,7 @@ from painmodalities.scoring import (
     Weights,
     score,
 )
-from painmodalities.vocabulary import Horizon, Outcome
+from painmodalities.vocabulary import Horizon, Outcome, Phase
 
 __all__ = [
     "Entry",
@@ -420,23 +420,16 @@ def rank(
         pain_type, catalog, patient, weights, policy
     )
     rankings = _memo(catalog).rankings
-    return _ranking(
-        found_pain_type,
-        patient,
-        catalog=catalog,
-        weights=weights,
-        policy=policy,
-        rankings=rankings,
-    )
+    return _ranking(found_pain_type, patient, catalog, weights, policy, rankings=rankings)
 
 
 def _ranking(
     pain_type: PainType,
     patient: Patient,
-    *,
     catalog: Catalog,
     weights: Weights,
     policy: ScoringPolicy,
+    *,
     rankings: Callable[[PainType, Weights, ScoringPolicy, Patient], Any],
 ) -> Ranking:
     """The ranking of checked arguments, its entries from the catalog's ``rankings`` cache."""
@@ -489,23 +482,19 @@ def rank_many(
             pain_type, patient = request
         else:
             pain_type, patient = _pair(index, request)
-        found_pain_type = (
-            pain_type.as_treated if type(pain_type) is PainType else PainType.coerce(pain_type)
-        )
+        if type(pain_type) is not PainType:
+            found_pain_type = PainType.coerce(pain_type)
+        elif pain_type.phase is Phase.CHRONIC:  # its own treated form: as_treated's first test
+            found_pain_type = pain_type
+        else:
+            found_pain_type = pain_type.as_treated
         if patient is None:
             found_patient = _NO_CONSTRAINTS
         elif type(patient) is Patient:
             found_patient = patient
         else:
             found_patient = _checked(patient, Patient, "patient")
-        yield _ranking(
-            found_pain_type,
-            found_patient,
-            catalog=catalog,
-            weights=weights,
-            policy=policy,
-            rankings=rankings,
-        )
+        yield _ranking(found_pain_type, found_patient, catalog, weights, policy, rankings=rankings)
 
 
 def _requests(requests: object) -> Iterator[Any]:
