@@ -66,7 +66,7 @@ from painmodalities.scoring import (
     Weights,
     score,
 )
-from painmodalities.vocabulary import Horizon, Outcome, Phase
+from painmodalities.vocabulary import Horizon, Outcome
 
 __all__ = [
     "Entry",
@@ -482,12 +482,9 @@ def rank_many(
             pain_type, patient = request
         else:
             pain_type, patient = _pair(index, request)
-        if type(pain_type) is not PainType:
-            found_pain_type = PainType.coerce(pain_type)
-        elif pain_type.phase is Phase.CHRONIC:  # its own treated form: as_treated's first test
-            found_pain_type = pain_type
-        else:
-            found_pain_type = pain_type.as_treated
+        found_pain_type = (
+            pain_type.as_treated if type(pain_type) is PainType else PainType.coerce(pain_type)
+        )
         if patient is None:
             found_patient = _NO_CONSTRAINTS
         elif type(patient) is Patient:
