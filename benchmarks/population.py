@@ -26,7 +26,7 @@ the same run.
 With ``--cache DIR`` each export is written once to ``DIR/patients-N-seed-0`` and read from
 there by later runs (delete the directory after a change to the synthetic generator).
 
-The coordinator's full run (sizes 100,000, 300,000 and 1,000,000; DuckDB with one process
+The full run (sizes 100,000, 300,000 and 1,000,000; DuckDB with one process
 and with one per core; Spark ``local[2]`` and ``local[1]`` at 100,000 patients only):
 
     python benchmarks/population.py --full --cache /work/bulk-cache
