@@ -24,11 +24,20 @@ from painmodalities.population._measures import (
     read_patient,
 )
 
-__all__ = ["BATCH_ROWS", "Options", "grouped", "result_schema", "row_schema"]
+__all__ = [
+    "BATCH_ROWS",
+    "ROW_FIELDS",
+    "SKIP_FIELDS",
+    "Options",
+    "grouped",
+    "result_schema",
+    "row_schema",
+]
 
-_ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
-_SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
-_ROW_VALUES: Final = operator.attrgetter(*_ROW_FIELDS)
+#: The result schema's columns: a row's fields, then a skip's.
+ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
+SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
+_ROW_VALUES: Final = operator.attrgetter(*ROW_FIELDS)
 _PAIN_TYPE: Final = operator.attrgetter("pain_type")
 _STAGED: Final = ("patient", "rtype", "rid", "place", "resource")
 _PATIENT: Final = operator.itemgetter(0)
@@ -51,7 +60,7 @@ def row_schema() -> Any:
     import pyarrow as pa  # noqa: PLC0415 (an extra's, where used)
 
     schema = result_schema()
-    return pa.schema([schema.field(name) for name in _ROW_FIELDS])
+    return pa.schema([schema.field(name) for name in ROW_FIELDS])
 
 
 def result_schema() -> Any:
@@ -61,7 +70,7 @@ def result_schema() -> Any:
     types = {bool: pa.bool_(), str: pa.string()}
     return pa.schema(
         [(field.name, types[field.type]) for field in attrs.fields(PatientRow)]  # type: ignore[index]
-        + [(name, pa.string()) for name in _SKIP_FIELDS]
+        + [(name, pa.string()) for name in SKIP_FIELDS]
     )
 
 
@@ -133,8 +142,8 @@ class _Out:
         """The results gathered so far (the rows, then the skips), as one record batch."""
         pa, rows, skips = self._pa, self.rows, self.skips
         self.rows, self.skips = [], []
-        row_columns = _columns(rows, len(_ROW_FIELDS))
-        skip_columns = _columns(skips, len(_SKIP_FIELDS))
+        row_columns = _columns(rows, len(ROW_FIELDS))
+        skip_columns = _columns(skips, len(SKIP_FIELDS))
         no_rows, no_skips = [None] * len(skips), [None] * len(rows)
         columns = [[*column, *no_rows] for column in row_columns] + [
             [*no_skips, *column] for column in skip_columns

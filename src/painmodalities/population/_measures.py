@@ -248,12 +248,12 @@ class _Plans:
         return found
 
 
-def _activity(target: PriorCare, catalog: Catalog) -> bool | None:
-    """Whether what ``target`` points to is active (``None``: the catalog cannot say)."""
-    if target.modality_id is not None:
-        modality = catalog.get(target.modality_id)
+def _activity(prior: PriorCare, catalog: Catalog) -> bool | None:
+    """Whether what ``prior`` points to is active (``None``: the catalog cannot say)."""
+    if prior.modality_id is not None:
+        modality = catalog.get(prior.modality_id)
         return None if modality is None else modality.is_active
-    found = {modality.is_active for modality in catalog if modality.kind == target.family}
+    found = {modality.is_active for modality in catalog if modality.kind == prior.family}
     return found.pop() if len(found) == 1 else None
 
 

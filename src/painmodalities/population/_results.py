@@ -9,18 +9,14 @@ that every engine keeps the same ones).
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Final
-
-import attrs
+from typing import Any
 
 from painmodalities.errors import invalid
-from painmodalities.population._measures import MEASURES, PatientRow, PatientSkip
+from painmodalities.population._grouped import ROW_FIELDS, SKIP_FIELDS
+from painmodalities.population._measures import MEASURES, PatientSkip
 from painmodalities.population._skips import SkipTally
 
 __all__ = ["Results"]
-
-_ROW_FIELDS: Final = tuple(field.name for field in attrs.fields(PatientRow))
-_SKIP_FIELDS: Final = ("skip_rule", "skip_where", "skip_detail")
 
 
 class _Rows:
@@ -89,10 +85,10 @@ class Results:
             self.skips.add(
                 PatientSkip(rule=rule, where=where, detail=detail)
                 for rule, where, detail in zip(
-                    *(skips.column(name).to_pylist() for name in _SKIP_FIELDS), strict=True
+                    *(skips.column(name).to_pylist() for name in SKIP_FIELDS), strict=True
                 )
             )
-        rows = batch.filter(is_row).select(list(_ROW_FIELDS))
+        rows = batch.filter(is_row).select(list(ROW_FIELDS))
         if not rows.num_rows:
             return
         rows = rows.cast(self._schema)
